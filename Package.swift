@@ -1,0 +1,124 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// One set of Swift settings for every target, as swift-nio does.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "portico",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "portico", targets: ["portico"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: [
+        // C shims: no logic, only what the clang importer cannot see.
+        .systemLibrary(
+            name: "CPorticoPCRE2",
+            pkgConfig: "libpcre2-8",
+            providers: [.apt(["libpcre2-dev"])]
+        ),
+        .systemLibrary(
+            name: "CPorticoOpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        // PCRE2 behind a Swift value type.
+        .target(
+            name: "PorticoRegex",
+            dependencies: ["CPorticoPCRE2"],
+            swiftSettings: swiftSettings
+        ),
+        // The routing model: pure, no I/O.
+        .target(
+            name: "PorticoRouting",
+            dependencies: ["PorticoRegex"],
+            swiftSettings: swiftSettings
+        ),
+        // Kubernetes objects decoded from manifests, with located errors.
+        .target(
+            name: "PorticoKube",
+            dependencies: [.product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
+        // Manifests in, routing snapshot out.
+        .target(
+            name: "PorticoConfig",
+            dependencies: ["PorticoKube", "PorticoRouting"],
+            swiftSettings: swiftSettings
+        ),
+        // The data plane.
+        .target(
+            name: "PorticoProxy",
+            dependencies: [
+                "PorticoRouting",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Echo / "Hello One" backends for the shipped example and the end-to-end tests.
+        .target(
+            name: "PorticoDemoBackend",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "portico",
+            dependencies: [
+                "PorticoConfig",
+                "PorticoProxy",
+                "PorticoDemoBackend",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PorticoRegexTests",
+            dependencies: ["PorticoRegex"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PorticoRoutingTests",
+            dependencies: ["PorticoRouting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PorticoConfigTests",
+            dependencies: ["PorticoConfig", "PorticoKube", "PorticoRouting"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PorticoProxyTests",
+            dependencies: [
+                "PorticoProxy",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PorticoEndToEndTests",
+            dependencies: [
+                "portico",
+                "PorticoDemoBackend",
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,52 @@
+import PorticoKube
+
+/// Everything the providers know about the cluster: whole state, never deltas.
+///
+/// The compiler rebuilds the snapshot from the whole state each time (as traefik and
+/// ingress-nginx do), so a provider only has to say "this is what exists now".
+public struct ClusterState: Hashable, Sendable {
+    public var ingresses: [Ingress] = []
+    public var ingressClasses: [IngressClass] = []
+    public var services: [Service] = []
+    public var endpoints: [Endpoints] = []
+    public var endpointSlices: [EndpointSlice] = []
+    public var secrets: [Secret] = []
+    public var pods: [Pod] = []
+
+    public init() {}
+
+    /// Adds a decoded object. Returns the location of an object of the same kind, namespace and
+    /// name that was already there (the new one is then left out).
+    @discardableResult
+    public mutating func add(_ object: KubeObject) -> SourceLocation? {
+        switch object {
+        case .ingress(let value):
+            return Self.insert(value, into: &self.ingresses, meta: \.metadata, location: \.location)
+        case .ingressClass(let value):
+            return Self.insert(value, into: &self.ingressClasses, meta: \.metadata, location: \.location)
+        case .service(let value):
+            return Self.insert(value, into: &self.services, meta: \.metadata, location: \.location)
+        case .endpoints(let value):
+            return Self.insert(value, into: &self.endpoints, meta: \.metadata, location: \.location)
+        case .endpointSlice(let value):
+            return Self.insert(value, into: &self.endpointSlices, meta: \.metadata, location: \.location)
+        case .secret(let value):
+            return Self.insert(value, into: &self.secrets, meta: \.metadata, location: \.location)
+        case .pod(let value):
+            return Self.insert(value, into: &self.pods, meta: \.metadata, location: \.location)
+        }
+    }
+
+    private static func insert<T>(
+        _ value: T, into list: inout [T], meta: KeyPath<T, ObjectMeta>, location: KeyPath<T, SourceLocation>
+    ) -> SourceLocation? {
+        let key = value[keyPath: meta]
+        if let existing = list.first(where: {
+            $0[keyPath: meta].namespace == key.namespace && $0[keyPath: meta].name == key.name
+        }) {
+            return existing[keyPath: location]
+        }
+        list.append(value)
+        return nil
+    }
+}

@@ -1,0 +1,113 @@
+import PorticoKube
+import PorticoRouting
+
+/// Resolves an Ingress backend to the ready endpoint addresses its traffic goes to, bypassing
+/// the Service's ClusterIP.
+///
+/// Port resolution follows ingress-nginx (`controller.go serviceEndpoints`,
+/// `endpointslices.go`): the Ingress port picks a Service port by number or name; each
+/// EndpointSlice/Endpoints port is matched by that *Service port's name* (or is the only port
+/// when the Service port is unnamed) and carries the number Kubernetes already resolved from
+/// `targetPort`. With neither Endpoints nor EndpointSlices in the state, the Pods matching the
+/// selector stand in, as Kubernetes' endpoints controller would derive them.
+struct EndpointResolver {
+    let services: [String: Service]
+    let slicesByService: [String: [EndpointSlice]]
+    let endpoints: [String: Endpoints]
+    let podsByNamespace: [String: [Pod]]
+
+    init(state: ClusterState) {
+        func key(_ namespace: String, _ name: String) -> String { namespace + "/" + name }
+        self.services = Dictionary(state.services.map { (key($0.metadata.namespace, $0.metadata.name), $0) }) { a, _ in a }
+        self.slicesByService = Dictionary(grouping: state.endpointSlices) { key($0.metadata.namespace, $0.serviceName) }
+        self.endpoints = Dictionary(state.endpoints.map { (key($0.metadata.namespace, $0.metadata.name), $0) }) { a, _ in a }
+        self.podsByNamespace = Dictionary(grouping: state.pods) { $0.metadata.namespace }
+    }
+
+    struct Resolution {
+        var endpoints: [Endpoint]
+        /// Why there are none, or a problem worth a warning.
+        var problem: String?
+    }
+
+    func resolve(_ ref: BackendRef) -> Resolution {
+        guard let service = self.services[ref.namespace + "/" + ref.service] else {
+            return Resolution(endpoints: [], problem: "Service \(ref.namespace)/\(ref.service) not found")
+        }
+        let servicePort: ServicePort?
+        switch ref.port {
+        case .number(let number): servicePort = service.ports.first { $0.port == number }
+        case .name(let name): servicePort = service.ports.first { $0.name == name }
+        }
+        if service.type == .externalName {
+            return Resolution(
+                endpoints: [],
+                problem: "Service \(ref.namespace)/\(ref.service) is type ExternalName (\(service.externalName ?? "")), which Portico does not proxy yet")
+        }
+        guard let servicePort else {
+            let known = service.ports.map { port in port.name.map { "\($0) (\(port.port))" } ?? String(port.port) }
+            return Resolution(
+                endpoints: [],
+                problem: "Service \(ref.namespace)/\(ref.service) has no port \(ref.port) (it has \(known.joined(separator: ", ")))")
+        }
+        let key = ref.namespace + "/" + ref.service
+        var ready: [Endpoint] = []
+        var notReady = 0
+        if let slices = self.slicesByService[key] {
+            for slice in slices {
+                guard let port = Self.pick(slice.ports, for: servicePort) else { continue }
+                for endpoint in slice.endpoints {
+                    if endpoint.ready == false {
+                        notReady += endpoint.addresses.count
+                        continue
+                    }
+                    for address in endpoint.addresses {
+                        ready.append(Endpoint(address: address, port: port, podName: endpoint.targetName))
+                    }
+                }
+            }
+        } else if let endpoints = self.endpoints[key] {
+            for subset in endpoints.subsets {
+                guard let port = Self.pick(subset.ports, for: servicePort) else { continue }
+                notReady += subset.notReadyAddresses.count
+                for address in subset.addresses {
+                    ready.append(Endpoint(address: address.ip, port: port, podName: address.targetName))
+                }
+            }
+        } else if let selector = service.selector, !selector.isEmpty {
+            for pod in self.podsByNamespace[ref.namespace] ?? []
+            where selector.allSatisfy({ pod.metadata.labels[$0.key] == $0.value }) {
+                guard let ip = pod.podIP, pod.isReady else {
+                    notReady += 1
+                    continue
+                }
+                let port: Int?
+                switch servicePort.targetPort {
+                case .int(let number): port = number
+                case .string(let name): port = pod.containerPorts.first { $0.name == name }?.containerPort
+                }
+                if let port { ready.append(Endpoint(address: ip, port: port, podName: pod.metadata.name)) }
+            }
+        }
+        let unique = Array(Set(ready)).sorted()
+        if unique.isEmpty {
+            let detail = notReady > 0 ? " (\(notReady) not ready)" : ""
+            return Resolution(endpoints: [], problem: "Service \(ref.namespace)/\(ref.service) has no ready endpoints\(detail)")
+        }
+        return Resolution(endpoints: unique, problem: nil)
+    }
+
+    /// The endpoint port for a Service port: same name, or the only port when the Service port
+    /// is unnamed.
+    static func pick(_ ports: [EndpointPort], for servicePort: ServicePort) -> Int? {
+        if let name = servicePort.name, !name.isEmpty {
+            if let match = ports.first(where: { $0.name == name }) { return match.port }
+            if ports.count == 1, (ports[0].name ?? "").isEmpty { return ports[0].port }
+        } else {
+            if let match = ports.first(where: { ($0.name ?? "").isEmpty }) { return match.port }
+            if ports.count == 1 { return ports[0].port }
+        }
+        if ports.isEmpty, case .int(let number) = servicePort.targetPort { return number }
+        return nil
+    }
+}

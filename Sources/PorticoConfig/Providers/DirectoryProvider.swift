@@ -1,0 +1,95 @@
+import Foundation
+import PorticoKube
+import PorticoRouting
+
+/// Reads every `*.yaml`, `*.yml` and `*.json` below a directory into a `ClusterState`.
+///
+/// Files are read in sorted path order so that the result, and which of two same-named objects
+/// wins, never depends on the file system's listing order.
+public struct DirectoryProvider: Sendable {
+    public let directory: String
+
+    public init(directory: String) {
+        self.directory = directory
+    }
+
+    public struct Loaded: Sendable {
+        public var state: ClusterState
+        public var diagnostics: [Diagnostic]
+    }
+
+    public func load() -> Loaded {
+        var state = ClusterState()
+        var diagnostics: [Diagnostic] = []
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: self.directory, isDirectory: &isDirectory), isDirectory.boolValue
+        else {
+            diagnostics.append(Diagnostic(.error, file: self.directory, message: "no such directory"))
+            return Loaded(state: state, diagnostics: diagnostics)
+        }
+        for file in self.manifestFiles() {
+            let display = self.displayPath(file)
+            guard let data = FileManager.default.contents(atPath: file) else {
+                diagnostics.append(Diagnostic(.error, file: display, message: "cannot be read"))
+                continue
+            }
+            guard let text = String(data: data, encoding: .utf8) else {
+                diagnostics.append(Diagnostic(.error, file: display, message: "is not UTF-8 text"))
+                continue
+            }
+            let decoded = ManifestDecoder.decode(file: display, text: text)
+            diagnostics += decoded.issues.map(Diagnostic.init(_:))
+            for (object, location) in decoded.objects {
+                if let first = state.add(object) {
+                    diagnostics.append(
+                        Diagnostic(.error, file: location.file, line: location.line, object: object.displayName,
+                                   message: "already defined at \(first); this copy is left out"))
+                }
+            }
+        }
+        return Loaded(state: state, diagnostics: diagnostics)
+    }
+
+    /// Manifest files below the directory, sorted.
+    func manifestFiles() -> [String] {
+        guard let enumerator = FileManager.default.enumerator(atPath: self.directory) else { return [] }
+        var files: [String] = []
+        while let relative = enumerator.nextObject() as? String {
+            let lower = relative.lowercased()
+            guard lower.hasSuffix(".yaml") || lower.hasSuffix(".yml") || lower.hasSuffix(".json") else { continue }
+            files.append((self.directory as NSString).appendingPathComponent(relative))
+        }
+        return files.sorted()
+    }
+
+    func displayPath(_ path: String) -> String {
+        path.hasPrefix("./") ? String(path.dropFirst(2)) : path
+    }
+}
+
+extension Diagnostic {
+    init(_ issue: ManifestIssue) {
+        let severity: Diagnostic.Severity =
+            switch issue.severity {
+            case .error: .error
+            case .warning: .warning
+            case .info: .info
+            }
+        self.init(severity, file: issue.file, line: issue.line, object: issue.object, field: issue.field, message: issue.message)
+    }
+}
+
+extension KubeObject {
+    /// `Kind namespace/name`.
+    public var displayName: String {
+        switch self {
+        case .ingress(let value): "Ingress \(value.metadata.namespace)/\(value.metadata.name)"
+        case .ingressClass(let value): "IngressClass \(value.metadata.name)"
+        case .service(let value): "Service \(value.metadata.namespace)/\(value.metadata.name)"
+        case .endpoints(let value): "Endpoints \(value.metadata.namespace)/\(value.metadata.name)"
+        case .endpointSlice(let value): "EndpointSlice \(value.metadata.namespace)/\(value.metadata.name)"
+        case .secret(let value): "Secret \(value.metadata.namespace)/\(value.metadata.name)"
+        case .pod(let value): "Pod \(value.metadata.namespace)/\(value.metadata.name)"
+        }
+    }
+}

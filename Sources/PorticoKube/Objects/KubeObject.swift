@@ -1,0 +1,10 @@
+/// One decoded object of a kind Portico reads.
+public enum KubeObject: Hashable, Sendable {
+    case ingress(Ingress)
+    case ingressClass(IngressClass)
+    case service(Service)
+    case endpoints(Endpoints)
+    case endpointSlice(EndpointSlice)
+    case secret(Secret)
+    case pod(Pod)
+}

@@ -1,0 +1,62 @@
+import CPorticoPCRE2
+
+/// Reusable PCRE2 match data plus limits, kept per event loop so matching allocates nothing.
+///
+/// The match and depth limits bound the work one subject can cost, so a pathological pattern
+/// or path cannot stall an event loop (ReDoS).
+public final class RegexMatchData {
+    let matchData: OpaquePointer
+    let matchContext: OpaquePointer
+    let capacity: Int
+
+    /// - Parameter maxCaptures: the most capturing groups any pattern of the configuration has.
+    public init(maxCaptures: Int = 32, matchLimit: UInt32 = 100_000, depthLimit: UInt32 = 10_000) {
+        self.capacity = maxCaptures + 1
+        self.matchData = pcre2_match_data_create_8(UInt32(self.capacity), nil)
+        self.matchContext = pcre2_match_context_create_8(nil)
+        pcre2_set_match_limit_8(self.matchContext, matchLimit)
+        pcre2_set_depth_limit_8(self.matchContext, depthLimit)
+    }
+
+    deinit {
+        pcre2_match_data_free_8(self.matchData)
+        pcre2_match_context_free_8(self.matchContext)
+    }
+}
+
+/// The outcome of one match attempt.
+public enum RegexMatchResult: Equatable, Sendable {
+    case noMatch
+    /// Capture ranges as byte offsets into the subject; index 0 is the whole match. A group that
+    /// did not take part is `nil`.
+    case match([Range<Int>?])
+    /// PCRE2 gave up (match or depth limit): the caller answers 500 rather than stall.
+    case limitExceeded
+}
+
+extension CompiledRegex {
+    /// Matches `subject` (raw bytes) and returns the captures.
+    public func match(_ subject: UnsafeRawBufferPointer, using data: RegexMatchData) -> RegexMatchResult {
+        let base = subject.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        let rc = pcre2_match_8(self.code, base, subject.count, 0, 0, data.matchData, data.matchContext)
+        if rc == PCRE2_ERROR_NOMATCH { return .noMatch }
+        if rc < 0 { return .limitExceeded }
+        let pairs = Int(rc == 0 ? Int32(data.capacity) : rc)
+        let ovector = pcre2_get_ovector_pointer_8(data.matchData)!
+        var captures: [Range<Int>?] = []
+        captures.reserveCapacity(self.captureCount + 1)
+        for index in 0...self.captureCount {
+            guard index < pairs else { captures.append(nil); continue }
+            let start = Int(bitPattern: UInt(ovector[2 * index]))
+            let end = Int(bitPattern: UInt(ovector[2 * index + 1]))
+            if start == ~Int(0) { captures.append(nil) } else { captures.append(start..<end) }
+        }
+        return .match(captures)
+    }
+
+    /// Convenience for tests and offline tools.
+    public func match(_ subject: String, using data: RegexMatchData) -> RegexMatchResult {
+        var subject = subject
+        return subject.withUTF8 { self.match(UnsafeRawBufferPointer($0), using: data) }
+    }
+}

@@ -1,0 +1,31 @@
+/// Where a route came from, for `portico routes`, `explain` and access logs.
+public struct RouteSource: Hashable, Sendable {
+    public enum Kind: Hashable, Sendable {
+        /// `spec.rules[r].http.paths[p]`.
+        case rule(ruleIndex: Int, pathIndex: Int)
+        /// `spec.defaultBackend`.
+        case defaultBackend
+    }
+
+    /// `namespace/name` of the Ingress.
+    public let ingress: String
+    public let kind: Kind
+
+    public init(ingress: String, kind: Kind) {
+        self.ingress = ingress
+        self.kind = kind
+    }
+}
+
+/// One path of one host and the backend it sends to.
+public struct Route: Hashable, Sendable {
+    public let match: PathMatch
+    public let backend: BackendID
+    public let source: RouteSource
+
+    public init(match: PathMatch, backend: BackendID, source: RouteSource) {
+        self.match = match
+        self.backend = backend
+        self.source = source
+    }
+}

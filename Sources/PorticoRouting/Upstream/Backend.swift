@@ -1,0 +1,21 @@
+/// Dense index of a backend in a snapshot's `backends` array; the proxy keys its load balancers
+/// by it, so nothing on the request path hashes a name.
+public typealias BackendID = Int
+
+/// A backend resolved to the endpoints that receive its traffic.
+///
+/// Kept apart from the routes: an endpoint change replaces only this part of a snapshot
+/// (ingress-nginx applies such changes without a reload, `IsDynamicConfigurationEnough`).
+public struct Backend: Hashable, Sendable {
+    public let ref: BackendRef
+    /// Ready endpoints, sorted, de-duplicated.
+    public let endpoints: [Endpoint]
+    /// Why `endpoints` is empty (Service missing, no ready endpoint, …); requests get 503.
+    public let unavailableReason: String?
+
+    public init(ref: BackendRef, endpoints: [Endpoint], unavailableReason: String? = nil) {
+        self.ref = ref
+        self.endpoints = endpoints
+        self.unavailableReason = endpoints.isEmpty ? (unavailableReason ?? "no ready endpoints") : nil
+    }
+}

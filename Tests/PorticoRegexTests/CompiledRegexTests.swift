@@ -1,0 +1,36 @@
+import PorticoRegex
+import Testing
+
+@Suite struct CompiledRegexTests {
+    @Test func seedPatternCapturesTheRestOfThePath() throws {
+        let regex = try CompiledRegex("/one(/|$)(.*)", caseInsensitive: true, anchored: true)
+        let data = RegexMatchData()
+        #expect(regex.captureCount == 2)
+        guard case .match(let captures) = regex.match("/one/aaa/bbb", using: data) else {
+            Issue.record("expected a match")
+            return
+        }
+        #expect(captures[2] == 5..<12)
+        #expect(regex.match("/ONE", using: data) != .noMatch)
+        #expect(regex.match("/x/one/aaa", using: data) == .noMatch)
+    }
+
+    @Test func brokenPatternReportsItsOffset() {
+        #expect(throws: RegexError.self) { try CompiledRegex("/one(") }
+        do {
+            _ = try CompiledRegex("/a[b")
+        } catch {
+            #expect(error.offset == 4)
+            #expect(error.message.contains("missing"))
+        }
+    }
+
+    @Test func catastrophicBacktrackingHitsTheLimitInsteadOfStalling() throws {
+        // Patterns like this take exponential time without a match limit. Disable JIT-friendly
+        // shortcuts by forcing a non-matching tail.
+        let regex = try CompiledRegex("(a+)+$", anchored: true)
+        let data = RegexMatchData(matchLimit: 10_000, depthLimit: 1_000)
+        let subject = String(repeating: "a", count: 40) + "!"
+        #expect(regex.match(subject, using: data) == .limitExceeded)
+    }
+}
