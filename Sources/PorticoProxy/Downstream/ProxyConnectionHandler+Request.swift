@@ -1,0 +1,168 @@
+import NIOCore
+import PorticoRouting
+
+extension ProxyConnectionHandler {
+    /// Routes a parsed head and starts its exchange: resolve → pick endpoint → connect → send.
+    func beginRequest() {
+        self.requestStart = .now()
+        self.requestsOnConnection += 1
+        self.exchangeID += 1
+        self.status = 0
+        self.bytesSent = 0
+        self.responseStarted = false
+        self.bodyStreamed = false
+        self.attempt = 0
+        self.endpoint = nil
+        self.routeName = nil
+        self.closeAfterResponse = false
+        let generation = self.loop.generation
+        let hasBody = self.head.framing != .none
+        self.keepAlive = self.head.wantsKeepAlive && self.requestsOnConnection < self.loop.configuration.maxRequestsPerConnection
+
+        var failureStatus = 0
+        var route: Route?
+        self.inbound.withUnsafeReadableBytes { bytes in
+            if self.loop.accessLog != nil { self.logRecord.record(self.head, bytes) }
+            // Host without port; an HTTP/1.0 request without Host matches no named host.
+            var hostBytes = UnsafeRawBufferPointer(start: nil, count: 0)
+            if let hostValue = self.head.authority ?? self.head.hostValue {
+                let value = UnsafeRawBufferPointer(rebasing: bytes[hostValue])
+                guard let range = HostBytes.hostRange(of: value) else {
+                    failureStatus = 400
+                    return
+                }
+                hostBytes = UnsafeRawBufferPointer(rebasing: value[range])
+            }
+            var path = UnsafeRawBufferPointer(rebasing: bytes[self.head.targetStart..<self.head.pathEnd])
+            let slash: StaticString = "/"
+            if path.isEmpty { path = UnsafeRawBufferPointer(start: slash.utf8Start, count: 1) }
+            switch PathNormalizer.normalize(path, into: &self.loop.pathScratch) {
+            case .unchanged:
+                route = generation.snapshot.routes.resolve(host: hostBytes, path: path)
+            case .normalized:
+                route = self.loop.pathScratch.withUnsafeBytes {
+                    generation.snapshot.routes.resolve(host: hostBytes, path: $0)
+                }
+            case .invalid:
+                failureStatus = 400
+            }
+        }
+        if failureStatus != 0 {
+            self.respondWithError(failureStatus, close: true)
+            return
+        }
+        guard let route else {
+            self.inbound.moveReaderIndex(forwardBy: self.head.headLength)
+            self.respondWithError(404, close: hasBody || !self.keepAlive)
+            return
+        }
+        self.routeName = route.source.ingress
+        let backend = generation.backends[route.backend]
+        guard !backend.endpoints.isEmpty else {
+            self.inbound.moveReaderIndex(forwardBy: self.head.headLength)
+            self.respondWithError(503, close: hasBody || !self.keepAlive)
+            return
+        }
+        self.backend = backend
+
+        var out = self.context.channel.allocator.buffer(capacity: self.head.headLength + 384)
+        self.inbound.withUnsafeReadableBytes { bytes in
+            UpstreamRequestWriter.write(
+                self.head, from: bytes, forwarding: self.forwarding, requestIDs: &self.loop.requestIDs, into: &out)
+        }
+        self.upstreamRequestHead = out
+        self.inbound.moveReaderIndex(forwardBy: self.head.headLength)
+        switch self.head.framing {
+        case .none, .untilClose: self.requestBody = .none
+        case .length(let length): self.requestBody = .length(remaining: length)
+        case .chunked: self.requestBody = .chunked(ChunkedDecoder())
+        }
+        self.rotationStart = backend.nextStart()
+        self.state = .connecting
+        self.connectToUpstream(fresh: false)
+    }
+
+    /// Forwards the body bytes received so far, within the request's framing.
+    func pumpRequestBody() {
+        guard let upstream = self.upstream else { return }
+        var wrote = false
+        switch self.requestBody {
+        case .none, .complete:
+            return
+        case .length(let remaining):
+            let take = min(remaining, self.inbound.readableBytes)
+            if take > 0 {
+                upstream.write(self.inbound.readSlice(length: take)!)
+                wrote = true
+            }
+            self.requestBody = take == remaining ? .complete : .length(remaining: remaining - take)
+        case .chunked(var decoder):
+            guard self.inbound.readableBytes > 0 else { return }
+            let outcome = self.inbound.withUnsafeReadableBytes { decoder.consume($0) }
+            switch outcome {
+            case .needMore:
+                upstream.write(self.inbound.readSlice(length: self.inbound.readableBytes)!)
+                self.requestBody = .chunked(decoder)
+                wrote = true
+            case .done(let end):
+                upstream.write(self.inbound.readSlice(length: end)!)
+                self.requestBody = .complete
+                wrote = true
+            case .failure:
+                // A malformed chunked body: the upstream already has part of it, so both ends
+                // are closed; the client gets 400 if nothing was answered yet.
+                self.upstream = nil
+                upstream.close()
+                if self.responseStarted {
+                    self.context.close(promise: nil)
+                } else {
+                    self.respondWithError(400, close: true)
+                }
+                return
+            }
+        }
+        if wrote {
+            self.bodyStreamed = true
+            upstream.flush()
+            if !upstream.isWritable { self.setReading(false) }
+        }
+    }
+
+    /// Answers with the proxy's own response (404, 502, …) and logs it.
+    func respondWithError(_ status: Int, close: Bool) {
+        self.status = status
+        let response = ErrorResponses.response(status: status, close: close)
+        self.bytesSent = response.readableBytes
+        self.context.write(Self.wrapOutboundOut(response), promise: nil)
+        self.logRequest()
+        if close {
+            self.closeAfterFlush()
+        } else {
+            self.context.flush()
+            self.finishExchange()
+        }
+    }
+
+    /// Back to waiting for the next request on a kept-alive connection.
+    func finishExchange() {
+        self.state = .idle
+        self.upstream = nil
+        self.backend = nil
+        self.requestBody = .none
+        self.idleSince = .now()
+        self.armTimer()
+        self.setReading(true)
+    }
+
+    func logRequest() {
+        guard let accessLog = self.loop.accessLog else { return }
+        let duration = NIODeadline.now() - self.requestStart
+        self.logRecord.withParts { method, target, host in
+            accessLog.log(
+                AccessLogWriter.Entry(
+                    peer: self.forwarding.peerAddress, method: method, target: target, host: host,
+                    isHTTP11: self.logRecord.isHTTP11, status: self.status, bytesSent: self.bytesSent,
+                    upstream: self.endpoint?.display, route: self.routeName, durationNanoseconds: duration.nanoseconds))
+        }
+    }
+}

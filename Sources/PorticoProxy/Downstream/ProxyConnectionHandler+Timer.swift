@@ -1,0 +1,56 @@
+import NIOCore
+
+extension ProxyConnectionHandler {
+    /// The moment the current state times out, or nil when nothing is timed.
+    ///
+    /// One timer per connection serves every timeout (keep-alive idle, header read, upstream
+    /// read). It is re-armed lazily when it fires early, so an active connection schedules about
+    /// one timer per timeout period instead of one per request.
+    var currentDeadline: NIODeadline? {
+        let configuration = self.loop.configuration
+        switch self.state {
+        case .idle:
+            let timeout = self.inbound.readableBytes > 0 ? configuration.headerTimeout : configuration.keepAliveTimeout
+            return self.idleSince + timeout
+        case .proxying:
+            return self.lastUpstreamActivity + configuration.readTimeout
+        case .connecting, .tunnel, .closing:
+            return nil  // connect has its own timeout; tunnels are not timed yet
+        }
+    }
+
+    func armTimer() {
+        guard self.timer == nil, let deadline = self.currentDeadline else { return }
+        self.timer = self.context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { self.timerFired() }
+    }
+
+    func timerFired() {
+        self.timer = nil
+        guard let deadline = self.currentDeadline else { return }
+        guard NIODeadline.now() >= deadline else {
+            self.armTimer()
+            return
+        }
+        switch self.state {
+        case .idle:
+            // nginx closes idle keep-alive connections silently, and answers a stalled head
+            // with 408 (as here) only when part of it arrived.
+            if self.inbound.readableBytes > 0 {
+                self.requestStart = .now()
+                self.logRecord.recordUnparsed()
+                self.respondWithError(408, close: true)
+            } else {
+                self.state = .closing
+                self.context.close(promise: nil)
+            }
+        case .proxying:
+            if let upstream = self.upstream {
+                self.upstream = nil
+                upstream.close()
+            }
+            self.attemptFailed(.readTimeout)
+        case .connecting, .tunnel, .closing:
+            break
+        }
+    }
+}

@@ -1,0 +1,178 @@
+import NIOCore
+import NIOPosix
+
+extension ProxyConnectionHandler {
+    /// Takes an idle pooled connection to the next endpoint, or opens one on this event loop.
+    /// `fresh` skips the pool (after a pooled connection turned out to be stale).
+    func connectToUpstream(fresh: Bool) {
+        guard let backend = self.backend else { return }
+        let now = NIODeadline.now()
+        let endpoint = backend.endpoint(start: self.rotationStart, attempt: self.attempt, now: now)
+        self.endpoint = endpoint
+        if !fresh, let connection = self.loop.pool.checkout(endpoint.address, now: now) {
+            self.attach(connection)
+            return
+        }
+        let exchange = self.exchangeID
+        let pool = self.loop.pool
+        let address = endpoint.address
+        ClientBootstrap(group: self.context.eventLoop)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .connectTimeout(self.loop.configuration.connectTimeout)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(UpstreamHandler(address: address, pool: pool))
+                }
+            }
+            .connect(to: address)
+            .assumeIsolated()
+            .whenComplete { result in
+                switch result {
+                case .success(let channel):
+                    guard let connection = try? channel.pipeline.syncOperations.handler(type: UpstreamHandler.self) else {
+                        channel.close(promise: nil)
+                        return
+                    }
+                    guard exchange == self.exchangeID, self.state == .connecting else {
+                        // The client went away meanwhile: keep the fresh connection for others.
+                        pool.release(connection, now: .now())
+                        return
+                    }
+                    self.attach(connection)
+                case .failure(let error):
+                    guard exchange == self.exchangeID, self.state == .connecting else { return }
+                    let timedOut = error is ChannelError && (error as! ChannelError) == .connectTimeout(self.loop.configuration.connectTimeout)
+                    endpoint.markDown(now: .now(), for: self.loop.configuration.failedEndpointBackoff)
+                    self.attemptFailed(timedOut ? .connectTimeout : .connectRefused)
+                }
+            }
+    }
+
+    /// Sends the request on a connection and starts relaying.
+    func attach(_ connection: UpstreamHandler) {
+        self.upstream = connection
+        self.state = .proxying
+        let dechunk = !self.head.isHTTP11
+        connection.begin(owner: self, method: self.head.method, dechunk: dechunk)
+        connection.write(self.upstreamRequestHead)
+        self.lastUpstreamActivity = .now()
+        self.armTimer()
+        if self.requestBody.isComplete {
+            connection.flush()
+        } else {
+            self.pumpRequestBody()
+            if !self.bodyStreamed { connection.flush() }
+        }
+        if self.isReading == false, connection.isWritable, self.inbound.readableBytes < Self.maxBufferedInbound {
+            self.setReading(true)
+        }
+    }
+
+    /// One attempt failed: move on to the next endpoint if the retry policy allows, else answer.
+    func attemptFailed(_ failure: AttemptFailure) {
+        let policy = RetryPolicy(maxTries: self.loop.configuration.maxTries)
+        if !self.responseStarted,
+            policy.mayRetry(after: failure, attempt: self.attempt, isIdempotent: self.head.method.isIdempotent,
+                            bodyStreamed: self.bodyStreamed)
+        {
+            self.attempt += 1
+            self.state = .connecting
+            self.connectToUpstream(fresh: true)
+            return
+        }
+        if self.responseStarted {
+            // Part of the response already went out: all we can do is cut the connection, so the
+            // client sees a truncated message instead of a wrong one.
+            self.status = self.status == 0 ? failure.status : self.status
+            self.logRequest()
+            self.state = .closing
+            self.context.close(promise: nil)
+            return
+        }
+        // The client may still be sending a body we will never forward: close after answering.
+        self.respondWithError(failure.status, close: !self.requestBody.isComplete || !self.keepAlive)
+    }
+
+    // MARK: - Called by the upstream connection
+
+    func upstreamInterimResponse(_ headBytes: ByteBuffer) {
+        self.lastUpstreamActivity = .now()
+        self.context.write(Self.wrapOutboundOut(headBytes), promise: nil)
+    }
+
+    func upstreamResponseHead(_ headBytes: ByteBuffer, _ response: ResponseHead) {
+        self.lastUpstreamActivity = .now()
+        self.responseStarted = true
+        self.status = response.status
+        let http10Client = !self.head.isHTTP11
+        if response.status == 101 {
+            self.state = .tunnel
+            self.closeAfterResponse = true
+        }
+        // The client connection can stay open only if this response's end is known to it.
+        var connection = ResponseHeadWriter.ConnectionField.none
+        if !self.keepAlive || response.framing == .untilClose || (http10Client && response.framing == .chunked) {
+            self.closeAfterResponse = true
+            if response.status != 101 { connection = .close }
+        } else if http10Client {
+            connection = .keepAlive
+        }
+        let out: ByteBuffer
+        if response.needsRewrite || connection != .none || (response.isChunked && (http10Client || response.contentLength != nil)) {
+            out = ResponseHeadWriter.rewrite(
+                headBytes, response, connection: connection, dropChunked: http10Client,
+                allocator: self.context.channel.allocator)
+        } else {
+            out = headBytes
+        }
+        self.bytesSent += out.readableBytes
+        self.context.write(Self.wrapOutboundOut(out), promise: nil)
+        if self.state == .tunnel { self.processInbound() }
+    }
+
+    func upstreamResponseBody(_ body: ByteBuffer) {
+        self.bytesSent += body.readableBytes
+        self.context.write(Self.wrapOutboundOut(body), promise: nil)
+        if !self.context.channel.isWritable { self.upstream?.setReading(false) }
+    }
+
+    func upstreamReadComplete() {
+        self.lastUpstreamActivity = .now()
+        self.context.flush()
+    }
+
+    func upstreamWritabilityChanged(_ writable: Bool) {
+        guard writable else { return }
+        self.pumpRequestBody()
+        if self.inbound.readableBytes < Self.maxBufferedInbound { self.setReading(true) }
+    }
+
+    func upstreamResponseEnd(_ connection: UpstreamHandler, reusable: Bool) {
+        guard connection === self.upstream else { return }
+        let bodyDone = self.requestBody.isComplete
+        if reusable && bodyDone {
+            self.loop.pool.release(connection, now: .now())
+        } else {
+            connection.close()
+        }
+        self.upstream = nil
+        self.logRequest()
+        if self.closeAfterResponse || !bodyDone || self.state == .tunnel {
+            self.closeAfterFlush()
+            return
+        }
+        self.context.flush()
+        self.finishExchange()
+        self.processInbound()
+    }
+
+    func upstreamFailed(_ connection: UpstreamHandler, _ failure: UpstreamFailure) {
+        guard connection === self.upstream else { return }
+        self.upstream = nil
+        switch failure {
+        case .closedBeforeResponse: self.attemptFailed(.closedBeforeResponse(reused: connection.isReused))
+        case .closedDuringResponse: self.attemptFailed(.closedDuringResponse)
+        case .invalidResponse: self.attemptFailed(.invalidResponse)
+        }
+    }
+}

@@ -1,0 +1,187 @@
+import NIOCore
+import PorticoRouting
+
+/// One client connection: parses requests, routes them, relays each to an upstream endpoint and
+/// the response back, with keep-alive on both sides.
+///
+/// The whole exchange runs on the connection's event loop: no task, promise or thread hop per
+/// request. Bodies pass through as `ByteBuffer` slices, never whole, with back-pressure both
+/// ways (a side that cannot write stops the other side's reads).
+final class ProxyConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    enum State {
+        /// Waiting for (the rest of) a request head.
+        case idle
+        /// A route was found; an upstream connection is being made or taken from the pool.
+        case connecting
+        /// The request is with the upstream; its response is awaited or being relayed.
+        case proxying
+        /// After a 101 response: bytes flow both ways untouched.
+        case tunnel
+        /// Closing once the last response is flushed; further input is ignored.
+        case closing
+    }
+
+    let loop: LoopContext
+    var context: ChannelHandlerContext!
+    var forwarding: ForwardingContext!
+    var state: State = .idle
+    /// Received bytes not yet consumed: the next head, or body bytes waiting to be forwarded.
+    var inbound = ByteBuffer()
+    var head = RequestHead()
+    var isReading = true
+    var requestsOnConnection = 0
+    var idleSince = NIODeadline.now()
+    var timer: Scheduled<Void>?
+
+    // The current exchange.
+    var exchangeID = 0
+    var upstream: UpstreamHandler?
+    var backend: ProxyBackend?
+    var routeName: String?
+    var upstreamRequestHead = ByteBuffer()
+    var requestBody: RequestBodyState = .none
+    var bodyStreamed = false
+    var attempt = 0
+    var rotationStart = 0
+    var endpoint: ProxyEndpoint?
+    var responseStarted = false
+    var keepAlive = true
+    var closeAfterResponse = false
+    var lastUpstreamActivity = NIODeadline.now()
+    var requestStart = NIODeadline.now()
+    var status = 0
+    var bytesSent = 0
+    var logRecord = RequestLogRecord()
+
+    enum RequestBodyState {
+        case none
+        case length(remaining: Int)
+        case chunked(ChunkedDecoder)
+        case complete
+
+        var isComplete: Bool {
+            switch self {
+            case .none, .complete: true
+            case .length, .chunked: false
+            }
+        }
+    }
+
+    /// Body bytes buffered before back-pressure stops reading from the client.
+    static let maxBufferedInbound = 64 * 1024
+
+    init(loop: LoopContext) {
+        self.loop = loop
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        let peer = context.channel.remoteAddress?.ipAddress ?? "unknown"
+        let port = context.channel.localAddress?.port ?? 0
+        self.forwarding = ForwardingContext(peerAddress: peer, listenerPort: port)
+        self.inbound = context.channel.allocator.buffer(capacity: 0)
+        self.armTimer()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var buffer = Self.unwrapInboundIn(data)
+        if self.inbound.readableBytes == 0 {
+            self.inbound = buffer
+        } else {
+            self.inbound.writeBuffer(&buffer)
+        }
+        self.processInbound()
+    }
+
+    /// Runs the connection's state machine over the bytes received so far.
+    func processInbound() {
+        while true {
+            switch self.state {
+            case .idle:
+                guard self.inbound.readableBytes > 0 else { return }
+                let result = self.inbound.withUnsafeReadableBytes { RequestHeadParser.parse($0, into: &self.head) }
+                switch result {
+                case .incomplete:
+                    return
+                case .skip(let count):
+                    self.inbound.moveReaderIndex(forwardBy: count)
+                case .failure(let failure):
+                    self.requestStart = .now()
+                    self.logRecord.recordUnparsed()
+                    self.routeName = nil
+                    self.endpoint = nil
+                    self.respondWithError(failure.status, close: true)
+                    return
+                case .complete:
+                    self.beginRequest()
+                }
+            case .connecting:
+                if self.inbound.readableBytes > Self.maxBufferedInbound { self.setReading(false) }
+                return
+            case .proxying:
+                self.pumpRequestBody()
+                if self.requestBody.isComplete, self.inbound.readableBytes > Self.maxBufferedInbound {
+                    self.setReading(false)  // a client pipelining faster than we answer
+                }
+                return
+            case .tunnel:
+                if self.inbound.readableBytes > 0, let upstream = self.upstream {
+                    upstream.write(self.inbound)
+                    upstream.flush()
+                    self.inbound.moveReaderIndex(to: self.inbound.writerIndex)
+                }
+                return
+            case .closing:
+                self.inbound.clear()
+                return
+            }
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        context.flush()
+        // Reclaim the space of consumed bytes (keeps the accumulator small across requests).
+        if self.inbound.readableBytes == 0, self.inbound.readerIndex > 0 { self.inbound.clear() }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { self.upstream?.setReading(true) }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.state = .closing
+        self.timer?.cancel()
+        self.timer = nil
+        if let upstream = self.upstream {
+            self.upstream = nil
+            upstream.close()
+        }
+        self.exchangeID += 1
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+
+    func setReading(_ reading: Bool) {
+        guard reading != self.isReading else { return }
+        self.isReading = reading
+        try? self.context.channel.syncOptions?.setOption(.autoRead, value: reading)
+        if reading { self.context.read() }
+    }
+
+    /// Flushes what was written, then closes.
+    func closeAfterFlush() {
+        self.state = .closing
+        let promise = self.context.eventLoop.makePromise(of: Void.self)
+        self.context.writeAndFlush(Self.wrapOutboundOut(ByteBuffer()), promise: promise)
+        let context = self.context!
+        promise.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+    }
+}
+
+@available(*, unavailable)
+extension ProxyConnectionHandler: Sendable {}

@@ -1,0 +1,32 @@
+import NIOCore
+
+/// The proxy's own responses (404, 502, …), built once and shared: writing one costs no
+/// allocation. Bodies follow nginx's error pages, which ingress-nginx users know.
+enum ErrorResponses {
+    static let reasons: [Int: String] = [
+        400: "Bad Request", 403: "Forbidden", 404: "Not Found", 405: "Not Allowed", 408: "Request Time-out",
+        413: "Request Entity Too Large", 414: "Request-URI Too Large", 500: "Internal Server Error",
+        501: "Not Implemented", 502: "Bad Gateway", 503: "Service Temporarily Unavailable",
+        504: "Gateway Time-out", 505: "HTTP Version Not Supported",
+    ]
+
+    private static let keepAlive: [Int: ByteBuffer] = Self.build(close: false)
+    private static let closing: [Int: ByteBuffer] = Self.build(close: true)
+
+    static func response(status: Int, close: Bool) -> ByteBuffer {
+        (close ? Self.closing : Self.keepAlive)[status] ?? (close ? Self.closing : Self.keepAlive)[500]!
+    }
+
+    static func reason(_ status: Int) -> String { Self.reasons[status] ?? "Error" }
+
+    private static func build(close: Bool) -> [Int: ByteBuffer] {
+        var table: [Int: ByteBuffer] = [:]
+        for (status, reason) in Self.reasons {
+            let body = "<html>\r\n<head><title>\(status) \(reason)</title></head>\r\n<body>\r\n<center><h1>\(status) \(reason)</h1></center>\r\n<hr><center>portico</center>\r\n</body>\r\n</html>\r\n"
+            var head = "HTTP/1.1 \(status) \(reason)\r\nContent-Type: text/html\r\nContent-Length: \(body.utf8.count)\r\n"
+            if close { head += "Connection: close\r\n" }
+            table[status] = ByteBuffer(string: head + "\r\n" + body)
+        }
+        return table
+    }
+}

@@ -1,0 +1,54 @@
+/// The header fields the proxy acts on; every other field is forwarded as written.
+enum HeaderKind: UInt8 {
+    case other
+    case host
+    case contentLength
+    case transferEncoding
+    case connection
+    case upgrade
+    case expect
+    /// Hop-by-hop fields that are never forwarded (RFC 9110 §7.6.1): Keep-Alive, TE,
+    /// Proxy-Connection; and `Proxy`, cleared against httpoxy as ingress-nginx does.
+    case hopByHop
+    /// Fields the proxy sets itself (nginx `proxy_set_header` replaces them): X-Real-IP,
+    /// X-Forwarded-Host/-Port/-Proto/-Scheme, X-Scheme, X-Original-Forwarded-For.
+    case replacedByProxy
+    case xForwardedFor
+    case xRequestID
+    /// Names with `_`: dropped, as nginx does with `underscores_in_headers off`, so that
+    /// `X_Forwarded_For` can never be read as `X-Forwarded-For` by a CGI-style backend.
+    case underscored
+
+    /// Classifies the field name `bytes[start..<end]`.
+    static func classify(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> HeaderKind {
+        let length = end - start
+        func eq(_ literal: StaticString) -> Bool { HTTPBytes.equalsLowercase(bytes, start, end, literal) }
+        switch length {
+        case 2: if eq("te") { return .hopByHop }
+        case 4: if eq("host") { return .host }
+        case 5: if eq("proxy") { return .hopByHop }
+        case 6: if eq("expect") { return .expect }
+        case 7:
+            if eq("upgrade") { return .upgrade }
+        case 8: if eq("x-scheme") { return .replacedByProxy }
+        case 9: if eq("x-real-ip") { return .replacedByProxy }
+        case 10:
+            if eq("connection") { return .connection }
+            if eq("keep-alive") { return .hopByHop }
+        case 12: if eq("x-request-id") { return .xRequestID }
+        case 14: if eq("content-length") { return .contentLength }
+        case 15: if eq("x-forwarded-for") { return .xForwardedFor }
+        case 16:
+            if eq("x-forwarded-host") || eq("x-forwarded-port") { return .replacedByProxy }
+            if eq("proxy-connection") { return .hopByHop }
+        case 17:
+            if eq("transfer-encoding") { return .transferEncoding }
+            if eq("x-forwarded-proto") { return .replacedByProxy }
+        case 18: if eq("x-forwarded-scheme") { return .replacedByProxy }
+        case 24: if eq("x-original-forwarded-for") { return .replacedByProxy }
+        default: break
+        }
+        for index in start..<end where bytes[index] == UInt8(ascii: "_") { return .underscored }
+        return .other
+    }
+}

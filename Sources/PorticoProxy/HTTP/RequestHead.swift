@@ -1,0 +1,83 @@
+/// One header field's position inside the head bytes.
+struct HeaderField {
+    var lineStart: Int
+    var nameEnd: Int
+    var valueStart: Int
+    var valueEnd: Int
+    var kind: HeaderKind
+}
+
+/// How a message body is delimited (RFC 9112 §6).
+enum BodyFraming: Equatable {
+    case none
+    case length(Int)
+    case chunked
+    /// Responses only: the body ends when the upstream closes.
+    case untilClose
+}
+
+/// A parsed request head: positions into the head bytes plus the facts routing and framing need.
+///
+/// The head is not copied into a header dictionary; fields are forwarded from the original bytes.
+/// One value lives per connection and is reset per request, so its `fields` array keeps its
+/// capacity and parsing allocates nothing.
+struct RequestHead {
+    var methodEnd = 0
+    var targetStart = 0
+    var targetEnd = 0
+    /// Where the path ends inside the target (at `?` or the target's end).
+    var pathEnd = 0
+    var isHTTP11 = true
+    var method: Method = .other
+    var fields: [HeaderField] = []
+    var hostValue: Range<Int>?
+    /// For absolute-form targets (`GET http://host/path`), the authority; it replaces Host
+    /// (RFC 9112 §3.2.2).
+    var authority: Range<Int>?
+    var framing: BodyFraming = .none
+    var connectionClose = false
+    var connectionKeepAlive = false
+    var connectionUpgrade = false
+    /// The Connection value, when it names other fields to drop.
+    var connectionValue: Range<Int>?
+    var connectionHasExtraTokens = false
+    var upgradeValue: Range<Int>?
+    var forwardedFor: Range<Int>?
+    var requestID: Range<Int>?
+    /// The length of the head including the final CRLF.
+    var headLength = 0
+
+    enum Method: Equatable {
+        case get, head, post, put, delete, options, patch, other
+
+        /// RFC 9110 §9.2.2: retrying these after the request was sent is safe.
+        var isIdempotent: Bool {
+            switch self {
+            case .get, .head, .put, .delete, .options: true
+            case .post, .patch, .other: false
+            }
+        }
+    }
+
+    mutating func reset() {
+        self.fields.removeAll(keepingCapacity: true)
+        self.hostValue = nil
+        self.authority = nil
+        self.framing = .none
+        self.connectionClose = false
+        self.connectionKeepAlive = false
+        self.connectionUpgrade = false
+        self.connectionValue = nil
+        self.connectionHasExtraTokens = false
+        self.upgradeValue = nil
+        self.forwardedFor = nil
+        self.requestID = nil
+        self.method = .other
+        self.headLength = 0
+    }
+
+    /// Whether the client expects the connection to stay open after this exchange.
+    var wantsKeepAlive: Bool {
+        self.isHTTP11 ? !self.connectionClose : self.connectionKeepAlive && !self.connectionClose
+    }
+}

@@ -1,0 +1,248 @@
+/// A strict, allocation-free HTTP/1.1 request-head parser (RFC 9112).
+///
+/// It reads only what routing and framing need: the request line, Host, Content-Length,
+/// Transfer-Encoding, Connection, Upgrade, X-Forwarded-For and X-Request-ID. Everything else
+/// is recorded as byte ranges and forwarded as written. Framing correctness is a security
+/// property (request smuggling), so it refuses what RFC 9112 says to refuse: obs-fold, bare CR
+/// or LF, whitespace before the colon, Content-Length together with Transfer-Encoding,
+/// conflicting Content-Lengths, transfer codings other than `chunked`, and duplicate Host.
+enum RequestHeadParser {
+    static let maxRequestLine = 8192
+    static let maxFieldLine = 8192
+    static let maxHead = 32768
+    static let maxFields = 100
+
+    /// Parses `bytes` (everything received and not yet consumed) into `head`.
+    static func parse(_ bytes: UnsafeRawBufferPointer, into head: inout RequestHead) -> HeadParseResult {
+        // Leading empty lines.
+        if bytes.count >= 1, bytes[0] == HTTPBytes.cr || bytes[0] == HTTPBytes.lf {
+            var skipped = 0
+            while skipped + 1 < bytes.count, bytes[skipped] == HTTPBytes.cr, bytes[skipped + 1] == HTTPBytes.lf {
+                skipped += 2
+            }
+            if skipped > 0 { return .skip(skipped) }
+            if bytes.count < 2 && bytes[0] == HTTPBytes.cr { return .incomplete }
+            return .failure(.badRequest("bare line break before the request line"))
+        }
+        guard let headEnd = Self.findHeadEnd(bytes) else {
+            if bytes.count > Self.maxHead { return .failure(.badRequest("request header too large")) }
+            if bytes.firstIndex(of: HTTPBytes.lf) == nil, bytes.count > Self.maxRequestLine {
+                return .failure(HTTPFailure(status: 414, reason: "request-URI too large"))
+            }
+            return .incomplete
+        }
+        guard headEnd <= Self.maxHead else { return .failure(.badRequest("request header too large")) }
+        head.reset()
+        head.headLength = headEnd
+        var cursor = 0
+        if let failure = Self.parseRequestLine(bytes, &cursor, &head) { return .failure(failure) }
+        if let failure = Self.parseFields(bytes, &cursor, headEnd, &head) { return .failure(failure) }
+        if head.isHTTP11, head.hostValue == nil, head.authority == nil {
+            return .failure(.badRequest("HTTP/1.1 request without Host"))
+        }
+        return .complete
+    }
+
+    /// Index just past the CRLFCRLF that ends the head, or nil.
+    static func findHeadEnd(_ bytes: UnsafeRawBufferPointer) -> Int? {
+        guard bytes.count >= 4 else { return nil }
+        var index = 3
+        let limit = min(bytes.count, Self.maxHead + 1)
+        while index < limit {
+            if bytes[index] == HTTPBytes.lf {
+                if bytes[index - 1] == HTTPBytes.cr && bytes[index - 2] == HTTPBytes.lf && bytes[index - 3] == HTTPBytes.cr {
+                    return index + 1
+                }
+                index += 1
+            } else {
+                // The byte 2 ahead must be LF for a match ending there; skip when it cannot be.
+                index += 1
+            }
+        }
+        return nil
+    }
+
+    static func parseRequestLine(_ bytes: UnsafeRawBufferPointer, _ cursor: inout Int, _ head: inout RequestHead) -> HTTPFailure? {
+        var index = 0
+        while index < bytes.count, HTTPBytes.isToken(bytes[index]) { index += 1 }
+        guard index > 0, index < bytes.count, bytes[index] == HTTPBytes.sp else {
+            return .badRequest("malformed request line (method)")
+        }
+        head.methodEnd = index
+        head.method = Self.classifyMethod(bytes, index)
+        if Self.isMethod(bytes, index, "CONNECT") || Self.isMethod(bytes, index, "TRACE") {
+            return HTTPFailure(status: 405, reason: "method not allowed")
+        }
+        index += 1
+        let targetStart = index
+        while index < bytes.count, HTTPBytes.isTargetByte(bytes[index]) { index += 1 }
+        guard index > targetStart, index < bytes.count, bytes[index] == HTTPBytes.sp else {
+            return .badRequest("malformed request line (target)")
+        }
+        if index - targetStart > Self.maxRequestLine { return HTTPFailure(status: 414, reason: "request-URI too large") }
+        let targetEnd = index
+        index += 1
+        // "HTTP/1.1\r\n"
+        guard index + 10 <= bytes.count, bytes[index + 8] == HTTPBytes.cr, bytes[index + 9] == HTTPBytes.lf else {
+            return .badRequest("malformed request line (version)")
+        }
+        let version = UnsafeRawBufferPointer(rebasing: bytes[index..<(index + 8)])
+        if version.elementsEqual("HTTP/1.1".utf8) {
+            head.isHTTP11 = true
+        } else if version.elementsEqual("HTTP/1.0".utf8) {
+            head.isHTTP11 = false
+        } else if version.starts(with: "HTTP/".utf8), (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(version[5]),
+            version[6] == UInt8(ascii: "."), (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(version[7])
+        {
+            return HTTPFailure(status: 505, reason: "HTTP version not supported")
+        } else {
+            return .badRequest("malformed request line (version)")
+        }
+        cursor = index + 10
+        return Self.parseTarget(bytes, targetStart, targetEnd, &head)
+    }
+
+    /// origin-form, or absolute-form whose authority stands in for Host (RFC 9112 §3.2).
+    static func parseTarget(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int, _ head: inout RequestHead) -> HTTPFailure? {
+        var pathStart = start
+        if bytes[start] != UInt8(ascii: "/") {
+            let scheme: Int
+            if HTTPBytes.equalsLowercase(bytes, start, min(end, start + 7), "http://") {
+                scheme = 7
+            } else if HTTPBytes.equalsLowercase(bytes, start, min(end, start + 8), "https://") {
+                scheme = 8
+            } else {
+                return .badRequest("request target must be a path or an absolute http(s) URI")
+            }
+            var authorityEnd = start + scheme
+            while authorityEnd < end, bytes[authorityEnd] != UInt8(ascii: "/"), bytes[authorityEnd] != UInt8(ascii: "?") {
+                authorityEnd += 1
+            }
+            guard authorityEnd > start + scheme else { return .badRequest("absolute URI without a host") }
+            head.authority = (start + scheme)..<authorityEnd
+            pathStart = authorityEnd
+        }
+        head.targetStart = pathStart
+        head.targetEnd = end
+        var pathEnd = pathStart
+        while pathEnd < end, bytes[pathEnd] != UInt8(ascii: "?") { pathEnd += 1 }
+        head.pathEnd = pathEnd
+        return nil
+    }
+
+    static func parseFields(_ bytes: UnsafeRawBufferPointer, _ cursor: inout Int, _ headEnd: Int, _ head: inout RequestHead) -> HTTPFailure? {
+        var hasTransferEncoding = false
+        var contentLength: Int?
+        while true {
+            let lineStart = cursor
+            if bytes[lineStart] == HTTPBytes.cr {
+                // The final CRLF (findHeadEnd guarantees an LF follows at headEnd - 1).
+                guard lineStart + 2 == headEnd else { return .badRequest("bare CR in header section") }
+                break
+            }
+            if bytes[lineStart] == HTTPBytes.sp || bytes[lineStart] == HTTPBytes.htab {
+                return .badRequest("obsolete line folding in header section")
+            }
+            var index = lineStart
+            while HTTPBytes.isToken(bytes[index]) { index += 1 }
+            guard index > lineStart, bytes[index] == HTTPBytes.colon else {
+                return .badRequest("malformed header field name")
+            }
+            let nameEnd = index
+            index += 1
+            while bytes[index] == HTTPBytes.sp || bytes[index] == HTTPBytes.htab { index += 1 }
+            let valueStart = index
+            while HTTPBytes.isFieldValueByte(bytes[index]) { index += 1 }
+            guard bytes[index] == HTTPBytes.cr, bytes[index + 1] == HTTPBytes.lf else {
+                return .badRequest("invalid byte in header field value")
+            }
+            var valueEnd = index
+            while valueEnd > valueStart, bytes[valueEnd - 1] == HTTPBytes.sp || bytes[valueEnd - 1] == HTTPBytes.htab {
+                valueEnd -= 1
+            }
+            cursor = index + 2
+            if cursor - lineStart > Self.maxFieldLine { return .badRequest("request header field too large") }
+            if head.fields.count >= Self.maxFields { return .badRequest("too many header fields") }
+            let kind = HeaderKind.classify(bytes, lineStart, nameEnd)
+            head.fields.append(HeaderField(lineStart: lineStart, nameEnd: nameEnd, valueStart: valueStart, valueEnd: valueEnd, kind: kind))
+            switch kind {
+            case .host:
+                guard head.hostValue == nil else { return .badRequest("duplicate Host header") }
+                head.hostValue = valueStart..<valueEnd
+            case .contentLength:
+                guard let length = HTTPBytes.parseDecimal(bytes, valueStart, valueEnd) else {
+                    return .badRequest("invalid Content-Length")
+                }
+                if let previous = contentLength, previous != length { return .badRequest("conflicting Content-Length") }
+                contentLength = length
+            case .transferEncoding:
+                guard !hasTransferEncoding else { return HTTPFailure(status: 501, reason: "unsupported transfer coding") }
+                hasTransferEncoding = true
+                guard HTTPBytes.equalsLowercase(bytes, valueStart, valueEnd, "chunked") else {
+                    return HTTPFailure(status: 501, reason: "unsupported transfer coding")
+                }
+            case .connection:
+                Self.parseConnection(bytes, valueStart, valueEnd, &head)
+            case .upgrade:
+                head.upgradeValue = valueStart..<valueEnd
+            case .xForwardedFor:
+                if head.forwardedFor == nil { head.forwardedFor = valueStart..<valueEnd }
+            case .xRequestID:
+                if head.requestID == nil, valueEnd > valueStart { head.requestID = valueStart..<valueEnd }
+            case .other, .expect, .hopByHop, .replacedByProxy, .underscored:
+                break
+            }
+        }
+        if hasTransferEncoding {
+            guard contentLength == nil else { return .badRequest("both Content-Length and Transfer-Encoding") }
+            guard head.isHTTP11 else { return .badRequest("Transfer-Encoding in an HTTP/1.0 request") }
+            head.framing = .chunked
+        } else if let contentLength, contentLength > 0 {
+            head.framing = .length(contentLength)
+        }
+        return nil
+    }
+
+    static func parseConnection(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int, _ head: inout RequestHead) {
+        head.connectionValue = start..<end
+        var tokenStart = start
+        while tokenStart < end {
+            var tokenEnd = tokenStart
+            while tokenEnd < end, bytes[tokenEnd] != UInt8(ascii: ",") { tokenEnd += 1 }
+            var a = tokenStart
+            var b = tokenEnd
+            while a < b, bytes[a] == HTTPBytes.sp || bytes[a] == HTTPBytes.htab { a += 1 }
+            while b > a, bytes[b - 1] == HTTPBytes.sp || bytes[b - 1] == HTTPBytes.htab { b -= 1 }
+            if HTTPBytes.equalsLowercase(bytes, a, b, "close") {
+                head.connectionClose = true
+            } else if HTTPBytes.equalsLowercase(bytes, a, b, "keep-alive") {
+                head.connectionKeepAlive = true
+            } else if HTTPBytes.equalsLowercase(bytes, a, b, "upgrade") {
+                head.connectionUpgrade = true
+            } else if b > a {
+                head.connectionHasExtraTokens = true
+            }
+            tokenStart = tokenEnd + 1
+        }
+    }
+
+    static func classifyMethod(_ bytes: UnsafeRawBufferPointer, _ end: Int) -> RequestHead.Method {
+        switch end {
+        case 3: if Self.isMethod(bytes, end, "GET") { return .get } else if Self.isMethod(bytes, end, "PUT") { return .put }
+        case 4: if Self.isMethod(bytes, end, "HEAD") { return .head } else if Self.isMethod(bytes, end, "POST") { return .post }
+        case 5: if Self.isMethod(bytes, end, "PATCH") { return .patch }
+        case 6: if Self.isMethod(bytes, end, "DELETE") { return .delete }
+        case 7: if Self.isMethod(bytes, end, "OPTIONS") { return .options }
+        default: break
+        }
+        return .other
+    }
+
+    /// Methods are case-sensitive (RFC 9110 §9.1).
+    static func isMethod(_ bytes: UnsafeRawBufferPointer, _ end: Int, _ name: StaticString) -> Bool {
+        guard end == name.utf8CodeUnitCount else { return false }
+        let pointer = name.utf8Start
+        for index in 0..<end where bytes[index] != pointer[index] { return false }
+        return true
+    }
+}

@@ -1,0 +1,45 @@
+import NIOCore
+
+/// Rewrites an upstream response head for the client when it must change: hop-by-hop fields
+/// removed (RFC 9110 §7.6.1), `Connection: close` or `keep-alive` added for this hop, and the
+/// chunked coding dropped when the body is de-chunked for an HTTP/1.0 client. Otherwise the
+/// upstream's head bytes go to the client untouched.
+enum ResponseHeadWriter {
+    enum ConnectionField {
+        case none, close, keepAlive
+    }
+
+    static func rewrite(
+        _ headBytes: ByteBuffer,
+        _ head: ResponseHead,
+        connection: ConnectionField,
+        dropChunked: Bool,
+        allocator: ByteBufferAllocator
+    ) -> ByteBuffer {
+        var out = allocator.buffer(capacity: headBytes.readableBytes + 32)
+        headBytes.withUnsafeReadableBytes { bytes in
+            let statusLineEnd = head.fields.first?.lineStart ?? (head.headLength - 2)
+            out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[0..<statusLineEnd]))
+            for field in head.fields {
+                switch field.kind {
+                case .connection, .hopByHop:
+                    continue
+                case .transferEncoding where dropChunked:
+                    continue
+                case .contentLength where head.isChunked:
+                    continue  // RFC 9112 §6.3: Transfer-Encoding overrides Content-Length
+                default:
+                    out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[field.lineStart..<field.valueEnd]))
+                    out.writeStaticString("\r\n")
+                }
+            }
+        }
+        switch connection {
+        case .none: break
+        case .close: out.writeStaticString("Connection: close\r\n")
+        case .keepAlive: out.writeStaticString("Connection: keep-alive\r\n")
+        }
+        out.writeStaticString("\r\n")
+        return out
+    }
+}

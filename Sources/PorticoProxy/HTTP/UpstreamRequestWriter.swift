@@ -1,0 +1,135 @@
+import NIOCore
+
+/// Per-connection bytes that every forwarded request carries, computed once per connection.
+struct ForwardingContext {
+    /// `X-Real-IP: <peer>\r\nX-Forwarded-For: <peer>\r\n`.
+    let peerFields: [UInt8]
+    /// `X-Forwarded-Port: …\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Scheme: http\r\nX-Scheme: http\r\n\r\n`.
+    let listenerFields: [UInt8]
+    let peerAddress: String
+
+    init(peerAddress: String, listenerPort: Int, scheme: String = "http") {
+        self.peerAddress = peerAddress
+        self.peerFields = Array("X-Real-IP: \(peerAddress)\r\nX-Forwarded-For: \(peerAddress)\r\n".utf8)
+        self.listenerFields = Array(
+            "X-Forwarded-Port: \(listenerPort)\r\nX-Forwarded-Proto: \(scheme)\r\nX-Forwarded-Scheme: \(scheme)\r\nX-Scheme: \(scheme)\r\n\r\n".utf8)
+    }
+}
+
+/// Writes the request head sent upstream, from the client's head bytes.
+///
+/// What ingress-nginx's generated `location` sends (see its nginx.tmpl): the request line with
+/// HTTP/1.1; every client field except hop-by-hop ones (RFC 9110 §7.6.1), those named in
+/// Connection, names with `_`, and those the proxy sets itself; then `X-Request-ID` (the
+/// client's, or a new one), `X-Real-IP`, `X-Forwarded-For` (the peer only; the client's value
+/// moves to `X-Original-Forwarded-For`), `X-Forwarded-Host`, `-Port`, `-Proto`, `-Scheme` and
+/// `X-Scheme`. The client's Host is kept as written, port included.
+enum UpstreamRequestWriter {
+    static func write(
+        _ head: RequestHead,
+        from bytes: UnsafeRawBufferPointer,
+        forwarding: ForwardingContext,
+        requestIDs: inout RequestIDGenerator,
+        into out: inout ByteBuffer
+    ) {
+        out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[0..<head.methodEnd]))
+        out.writeInteger(HTTPBytes.sp)
+        if head.targetEnd > head.targetStart {
+            out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[head.targetStart..<head.targetEnd]))
+        } else {
+            out.writeInteger(UInt8(ascii: "/"))
+        }
+        out.writeStaticString(" HTTP/1.1\r\n")
+        for field in head.fields {
+            switch field.kind {
+            case .other, .contentLength, .transferEncoding, .expect, .xRequestID:
+                if head.connectionHasExtraTokens, let connection = head.connectionValue,
+                    Self.isListed(bytes, field, in: connection)
+                {
+                    continue
+                }
+                Self.copyLine(bytes, field, into: &out)
+            case .host:
+                if let authority = head.authority {
+                    out.writeStaticString("Host: ")
+                    out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[authority]))
+                    out.writeStaticString("\r\n")
+                } else {
+                    Self.copyLine(bytes, field, into: &out)
+                }
+            case .upgrade:
+                if head.connectionUpgrade { Self.copyLine(bytes, field, into: &out) }
+            case .connection, .hopByHop, .replacedByProxy, .xForwardedFor, .underscored:
+                continue
+            }
+        }
+        let hostValue = head.authority ?? head.hostValue
+        if head.hostValue == nil {
+            out.writeStaticString("Host: ")
+            if let authority = head.authority { out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[authority])) }
+            out.writeStaticString("\r\n")
+        }
+        if head.connectionUpgrade, head.upgradeValue != nil {
+            out.writeStaticString("Connection: upgrade\r\n")
+        }
+        if head.requestID == nil {
+            out.writeStaticString("X-Request-ID: ")
+            Self.writeHex(requestIDs.next(), into: &out)
+            Self.writeHex(requestIDs.next(), into: &out)
+            out.writeStaticString("\r\n")
+        }
+        out.writeBytes(forwarding.peerFields)
+        if let forwardedFor = head.forwardedFor {
+            out.writeStaticString("X-Original-Forwarded-For: ")
+            out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[forwardedFor]))
+            out.writeStaticString("\r\n")
+        }
+        if let hostValue {
+            out.writeStaticString("X-Forwarded-Host: ")
+            out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[hostValue]))
+            out.writeStaticString("\r\n")
+        }
+        out.writeBytes(forwarding.listenerFields)
+    }
+
+    @inline(__always)
+    static func copyLine(_ bytes: UnsafeRawBufferPointer, _ field: HeaderField, into out: inout ByteBuffer) {
+        out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[field.lineStart..<field.valueEnd]))
+        out.writeStaticString("\r\n")
+    }
+
+    /// Whether the field's name is one of the Connection header's tokens (RFC 9110 §7.6.1:
+    /// such fields are hop-by-hop too).
+    static func isListed(_ bytes: UnsafeRawBufferPointer, _ field: HeaderField, in connection: Range<Int>) -> Bool {
+        var start = connection.lowerBound
+        while start < connection.upperBound {
+            var end = start
+            while end < connection.upperBound, bytes[end] != UInt8(ascii: ",") { end += 1 }
+            var a = start
+            var b = end
+            while a < b, bytes[a] == HTTPBytes.sp || bytes[a] == HTTPBytes.htab { a += 1 }
+            while b > a, bytes[b - 1] == HTTPBytes.sp || bytes[b - 1] == HTTPBytes.htab { b -= 1 }
+            if b - a == field.nameEnd - field.lineStart {
+                var same = true
+                for offset in 0..<(b - a) where (bytes[a + offset] | 0x20) != (bytes[field.lineStart + offset] | 0x20) {
+                    same = false
+                    break
+                }
+                if same { return true }
+            }
+            start = end + 1
+        }
+        return false
+    }
+
+    static func writeHex(_ value: UInt64, into out: inout ByteBuffer) {
+        out.writeWithUnsafeMutableBytes(minimumWritableBytes: 16) { pointer in
+            var value = value
+            for index in (0..<16).reversed() {
+                pointer[index] = RequestIDGenerator.hexDigits[Int(value & 0xF)]
+                value >>= 4
+            }
+            return 16
+        }
+    }
+}

@@ -1,0 +1,36 @@
+import Logging
+import NIOCore
+import NIOPosix
+
+/// The plain-HTTP listener: accepts connections and gives each a `ProxyConnectionHandler` on
+/// the event loop it was accepted on.
+public final class ProxyServer: Sendable {
+    public let runtime: ProxyRuntime
+    private let group: any EventLoopGroup
+    private let logger: Logger
+
+    public init(runtime: ProxyRuntime, group: any EventLoopGroup, logger: Logger) {
+        self.runtime = runtime
+        self.group = group
+        self.logger = logger
+    }
+
+    /// Binds and starts accepting. Returns the listening channel.
+    public func bind(host: String, port: Int) async throws -> any Channel {
+        let runtime = self.runtime
+        let bootstrap = ServerBootstrap(group: self.group)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let context = runtime.loopContext(for: channel.eventLoop)
+                    try channel.pipeline.syncOperations.addHandler(ProxyConnectionHandler(loop: context))
+                }
+            }
+        let channel = try await bootstrap.bind(host: host, port: port).get()
+        self.logger.info("listening", metadata: ["address": "\(channel.localAddress?.description ?? "?")"])
+        return channel
+    }
+}

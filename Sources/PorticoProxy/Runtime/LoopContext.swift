@@ -1,0 +1,27 @@
+import NIOCore
+
+/// State that belongs to one event loop: its view of the current generation, its upstream
+/// pool, and scratch space. Only ever touched on its loop, so nothing here takes a lock.
+final class LoopContext {
+    let eventLoop: any EventLoop
+    var generation: Generation
+    let pool: UpstreamPool
+    let configuration: ProxyConfiguration
+    let accessLog: AccessLogWriter?
+    var requestIDs: RequestIDGenerator
+    /// Path normalisation scratch, reused by every request on this loop.
+    var pathScratch: [UInt8] = []
+
+    init(eventLoop: any EventLoop, generation: Generation, configuration: ProxyConfiguration, accessLog: AccessLogWriter?) {
+        self.eventLoop = eventLoop
+        self.generation = generation
+        self.configuration = configuration
+        self.pool = UpstreamPool(configuration: configuration)
+        self.accessLog = accessLog
+        self.requestIDs = RequestIDGenerator()
+        self.pathScratch.reserveCapacity(1024)
+    }
+}
+
+@available(*, unavailable)
+extension LoopContext: Sendable {}

@@ -1,0 +1,72 @@
+import NIOCore
+import PorticoRouting
+import Synchronization
+
+/// One endpoint, with its address resolved once per generation (never per request) and a
+/// passive health mark shared by all event loops.
+public final class ProxyEndpoint: Sendable {
+    public let address: SocketAddress
+    public let display: String
+    /// Uptime nanoseconds until which the endpoint is skipped after a failed connect.
+    private let downUntil = Atomic<Int64>(0)
+
+    init(address: SocketAddress, display: String) {
+        self.address = address
+        self.display = display
+    }
+
+    func isDown(now: NIODeadline) -> Bool {
+        self.downUntil.load(ordering: .relaxed) > Int64(now.uptimeNanoseconds)
+    }
+
+    /// After a refused or timed-out connect, skip the endpoint for a while so that one dead Pod
+    /// costs at most one extra connect attempt per event loop, not one per request.
+    func markDown(now: NIODeadline, for duration: TimeAmount) {
+        self.downUntil.store(Int64(now.uptimeNanoseconds) + duration.nanoseconds, ordering: .relaxed)
+    }
+}
+
+/// A backend's endpoints and its round-robin position.
+///
+/// The counter is shared by all event loops, so consecutive requests rotate over the endpoints
+/// whatever loop they arrive on, as users of ingress-nginx's round_robin expect.
+public final class ProxyBackend: Sendable {
+    public let name: String
+    public let endpoints: [ProxyEndpoint]
+    public let unavailableReason: String?
+    private let counter = Atomic<Int>(0)
+
+    init(backend: Backend, previous: ProxyBackend?) {
+        self.name = backend.ref.description
+        var endpoints: [ProxyEndpoint] = []
+        for endpoint in backend.endpoints {
+            if let kept = previous?.endpoints.first(where: { $0.display == endpoint.description }) {
+                endpoints.append(kept)  // keep its health mark across generations
+            } else if let address = try? SocketAddress(ipAddress: endpoint.address, port: endpoint.port) {
+                endpoints.append(ProxyEndpoint(address: address, display: endpoint.description))
+            }
+        }
+        self.endpoints = endpoints
+        self.unavailableReason = endpoints.isEmpty ? (backend.unavailableReason ?? "no ready endpoints") : nil
+    }
+
+    /// The round-robin starting point for a new request.
+    func nextStart() -> Int {
+        self.counter.wrappingAdd(1, ordering: .relaxed).oldValue
+    }
+
+    /// The endpoint for the `attempt`-th try of a request that started at `start`: the next
+    /// one in rotation that is not marked down (or the plain rotation when all are down).
+    func endpoint(start: Int, attempt: Int, now: NIODeadline) -> ProxyEndpoint {
+        let count = self.endpoints.count
+        var skipped = 0
+        var index = start &+ attempt
+        while skipped < count {
+            let endpoint = self.endpoints[Int(UInt(bitPattern: index) % UInt(count))]
+            if !endpoint.isDown(now: now) { return endpoint }
+            index &+= 1
+            skipped += 1
+        }
+        return self.endpoints[Int(UInt(bitPattern: start &+ attempt) % UInt(count))]
+    }
+}

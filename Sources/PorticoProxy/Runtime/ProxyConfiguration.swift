@@ -1,0 +1,25 @@
+import NIOCore
+
+/// Data-plane settings; defaults are ingress-nginx's (config.go `NewDefault`).
+public struct ProxyConfiguration: Sendable {
+    /// `proxy-connect-timeout` 5s.
+    public var connectTimeout: TimeAmount = .seconds(5)
+    /// `proxy-read-timeout` 60s: longest silence from the upstream while a response is awaited.
+    public var readTimeout: TimeAmount = .seconds(60)
+    /// Client keep-alive idle timeout, nginx `keepalive_timeout 75s`.
+    public var keepAliveTimeout: TimeAmount = .seconds(75)
+    /// `client_header_timeout 60s`.
+    public var headerTimeout: TimeAmount = .seconds(60)
+    /// nginx `keepalive_requests 1000`.
+    public var maxRequestsPerConnection = 1000
+    /// `proxy_next_upstream_tries 3`, the first attempt included.
+    public var maxTries = 3
+    /// Idle upstream connections kept per endpoint and event loop.
+    public var maxIdlePerEndpoint = 64
+    /// Idle upstream connections older than this are not reused (`keepalive_timeout 60s`).
+    public var upstreamIdleTimeout: TimeAmount = .seconds(60)
+    /// How long an endpoint whose connect failed is skipped.
+    public var failedEndpointBackoff: TimeAmount = .seconds(5)
+
+    public init() {}
+}

@@ -1,0 +1,28 @@
+/// Generates `X-Request-ID` values: 32 lower-case hex digits, like nginx's `$request_id`.
+///
+/// A per-loop xoshiro256** seeded from the system generator: the system generator is a
+/// `getrandom` system call per value, too slow for every request.
+struct RequestIDGenerator {
+    private var state: (UInt64, UInt64, UInt64, UInt64)
+
+    init() {
+        var system = SystemRandomNumberGenerator()
+        self.state = (system.next(), system.next(), system.next(), system.next() | 1)
+    }
+
+    mutating func next() -> UInt64 {
+        let result = Self.rotate(self.state.1 &* 5, 7) &* 9
+        let t = self.state.1 << 17
+        self.state.2 ^= self.state.0
+        self.state.3 ^= self.state.1
+        self.state.1 ^= self.state.2
+        self.state.0 ^= self.state.3
+        self.state.2 ^= t
+        self.state.3 = Self.rotate(self.state.3, 45)
+        return result
+    }
+
+    private static func rotate(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
+
+    static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+}

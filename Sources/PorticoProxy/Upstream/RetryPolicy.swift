@@ -1,0 +1,41 @@
+/// Why one attempt to reach an upstream endpoint failed.
+enum AttemptFailure: Equatable {
+    case connectRefused
+    case connectTimeout
+    /// The connection closed before any response byte; `reused` if it came from the pool.
+    case closedBeforeResponse(reused: Bool)
+    case closedDuringResponse
+    case invalidResponse
+    case readTimeout
+
+    /// The status the client gets when no retry follows (nginx: timeouts 504, the rest 502).
+    var status: Int {
+        switch self {
+        case .connectTimeout, .readTimeout: 504
+        default: 502
+        }
+    }
+}
+
+/// Decides whether a failed attempt may move on to the next endpoint.
+///
+/// ingress-nginx's `proxy_next_upstream error timeout` with `proxy_next_upstream_tries 3`:
+/// at most three attempts in all; a connect failure always moves on (nothing was sent); a
+/// request whose bytes left is re-sent only if its method is idempotent (RFC 9110 §9.2.2) and
+/// no body byte was streamed; a response that had started is never retried. A read timeout is
+/// not retried either: a second 60 s wait helps nobody.
+struct RetryPolicy: Equatable {
+    var maxTries: Int
+
+    func mayRetry(after failure: AttemptFailure, attempt: Int, isIdempotent: Bool, bodyStreamed: Bool) -> Bool {
+        guard attempt + 1 < self.maxTries else { return false }
+        switch failure {
+        case .connectRefused, .connectTimeout:
+            return true
+        case .closedBeforeResponse:
+            return isIdempotent && !bodyStreamed
+        case .closedDuringResponse, .invalidResponse, .readTimeout:
+            return false
+        }
+    }
+}
