@@ -17,7 +17,9 @@ extension ProxyConnectionHandler {
         self.closeAfterResponse = false
         let generation = self.loop.generation
         let hasBody = self.head.framing != .none
-        self.keepAlive = self.head.wantsKeepAlive && self.requestsOnConnection < self.loop.configuration.maxRequestsPerConnection
+        self.keepAlive =
+            self.head.wantsKeepAlive && !self.loop.isQuiescing
+            && self.requestsOnConnection < self.loop.configuration.maxRequestsPerConnection
 
         var failureStatus = 0
         var route: Route?

@@ -5,7 +5,9 @@ extension ProxyConnectionHandler {
     ///
     /// One timer per connection serves every timeout (keep-alive idle, header read, upstream
     /// read). It is re-armed lazily when it fires early, so an active connection schedules about
-    /// one timer per timeout period instead of one per request.
+    /// one timer per timeout period instead of one per request. It is never set further out than
+    /// the shortest timeout from now, so a later state (whose deadline starts later and is at
+    /// least that long) can never be missed.
     var currentDeadline: NIODeadline? {
         let configuration = self.loop.configuration
         switch self.state {
@@ -21,7 +23,10 @@ extension ProxyConnectionHandler {
 
     func armTimer() {
         guard self.timer == nil, let deadline = self.currentDeadline else { return }
-        self.timer = self.context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { self.timerFired() }
+        let soonest = NIODeadline.now() + self.loop.configuration.shortestTimeout
+        self.timer = self.context.eventLoop.assumeIsolated().scheduleTask(deadline: min(deadline, soonest)) {
+            self.timerFired()
+        }
     }
 
     func timerFired() {

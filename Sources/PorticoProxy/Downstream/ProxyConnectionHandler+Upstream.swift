@@ -15,13 +15,15 @@ extension ProxyConnectionHandler {
         }
         let exchange = self.exchangeID
         let pool = self.loop.pool
+        // The new channel lives on this same loop, so the pool may be handed to its initializer.
+        let boundPool = NIOLoopBound(pool, eventLoop: self.context.eventLoop)
         let address = endpoint.address
         ClientBootstrap(group: self.context.eventLoop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(self.loop.configuration.connectTimeout)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(UpstreamHandler(address: address, pool: pool))
+                    try channel.pipeline.syncOperations.addHandler(UpstreamHandler(address: address, pool: boundPool.value))
                 }
             }
             .connect(to: address)

@@ -83,7 +83,19 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
         let port = context.channel.localAddress?.port ?? 0
         self.forwarding = ForwardingContext(peerAddress: peer, listenerPort: port)
         self.inbound = context.channel.allocator.buffer(capacity: 0)
+        self.loop.connections[ObjectIdentifier(self)] = self
+        if self.loop.isQuiescing { self.quiesce() }
         self.armTimer()
+    }
+
+    /// Shutdown: close now if between requests, else after the current response.
+    func quiesce() {
+        self.keepAlive = false
+        self.closeAfterResponse = true
+        if self.state == .idle, self.inbound.readableBytes == 0 {
+            self.state = .closing
+            self.context.close(promise: nil)
+        }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -152,6 +164,7 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        self.loop.connections[ObjectIdentifier(self)] = nil
         self.state = .closing
         self.timer?.cancel()
         self.timer = nil

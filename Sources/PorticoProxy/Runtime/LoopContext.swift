@@ -11,6 +11,9 @@ final class LoopContext {
     var requestIDs: RequestIDGenerator
     /// Path normalisation scratch, reused by every request on this loop.
     var pathScratch: [UInt8] = []
+    /// Open client connections, so shutdown can ask each to finish its exchange and close.
+    var connections: [ObjectIdentifier: ProxyConnectionHandler] = [:]
+    var isQuiescing = false
 
     init(eventLoop: any EventLoop, generation: Generation, configuration: ProxyConfiguration, accessLog: AccessLogWriter?) {
         self.eventLoop = eventLoop

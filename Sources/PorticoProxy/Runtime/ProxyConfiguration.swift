@@ -22,4 +22,9 @@ public struct ProxyConfiguration: Sendable {
     public var failedEndpointBackoff: TimeAmount = .seconds(5)
 
     public init() {}
+
+    /// The shortest of the per-connection timeouts: the connection timer's longest sleep.
+    var shortestTimeout: TimeAmount {
+        min(self.keepAliveTimeout, self.headerTimeout, self.readTimeout)
+    }
 }

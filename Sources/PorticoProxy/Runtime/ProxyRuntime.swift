@@ -10,7 +10,7 @@ import Synchronization
 public final class ProxyRuntime: Sendable {
     private struct Slot: Sendable {
         let eventLoop: any EventLoop
-        let context: NIOLoopBound<LoopContext>
+        let context: NIOLoopBoundBox<LoopContext>
     }
 
     private let slots: [Slot]
@@ -26,9 +26,13 @@ public final class ProxyRuntime: Sendable {
         self.current = Mutex(generation)
         self.configuration = configuration
         self.slots = group.makeIterator().map { loop in
-            let log = accessLogDescriptor.map { AccessLogWriter(fileDescriptor: $0, eventLoop: loop) }
-            let context = LoopContext(eventLoop: loop, generation: generation, configuration: configuration, accessLog: log)
-            return Slot(eventLoop: loop, context: NIOLoopBound(context, eventLoop: loop))
+            // Built off the loop, then handed over: from here on only `loop` touches it.
+            let box = NIOLoopBoundBox.makeBoxSendingValue(
+                LoopContext(
+                    eventLoop: loop, generation: generation, configuration: configuration,
+                    accessLog: accessLogDescriptor.map { AccessLogWriter(fileDescriptor: $0, eventLoop: loop) }),
+                eventLoop: loop)
+            return Slot(eventLoop: loop, context: box)
         }
     }
 
@@ -46,6 +50,28 @@ public final class ProxyRuntime: Sendable {
             slot.eventLoop.execute { slot.context.value.generation = generation }
         }
         return generation
+    }
+
+    /// Graceful shutdown, step two (after the listeners closed): idle connections close now,
+    /// busy ones after their current response. Returns once every connection is gone or
+    /// `timeout` passed.
+    public func quiesce(timeout: TimeAmount) async {
+        for slot in self.slots {
+            slot.eventLoop.execute {
+                let context = slot.context.value
+                context.isQuiescing = true
+                for connection in context.connections.values { connection.quiesce() }
+            }
+        }
+        let deadline = NIODeadline.now() + timeout
+        while NIODeadline.now() < deadline {
+            var open = 0
+            for slot in self.slots {
+                open += (try? await slot.eventLoop.submit { slot.context.value.connections.count }.get()) ?? 0
+            }
+            if open == 0 { return }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
     }
 
     /// The context of the loop a channel lives on. Must be called on that loop.

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# Portico vs nginx, side by side, on this machine.
+#
+# Both proxies run one worker / one event loop pinned to CPU 1, in front of the same origin
+# (nginx answering `return 200` with a 100-byte body) with upstream keep-alive; wrk and the
+# origin share CPU 0. Rounds alternate nginx and Portico so drift hits both; the ratios printed
+# are medians of per-round ratios. Absolute figures drift 20-30 % between runs on shared
+# machines: compare ratios.
+#
+# Usage: Benchmarks/run.sh [rounds] [seconds-per-run] [connections]
+# Needs: nginx, wrk (apt-get install nginx-light wrk), a release build (built if missing).
+set -euo pipefail
+ROUNDS=${1:-3}
+DURATION=${2:-10}
+CONNECTIONS=${3:-64}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+WORK=$(mktemp -d /tmp/portico-bench.XXXXXX)
+ORIGIN_PORT=18990; NGINX_PORT=18991; PORTICO_PORT=18992
+CPU_PROXY=1; CPU_LOAD=0
+if [ "$(nproc)" -lt 2 ]; then CPU_PROXY=0; fi
+
+for tool in nginx wrk taskset; do
+  command -v "$tool" >/dev/null || { echo "missing $tool: apt-get install -y nginx-light wrk util-linux" >&2; exit 1; }
+done
+if [ ! -x "$ROOT/.build/release/portico" ]; then
+  (cd "$ROOT" && swift build -c release --product portico)
+fi
+
+cleanup() {
+  [ -n "${ORIGIN_PID:-}" ] && kill "$ORIGIN_PID" 2>/dev/null || true
+  [ -n "${PROXY_PID:-}" ] && kill "$PROXY_PID" 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# The origin: 100-byte body, keep-alive.
+BODY=$(head -c 100 /dev/zero | tr '\0' 'x')
+cat > "$WORK/origin.conf" <<CONF
+worker_processes 1; daemon off; pid $WORK/origin.pid; error_log $WORK/origin-error.log;
+events { worker_connections 4096; }
+http { access_log off; keepalive_requests 1000000;
+  server { listen 127.0.0.1:$ORIGIN_PORT; location / { return 200 "$BODY"; } } }
+CONF
+# nginx as the proxy, configured as ingress-nginx configures it for this route.
+cat > "$WORK/proxy.conf" <<CONF
+worker_processes 1; daemon off; pid $WORK/proxy.pid; error_log $WORK/proxy-error.log;
+events { worker_connections 4096; }
+http { access_log off; keepalive_requests 1000000;
+  upstream backend { server 127.0.0.1:$ORIGIN_PORT; keepalive 64; }
+  server { listen 127.0.0.1:$NGINX_PORT;
+    location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection "";
+      proxy_set_header Host \$http_host; proxy_set_header X-Forwarded-For \$remote_addr;
+      proxy_set_header X-Real-IP \$remote_addr; proxy_buffer_size 64k; proxy_buffers 4 64k; } } }
+CONF
+# Portico's rules: one Ingress, one Service, one endpoint (the origin).
+mkdir -p "$WORK/rules"
+cat > "$WORK/rules/bench.yaml" <<CONF
+apiVersion: v1
+kind: Service
+metadata: {name: origin}
+spec: {ports: [{port: 80, targetPort: $ORIGIN_PORT}]}
+---
+apiVersion: v1
+kind: Endpoints
+metadata: {name: origin}
+subsets: [{addresses: [{ip: 127.0.0.1}], ports: [{port: $ORIGIN_PORT}]}]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: bench}
+spec:
+  rules:
+    - host: bench.local
+      http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: origin, port: {number: 80}}}}]}
+CONF
+
+taskset -c $CPU_LOAD nginx -c "$WORK/origin.conf" & ORIGIN_PID=$!
+sleep 0.5
+
+start_proxy() {
+  case "$1" in
+    nginx) taskset -c $CPU_PROXY nginx -c "$WORK/proxy.conf" & PROXY_PID=$!; PORT=$NGINX_PORT ;;
+    portico) taskset -c $CPU_PROXY "$ROOT/.build/release/portico" serve --rules "$WORK/rules" --workers 1 \
+               --http-port $PORTICO_PORT --address 127.0.0.1 --access-log off --log-level error & PROXY_PID=$!
+             PORT=$PORTICO_PORT ;;
+  esac
+  for _ in $(seq 50); do curl -s -o /dev/null -H 'Host: bench.local' "http://127.0.0.1:$PORT/" && break; sleep 0.1; done
+}
+stop_proxy() { kill "$PROXY_PID"; wait "$PROXY_PID" 2>/dev/null || true; PROXY_PID=; }
+
+# wrk prints latency percentiles with --latency; parse req/s, p50, p99.
+measure() {
+  local out
+  out=$(taskset -c $CPU_LOAD wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency -H 'Host: bench.local' "http://127.0.0.1:$PORT/")
+  local rps p50 p99 rss
+  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  p50=$(awk '$1=="50%" {print $2}' <<<"$out")
+  p99=$(awk '$1=="99%" {print $2}' <<<"$out")
+  rss=$(awk '/VmHWM/ {print $2}' /proc/"$PROXY_PID"/status)
+  echo "$rps $p50 $p99 $rss"
+}
+
+printf '%-6s %-8s %12s %10s %10s %12s\n' round proxy req/s p50 p99 peakRSS-KiB
+RATIOS=()
+for round in $(seq "$ROUNDS"); do
+  declare -A R=()
+  for proxy in nginx portico; do
+    start_proxy $proxy
+    taskset -c $CPU_LOAD wrk -t1 -c"$CONNECTIONS" -d2s -H 'Host: bench.local' "http://127.0.0.1:$PORT/" >/dev/null  # warm-up
+    read -r rps p50 p99 rss < <(measure)
+    stop_proxy
+    printf '%-6s %-8s %12s %10s %10s %12s\n' "$round" "$proxy" "$rps" "$p50" "$p99" "$rss"
+    R[$proxy]=$rps
+  done
+  RATIOS+=("$(awk -v a="${R[portico]}" -v b="${R[nginx]}" 'BEGIN {printf "%.3f", a/b}')")
+done
+MEDIAN=$(printf '%s\n' "${RATIOS[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+echo "per-round portico/nginx req/s ratios: ${RATIOS[*]}"
+echo "median ratio (portico/nginx, keep-alive req/s, 1 worker each): $MEDIAN"

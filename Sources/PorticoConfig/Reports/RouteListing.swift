@@ -1,0 +1,54 @@
+import Foundation
+import PorticoRouting
+
+/// The compiled table as text, one line per host/path, resolved to endpoint addresses: what
+/// `kubectl get ingress` would show if it knew where traffic really goes.
+public enum RouteListing {
+    public struct Row: Equatable, Sendable {
+        public var host: String
+        public var path: String
+        public var type: String
+        public var backend: String
+        public var endpoints: String
+        public var ingress: String
+    }
+
+    public static func rows(_ snapshot: RoutingSnapshot) -> [Row] {
+        var rows: [Row] = []
+        func row(host: String, path: String, type: String, route: Route) -> Row {
+            let backend = snapshot.backends[route.backend]
+            let endpoints =
+                backend.endpoints.isEmpty
+                ? "<none: \(backend.unavailableReason ?? "no ready endpoints")>"
+                : backend.endpoints.map(\.description).joined(separator: ",")
+            return Row(host: host, path: path, type: type, backend: backend.ref.description, endpoints: endpoints,
+                       ingress: route.source.ingress)
+        }
+        for virtualHost in snapshot.routes.listing {
+            for route in virtualHost.routes {
+                rows.append(row(host: virtualHost.name, path: route.match.pathText, type: route.match.typeName, route: route))
+            }
+            if let fallback = virtualHost.fallback {
+                rows.append(row(host: virtualHost.name, path: "(unmatched)", type: "defaultBackend", route: fallback))
+            }
+        }
+        if let route = snapshot.routes.defaultRoute {
+            rows.append(row(host: "(any)", path: "(unmatched)", type: "defaultBackend", route: route))
+        }
+        return rows
+    }
+
+    /// A fixed-width table with a header line.
+    public static func render(_ snapshot: RoutingSnapshot) -> String {
+        let header = Row(host: "HOST", path: "PATH", type: "TYPE", backend: "BACKEND", endpoints: "ENDPOINTS", ingress: "INGRESS")
+        let all = [header] + Self.rows(snapshot)
+        if all.count == 1 { return "no routes\n" }
+        func width(_ key: KeyPath<Row, String>) -> Int { all.map { $0[keyPath: key].count }.max() ?? 0 }
+        let widths = [width(\.host), width(\.path), width(\.type), width(\.backend), width(\.ingress)]
+        return all.map { row in
+            [row.host, row.path, row.type, row.backend, row.ingress].enumerated().map { index, text in
+                text.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ") + "  " + row.endpoints
+        }.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,25 @@
+import ArgumentParser
+
+/// The `portico` command: wiring and signals only; routing, TLS and proxying live in the
+/// libraries.
+@main
+struct Portico: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "portico",
+        abstract: "A Kubernetes Ingress controller and HTTP reverse proxy that runs ingress-nginx's rules.",
+        subcommands: [Serve.self, Routes.self],
+        defaultSubcommand: Serve.self
+    )
+}
+
+/// Options every subcommand that reads manifests shares.
+struct RulesOptions: ParsableArguments {
+    @Option(name: .long, help: "Directory of Kubernetes manifests (*.yaml, *.yml, *.json), read recursively.")
+    var rules: String = "ingress-rules"
+
+    @Option(name: .long, help: "The IngressClass name that is ours; Ingresses without a class are served too.")
+    var ingressClass: String = "portico"
+
+    @Option(name: .long, help: "spec.controller value of IngressClasses that are ours.")
+    var controllerName: String = "portico.dev/ingress-controller"
+}

@@ -1,0 +1,150 @@
+import ArgumentParser
+import Dispatch
+import Logging
+import NIOCore
+import NIOPosix
+import PorticoConfig
+import PorticoDemoBackend
+import PorticoProxy
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `portico serve`: load the rules, start the listeners, serve until SIGTERM or SIGINT.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Serve the Ingress rules (the default command).")
+
+    @OptionGroup var rules: RulesOptions
+
+    @Option(help: "Directory of TLS certificates (used once TLS lands).")
+    var certs: String = "certs"
+
+    @Option(help: "Plain HTTP listening port.")
+    var httpPort: Int = 8080
+
+    @Option(help: "HTTPS listening port (TLS arrives in a later release; not bound yet).")
+    var httpsPort: Int = 8443
+
+    @Option(help: "Address to listen on.")
+    var address: String = "0.0.0.0"
+
+    @Option(help: "Event-loop threads; default one per core.")
+    var workers: Int = System.coreCount
+
+    @Option(help: "Access log: a file path, 'stderr' or 'off'.")
+    var accessLog: String = "stderr"
+
+    @Option(help: "Upstream connect timeout in seconds (proxy-connect-timeout).")
+    var upstreamConnectTimeout: Double = 5
+
+    @Option(help: "Upstream read timeout in seconds (proxy-read-timeout).")
+    var upstreamReadTimeout: Double = 60
+
+    @Flag(help: "Also start demo backends on the loopback endpoint addresses of the rules, answering with each Service's portico.dev/demo-page.")
+    var demo = false
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error.")
+    var logLevel: String = "info"
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: self.logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "portico")
+        guard self.workers >= 1 else { throw ValidationError("--workers must be at least 1") }
+
+        let loaded = LoadedRules(self.rules)
+        for diagnostic in loaded.diagnostics {
+            switch diagnostic.severity {
+            case .error: logger.error("\(diagnostic)")
+            case .warning: logger.warning("\(diagnostic)")
+            case .info: logger.info("\(diagnostic)")
+            }
+        }
+        logger.info("configuration loaded", metadata: [
+            "rules": "\(self.rules.rules)", "routes": "\(RouteListing.rows(loaded.snapshot).count)",
+            "errors": "\(loaded.errorCount)",
+        ])
+
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: self.workers)
+        var configuration = ProxyConfiguration()
+        configuration.connectTimeout = .nanoseconds(Int64(self.upstreamConnectTimeout * 1e9))
+        configuration.readTimeout = .nanoseconds(Int64(self.upstreamReadTimeout * 1e9))
+        let runtime = ProxyRuntime(
+            group: group, snapshot: loaded.snapshot, configuration: configuration,
+            accessLogDescriptor: try self.accessLogDescriptor())
+
+        var demoChannels: [any Channel] = []
+        if self.demo {
+            let plan = DemoPlan.endpoints(state: loaded.state, snapshot: loaded.snapshot)
+            let started = await DemoBackends.start(plan, group: group)
+            demoChannels = started.channels
+            for (endpoint, error) in started.failures {
+                logger.error("demo backend \(endpoint.host):\(endpoint.port) could not start: \(error)")
+            }
+            logger.info("demo backends started", metadata: ["count": "\(started.channels.count)"])
+        }
+
+        let server = ProxyServer(runtime: runtime, group: group, logger: logger)
+        let listener = try await server.bind(host: self.address, port: self.httpPort)
+
+        let signal = await Self.waitForTermination()
+        logger.info("received \(signal): no longer accepting; letting in-flight requests finish")
+        try? await listener.close()
+        await runtime.quiesce(timeout: .seconds(30))
+        for channel in demoChannels { try? await channel.close() }
+        try await group.shutdownGracefully()
+        logger.info("stopped")
+    }
+
+    private func accessLogDescriptor() throws -> Int32? {
+        switch self.accessLog {
+        case "off": return nil
+        case "stderr": return 2
+        case "stdout": return 1
+        default:
+            let descriptor = open(self.accessLog, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+            guard descriptor >= 0 else { throw ValidationError("cannot open access log \(self.accessLog)") }
+            return descriptor
+        }
+    }
+
+    /// Waits for SIGTERM or SIGINT and returns its name.
+    private static func waitForTermination() async -> String {
+        await withCheckedContinuation { continuation in
+            let queue = DispatchQueue(label: "portico.signals")
+            let once = OnceFlag()
+            var sources: [any DispatchSourceSignal] = []
+            for (number, name) in [(SIGTERM, "SIGTERM"), (SIGINT, "SIGINT")] {
+                signal(number, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+                source.setEventHandler {
+                    if once.claim() { continuation.resume(returning: name) }
+                }
+                source.resume()
+                sources.append(source)
+            }
+            SignalSources.keep(sources)
+        }
+    }
+}
+
+/// Keeps the signal sources alive for the life of the process.
+enum SignalSources {
+    nonisolated(unsafe) static var sources: [any DispatchSourceSignal] = []
+    static func keep(_ sources: [any DispatchSourceSignal]) { Self.sources = sources }
+}
+
+/// Resumes a continuation once even if both signals arrive.
+final class OnceFlag: @unchecked Sendable {
+    private var claimed = false
+    /// Only called on the serial signal queue.
+    func claim() -> Bool {
+        defer { self.claimed = true }
+        return !self.claimed
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+
+/// The real curl, as users drive Portico: `--resolve` for nip.io-style hosts.
+struct Curl {
+    struct Response {
+        var status: Int
+        var headers: [String: String]
+        var body: String
+        var exitCode: Int32
+
+        /// `name: value` lines of the demo backend's report, e.g. `report["endpoint"]`.
+        var report: [String: String] {
+            var result: [String: String] = [:]
+            for line in self.body.split(separator: "\n") {
+                guard let colon = line.firstIndex(of: ":") else { continue }
+                let key = String(line[..<colon])
+                let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+                if key == "header", let inner = value.firstIndex(of: ":") {
+                    result["header " + value[..<inner]] = value[value.index(after: inner)...].trimmingCharacters(in: .whitespaces)
+                } else if result[key] == nil {
+                    result[key] = value
+                }
+            }
+            return result
+        }
+    }
+
+    let port: Int
+
+    /// GETs (or whatever `arguments` say) `http://host:port/path` with the host resolved to
+    /// 127.0.0.1.
+    func get(_ host: String, _ path: String, _ arguments: [String] = []) throws -> Response {
+        let url = "http://\(host):\(self.port)\(path)"
+        return try Self.run(["--resolve", "\(host):\(self.port):127.0.0.1", url] + arguments)
+    }
+
+    /// Runs curl; the body goes to `output` when given (and is then not read back).
+    static func run(_ arguments: [String], output: URL? = nil) throws -> Response {
+        let directory = try TemporaryDirectory.make()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let headerFile = directory.appendingPathComponent("headers")
+        let bodyFile = output ?? directory.appendingPathComponent("body")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        process.arguments = ["-s", "--max-time", "60", "-D", headerFile.path, "-o", bodyFile.path] + arguments
+        try process.run()
+        process.waitUntilExit()
+        let headerText = (try? String(contentsOf: headerFile, encoding: .utf8)) ?? ""
+        // The last head wins (after a 100 Continue).
+        let lastHead = headerText.components(separatedBy: "\r\n\r\n").filter { !$0.isEmpty }.last ?? ""
+        var lines = lastHead.components(separatedBy: "\r\n")
+        let statusLine = lines.isEmpty ? "" : lines.removeFirst()
+        let status = Int(statusLine.split(separator: " ").dropFirst().first ?? "") ?? 0
+        var headers: [String: String] = [:]
+        for line in lines {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        let body = output == nil ? ((try? String(contentsOf: bodyFile, encoding: .utf8)) ?? "") : ""
+        return Response(status: status, headers: headers, body: body, exitCode: process.terminationStatus)
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import Testing
+
+/// The real binary in front of real backends, driven by the real curl.
+@Suite(.serialized) struct ProxyingTests {
+    @Test func forwardedHeadersPathAndHostReachTheEndpoint() async throws {
+        let backends = try await TestBackends(addresses: ["127.0.10.1"], page: "<h1>echo</h1>")
+        let rules = try RulesDirectory([
+            "rules.yaml": RulesDirectory.service("echo", port: backends.port, ready: ["127.0.10.1"])
+                + RulesDirectory.ingress("echo", host: "*.nip.io", paths: [("/app", "Prefix", "echo")]),
+        ])
+        let portico = try PorticoProcess(rules: rules.url)
+        let curl = Curl(port: portico.port)
+
+        let response = try curl.get(
+            "10-0-0-1.nip.io", "/app/a%20b/c?q=1&r=2",
+            ["-H", "X-Forwarded-For: 203.0.113.9", "-H", "X-Real-IP: 6.6.6.6", "-H", "X_Evil: 1", "-H", "X-Request-ID: req-42"])
+        let report = response.report
+        #expect(response.status == 200)
+        #expect(report["endpoint"] == "127.0.10.1:\(backends.port)")  // straight to the endpoint
+        #expect(report["path"] == "/app/a%20b/c?q=1&r=2")  // raw target kept, query included
+        #expect(report["header host"] == "10-0-0-1.nip.io:\(portico.port)")  // client's Host, port kept
+        #expect(report["header x-forwarded-for"] == "127.0.0.1")
+        #expect(report["header x-original-forwarded-for"] == "203.0.113.9")
+        #expect(report["header x-real-ip"] == "127.0.0.1")
+        #expect(report["header x-forwarded-host"] == "10-0-0-1.nip.io:\(portico.port)")
+        #expect(report["header x-forwarded-port"] == String(portico.port))
+        #expect(report["header x-forwarded-proto"] == "http")
+        #expect(report["header x-forwarded-scheme"] == "http")
+        #expect(report["header x-scheme"] == "http")
+        #expect(report["header x-request-id"] == "req-42")
+        #expect(report["header x_evil"] == nil)
+
+        let generated = try curl.get("a.nip.io", "/app").report["header x-request-id"] ?? ""
+        #expect(generated.count == 32 && generated.allSatisfy(\.isHexDigit))
+
+        portico.terminate()
+        let log = try String(contentsOf: portico.accessLog, encoding: .utf8)
+        #expect(log.contains("\"GET /app/a%20b/c?q=1&r=2 HTTP/1.1\" 200"))
+        #expect(log.contains("upstream=127.0.10.1:\(backends.port) route=default/echo"))
+        await backends.stop()
+    }
+
+    @Test func routingSemanticsThroughTheProxy() async throws {
+        let backends = try await TestBackends(addresses: ["127.0.11.1", "127.0.11.2", "127.0.11.3"], page: "x")
+        let rules = try RulesDirectory([
+            "a.yaml": RulesDirectory.service("exact", port: backends.port, ready: ["127.0.11.1"])
+                + RulesDirectory.service("prefix", port: backends.port, ready: ["127.0.11.2"])
+                + RulesDirectory.service("root", port: backends.port, ready: ["127.0.11.3"])
+                + RulesDirectory.service("empty", port: backends.port, ready: [], notReady: ["127.0.11.1"])
+                + RulesDirectory.ingress(
+                    "paths", host: "shop.test",
+                    paths: [("/foo", "Exact", "exact"), ("/foo/", "Prefix", "prefix"), ("/", "Prefix", "root"),
+                            ("/down", "Prefix", "empty"), ("/gone", "Prefix", "missing")]),
+        ])
+        let portico = try PorticoProcess(rules: rules.url)
+        defer { portico.terminate() }
+        let curl = Curl(port: portico.port)
+        func endpoint(_ host: String, _ path: String) throws -> String? {
+            try curl.get(host, path).report["endpoint"]?.split(separator: ":").first.map(String.init)
+        }
+        #expect(try endpoint("shop.test", "/foo") == "127.0.11.1")  // Exact beats Prefix
+        #expect(try endpoint("SHOP.test", "/foo/") == "127.0.11.2")  // host is case-insensitive
+        #expect(try endpoint("shop.test", "/foo/bar") == "127.0.11.2")
+        #expect(try endpoint("shop.test", "/foobar") == "127.0.11.3")  // element-wise Prefix
+        #expect(try endpoint("shop.test", "/foo/./bar/../baz") == "127.0.11.2")  // normalised before matching
+        #expect(try curl.get("other.test", "/foo").status == 404)  // no rule for the host
+        #expect(try curl.get("shop.test", "/down").status == 503)  // no ready endpoint
+        #expect(try curl.get("shop.test", "/gone").status == 503)  // Service missing
+        #expect(try curl.get("shop.test", "/../etc/passwd", ["--path-as-is"]).status == 400)
+        await backends.stop()
+    }
+
+    @Test func keepAliveOnBothSides() async throws {
+        let backends = try await TestBackends(addresses: ["127.0.12.1"], page: "x")
+        let rules = try RulesDirectory([
+            "a.yaml": RulesDirectory.service("svc", port: backends.port, ready: ["127.0.12.1"])
+                + RulesDirectory.ingress("ing", host: nil, paths: [("/", "Prefix", "svc")]),
+        ])
+        let portico = try PorticoProcess(rules: rules.url, extraArguments: ["--workers", "1"])
+        defer { portico.terminate() }
+        // Three requests on one client connection (pipelined in one write): answered in order,
+        // and the upstream connection is reused from the pool.
+        let request = "GET /1 HTTP/1.1\r\nHost: k.test\r\n\r\nGET /2 HTTP/1.1\r\nHost: k.test\r\n\r\nGET /3 HTTP/1.1\r\nHost: k.test\r\nConnection: close\r\n\r\n"
+        let answer = try RawHTTP.exchange(port: portico.port, request)
+        #expect(answer.components(separatedBy: "HTTP/1.1 200 OK").count == 4)
+        let paths = answer.split(separator: "\n").filter { $0.hasPrefix("path: ") }
+        #expect(paths == ["path: /1", "path: /2", "path: /3"])
+        let reuse = answer.split(separator: "\n").filter { $0.hasPrefix("connection-requests: ") }
+        #expect(reuse.last == "connection-requests: 3")
+        await backends.stop()
+    }
+
+    @Test func smugglingAttemptsAreRefusedAndTheConnectionClosed() async throws {
+        let backends = try await TestBackends(addresses: ["127.0.13.1"], page: "x")
+        let rules = try RulesDirectory([
+            "a.yaml": RulesDirectory.service("svc", port: backends.port, ready: ["127.0.13.1"])
+                + RulesDirectory.ingress("ing", host: nil, paths: [("/", "Prefix", "svc")]),
+        ])
+        let portico = try PorticoProcess(rules: rules.url)
+        defer { portico.terminate() }
+        let answer = try RawHTTP.exchange(
+            port: portico.port,
+            "POST / HTTP/1.1\r\nHost: s.test\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: s.test\r\n\r\n")
+        #expect(answer.hasPrefix("HTTP/1.1 400 Bad Request"))
+        #expect(!answer.contains("smuggled"))
+        #expect(answer.components(separatedBy: "HTTP/1.1").count == 2)  // one response, then close
+        await backends.stop()
+    }
+}

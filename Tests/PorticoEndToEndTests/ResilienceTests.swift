@@ -1,0 +1,63 @@
+import Foundation
+import Testing
+
+/// Broken endpoints, timeouts and shutdown.
+@Suite(.serialized) struct ResilienceTests {
+    @Test func aDeadEndpointAmongLiveOnesCostsNoFailedRequest() async throws {
+        let backends = try await TestBackends(addresses: ["127.0.20.1", "127.0.20.2"], page: "x")
+        // 127.0.20.9 is listed as ready but nothing listens there.
+        let rules = try RulesDirectory([
+            "a.yaml": RulesDirectory.service("svc", port: backends.port, ready: ["127.0.20.1", "127.0.20.2", "127.0.20.9"])
+                + RulesDirectory.ingress("ing", host: nil, paths: [("/", "Prefix", "svc")]),
+        ])
+        let portico = try PorticoProcess(rules: rules.url)
+        defer { portico.terminate() }
+        let curl = Curl(port: portico.port)
+        var endpoints = Set<String>()
+        for index in 0..<30 {
+            let response = try curl.get("d.test", "/\(index)")
+            #expect(response.status == 200, "request \(index)")
+            endpoints.insert(response.report["endpoint"] ?? "")
+        }
+        #expect(endpoints == ["127.0.20.1:\(backends.port)", "127.0.20.2:\(backends.port)"])
+        await backends.stop()
+    }
+
+    @Test func allEndpointsDeadIs502AndSlowUpstreamIs504() async throws {
+        let backends = try await TestBackends(addresses: ["127.0.21.1"], page: "x")
+        let deadPort = try FreePort.next()
+        let rules = try RulesDirectory([
+            "a.yaml": RulesDirectory.service("slow", port: backends.port, ready: ["127.0.21.1"])
+                + RulesDirectory.service("dead", port: deadPort, ready: ["127.0.21.5", "127.0.21.6"])
+                + RulesDirectory.ingress("ing", host: nil, paths: [("/", "Prefix", "slow"), ("/dead", "Prefix", "dead")]),
+        ])
+        let portico = try PorticoProcess(rules: rules.url, extraArguments: ["--upstream-read-timeout", "1"])
+        defer { portico.terminate() }
+        let curl = Curl(port: portico.port)
+        #expect(try curl.get("t.test", "/dead").status == 502)
+        let started = Date()
+        #expect(try curl.get("t.test", "/__sleep/3000").status == 504)
+        #expect(Date().timeIntervalSince(started) < 2.9)
+        #expect(try curl.get("t.test", "/__sleep/100").status == 200)
+        await backends.stop()
+    }
+
+    @Test func sigtermLetsInFlightRequestsFinish() async throws {
+        let backends = try await TestBackends(addresses: ["127.0.22.1"], page: "x")
+        let rules = try RulesDirectory([
+            "a.yaml": RulesDirectory.service("svc", port: backends.port, ready: ["127.0.22.1"])
+                + RulesDirectory.ingress("ing", host: nil, paths: [("/", "Prefix", "svc")]),
+        ])
+        let portico = try PorticoProcess(rules: rules.url)
+        let curl = Curl(port: portico.port)
+        async let slow = Task.detached { try curl.get("g.test", "/__sleep/1500") }.value
+        try await Task.sleep(for: .milliseconds(500))
+        portico.process.terminate()  // SIGTERM
+        let response = try await slow
+        #expect(response.status == 200)
+        portico.process.waitUntilExit()
+        #expect(portico.process.terminationStatus == 0)
+        #expect(!RawHTTP.canConnect(port: portico.port))
+        await backends.stop()
+    }
+}

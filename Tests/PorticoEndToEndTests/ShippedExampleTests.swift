@@ -1,0 +1,56 @@
+import Foundation
+import Testing
+
+/// The README's run command on the shipped `ingress-rules/`: the seed's example answers through
+/// the real binary, straight from the Pods' addresses, round-robin.
+@Suite(.serialized) struct ShippedExampleTests {
+    @Test func seedHelloExampleAnswersRoundRobin() throws {
+        let root = PorticoProcess.repositoryRoot
+        let portico = try PorticoProcess(
+            rules: root.appendingPathComponent("ingress-rules"), extraArguments: ["--demo"], workingDirectory: root)
+        defer { portico.terminate() }
+        let curl = Curl(port: portico.port)
+
+        var seen: [String] = []
+        for _ in 0..<3 {
+            let response = try curl.get("192-168-100-100.nip.io", "/one")
+            #expect(response.status == 200)
+            #expect(response.body.hasPrefix("<h1>Hello One</h1>"))
+            seen.append(response.report["endpoint"] ?? "")
+        }
+        // Three requests, three different Pods: round-robin over the ready endpoints.
+        #expect(Set(seen) == ["127.0.1.1:9080", "127.0.1.2:9080", "127.0.1.3:9080"])
+
+        let two = try curl.get("192-168-100-100.nip.io", "/two/aaa")
+        #expect(two.body.hasPrefix("<h1>Hello Two</h1>"))
+        #expect(two.report["path"] == "/two/aaa")
+        #expect(two.report["endpoint"] != "127.0.2.4:9080")  // not ready
+
+        // *.nip.io matches one label only.
+        #expect(try curl.get("192.168.100.100.nip.io", "/one").status == 404)
+        // Named targetPort (web8080) resolved through the Pod's container port names.
+        let named = try curl.get("www.jeonj.xyz", "/")
+        #expect(named.report["endpoint"] == "127.0.3.1:18080")
+        let multi = try curl.get("www.jeonj.xyz", "/multi")
+        #expect(multi.report["endpoint"]?.hasSuffix(":18443") == true)
+    }
+
+    @Test func routesCommandPrintsEveryRouteResolvedToEndpoints() throws {
+        let root = PorticoProcess.repositoryRoot
+        let process = Process()
+        process.executableURL = PorticoProcess.binary
+        process.arguments = ["routes", "--rules", root.appendingPathComponent("ingress-rules").path]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let lines = output.split(separator: "\n")
+        let one = try #require(lines.first { $0.contains("/one") })
+        #expect(one.contains("*.nip.io") && one.contains("default/one-svc-np:80"))
+        #expect(one.contains("127.0.1.1:9080,127.0.1.2:9080,127.0.1.3:9080"))
+        #expect(lines.contains { $0.contains("/two") && $0.contains("127.0.2.3:9080") && !$0.contains("127.0.2.4") })
+        #expect(output.contains("ReplicaSet default/one-rs: skipped"))
+    }
+}

@@ -1,0 +1,99 @@
+import NIOCore
+import Testing
+
+@testable import PorticoProxy
+
+@Suite struct RequestHeadParserTests {
+    func parse(_ text: String) -> (HeadParseResult, RequestHead) {
+        var head = RequestHead()
+        var bytes = Array(text.utf8)
+        let result = bytes.withUnsafeMutableBytes { RequestHeadParser.parse(UnsafeRawBufferPointer($0), into: &head) }
+        return (result, head)
+    }
+
+    func status(_ text: String) -> Int? {
+        if case .failure(let failure) = self.parse(text).0 { return failure.status }
+        return nil
+    }
+
+    @Test func parsesWhatRoutingAndFramingNeed() {
+        let (result, head) = self.parse(
+            "POST /one/a?x=1 HTTP/1.1\r\nHost: a.nip.io:8080\r\nContent-Length: 5\r\nX-Forwarded-For: 1.2.3.4\r\nConnection: keep-alive, X-Custom\r\n\r\nhello")
+        #expect(result == .complete)
+        #expect(head.method == .post)
+        #expect(head.framing == .length(5))
+        #expect(head.headLength == 128)
+        #expect(head.pathEnd - head.targetStart == 6)
+        #expect(head.hostValue != nil)
+        #expect(head.connectionHasExtraTokens)
+        #expect(head.wantsKeepAlive)
+    }
+
+    @Test func completesOnlyWhenTheLastByteArrives() {
+        // Fed one byte at a time: incomplete until the final LF, never an error.
+        let text = "GET / HTTP/1.1\r\nHost: x\r\nAccept: */*\r\n\r\n"
+        let bytes = Array(text.utf8)
+        for length in 1..<bytes.count {
+            var head = RequestHead()
+            let result = bytes[0..<length].withUnsafeBytes { RequestHeadParser.parse($0, into: &head) }
+            #expect(result == .incomplete, "prefix of \(length) bytes")
+        }
+        #expect(self.parse(text).0 == .complete)
+    }
+
+    @Test func absoluteFormTakesTheHostFromTheURI() {
+        let (result, head) = self.parse("GET http://Example.com:8080/p?q HTTP/1.1\r\nHost: other\r\n\r\n")
+        #expect(result == .complete)
+        #expect(head.authority != nil)
+        #expect(head.pathEnd - head.targetStart == 2)
+    }
+
+    /// Requests RFC 9112 says to refuse; each is a request-smuggling or header-injection vector.
+    @Test(arguments: [
+        ("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
+        ("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n", 400),
+        ("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n\r\n", 400),
+        ("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1,1\r\n\r\n", 400),
+        ("GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501),
+        ("GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", 501),
+        ("GET / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
+        ("GET / HTTP/1.1\r\nHost: a\r\nX: y\r\n folded\r\n\r\n", 400),
+        ("GET / HTTP/1.1\r\nHost : a\r\n\r\n", 400),
+        ("GET / HTTP/1.1\r\nHost: a\r\nX: a\rb\r\n\r\n", 400),
+        ("GET / HTTP/1.1\r\nHost: a\r\nX: a\nb: c\r\n\r\n", 400),
+        ("GET / HTTP/1.1\r\n\r\n", 400),
+        ("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
+        ("GET  / HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+        ("GET / HTTP/2.0\r\nHost: a\r\n\r\n", 505),
+        ("GET / JUNK/1.1\r\nHost: a\r\n\r\n", 400),
+        ("GET foo HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+        ("CONNECT a:443 HTTP/1.1\r\nHost: a\r\n\r\n", 405),
+        ("G(T / HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+        ("GET / HTTP/1.1\r\nHost: a\r\nX:\u{0}\r\n\r\n", 400),
+    ])
+    func refuses(request: String, status: Int) {
+        #expect(self.status(request) == status)
+    }
+
+    @Test func oversizedHeadsAreRefused() {
+        #expect(self.status("GET /" + String(repeating: "a", count: 9000)) == 414)
+        #expect(self.status("GET / HTTP/1.1\r\nHost: a\r\n" + String(repeating: "X: y\r\n", count: 6000)) == 400)
+        let many = (0..<101).map { "X\($0): y\r\n" }.joined()
+        #expect(self.status("GET / HTTP/1.1\r\nHost: a\r\n\(many)\r\n") == 400)
+    }
+
+    @Test func leadingEmptyLinesAreSkipped() {
+        #expect(self.parse("\r\n\r\nGET / HTTP/1.1\r\n").0 == .skip(4))
+    }
+
+    @Test func http10WithoutHostIsAccepted() {
+        let (result, head) = self.parse("GET / HTTP/1.0\r\n\r\n")
+        #expect(result == .complete)
+        #expect(!head.wantsKeepAlive)
+    }
+
+    @Test func headerKindsAreCaseInsensitive() {
+        let (_, head) = self.parse("GET / HTTP/1.1\r\nhOsT: a\r\nX_Forwarded_For: evil\r\nkeep-alive: 5\r\n\r\n")
+        #expect(head.fields.map(\.kind) == [.host, .underscored, .hopByHop])
+    }
+}
