@@ -91,6 +91,47 @@ import Testing
         await backends.stop()
     }
 
+    @Test func expectContinueIsAnsweredByTheProxy() async throws {
+        let backends = try await TestBackends(addresses: ["127.0.14.1"], page: "x")
+        let rules = try RulesDirectory([
+            "a.yaml": RulesDirectory.service("svc", port: backends.port, ready: ["127.0.14.1"])
+                + RulesDirectory.ingress("ing", host: nil, paths: [("/", "Prefix", "svc")]),
+        ])
+        let portico = try PorticoProcess(rules: rules.url)
+        defer { portico.terminate() }
+        // curl sends `Expect: 100-continue` for bodies over 1 KiB and waits up to 1 s for it.
+        let file = try TemporaryDirectory.make().appendingPathComponent("body")
+        try Data(repeating: UInt8(ascii: "a"), count: 200_000).write(to: file)
+        let started = Date()
+        let response = try Curl(port: portico.port).get(
+            "e.test", "/upload", ["--expect100-timeout", "5", "--data-binary", "@\(file.path)"])
+        #expect(Date().timeIntervalSince(started) < 2)
+        #expect(response.report["body-bytes"] == "200000")
+        #expect(response.report["header expect"] == nil)  // not forwarded, as nginx does
+        let refused = try RawHTTP.exchange(port: portico.port, "POST / HTTP/1.1\r\nHost: e\r\nExpect: magic\r\nContent-Length: 1\r\n\r\nx")
+        #expect(refused.hasPrefix("HTTP/1.1 417"))
+        await backends.stop()
+    }
+
+    @Test func http10ClientsGetADechunkedBodyAndAClose() async throws {
+        let backends = try await TestBackends(addresses: ["127.0.15.1"], page: "x")
+        let rules = try RulesDirectory([
+            "a.yaml": RulesDirectory.service("svc", port: backends.port, ready: ["127.0.15.1"])
+                + RulesDirectory.ingress("ing", host: nil, paths: [("/", "Prefix", "svc")]),
+        ])
+        let portico = try PorticoProcess(rules: rules.url)
+        defer { portico.terminate() }
+        let answer = try RawHTTP.exchangeBytes(port: portico.port, "GET /__chunked/300 HTTP/1.0\r\nHost: o.test\r\n\r\n")
+        let separator = try #require((0..<(answer.count - 3)).first { Array(answer[$0..<($0 + 4)]) == Array("\r\n\r\n".utf8) })
+        let head = String(decoding: answer[..<separator], as: UTF8.self)
+        let body = Array(answer[(separator + 4)...])
+        #expect(head.hasPrefix("HTTP/1.1 200"))
+        #expect(!head.lowercased().contains("transfer-encoding"))
+        #expect(head.contains("Connection: close"))
+        #expect(body == (0..<300).map { UInt8($0 % 251) })  // the data alone, no chunk framing
+        await backends.stop()
+    }
+
     @Test func smugglingAttemptsAreRefusedAndTheConnectionClosed() async throws {
         let backends = try await TestBackends(addresses: ["127.0.13.1"], page: "x")
         let rules = try RulesDirectory([

@@ -79,6 +79,9 @@ extension ProxyConnectionHandler {
         case .length(let length): self.requestBody = .length(remaining: length)
         case .chunked: self.requestBody = .chunked(ChunkedDecoder())
         }
+        if self.head.expectContinue, !self.requestBody.isComplete {
+            self.context.writeAndFlush(Self.wrapOutboundOut(ErrorResponses.continueResponse), promise: nil)
+        }
         self.rotationStart = backend.nextStart()
         self.state = .connecting
         self.connectToUpstream(fresh: false)

@@ -97,8 +97,12 @@ extension ProxyConnectionHandler {
 
     // MARK: - Called by the upstream connection
 
-    func upstreamInterimResponse(_ headBytes: ByteBuffer) {
+    /// A 1xx before the final response. 100 Continue is the proxy's own business (it answered
+    /// the client's Expect itself and did not forward it), and an HTTP/1.0 client must never
+    /// see a 1xx (RFC 9110 §15.2); others (103 Early Hints) pass through.
+    func upstreamInterimResponse(_ headBytes: ByteBuffer, status: Int) {
         self.lastUpstreamActivity = .now()
+        guard status != 100, self.head.isHTTP11 else { return }
         self.context.write(Self.wrapOutboundOut(headBytes), promise: nil)
     }
 

@@ -154,7 +154,8 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        context.flush()
+        // No flush here: every write to the client is flushed where it is made (end of a
+        // response, end of an upstream read burst, the proxy's own responses).
         // Reclaim the space of consumed bytes (keeps the accumulator small across requests).
         if self.inbound.readableBytes == 0, self.inbound.readerIndex > 0 { self.inbound.clear() }
     }

@@ -44,6 +44,9 @@ struct RequestHead {
     var upgradeValue: Range<Int>?
     var forwardedFor: Range<Int>?
     var requestID: Range<Int>?
+    /// `Expect: 100-continue`: the proxy answers `100 Continue` itself when it is ready for the
+    /// body, and does not forward the field (nginx's proxy module clears `Expect` too).
+    var expectContinue = false
     /// The length of the head including the final CRLF.
     var headLength = 0
 
@@ -72,6 +75,7 @@ struct RequestHead {
         self.upgradeValue = nil
         self.forwardedFor = nil
         self.requestID = nil
+        self.expectContinue = false
         self.method = .other
         self.headLength = 0
     }

@@ -189,7 +189,13 @@ enum RequestHeadParser {
                 if head.forwardedFor == nil { head.forwardedFor = valueStart..<valueEnd }
             case .xRequestID:
                 if head.requestID == nil, valueEnd > valueStart { head.requestID = valueStart..<valueEnd }
-            case .other, .expect, .hopByHop, .replacedByProxy, .underscored:
+            case .expect:
+                // RFC 9110 §10.1.1: 100-continue is the only expectation; others get 417.
+                guard HTTPBytes.equalsLowercase(bytes, valueStart, valueEnd, "100-continue") else {
+                    return HTTPFailure(status: 417, reason: "expectation failed")
+                }
+                head.expectContinue = head.isHTTP11
+            case .other, .hopByHop, .replacedByProxy, .underscored:
                 break
             }
         }

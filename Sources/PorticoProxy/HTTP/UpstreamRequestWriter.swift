@@ -42,7 +42,7 @@ enum UpstreamRequestWriter {
         out.writeStaticString(" HTTP/1.1\r\n")
         for field in head.fields {
             switch field.kind {
-            case .other, .contentLength, .transferEncoding, .expect, .xRequestID:
+            case .other, .contentLength, .transferEncoding, .xRequestID:
                 if head.connectionHasExtraTokens, let connection = head.connectionValue,
                     Self.isListed(bytes, field, in: connection)
                 {
@@ -59,7 +59,7 @@ enum UpstreamRequestWriter {
                 }
             case .upgrade:
                 if head.connectionUpgrade { Self.copyLine(bytes, field, into: &out) }
-            case .connection, .hopByHop, .replacedByProxy, .xForwardedFor, .underscored:
+            case .connection, .hopByHop, .replacedByProxy, .xForwardedFor, .underscored, .expect:
                 continue
             }
         }

@@ -146,7 +146,7 @@ final class UpstreamHandler: ChannelInboundHandler {
                 case .complete:
                     let headBytes = buffer.readSlice(length: self.head.headLength)!
                     if self.head.status < 200 && self.head.status != 101 {
-                        owner.upstreamInterimResponse(headBytes)  // 100 Continue, 103 Early Hints
+                        owner.upstreamInterimResponse(headBytes, status: self.head.status)
                         continue
                     }
                     owner.upstreamResponseHead(headBytes, self.head)

@@ -31,6 +31,10 @@ enum RawHTTP {
 
     /// Sends `request` and reads until the server closes or `timeout` passes.
     static func exchange(port: Int, _ request: String, timeout: Double = 5) throws -> String {
+        String(decoding: try self.exchangeBytes(port: port, request, timeout: timeout), as: UTF8.self)
+    }
+
+    static func exchangeBytes(port: Int, _ request: String, timeout: Double = 5) throws -> [UInt8] {
         guard let fd = self.connect(port: port) else { throw HarnessError("cannot connect to \(port)") }
         defer { close(fd) }
         var timeoutValue = timeval(tv_sec: Int(timeout), tv_usec: 0)
@@ -44,7 +48,7 @@ enum RawHTTP {
             if count <= 0 { break }
             received += buffer[0..<count]
         }
-        return String(decoding: received, as: UTF8.self)
+        return received
     }
 }
 
