@@ -34,6 +34,11 @@ let package = Package(
             pkgConfig: "openssl",
             providers: [.apt(["libssl-dev"])]
         ),
+        // Located messages about the configuration, shared by every layer that reports them.
+        .target(
+            name: "PorticoDiagnostics",
+            swiftSettings: swiftSettings
+        ),
         // PCRE2 behind a Swift value type.
         .target(
             name: "PorticoRegex",
@@ -43,19 +48,19 @@ let package = Package(
         // The routing model: pure, no I/O.
         .target(
             name: "PorticoRouting",
-            dependencies: ["PorticoRegex"],
+            dependencies: ["PorticoRegex", "PorticoDiagnostics"],
             swiftSettings: swiftSettings
         ),
         // Kubernetes objects decoded from manifests, with located errors.
         .target(
             name: "PorticoKube",
-            dependencies: [.product(name: "Yams", package: "Yams")],
+            dependencies: ["PorticoDiagnostics", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
         // Manifests in, routing snapshot out.
         .target(
             name: "PorticoConfig",
-            dependencies: ["PorticoKube", "PorticoRouting"],
+            dependencies: ["PorticoDiagnostics", "PorticoKube", "PorticoRouting"],
             swiftSettings: swiftSettings
         ),
         // The data plane.
@@ -83,6 +88,7 @@ let package = Package(
             name: "portico",
             dependencies: [
                 "PorticoConfig",
+                "PorticoDiagnostics",
                 "PorticoProxy",
                 "PorticoDemoBackend",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -103,7 +109,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PorticoConfigTests",
-            dependencies: ["PorticoConfig", "PorticoKube", "PorticoRouting"],
+            dependencies: ["PorticoConfig", "PorticoDiagnostics", "PorticoKube", "PorticoRouting"],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),

@@ -1,4 +1,5 @@
 import PorticoConfig
+import PorticoDiagnostics
 import PorticoRouting
 
 /// Manifests read and compiled once: what `serve` starts from and `routes` prints.

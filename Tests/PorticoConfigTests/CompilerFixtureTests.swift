@@ -1,5 +1,6 @@
 import Foundation
 import PorticoConfig
+import PorticoDiagnostics
 import PorticoKube
 import PorticoRouting
 import Testing
@@ -90,5 +91,5 @@ import Testing
 
 struct FixtureResult {
     var output: IngressCompiler.Output
-    var issues: [ManifestIssue]
+    var issues: [Diagnostic]
 }

@@ -1,4 +1,5 @@
 import PorticoKube
+import PorticoDiagnostics
 import PorticoRouting
 
 /// Reports `nginx.ingress.kubernetes.io/*` annotations Portico does not act on, so a migrated

@@ -1,4 +1,5 @@
 import PorticoKube
+import PorticoDiagnostics
 import PorticoRouting
 
 /// Compiles the whole cluster state into a `RoutingSnapshot`: a pure function, no I/O.

@@ -1,4 +1,5 @@
 import PorticoKube
+import PorticoDiagnostics
 import PorticoRouting
 
 /// The mutable side of compilation: Ingresses are added oldest first, then `build()` freezes the

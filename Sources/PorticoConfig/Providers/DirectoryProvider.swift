@@ -1,4 +1,5 @@
 import Foundation
+import PorticoDiagnostics
 import PorticoKube
 import PorticoRouting
 
@@ -38,7 +39,7 @@ public struct DirectoryProvider: Sendable {
                 continue
             }
             let decoded = ManifestDecoder.decode(file: display, text: text)
-            diagnostics += decoded.issues.map(Diagnostic.init(_:))
+            diagnostics += decoded.issues
             for (object, location) in decoded.objects {
                 if let first = state.add(object) {
                     diagnostics.append(
@@ -64,18 +65,6 @@ public struct DirectoryProvider: Sendable {
 
     func displayPath(_ path: String) -> String {
         path.hasPrefix("./") ? String(path.dropFirst(2)) : path
-    }
-}
-
-extension Diagnostic {
-    init(_ issue: ManifestIssue) {
-        let severity: Diagnostic.Severity =
-            switch issue.severity {
-            case .error: .error
-            case .warning: .warning
-            case .info: .info
-            }
-        self.init(severity, file: issue.file, line: issue.line, object: issue.object, field: issue.field, message: issue.message)
     }
 }
 

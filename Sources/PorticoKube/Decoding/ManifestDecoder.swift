@@ -1,7 +1,8 @@
+import PorticoDiagnostics
 import Yams
 
 /// Reads Kubernetes manifests (multi-document YAML or JSON, `kind: List` included) into
-/// `KubeObject`s, one located `ManifestIssue` per problem.
+/// `KubeObject`s, one located `Diagnostic` per problem.
 ///
 /// Each document is parsed on its own, so a YAML syntax error loses only that document, and a
 /// document with a bad field loses only its own object.
@@ -19,7 +20,7 @@ public enum ManifestDecoder {
 
     public struct Result: Sendable {
         public var objects: [(object: KubeObject, location: SourceLocation)] = []
-        public var issues: [ManifestIssue] = []
+        public var issues: [Diagnostic] = []
     }
 
     /// Decodes the text of one file. `file` is the name used in messages.
@@ -32,11 +33,11 @@ public enum ManifestDecoder {
             } catch let error as YamlError {
                 let (line, message) = Self.describe(error)
                 result.issues.append(
-                    ManifestIssue(.error, file: file, line: line.map { $0 + chunk.firstLine - 1 } ?? chunk.firstLine,
+                    Diagnostic(.error, file: file, line: line.map { $0 + chunk.firstLine - 1 } ?? chunk.firstLine,
                                   message: "invalid YAML: \(message); this document is skipped"))
                 continue
             } catch {
-                result.issues.append(ManifestIssue(.error, file: file, line: chunk.firstLine, message: "invalid YAML: \(error)"))
+                result.issues.append(Diagnostic(.error, file: file, line: chunk.firstLine, message: "invalid YAML: \(error)"))
                 continue
             }
             guard let node else { continue }  // an empty document
@@ -49,7 +50,7 @@ public enum ManifestDecoder {
     static func decodeDocument(_ reader: NodeReader, file: String, into result: inout Result) {
         let line = reader.line ?? 1
         guard case .mapping = reader.node else {
-            result.issues.append(ManifestIssue(.error, file: file, line: line, message: "a manifest must be an object with apiVersion and kind"))
+            result.issues.append(Diagnostic(.error, file: file, line: line, message: "a manifest must be an object with apiVersion and kind"))
             return
         }
         let kind: String
@@ -58,14 +59,14 @@ public enum ManifestDecoder {
             kind = try reader.required("kind").string()
             apiVersion = try reader.required("apiVersion").string()
         } catch {
-            result.issues.append(ManifestIssue(.error, file: file, line: error.line ?? line, field: error.field, message: error.message))
+            result.issues.append(Diagnostic(.error, file: file, line: error.line ?? line, field: error.field, message: error.message))
             return
         }
         if kind == "List" || kind.hasSuffix("List") && apiVersion == "v1" && kind != "List" && (try? reader.child("items")) != nil {
             do {
                 for item in try reader.optionalList("items") { Self.decodeDocument(item, file: file, into: &result) }
             } catch {
-                result.issues.append(ManifestIssue(.error, file: file, line: error.line, field: error.field, message: error.message))
+                result.issues.append(Diagnostic(.error, file: file, line: error.line, field: error.field, message: error.message))
             }
             return
         }
@@ -75,13 +76,13 @@ public enum ManifestDecoder {
         let objectName = "\(kind) \(namespace)/\(name ?? "<unnamed>")"
         guard let expectedVersion = Self.supportedKinds[kind] else {
             result.issues.append(
-                ManifestIssue(.info, file: file, line: line, object: objectName,
+                Diagnostic(.info, file: file, line: line, object: objectName,
                               message: "skipped: Portico reads Ingress, IngressClass, Service, Endpoints, EndpointSlice, Secret and Pod, not \(apiVersion) \(kind)"))
             return
         }
         guard apiVersion == expectedVersion else {
             result.issues.append(
-                ManifestIssue(.error, file: file, line: line, object: objectName, field: "apiVersion",
+                Diagnostic(.error, file: file, line: line, object: objectName, field: "apiVersion",
                               message: "\(kind) must be \(expectedVersion), got \"\(apiVersion)\"\(Self.versionHint(kind: kind, apiVersion: apiVersion)); the object is left out"))
             return
         }
@@ -101,7 +102,7 @@ public enum ManifestDecoder {
             result.objects.append((object, location))
         } catch {
             result.issues.append(
-                ManifestIssue(.error, file: file, line: error.line ?? line, object: objectName, field: error.field,
+                Diagnostic(.error, file: file, line: error.line ?? line, object: objectName, field: error.field,
                               message: "\(error.message); the object is left out"))
         }
     }

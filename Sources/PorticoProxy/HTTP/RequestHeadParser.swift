@@ -143,29 +143,16 @@ enum RequestHeadParser {
             if bytes[lineStart] == HTTPBytes.sp || bytes[lineStart] == HTTPBytes.htab {
                 return .badRequest("obsolete line folding in header section")
             }
-            var index = lineStart
-            while HTTPBytes.isToken(bytes[index]) { index += 1 }
-            guard index > lineStart, bytes[index] == HTTPBytes.colon else {
-                return .badRequest("malformed header field name")
+            guard let (field, next) = FieldLine.scan(bytes, at: lineStart) else {
+                return .badRequest("malformed header field")
             }
-            let nameEnd = index
-            index += 1
-            while bytes[index] == HTTPBytes.sp || bytes[index] == HTTPBytes.htab { index += 1 }
-            let valueStart = index
-            while HTTPBytes.isFieldValueByte(bytes[index]) { index += 1 }
-            guard bytes[index] == HTTPBytes.cr, bytes[index + 1] == HTTPBytes.lf else {
-                return .badRequest("invalid byte in header field value")
-            }
-            var valueEnd = index
-            while valueEnd > valueStart, bytes[valueEnd - 1] == HTTPBytes.sp || bytes[valueEnd - 1] == HTTPBytes.htab {
-                valueEnd -= 1
-            }
-            cursor = index + 2
+            cursor = next
             if cursor - lineStart > Self.maxFieldLine { return .badRequest("request header field too large") }
             if head.fields.count >= Self.maxFields { return .badRequest("too many header fields") }
-            let kind = HeaderKind.classify(bytes, lineStart, nameEnd)
-            head.fields.append(HeaderField(lineStart: lineStart, nameEnd: nameEnd, valueStart: valueStart, valueEnd: valueEnd, kind: kind))
-            switch kind {
+            head.fields.append(field)
+            let valueStart = field.valueStart
+            let valueEnd = field.valueEnd
+            switch field.kind {
             case .host:
                 guard head.hostValue == nil else { return .badRequest("duplicate Host header") }
                 head.hostValue = valueStart..<valueEnd

@@ -66,28 +66,14 @@ enum ResponseHeadParser {
         var contentLength: Int?
         var badLength = false
         while bytes[cursor] != HTTPBytes.cr {
-            let lineStart = cursor
-            var i = lineStart
-            while HTTPBytes.isToken(bytes[i]) { i += 1 }
-            guard i > lineStart, bytes[i] == HTTPBytes.colon else {
+            guard let (field, next) = FieldLine.scan(bytes, at: cursor) else {
                 return .failure(.badRequest("malformed upstream header field"))
             }
-            let nameEnd = i
-            i += 1
-            while bytes[i] == HTTPBytes.sp || bytes[i] == HTTPBytes.htab { i += 1 }
-            let valueStart = i
-            while HTTPBytes.isFieldValueByte(bytes[i]) { i += 1 }
-            guard bytes[i] == HTTPBytes.cr, bytes[i + 1] == HTTPBytes.lf else {
-                return .failure(.badRequest("invalid byte in upstream header field"))
-            }
-            var valueEnd = i
-            while valueEnd > valueStart, bytes[valueEnd - 1] == HTTPBytes.sp || bytes[valueEnd - 1] == HTTPBytes.htab {
-                valueEnd -= 1
-            }
-            cursor = i + 2
-            let kind = HeaderKind.classify(bytes, lineStart, nameEnd)
-            head.fields.append(HeaderField(lineStart: lineStart, nameEnd: nameEnd, valueStart: valueStart, valueEnd: valueEnd, kind: kind))
-            switch kind {
+            cursor = next
+            head.fields.append(field)
+            let valueStart = field.valueStart
+            let valueEnd = field.valueEnd
+            switch field.kind {
             case .contentLength:
                 if let length = HTTPBytes.parseDecimal(bytes, valueStart, valueEnd), contentLength == nil || contentLength == length {
                     contentLength = length
