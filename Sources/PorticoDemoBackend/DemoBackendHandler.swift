@@ -13,6 +13,7 @@ final class DemoBackendHandler: ChannelInboundHandler {
     typealias OutboundOut = HTTPServerResponsePart
 
     private let endpoint: DemoEndpoint
+    private let statistics: DemoStatistics?
     private var head: HTTPRequestHead?
     private var bodyBytes = 0
     private var bodyHash: UInt64 = DemoPattern.fnvOffset
@@ -22,8 +23,9 @@ final class DemoBackendHandler: ChannelInboundHandler {
     /// Requests served on this connection: above 1 shows the proxy reused its upstream connection.
     private var requestsOnConnection = 0
 
-    init(endpoint: DemoEndpoint) {
+    init(endpoint: DemoEndpoint, statistics: DemoStatistics?) {
         self.endpoint = endpoint
+        self.statistics = statistics
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -31,6 +33,7 @@ final class DemoBackendHandler: ChannelInboundHandler {
         case .head(let head):
             self.head = head
             self.requestsOnConnection += 1
+            self.statistics?.requestStarted()
             self.bodyBytes = 0
             self.bodyHash = DemoPattern.fnvOffset
             self.keepAlive = head.isKeepAlive

@@ -6,7 +6,7 @@ import NIOPosix
 public enum DemoBackends {
     /// Binds every endpoint; those that cannot be bound are returned as errors, the rest serve.
     public static func start(
-        _ endpoints: [DemoEndpoint], group: any EventLoopGroup
+        _ endpoints: [DemoEndpoint], group: any EventLoopGroup, statistics: DemoStatistics? = nil
     ) async -> (channels: [any Channel], failures: [(DemoEndpoint, any Error)]) {
         var channels: [any Channel] = []
         var failures: [(DemoEndpoint, any Error)] = []
@@ -17,7 +17,7 @@ public enum DemoBackends {
                     .childChannelInitializer { channel in
                         channel.eventLoop.makeCompletedFuture {
                             try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                            try channel.pipeline.syncOperations.addHandler(DemoBackendHandler(endpoint: endpoint))
+                            try channel.pipeline.syncOperations.addHandler(DemoBackendHandler(endpoint: endpoint, statistics: statistics))
                         }
                     }
                     .bind(host: endpoint.host, port: endpoint.port)

@@ -72,13 +72,8 @@ import Testing
     }
 
     @Test func keepAliveOnBothSides() async throws {
-        let backends = try await TestBackends(addresses: ["127.0.12.1"], page: "x")
-        let rules = try RulesDirectory([
-            "a.yaml": RulesDirectory.service("svc", port: backends.port, ready: ["127.0.12.1"])
-                + RulesDirectory.ingress("ing", host: nil, paths: [("/", "Prefix", "svc")]),
-        ])
-        let portico = try PorticoProcess(rules: rules.url, extraArguments: ["--workers", "1"])
-        defer { portico.terminate() }
+        let proxy = try await SingleServiceProxy.start(addresses: ["127.0.12.1"], extraArguments: ["--workers", "1"])
+        let portico = proxy.portico
         // Three requests on one client connection (pipelined in one write): answered in order,
         // and the upstream connection is reused from the pool.
         let request = "GET /1 HTTP/1.1\r\nHost: k.test\r\n\r\nGET /2 HTTP/1.1\r\nHost: k.test\r\n\r\nGET /3 HTTP/1.1\r\nHost: k.test\r\nConnection: close\r\n\r\n"
@@ -88,17 +83,12 @@ import Testing
         #expect(paths == ["path: /1", "path: /2", "path: /3"])
         let reuse = answer.split(separator: "\n").filter { $0.hasPrefix("connection-requests: ") }
         #expect(reuse.last == "connection-requests: 3")
-        await backends.stop()
+        await proxy.stop()
     }
 
     @Test func expectContinueIsAnsweredByTheProxy() async throws {
-        let backends = try await TestBackends(addresses: ["127.0.14.1"], page: "x")
-        let rules = try RulesDirectory([
-            "a.yaml": RulesDirectory.service("svc", port: backends.port, ready: ["127.0.14.1"])
-                + RulesDirectory.ingress("ing", host: nil, paths: [("/", "Prefix", "svc")]),
-        ])
-        let portico = try PorticoProcess(rules: rules.url)
-        defer { portico.terminate() }
+        let proxy = try await SingleServiceProxy.start(addresses: ["127.0.14.1"])
+        let portico = proxy.portico
         // curl sends `Expect: 100-continue` for bodies over 1 KiB and waits up to 1 s for it.
         let file = try TemporaryDirectory.make().appendingPathComponent("body")
         try Data(repeating: UInt8(ascii: "a"), count: 200_000).write(to: file)
@@ -110,17 +100,12 @@ import Testing
         #expect(response.report["header expect"] == nil)  // not forwarded, as nginx does
         let refused = try RawHTTP.exchange(port: portico.port, "POST / HTTP/1.1\r\nHost: e\r\nExpect: magic\r\nContent-Length: 1\r\n\r\nx")
         #expect(refused.hasPrefix("HTTP/1.1 417"))
-        await backends.stop()
+        await proxy.stop()
     }
 
     @Test func http10ClientsGetADechunkedBodyAndAClose() async throws {
-        let backends = try await TestBackends(addresses: ["127.0.15.1"], page: "x")
-        let rules = try RulesDirectory([
-            "a.yaml": RulesDirectory.service("svc", port: backends.port, ready: ["127.0.15.1"])
-                + RulesDirectory.ingress("ing", host: nil, paths: [("/", "Prefix", "svc")]),
-        ])
-        let portico = try PorticoProcess(rules: rules.url)
-        defer { portico.terminate() }
+        let proxy = try await SingleServiceProxy.start(addresses: ["127.0.15.1"])
+        let portico = proxy.portico
         let answer = try RawHTTP.exchangeBytes(port: portico.port, "GET /__chunked/300 HTTP/1.0\r\nHost: o.test\r\n\r\n")
         let separator = try #require((0..<(answer.count - 3)).first { Array(answer[$0..<($0 + 4)]) == Array("\r\n\r\n".utf8) })
         let head = String(decoding: answer[..<separator], as: UTF8.self)
@@ -129,23 +114,18 @@ import Testing
         #expect(!head.lowercased().contains("transfer-encoding"))
         #expect(head.contains("Connection: close"))
         #expect(body == (0..<300).map { UInt8($0 % 251) })  // the data alone, no chunk framing
-        await backends.stop()
+        await proxy.stop()
     }
 
     @Test func smugglingAttemptsAreRefusedAndTheConnectionClosed() async throws {
-        let backends = try await TestBackends(addresses: ["127.0.13.1"], page: "x")
-        let rules = try RulesDirectory([
-            "a.yaml": RulesDirectory.service("svc", port: backends.port, ready: ["127.0.13.1"])
-                + RulesDirectory.ingress("ing", host: nil, paths: [("/", "Prefix", "svc")]),
-        ])
-        let portico = try PorticoProcess(rules: rules.url)
-        defer { portico.terminate() }
+        let proxy = try await SingleServiceProxy.start(addresses: ["127.0.13.1"])
+        let portico = proxy.portico
         let answer = try RawHTTP.exchange(
             port: portico.port,
             "POST / HTTP/1.1\r\nHost: s.test\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: s.test\r\n\r\n")
         #expect(answer.hasPrefix("HTTP/1.1 400 Bad Request"))
         #expect(!answer.contains("smuggled"))
         #expect(answer.components(separatedBy: "HTTP/1.1").count == 2)  // one response, then close
-        await backends.stop()
+        await proxy.stop()
     }
 }

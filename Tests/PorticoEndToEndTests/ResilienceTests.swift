@@ -43,21 +43,21 @@ import Testing
     }
 
     @Test func sigtermLetsInFlightRequestsFinish() async throws {
-        let backends = try await TestBackends(addresses: ["127.0.22.1"], page: "x")
-        let rules = try RulesDirectory([
-            "a.yaml": RulesDirectory.service("svc", port: backends.port, ready: ["127.0.22.1"])
-                + RulesDirectory.ingress("ing", host: nil, paths: [("/", "Prefix", "svc")]),
-        ])
-        let portico = try PorticoProcess(rules: rules.url)
-        let curl = Curl(port: portico.port)
+        let proxy = try await SingleServiceProxy.start(addresses: ["127.0.22.1"])
+        let portico = proxy.portico
+        let curl = proxy.curl
         async let slow = Task.detached { try curl.get("g.test", "/__sleep/1500") }.value
-        try await Task.sleep(for: .milliseconds(500))
+        // SIGTERM only once the request is in flight (it has reached the backend).
+        for _ in 0..<200 where proxy.backends.statistics.requestsStarted == 0 {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(proxy.backends.statistics.requestsStarted == 1)
         portico.process.terminate()  // SIGTERM
         let response = try await slow
         #expect(response.status == 200)
         portico.process.waitUntilExit()
         #expect(portico.process.terminationStatus == 0)
         #expect(!RawHTTP.canConnect(port: portico.port))
-        await backends.stop()
+        await proxy.stop()
     }
 }

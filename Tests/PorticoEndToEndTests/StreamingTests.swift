@@ -22,14 +22,9 @@ import Testing
     @Test func hundredMebibytesBothWaysWithFlatMemory() async throws {
         let file = try Self.patternFile()
         let expectedHash = String(try Data(contentsOf: file).withUnsafeBytes { DemoPattern.fnv1a($0) }, radix: 16)
-        let backends = try await TestBackends(addresses: ["127.0.30.1"], page: "x")
-        let rules = try RulesDirectory([
-            "a.yaml": RulesDirectory.service("svc", port: backends.port, ready: ["127.0.30.1"])
-                + RulesDirectory.ingress("ing", host: nil, paths: [("/", "Prefix", "svc")]),
-        ])
-        let portico = try PorticoProcess(rules: rules.url)
-        defer { portico.terminate() }
-        let curl = Curl(port: portico.port)
+        let proxy = try await SingleServiceProxy.start(addresses: ["127.0.30.1"])
+        let portico = proxy.portico
+        let curl = proxy.curl
         _ = try curl.get("m.test", "/warm-up")
         let baseline = portico.peakRSSKiB
 
@@ -56,6 +51,6 @@ import Testing
         }
         let growth = portico.peakRSSKiB - baseline
         #expect(growth < 48 * 1024, "peak RSS grew by \(growth) KiB for 400 MiB streamed")
-        await backends.stop()
+        await proxy.stop()
     }
 }

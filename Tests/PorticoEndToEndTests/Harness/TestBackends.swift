@@ -7,13 +7,14 @@ import PorticoDemoBackend
 final class TestBackends {
     let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     private(set) var channels: [any Channel] = []
+    let statistics = DemoStatistics()
     let port: Int
 
     /// Starts one backend per address, all on one free port.
     init(addresses: [String], page: String) async throws {
         self.port = try FreePort.next()
         let endpoints = addresses.map { DemoEndpoint(host: $0, port: self.port, page: page) }
-        let started = await DemoBackends.start(endpoints, group: self.group)
+        let started = await DemoBackends.start(endpoints, group: self.group, statistics: self.statistics)
         self.channels = started.channels
         if let failure = started.failures.first { throw HarnessError("backend \(failure.0.host) failed: \(failure.1)") }
     }
