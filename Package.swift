@@ -60,7 +60,9 @@ let package = Package(
         // Manifests in, routing snapshot out.
         .target(
             name: "PorticoConfig",
-            dependencies: ["PorticoDiagnostics", "PorticoKube", "PorticoRouting"],
+            dependencies: [
+                "PorticoDiagnostics", "PorticoKube", "PorticoRouting", .product(name: "Yams", package: "Yams"),
+            ],
             swiftSettings: swiftSettings
         ),
         // The data plane.

@@ -8,9 +8,12 @@ public final class RegexMatchData {
     let matchData: OpaquePointer
     let matchContext: OpaquePointer
     let capacity: Int
+    /// Capture pairs set by the last match.
+    var lastPairs = 0
 
-    /// - Parameter maxCaptures: the most capturing groups any pattern of the configuration has.
-    public init(maxCaptures: Int = 32, matchLimit: UInt32 = 100_000, depthLimit: UInt32 = 10_000) {
+    /// - Parameter maxCaptures: groups whose ranges are kept (`$1`…`$9` need 9); a pattern with
+    ///   more still matches, its later groups are just not reported.
+    public init(maxCaptures: Int = 9, matchLimit: UInt32 = 100_000, depthLimit: UInt32 = 10_000) {
         self.capacity = maxCaptures + 1
         self.matchData = pcre2_match_data_create_8(UInt32(self.capacity), nil)
         self.matchContext = pcre2_match_context_create_8(nil)
@@ -34,7 +37,42 @@ public enum RegexMatchResult: Equatable, Sendable {
     case limitExceeded
 }
 
+/// The outcome of a match that leaves its captures in the match data.
+public enum RegexOutcome: Equatable, Sendable {
+    case noMatch
+    case match
+    /// PCRE2 gave up (match or depth limit).
+    case limitExceeded
+}
+
+extension RegexMatchData {
+    /// The byte range of capture `group` of the last successful match, or nil when the group
+    /// did not take part (or is beyond what this match data keeps).
+    public func range(of group: Int) -> Range<Int>? {
+        guard group < self.capacity, group < self.lastPairs else { return nil }
+        let ovector = pcre2_get_ovector_pointer_8(self.matchData)!
+        let start = Int(bitPattern: UInt(ovector[2 * group]))
+        let end = Int(bitPattern: UInt(ovector[2 * group + 1]))
+        guard start >= 0, end >= start else { return nil }
+        return start..<end
+    }
+}
+
 extension CompiledRegex {
+    /// Matches without allocating; on `.match` the captures are read with `data.range(of:)`.
+    @inline(__always)
+    public func matches(_ subject: UnsafeRawBufferPointer, using data: RegexMatchData) -> RegexOutcome {
+        let base = subject.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        let rc = pcre2_match_8(self.code, base, subject.count, 0, 0, data.matchData, data.matchContext)
+        if rc == PCRE2_ERROR_NOMATCH { return .noMatch }
+        if rc < 0 {
+            data.lastPairs = 0
+            return .limitExceeded
+        }
+        data.lastPairs = rc == 0 ? data.capacity : Int(rc)
+        return .match
+    }
+
     /// Matches `subject` (raw bytes) and returns the captures.
     public func match(_ subject: UnsafeRawBufferPointer, using data: RegexMatchData) -> RegexMatchResult {
         let base = subject.baseAddress?.assumingMemoryBound(to: UInt8.self)

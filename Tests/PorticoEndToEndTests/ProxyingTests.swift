@@ -71,6 +71,36 @@ import Testing
         await backends.stop()
     }
 
+    @Test func rewriteForwardedPrefixAndAppRoot() async throws {
+        let backends = try await TestBackends(addresses: ["127.0.16.1"], page: "x")
+        let rules = try RulesDirectory([
+            "a.yaml": RulesDirectory.service("svc", port: backends.port, ready: ["127.0.16.1"]) + """
+                apiVersion: networking.k8s.io/v1
+                kind: Ingress
+                metadata:
+                  name: app
+                  annotations:
+                    nginx.ingress.kubernetes.io/rewrite-target: /$2
+                    nginx.ingress.kubernetes.io/x-forwarded-prefix: /api
+                    nginx.ingress.kubernetes.io/app-root: /app1
+                spec:
+                  rules:
+                    - host: app.test
+                      http: {paths: [{path: "/api(/|$)(.*)", pathType: ImplementationSpecific, backend: {service: {name: svc, port: {number: 80}}}}]}
+                """,
+        ])
+        let portico = try PorticoProcess(rules: rules.url)
+        defer { portico.terminate() }
+        let curl = Curl(port: portico.port)
+        let response = try curl.get("app.test", "/API/v1/items?page=2", ["-H", "X-Forwarded-Prefix: /spoofed"])
+        #expect(response.report["path"] == "/v1/items?page=2")
+        #expect(response.report["header x-forwarded-prefix"] == "/api")
+        let root = try curl.get("app.test", "/?ignored=1")
+        #expect(root.status == 302)
+        #expect(root.headers["location"] == "http://app.test:\(portico.port)/app1")
+        await backends.stop()
+    }
+
     @Test func keepAliveOnBothSides() async throws {
         let proxy = try await SingleServiceProxy.start(addresses: ["127.0.12.1"], extraArguments: ["--workers", "1"])
         let portico = proxy.portico

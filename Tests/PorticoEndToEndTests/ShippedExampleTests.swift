@@ -21,10 +21,22 @@ import Testing
         // Three requests, three different Pods: round-robin over the ready endpoints.
         #expect(Set(seen) == ["127.0.1.1:9080", "127.0.1.2:9080", "127.0.1.3:9080"])
 
+        // The seed's first version: rewrite-target "/" replaces the whole path.
         let two = try curl.get("192-168-100-100.nip.io", "/two/aaa")
         #expect(two.body.hasPrefix("<h1>Hello Two</h1>"))
-        #expect(two.report["path"] == "/two/aaa")
+        #expect(two.report["path"] == "/")
         #expect(two.report["endpoint"] != "127.0.2.4:9080")  // not ready
+
+        // The seed's second version: /one(/|$)(.*) with rewrite-target /$2; the upstream sees
+        // the capture, the query string kept.
+        for (path, upstream) in [("/one", "/"), ("/one/", "/"), ("/one/aaa", "/aaa"), ("/one/aaa/bbb?q=1", "/aaa/bbb?q=1")] {
+            let response = try curl.get("192-168-100-100.sslip.io", path)
+            #expect(response.body.hasPrefix("<h1>Hello One</h1>"), "\(path)")
+            #expect(response.report["path"] == upstream, "\(path) → \(upstream)")
+            #expect(response.report["header host"] == "192-168-100-100.sslip.io:\(portico.port)")
+        }
+        #expect(try curl.get("192-168-100-100.sslip.io", "/two/x/y").report["path"] == "/x/y")
+        #expect(try curl.get("192-168-100-100.sslip.io", "/three").status == 404)
 
         // *.nip.io matches one label only.
         #expect(try curl.get("192.168.100.100.nip.io", "/one").status == 404)

@@ -13,8 +13,10 @@ public enum IngressCompiler {
         public var diagnostics: [Diagnostic]
     }
 
-    public static func compile(_ state: ClusterState, options: CompileOptions = CompileOptions()) -> Output {
-        var builder = SnapshotBuilder(resolver: EndpointResolver(state: state))
+    public static func compile(
+        _ state: ClusterState, options: CompileOptions = CompileOptions(), regexCache: RegexCache = RegexCache()
+    ) -> Output {
+        var builder = SnapshotBuilder(resolver: EndpointResolver(state: state), regexCache: regexCache)
         let ours = IngressClassFilter(options: options, classes: state.ingressClasses)
         for ingress in Self.ordered(state.ingresses) {
             if let reason = ours.rejection(for: ingress) {

@@ -1,24 +1,32 @@
-import PorticoKube
 import PorticoDiagnostics
+import PorticoKube
+import PorticoRegex
 import PorticoRouting
 
-/// The mutable side of compilation: Ingresses are added oldest first, then `build()` freezes the
-/// result into a `RoutingSnapshot`.
+/// The mutable side of compilation. Ingresses are added oldest first and validated; `build()`
+/// then decides which hosts are in regex mode, renders every path, and freezes the result into a
+/// `RoutingSnapshot`.
 struct SnapshotBuilder {
     let resolver: EndpointResolver
+    let regexCache: RegexCache
     var diagnostics: [Diagnostic] = []
 
+    /// An Ingress that passed validation, with what was derived from it.
+    private struct Accepted {
+        var ingress: Ingress
+        var name: String
+        var object: String
+        /// One per rule; nil for a rule without host.
+        var patterns: [HostPattern?]
+        var annotations: RewriteAnnotations
+        var forcesRegex: Bool
+    }
+
+    private var accepted: [Accepted] = []
     private var backendIDs: [BackendRef: BackendID] = [:]
     private var backendRefs: [BackendRef] = []
     /// Where each backend was first referenced, to locate its warnings.
     private var backendSites: [BackendRef: Site] = [:]
-
-    private var hostOrder: [HostPattern] = []
-    private var hostRoutes: [HostPattern: [Route]] = [:]
-    private var hostFallbacks: [HostPattern: Route] = [:]
-    private var anyHostRoutes: [Route]?
-    private var anyHostFallback: Route?
-    private var defaultRoute: Route?
 
     struct Site {
         var file: String
@@ -27,15 +35,21 @@ struct SnapshotBuilder {
         var field: String
     }
 
-    init(resolver: EndpointResolver) {
+    /// The key of a virtual host: its pattern, or nil for the rules without host.
+    private typealias HostKey = HostPattern?
+
+    init(resolver: EndpointResolver, regexCache: RegexCache) {
         self.resolver = resolver
+        self.regexCache = regexCache
     }
 
     mutating func add(_ ingress: Ingress) {
         let name = "\(ingress.metadata.namespace)/\(ingress.metadata.name)"
         let object = "Ingress \(name)"
         AnnotationCheck.check(ingress, object: object, into: &self.diagnostics)
-
+        guard let annotations = RewriteAnnotations.parse(ingress, object: object, diagnostics: &self.diagnostics) else {
+            return
+        }
         // Validate every host first: an invalid host makes the whole Ingress invalid, as the
         // API server would refuse it.
         var patterns: [HostPattern?] = []
@@ -48,78 +62,142 @@ struct SnapshotBuilder {
             case .success(let pattern):
                 patterns.append(pattern)
             case .failure(let error):
-                self.diagnostics.append(
-                    Diagnostic(.error, file: ingress.location.file, line: rule.line ?? ingress.location.line,
-                               object: object, field: "spec.rules[\(index)].host",
-                               message: "\(error); the Ingress is left out"))
+                self.error(ingress, object, line: rule.line, field: "spec.rules[\(index)].host", "\(error); the Ingress is left out")
                 return
             }
         }
-
-        var fallback: Route?
-        if let backend = ingress.defaultBackend,
-            let id = self.backendID(for: backend, ingress: ingress, object: object)
-        {
-            fallback = Route(match: .prefix("/"), backend: id, source: RouteSource(ingress: name, kind: .defaultBackend))
-            if self.defaultRoute == nil { self.defaultRoute = fallback }
-        }
-
-        for (ruleIndex, rule) in ingress.rules.enumerated() {
-            let pattern = patterns[ruleIndex]
-            var routes = self.routes(for: pattern)
-            if let fallback {
-                if let pattern {
-                    if self.hostFallbacks[pattern] == nil { self.hostFallbacks[pattern] = fallback }
-                } else if self.anyHostFallback == nil {
-                    self.anyHostFallback = fallback
-                }
-            }
-            for (pathIndex, path) in (rule.paths ?? []).enumerated() {
-                guard let id = self.backendID(for: path.backend, ingress: ingress, object: object) else { continue }
-                let match: PathMatch =
-                    switch path.pathType {
-                    case .exact: .exact(path.path)
-                    case .prefix, .implementationSpecific: .prefix(path.path)
+        let paths = ingress.rules.flatMap { $0.paths ?? [] }.map(\.path)
+        let forcesRegex = annotations.forcesRegex(paths: paths)
+        if forcesRegex {
+            // Its own paths are regexes: one that does not compile leaves the whole Ingress out,
+            // as nginx would refuse the configuration.
+            for (ruleIndex, rule) in ingress.rules.enumerated() {
+                for (pathIndex, path) in (rule.paths ?? []).enumerated() {
+                    do {
+                        _ = try self.regexCache.regex(for: path.path)
+                    } catch {
+                        self.error(ingress, object, line: path.line, field: "spec.rules[\(ruleIndex)].http.paths[\(pathIndex)].path",
+                                   "\(error); the Ingress is left out")
+                        return
                     }
-                if let existing = routes.first(where: { $0.match == match }) {
-                    self.diagnostics.append(
-                        Diagnostic(.warning, file: ingress.location.file, line: path.line, object: object,
-                                   field: "spec.rules[\(ruleIndex)].http.paths[\(pathIndex)]",
-                                   message: "\(match) on host \(pattern?.description ?? "*") is already defined by the older Ingress \(existing.source.ingress), which wins"))
-                    continue
                 }
-                routes.append(
-                    Route(match: match, backend: id,
-                          source: RouteSource(ingress: name, kind: .rule(ruleIndex: ruleIndex, pathIndex: pathIndex))))
             }
-            self.setRoutes(routes, for: pattern)
+        }
+        self.accepted.append(
+            Accepted(ingress: ingress, name: name, object: object, patterns: patterns, annotations: annotations,
+                     forcesRegex: forcesRegex))
+    }
+
+    private mutating func error(_ ingress: Ingress, _ object: String, line: Int?, field: String, _ message: String) {
+        self.diagnostics.append(
+            Diagnostic(.error, file: ingress.location.file, line: line ?? ingress.location.line, object: object,
+                       field: field, message: message))
+    }
+
+    /// Freezes the routes and resolves every backend to its ready endpoints.
+    mutating func build() -> IngressCompiler.Output {
+        // Regex mode is a property of the host: one Ingress with use-regex or a rewrite puts
+        // every path of every Ingress on that host in it (ingress-nginx `enforceRegexModifier`).
+        var regexHosts = Set<HostKey>()
+        for entry in self.accepted where entry.forcesRegex { regexHosts.formUnion(entry.patterns) }
+
+        var hostOrder: [HostKey] = []
+        var routes: [HostKey: [Route]] = [:]
+        var fallbacks: [HostKey: Route] = [:]
+        var appRoots: [HostKey: String] = [:]
+        var defaultRoute: Route?
+
+        for entry in self.accepted {
+            let ingress = entry.ingress
+            var fallback: Route?
+            if let backend = ingress.defaultBackend, let id = self.backendID(for: backend, entry) {
+                fallback = Route(match: .prefix("/"), backend: id, source: RouteSource(ingress: entry.name, kind: .defaultBackend))
+                if defaultRoute == nil { defaultRoute = fallback }
+            }
+            for (ruleIndex, rule) in ingress.rules.enumerated() {
+                let key = entry.patterns[ruleIndex]
+                if routes[key] == nil {
+                    hostOrder.append(key)
+                    routes[key] = []
+                }
+                if let fallback, fallbacks[key] == nil { fallbacks[key] = fallback }
+                if let appRoot = entry.annotations.appRoot, appRoots[key] == nil { appRoots[key] = appRoot }
+                for (pathIndex, path) in (rule.paths ?? []).enumerated() {
+                    let field = "spec.rules[\(ruleIndex)].http.paths[\(pathIndex)]"
+                    guard let id = self.backendID(for: path.backend, entry) else { continue }
+                    guard let match = self.match(for: path, regex: regexHosts.contains(key), entry, field: field) else {
+                        continue
+                    }
+                    if let existing = routes[key]!.first(where: { $0.match == match }) {
+                        self.diagnostics.append(
+                            Diagnostic(.warning, file: ingress.location.file, line: path.line, object: entry.object, field: field,
+                                       message: "\(match) on host \(key?.description ?? "*") is already defined by the older Ingress \(existing.source.ingress), which wins"))
+                        continue
+                    }
+                    routes[key]!.append(
+                        Route(match: match, backend: id,
+                              source: RouteSource(ingress: entry.name, kind: .rule(ruleIndex: ruleIndex, pathIndex: pathIndex)),
+                              rewrite: entry.annotations.rewrite(for: path.path),
+                              forwardedPrefix: entry.annotations.forwardedPrefix))
+                }
+            }
+        }
+        self.regexCache.endCompilation()
+
+        var backends: [Backend] = []
+        for ref in self.backendRefs {
+            let resolution = self.resolver.resolve(ref)
+            if let problem = resolution.problem, let site = self.backendSites[ref] {
+                self.diagnostics.append(
+                    Diagnostic(.warning, file: site.file, line: site.line, object: site.object, field: site.field,
+                               message: "\(problem); requests routed here get 503"))
+            }
+            backends.append(Backend(ref: ref, endpoints: resolution.endpoints, unavailableReason: resolution.problem))
+        }
+        func virtualHost(_ key: HostKey) -> VirtualHost {
+            let usesRegex = regexHosts.contains(key)
+            let list = routes[key] ?? []
+            return VirtualHost(
+                name: key?.description ?? "*", routes: usesRegex ? Self.regexOrdered(list) : Self.ordered(list),
+                fallback: fallbacks[key], appRoot: appRoots[key], usesRegex: usesRegex)
+        }
+        let named = hostOrder.compactMap { $0 }.sorted { $0.description < $1.description }
+        let table = RouteTable(
+            hosts: named.map { ($0, virtualHost($0)) },
+            anyHost: hostOrder.contains(nil) ? virtualHost(nil) : nil,
+            defaultRoute: defaultRoute)
+        return IngressCompiler.Output(snapshot: RoutingSnapshot(routes: table, backends: backends), diagnostics: self.diagnostics)
+    }
+
+    /// How a path matches: Exact/Prefix as the Ingress API says, or, on a regex host, the path
+    /// text as a case-insensitive, start-anchored regex whatever its type.
+    private mutating func match(for path: HTTPIngressPath, regex: Bool, _ entry: Accepted, field: String) -> PathMatch? {
+        guard regex else {
+            switch path.pathType {
+            case .exact: return .exact(path.path)
+            case .prefix, .implementationSpecific: return .prefix(path.path)
+            }
+        }
+        do {
+            let compiled = try self.regexCache.regex(for: path.path)
+            return .regex(RegexPath(regex: compiled, text: path.path, pathType: path.pathType.rawValue))
+        } catch {
+            self.error(entry.ingress, entry.object, line: path.line, field: field + ".path",
+                       "\(error) (another Ingress puts this host in regex mode); this path is left out")
+            return nil
         }
     }
 
-    private func routes(for pattern: HostPattern?) -> [Route] {
-        guard let pattern else { return self.anyHostRoutes ?? [] }
-        return self.hostRoutes[pattern] ?? []
-    }
-
-    private mutating func setRoutes(_ routes: [Route], for pattern: HostPattern?) {
-        guard let pattern else {
-            self.anyHostRoutes = routes
-            return
-        }
-        if self.hostRoutes[pattern] == nil { self.hostOrder.append(pattern) }
-        self.hostRoutes[pattern] = routes
-    }
-
-    private mutating func backendID(for backend: IngressBackend, ingress: Ingress, object: String) -> BackendID? {
+    private mutating func backendID(for backend: IngressBackend, _ entry: Accepted) -> BackendID? {
         switch backend.target {
         case .resource(let kind, let name):
             self.diagnostics.append(
-                Diagnostic(.warning, file: ingress.location.file, line: backend.line, object: object, field: backend.field,
-                           message: "resource backends (\(kind) \(name)) are not supported; this path is left out"))
+                Diagnostic(.warning, file: entry.ingress.location.file, line: backend.line, object: entry.object,
+                           field: backend.field, message: "resource backends (\(kind) \(name)) are not supported; this path is left out"))
             return nil
         case .service(let service, let port):
             let ref = BackendRef(
-                namespace: ingress.metadata.namespace, service: service,
+                namespace: entry.ingress.metadata.namespace, service: service,
                 port: {
                     switch port {
                     case .number(let number): .number(number)
@@ -131,33 +209,9 @@ struct SnapshotBuilder {
             self.backendRefs.append(ref)
             self.backendIDs[ref] = id
             self.backendSites[ref] = Site(
-                file: ingress.location.file, line: backend.line, object: object, field: backend.field + ".service")
+                file: entry.ingress.location.file, line: backend.line, object: entry.object, field: backend.field + ".service")
             return id
         }
-    }
-
-    /// Freezes the routes and resolves every backend to its ready endpoints.
-    mutating func build() -> IngressCompiler.Output {
-        var backends: [Backend] = []
-        for ref in self.backendRefs {
-            let resolution = self.resolver.resolve(ref)
-            if let problem = resolution.problem, let site = self.backendSites[ref] {
-                self.diagnostics.append(
-                    Diagnostic(.warning, file: site.file, line: site.line, object: site.object, field: site.field,
-                               message: "\(problem); requests routed here get 503"))
-            }
-            backends.append(Backend(ref: ref, endpoints: resolution.endpoints, unavailableReason: resolution.problem))
-        }
-        let hosts = self.hostOrder.sorted { $0.description < $1.description }.map { pattern in
-            (pattern, VirtualHost(name: pattern.description, routes: Self.ordered(self.hostRoutes[pattern] ?? []),
-                                  fallback: self.hostFallbacks[pattern]))
-        }
-        let anyHost = self.anyHostRoutes.map {
-            VirtualHost(name: "*", routes: Self.ordered($0), fallback: self.anyHostFallback)
-        }
-        let table = RouteTable(hosts: hosts, anyHost: anyHost, defaultRoute: self.defaultRoute)
-        return IngressCompiler.Output(
-            snapshot: RoutingSnapshot(routes: table, backends: backends), diagnostics: self.diagnostics)
     }
 
     /// Exact before Prefix; longer Prefix first (Ingress API: "the longest matching path wins;
@@ -172,5 +226,19 @@ struct SnapshotBuilder {
             }
             .map(\.element)
         return exact + prefix
+    }
+
+    /// ingress-nginx's location order on a regex host (controller.go `getBackendServers`): a
+    /// stable sort by path text descending, then a stable sort by length descending; so longer
+    /// text first, equal lengths in reverse lexicographic order, equal text oldest first. Not by
+    /// specificity: `/foo/bar/[a-z]{3}` is tried before `/foo/bar/bar`.
+    static func regexOrdered(_ routes: [Route]) -> [Route] {
+        routes.enumerated().sorted { lhs, rhs in
+            let l = Array(lhs.element.match.pathText.utf8)
+            let r = Array(rhs.element.match.pathText.utf8)
+            if l.count != r.count { return l.count > r.count }
+            if l != r { return l.lexicographicallyPrecedes(r) == false }
+            return lhs.offset < rhs.offset
+        }.map(\.element)
     }
 }

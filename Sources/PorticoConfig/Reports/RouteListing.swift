@@ -9,6 +9,8 @@ public enum RouteListing {
         public var path: String
         public var type: String
         public var backend: String
+        /// `rewrite-target` when one applies, else empty.
+        public var rewrite: String
         public var endpoints: String
         public var ingress: String
     }
@@ -21,8 +23,8 @@ public enum RouteListing {
                 backend.endpoints.isEmpty
                 ? "<none: \(backend.unavailableReason ?? "no ready endpoints")>"
                 : backend.endpoints.map(\.description).joined(separator: ",")
-            return Row(host: host, path: path, type: type, backend: backend.ref.description, endpoints: endpoints,
-                       ingress: route.source.ingress)
+            return Row(host: host, path: path, type: type, backend: backend.ref.description,
+                       rewrite: route.rewrite.map { "→ \($0.text)" } ?? "", endpoints: endpoints, ingress: route.source.ingress)
         }
         for virtualHost in snapshot.routes.listing {
             for route in virtualHost.routes {
@@ -40,13 +42,15 @@ public enum RouteListing {
 
     /// A fixed-width table with a header line.
     public static func render(_ snapshot: RoutingSnapshot) -> String {
-        let header = Row(host: "HOST", path: "PATH", type: "TYPE", backend: "BACKEND", endpoints: "ENDPOINTS", ingress: "INGRESS")
+        let header = Row(
+            host: "HOST", path: "PATH", type: "TYPE", backend: "BACKEND", rewrite: "REWRITE", endpoints: "ENDPOINTS",
+            ingress: "INGRESS")
         let all = [header] + Self.rows(snapshot)
         if all.count == 1 { return "no routes\n" }
         func width(_ key: KeyPath<Row, String>) -> Int { all.map { $0[keyPath: key].count }.max() ?? 0 }
-        let widths = [width(\.host), width(\.path), width(\.type), width(\.backend), width(\.ingress)]
+        let widths = [width(\.host), width(\.path), width(\.type), width(\.rewrite), width(\.backend), width(\.ingress)]
         return all.map { row in
-            [row.host, row.path, row.type, row.backend, row.ingress].enumerated().map { index, text in
+            [row.host, row.path, row.type, row.rewrite, row.backend, row.ingress].enumerated().map { index, text in
                 text.padding(toLength: widths[index], withPad: " ", startingAt: 0)
             }.joined(separator: "  ") + "  " + row.endpoints
         }.joined(separator: "\n") + "\n"

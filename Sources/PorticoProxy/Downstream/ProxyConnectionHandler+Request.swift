@@ -21,41 +21,29 @@ extension ProxyConnectionHandler {
             self.head.wantsKeepAlive && !self.loop.isQuiescing
             && self.requestsOnConnection < self.loop.configuration.maxRequestsPerConnection
 
-        var failureStatus = 0
-        var route: Route?
+        var decision = RoutingDecision.status(404)
         self.inbound.withUnsafeReadableBytes { bytes in
             if self.loop.accessLog != nil { self.logRecord.record(self.head, bytes) }
-            // Host without port; an HTTP/1.0 request without Host matches no named host.
-            var hostBytes = UnsafeRawBufferPointer(start: nil, count: 0)
-            if let hostValue = self.head.authority ?? self.head.hostValue {
-                let value = UnsafeRawBufferPointer(rebasing: bytes[hostValue])
-                guard let range = HostBytes.hostRange(of: value) else {
-                    failureStatus = 400
-                    return
-                }
-                hostBytes = UnsafeRawBufferPointer(rebasing: value[range])
-            }
-            var path = UnsafeRawBufferPointer(rebasing: bytes[self.head.targetStart..<self.head.pathEnd])
-            let slash: StaticString = "/"
-            if path.isEmpty { path = UnsafeRawBufferPointer(start: slash.utf8Start, count: 1) }
-            switch PathNormalizer.normalize(path, into: &self.loop.pathScratch) {
-            case .unchanged:
-                route = generation.snapshot.routes.resolve(host: hostBytes, path: path)
-            case .normalized:
-                route = self.loop.pathScratch.withUnsafeBytes {
-                    generation.snapshot.routes.resolve(host: hostBytes, path: $0)
-                }
-            case .invalid:
-                failureStatus = 400
-            }
+            var observer = NoLookupObserver()
+            decision = RequestRouter.route(
+                generation.snapshot.routes,
+                hostValue: (self.head.authority ?? self.head.hostValue).map { UnsafeRawBufferPointer(rebasing: bytes[$0]) },
+                path: UnsafeRawBufferPointer(rebasing: bytes[self.head.targetStart..<self.head.pathEnd]),
+                query: UnsafeRawBufferPointer(rebasing: bytes[self.head.pathEnd..<self.head.targetEnd]),
+                scratch: self.loop.routing, observer: &observer)
         }
-        if failureStatus != 0 {
-            self.respondWithError(failureStatus, close: true)
-            return
-        }
-        guard let route else {
+        let route: Route
+        let rewritten: Bool
+        switch decision {
+        case .proxy(let found, let isRewritten):
+            route = found
+            rewritten = isRewritten
+        case .status(let status):
             self.inbound.moveReaderIndex(forwardBy: self.head.headLength)
-            self.respondWithError(404, close: hasBody || !self.keepAlive)
+            self.respondWithError(status, close: status == 400 || hasBody || !self.keepAlive)
+            return
+        case .appRootRedirect(let appRoot):
+            self.redirectToAppRoot(appRoot, close: hasBody || !self.keepAlive)
             return
         }
         self.routeName = route.source.ingress
@@ -69,8 +57,16 @@ extension ProxyConnectionHandler {
 
         var out = self.context.channel.allocator.buffer(capacity: self.head.headLength + 384)
         self.inbound.withUnsafeReadableBytes { bytes in
-            UpstreamRequestWriter.write(
-                self.head, from: bytes, forwarding: self.forwarding, requestIDs: &self.loop.requestIDs, into: &out)
+            if rewritten {
+                self.loop.routing.rewrittenTarget.withUnsafeBytes { target in
+                    UpstreamRequestWriter.write(
+                        self.head, from: bytes, rewrittenTarget: target, forwardedPrefix: route.forwardedPrefix,
+                        forwarding: self.forwarding, requestIDs: &self.loop.requestIDs, into: &out)
+                }
+            } else {
+                UpstreamRequestWriter.write(
+                    self.head, from: bytes, forwarding: self.forwarding, requestIDs: &self.loop.requestIDs, into: &out)
+            }
         }
         self.upstreamRequestHead = out
         self.inbound.moveReaderIndex(forwardBy: self.head.headLength)
@@ -85,6 +81,18 @@ extension ProxyConnectionHandler {
         self.rotationStart = backend.nextStart()
         self.state = .connecting
         self.connectToUpstream(fresh: false)
+    }
+
+    /// `app-root`: 302 to `$scheme://$http_host<app-root>`, as ingress-nginx's server-level
+    /// `if ($uri = /)` does; the query string is dropped.
+    func redirectToAppRoot(_ appRoot: String, close: Bool) {
+        var location = Array("http://".utf8)
+        self.inbound.withUnsafeReadableBytes { bytes in
+            if let host = self.head.authority ?? self.head.hostValue { location += bytes[host] }
+        }
+        location += appRoot.utf8
+        self.inbound.moveReaderIndex(forwardBy: self.head.headLength)
+        self.respond(ErrorResponses.redirect(status: 302, location: location, close: close), status: 302, close: close)
     }
 
     /// Forwards the body bytes received so far, within the request's framing.
@@ -135,8 +143,12 @@ extension ProxyConnectionHandler {
 
     /// Answers with the proxy's own response (404, 502, …) and logs it.
     func respondWithError(_ status: Int, close: Bool) {
+        self.respond(ErrorResponses.response(status: status, close: close), status: status, close: close)
+    }
+
+    /// Writes a response the proxy made itself, logs it, then closes or waits for the next request.
+    func respond(_ response: ByteBuffer, status: Int, close: Bool) {
         self.status = status
-        let response = ErrorResponses.response(status: status, close: close)
         self.bytesSent = response.readableBytes
         self.context.write(Self.wrapOutboundOut(response), promise: nil)
         self.logRequest()

@@ -19,6 +19,18 @@ enum ErrorResponses {
 
     static func reason(_ status: Int) -> String { Self.reasons[status] ?? "Error" }
 
+    /// A redirect (app-root's 302) to `location`.
+    static func redirect(status: Int, location: [UInt8], close: Bool) -> ByteBuffer {
+        let reason = status == 302 ? "Moved Temporarily" : "Redirect"
+        let body = "<html>\r\n<head><title>\(status) \(reason)</title></head>\r\n<body>\r\n<center><h1>\(status) \(reason)</h1></center>\r\n<hr><center>portico</center>\r\n</body>\r\n</html>\r\n"
+        var buffer = ByteBuffer()
+        buffer.writeString("HTTP/1.1 \(status) \(reason)\r\nContent-Type: text/html\r\nContent-Length: \(body.utf8.count)\r\nLocation: ")
+        buffer.writeBytes(location)
+        buffer.writeString(close ? "\r\nConnection: close\r\n\r\n" : "\r\n\r\n")
+        buffer.writeString(body)
+        return buffer
+    }
+
     /// The interim response to `Expect: 100-continue`.
     static let continueResponse = ByteBuffer(string: "HTTP/1.1 100 Continue\r\n\r\n")
 

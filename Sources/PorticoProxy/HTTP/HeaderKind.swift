@@ -15,6 +15,8 @@ enum HeaderKind: UInt8 {
     case replacedByProxy
     case xForwardedFor
     case xRequestID
+    /// Replaced by the proxy's own value when a rewrite with `x-forwarded-prefix` is active.
+    case xForwardedPrefix
     /// Names with `_`: dropped, as nginx does with `underscores_in_headers off`, so that
     /// `X_Forwarded_For` can never be read as `X-Forwarded-For` by a CGI-style backend.
     case underscored
@@ -44,7 +46,9 @@ enum HeaderKind: UInt8 {
         case 17:
             if eq("transfer-encoding") { return .transferEncoding }
             if eq("x-forwarded-proto") { return .replacedByProxy }
-        case 18: if eq("x-forwarded-scheme") { return .replacedByProxy }
+        case 18:
+            if eq("x-forwarded-scheme") { return .replacedByProxy }
+            if eq("x-forwarded-prefix") { return .xForwardedPrefix }
         case 24: if eq("x-original-forwarded-for") { return .replacedByProxy }
         default: break
         }

@@ -182,7 +182,7 @@ enum RequestHeadParser {
                     return HTTPFailure(status: 417, reason: "expectation failed")
                 }
                 head.expectContinue = head.isHTTP11
-            case .other, .hopByHop, .replacedByProxy, .underscored:
+            case .other, .hopByHop, .replacedByProxy, .underscored, .xForwardedPrefix:
                 break
             }
         }

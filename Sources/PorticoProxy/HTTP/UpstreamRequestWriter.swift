@@ -25,16 +25,23 @@ struct ForwardingContext {
 /// moves to `X-Original-Forwarded-For`), `X-Forwarded-Host`, `-Port`, `-Proto`, `-Scheme` and
 /// `X-Scheme`. The client's Host is kept as written, port included.
 enum UpstreamRequestWriter {
+    /// - Parameters:
+    ///   - rewrittenTarget: the target after `rewrite-target`, or nil to send the client's own.
+    ///   - forwardedPrefix: `X-Forwarded-Prefix` to set (only while a rewrite is active).
     static func write(
         _ head: RequestHead,
         from bytes: UnsafeRawBufferPointer,
+        rewrittenTarget: UnsafeRawBufferPointer? = nil,
+        forwardedPrefix: String? = nil,
         forwarding: ForwardingContext,
         requestIDs: inout RequestIDGenerator,
         into out: inout ByteBuffer
     ) {
         out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[0..<head.methodEnd]))
         out.writeInteger(HTTPBytes.sp)
-        if head.targetEnd > head.targetStart {
+        if let rewrittenTarget {
+            out.writeBytes(rewrittenTarget)
+        } else if head.targetEnd > head.targetStart {
             out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[head.targetStart..<head.targetEnd]))
         } else {
             out.writeInteger(UInt8(ascii: "/"))
@@ -59,6 +66,8 @@ enum UpstreamRequestWriter {
                 }
             case .upgrade:
                 if head.connectionUpgrade { Self.copyLine(bytes, field, into: &out) }
+            case .xForwardedPrefix:
+                if forwardedPrefix == nil { Self.copyLine(bytes, field, into: &out) }
             case .connection, .hopByHop, .replacedByProxy, .xForwardedFor, .underscored, .expect:
                 continue
             }
@@ -76,6 +85,11 @@ enum UpstreamRequestWriter {
             out.writeStaticString("X-Request-ID: ")
             Self.writeHex(requestIDs.next(), into: &out)
             Self.writeHex(requestIDs.next(), into: &out)
+            out.writeStaticString("\r\n")
+        }
+        if let forwardedPrefix {
+            out.writeStaticString("X-Forwarded-Prefix: ")
+            out.writeString(forwardedPrefix)
             out.writeStaticString("\r\n")
         }
         out.writeBytes(forwarding.peerFields)

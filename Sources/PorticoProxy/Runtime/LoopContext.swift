@@ -1,4 +1,5 @@
 import NIOCore
+import PorticoRouting
 
 /// State that belongs to one event loop: its view of the current generation, its upstream
 /// pool, and scratch space. Only ever touched on its loop, so nothing here takes a lock.
@@ -9,8 +10,8 @@ final class LoopContext {
     let configuration: ProxyConfiguration
     let accessLog: AccessLogWriter?
     var requestIDs: RequestIDGenerator
-    /// Path normalisation scratch, reused by every request on this loop.
-    var pathScratch: [UInt8] = []
+    /// Routing scratch (normalised path, captures, rewritten target), reused by every request.
+    let routing = RoutingScratch()
     /// Open client connections, so shutdown can ask each to finish its exchange and close.
     var connections: [ObjectIdentifier: ProxyConnectionHandler] = [:]
     var isQuiescing = false
@@ -22,7 +23,6 @@ final class LoopContext {
         self.pool = UpstreamPool(configuration: configuration)
         self.accessLog = accessLog
         self.requestIDs = RequestIDGenerator()
-        self.pathScratch.reserveCapacity(1024)
     }
 }
 

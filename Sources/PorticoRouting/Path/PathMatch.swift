@@ -1,3 +1,5 @@
+import PorticoRegex
+
 /// How one Ingress path matches a request path, per the Ingress API's `pathType`.
 ///
 /// - `Exact`: the request path equals the path, byte for byte (case-sensitive).
@@ -6,10 +8,13 @@
 ///   (networking.k8s.io/v1 `HTTPIngressPath.pathType`; Kubernetes Ingress conformance suite).
 /// - `ImplementationSpecific` is compiled to `Prefix` (ingress-nginx converts it at ingestion)
 ///   unless the host is in regex mode.
+/// - On a host in regex mode (an Ingress on it has `use-regex` or a `rewrite-target`), every
+///   path is a `RegexPath`, whatever its type, as ingress-nginx does.
 public enum PathMatch: Hashable, Sendable, CustomStringConvertible {
     case exact([UInt8])
     /// The prefix without its trailing slash (the root stays `/`).
     case prefix([UInt8])
+    case regex(RegexPath)
 
     /// `Prefix` with the Ingress spec's normalisation applied.
     public static func prefix(_ path: String) -> PathMatch {
@@ -26,6 +31,7 @@ public enum PathMatch: Hashable, Sendable, CustomStringConvertible {
     public var pathText: String {
         switch self {
         case .exact(let bytes), .prefix(let bytes): String(decoding: bytes, as: UTF8.self)
+        case .regex(let regex): regex.text
         }
     }
 
@@ -33,6 +39,16 @@ public enum PathMatch: Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .exact: "Exact"
         case .prefix: "Prefix"
+        case .regex(let regex): "\(regex.pathType) (regex ~* ^)"
+        }
+    }
+
+    /// Evaluates the match; a regex match leaves its captures in `scratch`.
+    @inlinable
+    public func evaluate(_ path: UnsafeRawBufferPointer, scratch: RegexMatchData) -> RegexOutcome {
+        switch self {
+        case .exact, .prefix: self.matches(path) ? .match : .noMatch
+        case .regex(let regex): regex.regex.matches(path, using: scratch)
         }
     }
 
@@ -52,6 +68,8 @@ public enum PathMatch: Hashable, Sendable, CustomStringConvertible {
                 memcmpEqual(stored.baseAddress!, path.baseAddress!, count)
             }
             return same && (path.count == count || path[count] == UInt8(ascii: "/"))
+        case .regex(let regex):
+            return regex.regex.matches(path, using: RegexMatchData(maxCaptures: 0)) == .match
         }
     }
 

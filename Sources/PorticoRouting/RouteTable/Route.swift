@@ -22,10 +22,19 @@ public struct Route: Hashable, Sendable {
     public let match: PathMatch
     public let backend: BackendID
     public let source: RouteSource
+    /// `rewrite-target`, when it differs from the path (ingress-nginx's `needsRewrite`).
+    public let rewrite: RewriteTemplate?
+    /// `x-forwarded-prefix`: sent as `X-Forwarded-Prefix` only while a rewrite is active.
+    public let forwardedPrefix: String?
 
-    public init(match: PathMatch, backend: BackendID, source: RouteSource) {
+    public init(
+        match: PathMatch, backend: BackendID, source: RouteSource, rewrite: RewriteTemplate? = nil,
+        forwardedPrefix: String? = nil
+    ) {
         self.match = match
         self.backend = backend
         self.source = source
+        self.rewrite = rewrite
+        self.forwardedPrefix = rewrite == nil ? nil : forwardedPrefix
     }
 }

@@ -1,13 +1,47 @@
+import PorticoRegex
+
+/// What a request resolves to.
+public enum RouteLookup: Sendable {
+    /// Proxy along this route. If it came from a regex, the captures are in the scratch match data.
+    case route(Route)
+    /// `app-root`: answer 302 to this path on the request's own scheme and Host.
+    case appRootRedirect(String)
+    case notFound
+    /// A regex hit PCRE2's match or depth limit: answer 500 rather than stall the event loop.
+    case regexLimitExceeded
+}
+
+/// How the virtual host was found, for `portico explain`.
+public enum HostMatchKind: Sendable {
+    case named
+    case anyHost
+    case none
+}
+
+/// Watches a resolution step by step. The data plane uses `NoLookupObserver`, which the
+/// compiler removes entirely; `portico explain` records every step.
+public protocol RouteLookupObserver {
+    mutating func found(_ virtualHost: VirtualHost?, how: HostMatchKind)
+    mutating func tried(_ route: Route, outcome: RegexOutcome)
+}
+
+public struct NoLookupObserver: RouteLookupObserver {
+    @inlinable public init() {}
+    @inlinable public mutating func found(_ virtualHost: VirtualHost?, how: HostMatchKind) {}
+    @inlinable public mutating func tried(_ route: Route, outcome: RegexOutcome) {}
+}
+
 /// Every host's routes plus the default backend: the structural half of a snapshot.
 ///
 /// Resolution order:
 /// 1. the virtual host of the request's host (exact name, then one-label wildcard), or else the
 ///    rules written without a host;
-/// 2. its first matching route;
-/// 3. its host-level fallback (`spec.defaultBackend` of an Ingress naming the host);
-/// 4. the cluster-wide default: the oldest Ingress's `spec.defaultBackend` answers any request
+/// 2. its `app-root` redirect, for a request of exactly `/`;
+/// 3. its first matching route;
+/// 4. its host-level fallback (`spec.defaultBackend` of an Ingress naming the host);
+/// 5. the cluster-wide default: the oldest Ingress's `spec.defaultBackend` answers any request
 ///    that matched no rule, whatever its host (Ingress API; the conformance suite);
-/// 5. otherwise no route: 404.
+/// 6. otherwise no route: 404.
 public struct RouteTable: Sendable {
     public let hosts: HostTable<VirtualHost>
     /// Rules with no `host`.
@@ -27,22 +61,49 @@ public struct RouteTable: Sendable {
 
     /// Resolves a request. `host` is the Host value without port; `path` is normalised.
     @inlinable
-    public func resolve(host: UnsafeRawBufferPointer, path: UnsafeRawBufferPointer) -> Route? {
-        if let virtualHost = self.hosts.lookup(host) ?? self.anyHost {
-            if let route = virtualHost.match(path) { return route }
-            if let fallback = virtualHost.fallback { return fallback }
+    public func resolve<Observer: RouteLookupObserver>(
+        host: UnsafeRawBufferPointer, path: UnsafeRawBufferPointer, scratch: RegexMatchData, observer: inout Observer
+    ) -> RouteLookup {
+        var virtualHost = self.hosts.lookup(host)
+        if virtualHost != nil {
+            observer.found(virtualHost, how: .named)
+        } else {
+            virtualHost = self.anyHost
+            observer.found(virtualHost, how: virtualHost == nil ? .none : .anyHost)
         }
-        return self.defaultRoute
+        if let virtualHost {
+            if let appRoot = virtualHost.appRoot, path.count == 1, path[0] == UInt8(ascii: "/") {
+                return .appRootRedirect(appRoot)
+            }
+            for route in virtualHost.routes {
+                let outcome = route.match.evaluate(path, scratch: scratch)
+                observer.tried(route, outcome: outcome)
+                switch outcome {
+                case .match: return .route(route)
+                case .limitExceeded: return .regexLimitExceeded
+                case .noMatch: continue
+                }
+            }
+            if let fallback = virtualHost.fallback { return .route(fallback) }
+        }
+        if let defaultRoute = self.defaultRoute { return .route(defaultRoute) }
+        return .notFound
     }
 
-    /// Convenience for tests and tools.
+    /// Convenience for tests and tools: the route a request would take, if any.
     public func resolve(host: String, path: String) -> Route? {
         var host = host
         var path = path
-        return host.withUTF8 { hostBytes in
+        let scratch = RegexMatchData()
+        var observer = NoLookupObserver()
+        let lookup = host.withUTF8 { hostBytes in
             path.withUTF8 { pathBytes in
-                self.resolve(host: UnsafeRawBufferPointer(hostBytes), path: UnsafeRawBufferPointer(pathBytes))
+                self.resolve(
+                    host: UnsafeRawBufferPointer(hostBytes), path: UnsafeRawBufferPointer(pathBytes), scratch: scratch,
+                    observer: &observer)
             }
         }
+        if case .route(let route) = lookup { return route }
+        return nil
     }
 }

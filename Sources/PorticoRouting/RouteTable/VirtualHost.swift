@@ -1,7 +1,8 @@
 /// The routes of one host, merged from every Ingress that names it, in the order they are tried.
 ///
-/// The compiler decides the order (Exact before Prefix, longer Prefix first), so matching is a
-/// first-match scan, the way Envoy evaluates a virtual host's routes.
+/// The compiler decides the order, so matching is a first-match scan, the way Envoy evaluates
+/// a virtual host's routes: Exact before Prefix and longer Prefix first; in regex mode, longer
+/// path text first (ingress-nginx's location order).
 public struct VirtualHost: Sendable {
     /// `*` for the rules without a host.
     public let name: String
@@ -9,18 +10,16 @@ public struct VirtualHost: Sendable {
     /// The `spec.defaultBackend` of the oldest Ingress on this host that has one: it answers the
     /// paths no route matched.
     public let fallback: Route?
+    /// `app-root`: a request for exactly `/` is redirected (302) here before any route matches.
+    public let appRoot: String?
+    /// Every path is a case-insensitive, start-anchored regex (ingress-nginx's regex takeover).
+    public let usesRegex: Bool
 
-    public init(name: String, routes: [Route], fallback: Route?) {
+    public init(name: String, routes: [Route], fallback: Route?, appRoot: String? = nil, usesRegex: Bool = false) {
         self.name = name
         self.routes = routes
         self.fallback = fallback
-    }
-
-    @inlinable
-    public func match(_ path: UnsafeRawBufferPointer) -> Route? {
-        for route in self.routes where route.match.matches(path) {
-            return route
-        }
-        return nil
+        self.appRoot = appRoot
+        self.usesRegex = usesRegex
     }
 }

@@ -7,7 +7,7 @@ import PorticoRouting
 enum AnnotationCheck {
     static let prefix = "nginx.ingress.kubernetes.io/"
     /// Annotations that are acted on.
-    static let supported: Set<String> = []
+    static let supported: Set<String> = ["use-regex", "rewrite-target", "app-root", "x-forwarded-prefix"]
 
     static func check(_ ingress: Ingress, object: String, into diagnostics: inout [Diagnostic]) {
         for key in ingress.metadata.annotations.keys.sorted() where key.hasPrefix(Self.prefix) {

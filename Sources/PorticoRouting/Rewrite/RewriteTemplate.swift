@@ -1,0 +1,106 @@
+import PorticoRegex
+
+/// A `nginx.ingress.kubernetes.io/rewrite-target` value, parsed once.
+///
+/// ingress-nginx renders it as `rewrite "(?i)<path>" <target> break;`: the *whole* request path
+/// is replaced by the target, `$1`…`$9` taken from the path regex's captures, and nginx appends
+/// the original query string (the target cannot contain `?`). The result is re-escaped before it
+/// goes upstream, as nginx does (`NGX_ESCAPE_URI`), so a decoded `%2F` in a capture arrives as `/`.
+public struct RewriteTemplate: Hashable, Sendable, CustomStringConvertible {
+    enum Part: Hashable, Sendable {
+        case literal([UInt8])
+        case capture(Int)
+    }
+
+    let parts: [Part]
+    /// The annotation value as written.
+    public let text: String
+
+    public var description: String { self.text }
+
+    /// Parses a target, or explains why it is refused: ingress-nginx accepts only
+    /// `^/?[-._~a-zA-Z0-9/:$]*$` (its `RegexPathWithCapture` validator), and nginx knows `$n`
+    /// captures but no other variable in this position that Portico could honour.
+    public static func parse(_ target: String) -> Result<RewriteTemplate, RewriteTemplateError> {
+        var parts: [Part] = []
+        var literal: [UInt8] = []
+        let bytes = Array(target.utf8)
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            let allowed = HostBytes.isLabelByte(byte) || "._~/:$".utf8.contains(byte)
+            guard allowed else { return .failure(.invalidCharacter(target, Character(UnicodeScalar(byte)))) }
+            if byte == UInt8(ascii: "$") {
+                guard index + 1 < bytes.count, let digit = Self.digit(bytes[index + 1]) else {
+                    return .failure(.unsupportedVariable(target))
+                }
+                if !literal.isEmpty {
+                    parts.append(.literal(literal))
+                    literal = []
+                }
+                parts.append(.capture(digit))
+                index += 2
+                continue
+            }
+            literal.append(byte)
+            index += 1
+        }
+        if !literal.isEmpty { parts.append(.literal(literal)) }
+        return .success(RewriteTemplate(parts: parts, text: target))
+    }
+
+    /// The highest capture the target refers to.
+    public var highestCapture: Int {
+        self.parts.reduce(0) { result, part in
+            if case .capture(let group) = part { return max(result, group) }
+            return result
+        }
+    }
+
+    /// Writes the rewritten path, URI-escaped, to `out`. `subject` is the path the regex matched
+    /// and `captures` holds that match.
+    public func apply(subject: UnsafeRawBufferPointer, captures: RegexMatchData, into out: inout [UInt8]) {
+        for part in self.parts {
+            switch part {
+            case .literal(let bytes):
+                out.append(contentsOf: bytes)
+            case .capture(let group):
+                guard let range = captures.range(of: group), range.upperBound <= subject.count else { continue }
+                for byte in subject[range] { Self.appendEscaped(byte, to: &out) }
+            }
+        }
+        if out.isEmpty { out.append(UInt8(ascii: "/")) }
+    }
+
+    /// Percent-encodes what may not appear raw in a request path (controls, space, non-ASCII and
+    /// the delimiters nginx's `NGX_ESCAPE_URI` escapes); `/` stays as it is.
+    @inline(__always)
+    static func appendEscaped(_ byte: UInt8, to out: inout [UInt8]) {
+        if byte <= 0x20 || byte >= 0x7F || "\"#%'<>?\\^`{|}".utf8.contains(byte) {
+            let hex: [UInt8] = Array("0123456789ABCDEF".utf8)
+            out.append(UInt8(ascii: "%"))
+            out.append(hex[Int(byte >> 4)])
+            out.append(hex[Int(byte & 0xF)])
+        } else {
+            out.append(byte)
+        }
+    }
+
+    static func digit(_ byte: UInt8) -> Int? {
+        byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") ? Int(byte - UInt8(ascii: "0")) : nil
+    }
+}
+
+public enum RewriteTemplateError: Error, Equatable, Sendable, CustomStringConvertible {
+    case invalidCharacter(String, Character)
+    case unsupportedVariable(String)
+
+    public var description: String {
+        switch self {
+        case .invalidCharacter(let target, let character):
+            "\"\(target)\" contains \"\(character)\"; ingress-nginx allows only letters, digits, -._~/: and $1…$9 here (it would silently drop this target)"
+        case .unsupportedVariable(let target):
+            "\"\(target)\": only $0…$9 captures can be used in rewrite-target"
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import ArgumentParser
+import Foundation
+import PorticoConfig
+import PorticoDiagnostics
+
+/// `portico check`: compile the rules offline (no sockets), print every diagnostic, and run
+/// rewrite regression cases. Exits non-zero on any manifest error or failed case, so it can gate
+/// CI or a pre-commit hook.
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Compile the rules offline, print diagnostics, and run rewrite regression cases (--cases).")
+
+    @OptionGroup var rules: RulesOptions
+
+    @Option(help: "A YAML list of cases: {request: \"GET http://host/path\", headers: {...}, expect: {status, service, upstreamPath, location}}.")
+    var cases: String?
+
+    func run() throws {
+        let loaded = LoadedRules(self.rules)
+        for diagnostic in loaded.diagnostics where diagnostic.severity != .info { print(diagnostic) }
+        var failed = 0
+        var passed = 0
+        var caseErrors = 0
+        if let path = self.cases {
+            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+                throw ValidationError("cannot read cases file \(path)")
+            }
+            let file = RewriteCaseFile.decode(file: path, text: text)
+            for diagnostic in file.diagnostics { print(diagnostic) }
+            caseErrors = file.diagnostics.count
+            for testCase in file.cases {
+                let outcome = RequestSimulation.run(testCase.request, snapshot: loaded.snapshot)
+                let problems = testCase.mismatches(outcome)
+                if problems.isEmpty {
+                    passed += 1
+                } else {
+                    failed += 1
+                    print("FAIL \(path):\(testCase.line): \(testCase.requestText): \(problems.joined(separator: "; "))")
+                }
+            }
+            print("\(passed) passed, \(failed) failed")
+        } else {
+            print("\(loaded.errorCount) errors, \(loaded.diagnostics.filter { $0.severity == .warning }.count) warnings")
+        }
+        if loaded.errorCount > 0 || failed > 0 || caseErrors > 0 { throw ExitCode(1) }
+    }
+}
