@@ -8,11 +8,15 @@
 # machines: compare ratios.
 #
 # Usage: Benchmarks/run.sh [rounds] [seconds-per-run] [connections]
+#   SCENARIO=plain     (default) one Prefix route
+#   SCENARIO=regex1000 1,000 regex routes with rewrite-target on one host; requests hit the route
+#                      tried last (ingress-nginx order), so both proxies run all 1,000 regexes
 # Needs: nginx, wrk (apt-get install nginx-light wrk), a release build (built if missing).
 set -euo pipefail
 ROUNDS=${1:-3}
 DURATION=${2:-10}
 CONNECTIONS=${3:-64}
+SCENARIO=${SCENARIO:-plain}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=$(mktemp -d /tmp/portico-bench.XXXXXX)
 ORIGIN_PORT=18990; NGINX_PORT=18991; PORTICO_PORT=18992
@@ -41,16 +45,28 @@ events { worker_connections 4096; }
 http { access_log off; keepalive_requests 1000000;
   server { listen 127.0.0.1:$ORIGIN_PORT; location / { return 200 "$BODY"; } } }
 CONF
-# nginx as the proxy, configured as ingress-nginx configures it for this route.
+# nginx as the proxy, configured as ingress-nginx configures it for these routes.
+PROXY_LOCATIONS="location / { proxy_pass http://backend; }"
+REQUEST_PATH=/
+if [ "$SCENARIO" = regex1000 ]; then
+  # ingress-nginx's order for equal-length regex paths: reverse lexicographic; /svc-0000 last.
+  PROXY_LOCATIONS=$(for i in $(seq 999 -1 0); do
+    n=$(printf '%04d' "$i")
+    printf 'location ~* "^/svc-%s/(.*)" { rewrite "(?i)/svc-%s/(.*)" /$1 break; proxy_pass http://backend; }\n' "$n" "$n"
+  done)
+  REQUEST_PATH=/svc-0000/item
+fi
 cat > "$WORK/proxy.conf" <<CONF
 worker_processes 1; daemon off; pid $WORK/proxy.pid; error_log $WORK/proxy-error.log;
 events { worker_connections 4096; }
 http { access_log off; keepalive_requests 1000000;
   upstream backend { server 127.0.0.1:$ORIGIN_PORT; keepalive 64; }
+  proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header Host \$http_host;
+  proxy_set_header X-Forwarded-For \$remote_addr; proxy_set_header X-Real-IP \$remote_addr;
+  proxy_buffer_size 64k; proxy_buffers 4 64k;
   server { listen 127.0.0.1:$NGINX_PORT;
-    location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection "";
-      proxy_set_header Host \$http_host; proxy_set_header X-Forwarded-For \$remote_addr;
-      proxy_set_header X-Real-IP \$remote_addr; proxy_buffer_size 64k; proxy_buffers 4 64k; } } }
+$PROXY_LOCATIONS
+  } }
 CONF
 # Portico's rules: one Ingress, one Service, one endpoint (the origin).
 mkdir -p "$WORK/rules"
@@ -65,6 +81,20 @@ kind: Endpoints
 metadata: {name: origin}
 subsets: [{addresses: [{ip: 127.0.0.1}], ports: [{port: $ORIGIN_PORT}]}]
 ---
+CONF
+if [ "$SCENARIO" = regex1000 ]; then
+  {
+    echo "apiVersion: networking.k8s.io/v1"
+    echo "kind: Ingress"
+    echo "metadata: {name: bench, annotations: {nginx.ingress.kubernetes.io/use-regex: \"true\", nginx.ingress.kubernetes.io/rewrite-target: /\$1}}"
+    echo "spec: {rules: [{host: bench.local, http: {paths: ["
+    for i in $(seq 0 999); do
+      printf '  {path: "/svc-%04d/(.*)", pathType: ImplementationSpecific, backend: {service: {name: origin, port: {number: 80}}}},\n' "$i"
+    done
+    echo "]}}]}"
+  } >> "$WORK/rules/bench.yaml"
+else
+  cat >> "$WORK/rules/bench.yaml" <<CONF
 apiVersion: networking.k8s.io/v1
 kind: Ingress
 metadata: {name: bench}
@@ -73,6 +103,7 @@ spec:
     - host: bench.local
       http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: origin, port: {number: 80}}}}]}
 CONF
+fi
 
 taskset -c $CPU_LOAD nginx -c "$WORK/origin.conf" & ORIGIN_PID=$!
 sleep 0.5
@@ -85,13 +116,16 @@ start_proxy() {
              PORT=$PORTICO_PORT ;;
   esac
   for _ in $(seq 50); do curl -s -o /dev/null -H 'Host: bench.local' "http://127.0.0.1:$PORT/" && break; sleep 0.1; done
+  local code
+  code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Host: bench.local' "http://127.0.0.1:$PORT$REQUEST_PATH")
+  [ "$code" = 200 ] || { echo "$1 answered $code for $REQUEST_PATH; not measuring" >&2; exit 1; }
 }
 stop_proxy() { kill "$PROXY_PID"; wait "$PROXY_PID" 2>/dev/null || true; PROXY_PID=; }
 
 # wrk prints latency percentiles with --latency; parse req/s, p50, p99.
 measure() {
   local out
-  out=$(taskset -c $CPU_LOAD wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency -H 'Host: bench.local' "http://127.0.0.1:$PORT/")
+  out=$(taskset -c $CPU_LOAD wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency -H 'Host: bench.local' "http://127.0.0.1:$PORT$REQUEST_PATH")
   local rps p50 p99 rss
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   p50=$(awk '$1=="50%" {print $2}' <<<"$out")
@@ -106,7 +140,7 @@ for round in $(seq "$ROUNDS"); do
   declare -A R=()
   for proxy in nginx portico; do
     start_proxy $proxy
-    taskset -c $CPU_LOAD wrk -t1 -c"$CONNECTIONS" -d2s -H 'Host: bench.local' "http://127.0.0.1:$PORT/" >/dev/null  # warm-up
+    taskset -c $CPU_LOAD wrk -t1 -c"$CONNECTIONS" -d2s -H 'Host: bench.local' "http://127.0.0.1:$PORT$REQUEST_PATH" >/dev/null  # warm-up
     read -r rps p50 p99 rss < <(measure)
     stop_proxy
     printf '%-6s %-8s %12s %10s %10s %12s\n' "$round" "$proxy" "$rps" "$p50" "$p99" "$rss"
@@ -116,4 +150,4 @@ for round in $(seq "$ROUNDS"); do
 done
 MEDIAN=$(printf '%s\n' "${RATIOS[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
 echo "per-round portico/nginx req/s ratios: ${RATIOS[*]}"
-echo "median ratio (portico/nginx, keep-alive req/s, 1 worker each): $MEDIAN"
+echo "median ratio (portico/nginx, keep-alive req/s, 1 worker each, scenario $SCENARIO): $MEDIAN"

@@ -63,7 +63,11 @@ extension CompiledRegex {
     @inline(__always)
     public func matches(_ subject: UnsafeRawBufferPointer, using data: RegexMatchData) -> RegexOutcome {
         let base = subject.baseAddress?.assumingMemoryBound(to: UInt8.self)
-        let rc = pcre2_match_8(self.code, base, subject.count, 0, 0, data.matchData, data.matchContext)
+        // pcre2_jit_match skips the interpreter's per-call checks; it honours the match limit.
+        let rc =
+            self.isJITCompiled
+            ? pcre2_jit_match_8(self.code, base, subject.count, 0, 0, data.matchData, data.matchContext)
+            : pcre2_match_8(self.code, base, subject.count, 0, 0, data.matchData, data.matchContext)
         if rc == PCRE2_ERROR_NOMATCH { return .noMatch }
         if rc < 0 {
             data.lastPairs = 0

@@ -48,7 +48,7 @@ public enum PathMatch: Hashable, Sendable, CustomStringConvertible {
     public func evaluate(_ path: UnsafeRawBufferPointer, scratch: RegexMatchData) -> RegexOutcome {
         switch self {
         case .exact, .prefix: self.matches(path) ? .match : .noMatch
-        case .regex(let regex): regex.regex.matches(path, using: scratch)
+        case .regex(let regex): regex.mayMatch(path) ? regex.regex.matches(path, using: scratch) : .noMatch
         }
     }
 
