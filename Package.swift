@@ -65,11 +65,22 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // TLS termination on the system OpenSSL, over memory BIOs.
+        .target(
+            name: "PorticoTLS",
+            dependencies: [
+                "CPorticoOpenSSL", "PorticoDiagnostics", "PorticoRouting",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The data plane.
         .target(
             name: "PorticoProxy",
             dependencies: [
                 "PorticoRouting",
+                "PorticoTLS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -92,6 +103,7 @@ let package = Package(
                 "PorticoConfig",
                 "PorticoDiagnostics",
                 "PorticoProxy",
+                "PorticoTLS",
                 "PorticoDemoBackend",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -5,6 +5,9 @@
 #include <openssl/bio.h>
 #include <openssl/x509.h>
 #include <openssl/pem.h>
+#include <openssl/x509v3.h>
+#include <openssl/evp.h>
+#include <openssl/ec.h>
 
 /* OpenSSL 3 exposes these as macros, which Swift cannot import. One-line wrappers only. */
 static inline long CPorticoOpenSSL_SSL_CTX_set_tlsext_servername_callback(SSL_CTX *ctx, int (*cb)(SSL *, int *, void *)) {
@@ -15,5 +18,23 @@ static inline long CPorticoOpenSSL_SSL_CTX_set_mode(SSL_CTX *ctx, long mode) {
 }
 static inline size_t CPorticoOpenSSL_BIO_pending(BIO *bio) {
     return BIO_pending(bio);
+}
+static inline long CPorticoOpenSSL_SSL_CTX_set_tlsext_servername_arg(SSL_CTX *ctx, void *arg) {
+    return SSL_CTX_set_tlsext_servername_arg(ctx, arg);
+}
+static inline long CPorticoOpenSSL_SSL_CTX_set_min_proto_version(SSL_CTX *ctx, int version) {
+    return SSL_CTX_set_min_proto_version(ctx, version);
+}
+static inline long CPorticoOpenSSL_SSL_CTX_set_max_proto_version(SSL_CTX *ctx, int version) {
+    return SSL_CTX_set_max_proto_version(ctx, version);
+}
+static inline long CPorticoOpenSSL_SSL_CTX_add1_chain_cert(SSL_CTX *ctx, X509 *x509) {
+    return SSL_CTX_add1_chain_cert(ctx, x509);
+}
+static inline long CPorticoOpenSSL_SSL_CTX_set_session_cache_mode(SSL_CTX *ctx, long mode) {
+    return SSL_CTX_set_session_cache_mode(ctx, mode);
+}
+static inline const char *CPorticoOpenSSL_SSL_get_servername(const SSL *ssl) {
+    return SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
 }
 #endif

@@ -12,8 +12,24 @@ public struct ClusterState: Hashable, Sendable {
     public var endpointSlices: [EndpointSlice] = []
     public var secrets: [Secret] = []
     public var pods: [Pod] = []
+    /// PEM pairs found under `certs/`, keyed `name` (`certs/name.crt` + `.key`) or
+    /// `namespace/name` (`certs/namespace/name/tls.crt` + `tls.key`).
+    public var certificateFiles: [String: CertificateFile] = [:]
 
     public init() {}
+
+    /// A certificate and key read from `certs/`.
+    public struct CertificateFile: Hashable, Sendable {
+        public var path: String
+        public var certificatePEM: [UInt8]
+        public var keyPEM: [UInt8]
+
+        public init(path: String, certificatePEM: [UInt8], keyPEM: [UInt8]) {
+            self.path = path
+            self.certificatePEM = certificatePEM
+            self.keyPEM = keyPEM
+        }
+    }
 
     /// Adds a decoded object. Returns the location of an object of the same kind, namespace and
     /// name that was already there (the new one is then left out).

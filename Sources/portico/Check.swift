@@ -17,7 +17,9 @@ struct Check: ParsableCommand {
 
     func run() throws {
         let loaded = LoadedRules(self.rules)
-        for diagnostic in loaded.diagnostics where diagnostic.severity != .info { print(diagnostic) }
+        let diagnostics = loaded.diagnostics + loaded.certificateDiagnostics()
+        for diagnostic in diagnostics where diagnostic.severity != .info { print(diagnostic) }
+        let errorCount = diagnostics.filter { $0.severity == .error }.count
         var failed = 0
         var passed = 0
         var caseErrors = 0
@@ -40,8 +42,8 @@ struct Check: ParsableCommand {
             }
             print("\(passed) passed, \(failed) failed")
         } else {
-            print("\(loaded.errorCount) errors, \(loaded.diagnostics.filter { $0.severity == .warning }.count) warnings")
+            print("\(errorCount) errors, \(diagnostics.filter { $0.severity == .warning }.count) warnings")
         }
-        if loaded.errorCount > 0 || failed > 0 || caseErrors > 0 { throw ExitCode(1) }
+        if errorCount > 0 || failed > 0 || caseErrors > 0 { throw ExitCode(1) }
     }
 }

@@ -1,6 +1,7 @@
 import PorticoConfig
 import PorticoDiagnostics
 import PorticoRouting
+import PorticoTLS
 
 /// Manifests read and compiled once: what `serve` starts from and `routes` prints.
 struct LoadedRules {
@@ -9,12 +10,28 @@ struct LoadedRules {
     var diagnostics: [Diagnostic]
 
     init(_ options: RulesOptions) {
-        let loaded = DirectoryProvider(directory: options.rules).load()
+        var loaded = DirectoryProvider(directory: options.rules).load()
+        loaded.state.certificateFiles = CertificateDirectory(directory: options.certs).load()
         let compiled = IngressCompiler.compile(
-            loaded.state, options: CompileOptions(ingressClass: options.ingressClass, controllerName: options.controllerName))
+            loaded.state,
+            options: CompileOptions(
+                ingressClass: options.ingressClass, controllerName: options.controllerName,
+                defaultSSLCertificate: options.defaultSSLCertificate))
         self.state = loaded.state
         self.snapshot = compiled.snapshot
         self.diagnostics = loaded.diagnostics + compiled.diagnostics
+    }
+
+    /// Parses every certificate the snapshot binds, so offline commands report broken,
+    /// expired or mismatched ones too.
+    func certificateDiagnostics(options: TLSOptions = TLSOptions()) -> [Diagnostic] {
+        do {
+            return try CertificateStore.build(
+                bindings: self.snapshot.tls, defaultCertificate: self.snapshot.defaultCertificate, options: options
+            ).diagnostics
+        } catch {
+            return [Diagnostic(.error, message: "TLS cannot be set up: \(error)")]
+        }
     }
 
     var errorCount: Int { self.diagnostics.filter { $0.severity == .error }.count }

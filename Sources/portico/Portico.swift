@@ -22,4 +22,10 @@ struct RulesOptions: ParsableArguments {
 
     @Option(name: .long, help: "spec.controller value of IngressClasses that are ours.")
     var controllerName: String = "portico.dev/ingress-controller"
+
+    @Option(help: "Directory of PEM certificates: <secretName>.crt/.key or <namespace>/<secretName>/tls.crt/.key, used when no Secret of that name exists; default.crt/.key is the default certificate.")
+    var certs: String = "certs"
+
+    @Option(help: "namespace/name of the Secret (or certs/ pair) served to SNI names no Ingress covers.")
+    var defaultSSLCertificate: String?
 }

@@ -6,6 +6,7 @@ import NIOPosix
 import PorticoConfig
 import PorticoDemoBackend
 import PorticoProxy
+import PorticoTLS
 
 #if canImport(Glibc)
 import Glibc
@@ -17,14 +18,14 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var rules: RulesOptions
 
-    @Option(help: "Directory of TLS certificates (used once TLS lands).")
-    var certs: String = "certs"
-
     @Option(help: "Plain HTTP listening port.")
     var httpPort: Int = 8080
 
-    @Option(help: "HTTPS listening port (TLS arrives in a later release; not bound yet).")
+    @Option(help: "HTTPS listening port.")
     var httpsPort: Int = 8443
+
+    @Option(help: "TLS session resumption (tickets and cache): on or off (off benchmarks full handshakes).")
+    var tlsSessionResumption: String = "on"
 
     @Option(help: "Address to listen on.")
     var address: String = "0.0.0.0"
@@ -57,8 +58,22 @@ struct Serve: AsyncParsableCommand {
         let logger = Logger(label: "portico")
         guard self.workers >= 1 else { throw ValidationError("--workers must be at least 1") }
 
+        guard ["on", "off"].contains(self.tlsSessionResumption) else {
+            throw ValidationError("--tls-session-resumption must be on or off")
+        }
+        var tlsOptions = TLSOptions()
+        tlsOptions.sessionResumption = self.tlsSessionResumption == "on"
         let loaded = LoadedRules(self.rules)
-        for diagnostic in loaded.diagnostics {
+        var diagnostics = loaded.diagnostics
+        var configuration = ProxyConfiguration()
+        configuration.connectTimeout = .nanoseconds(Int64(self.upstreamConnectTimeout * 1e9))
+        configuration.readTimeout = .nanoseconds(Int64(self.upstreamReadTimeout * 1e9))
+        configuration.httpsPort = self.httpsPort
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: self.workers)
+        let runtime = try ProxyRuntime(
+            group: group, snapshot: loaded.snapshot, configuration: configuration, tlsOptions: tlsOptions,
+            accessLogDescriptor: try self.accessLogDescriptor(), diagnostics: &diagnostics)
+        for diagnostic in diagnostics {
             switch diagnostic.severity {
             case .error: logger.error("\(diagnostic)")
             case .warning: logger.warning("\(diagnostic)")
@@ -67,16 +82,11 @@ struct Serve: AsyncParsableCommand {
         }
         logger.info("configuration loaded", metadata: [
             "rules": "\(self.rules.rules)", "routes": "\(RouteListing.rows(loaded.snapshot).count)",
-            "errors": "\(loaded.errorCount)",
+            "errors": "\(diagnostics.filter { $0.severity == .error }.count)",
+            "tls hosts": "\(loaded.snapshot.tls.count)",
+            "default certificate": "\(runtime.generation.certificates.defaultSubject)",
         ])
 
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: self.workers)
-        var configuration = ProxyConfiguration()
-        configuration.connectTimeout = .nanoseconds(Int64(self.upstreamConnectTimeout * 1e9))
-        configuration.readTimeout = .nanoseconds(Int64(self.upstreamReadTimeout * 1e9))
-        let runtime = ProxyRuntime(
-            group: group, snapshot: loaded.snapshot, configuration: configuration,
-            accessLogDescriptor: try self.accessLogDescriptor())
 
         var demoChannels: [any Channel] = []
         if self.demo {
@@ -90,11 +100,20 @@ struct Serve: AsyncParsableCommand {
         }
 
         let server = ProxyServer(runtime: runtime, group: group, logger: logger)
+        // Both listeners come up together, or neither serves.
         let listener = try await server.bind(host: self.address, port: self.httpPort)
+        let tlsListener: any Channel
+        do {
+            tlsListener = try await server.bind(host: self.address, port: self.httpsPort, tls: true)
+        } catch {
+            try? await listener.close()
+            throw error
+        }
 
         let signal = await Self.waitForTermination()
         logger.info("received \(signal): no longer accepting; letting in-flight requests finish")
         try? await listener.close()
+        try? await tlsListener.close()
         await runtime.quiesce(timeout: .seconds(30))
         for channel in demoChannels { try? await channel.close() }
         try await group.shutdownGracefully()

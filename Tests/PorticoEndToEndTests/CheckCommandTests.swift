@@ -25,23 +25,23 @@ import Testing
     @Test func theProjectsOwnCasesPass() throws {
         let run = try Self.portico(["check", "--rules", "ingress-rules", "--cases", "Tests/rewrite-cases.yaml"])
         #expect(run.status == 0, "\(run.output)")
-        #expect(run.output.hasSuffix("12 passed, 0 failed\n"))
+        #expect(run.output.hasSuffix("14 passed, 0 failed\n"))
     }
 
     @Test func aWrongCaseFailsWithAClearLine() throws {
         let file = try TemporaryDirectory.make().appendingPathComponent("cases.yaml")
         try """
-            - request: GET http://192-168-100-100.sslip.io/one/aaa
+            - request: GET https://192-168-100-100.sslip.io/one/aaa
               expect: {upstreamPath: /one/aaa}
-            - request: GET http://192-168-100-100.sslip.io/one/aaa
+            - request: GET https://192-168-100-100.sslip.io/one/aaa
               expect: {upstreamPath: /aaa, status: 404}
-            - request: GET http://192-168-100-100.sslip.io/one/ok
+            - request: GET https://192-168-100-100.sslip.io/one/ok
               expect: {upstreamPath: /ok}
             """.write(to: file, atomically: true, encoding: .utf8)
         let run = try Self.portico(["check", "--rules", "ingress-rules", "--cases", file.path])
         #expect(run.status == 1)
-        #expect(run.output.contains("FAIL \(file.path):1: GET http://192-168-100-100.sslip.io/one/aaa: expected upstreamPath /one/aaa, got /aaa"))
-        #expect(run.output.contains(":3: GET http://192-168-100-100.sslip.io/one/aaa: expected status 404, got none: proxied to default/one-svc:80"))
+        #expect(run.output.contains("FAIL \(file.path):1: GET https://192-168-100-100.sslip.io/one/aaa: expected upstreamPath /one/aaa, got /aaa"))
+        #expect(run.output.contains(":3: GET https://192-168-100-100.sslip.io/one/aaa: expected status 404, got none: proxied to default/one-svc:80"))
         #expect(run.output.hasSuffix("1 passed, 2 failed\n"))
     }
 
@@ -67,7 +67,7 @@ import Testing
     }
 
     @Test func explainShowsCandidatesCapturesAndTheRewrite() throws {
-        let run = try Self.portico(["explain", "--rules", "ingress-rules", "http://192-168-100-100.sslip.io/one/aaa/bbb?q=1"])
+        let run = try Self.portico(["explain", "--rules", "ingress-rules", "https://192-168-100-100.sslip.io/one/aaa/bbb?q=1"])
         #expect(run.status == 0)
         let lines = run.output.split(separator: "\n").map(String.init)
         #expect(lines.contains { $0.contains("1. /two(/|$)(.*)") && $0.hasSuffix("no match") })

@@ -10,7 +10,7 @@ import Testing
                 + RulesDirectory.ingress("echo", host: "*.nip.io", paths: [("/app", "Prefix", "echo")]),
         ])
         let portico = try PorticoProcess(rules: rules.url)
-        let curl = Curl(port: portico.port)
+        let curl = Curl(port: portico.port, httpsPort: portico.httpsPort)
 
         let response = try curl.get(
             "10-0-0-1.nip.io", "/app/a%20b/c?q=1&r=2",
@@ -55,7 +55,7 @@ import Testing
         ])
         let portico = try PorticoProcess(rules: rules.url)
         defer { portico.terminate() }
-        let curl = Curl(port: portico.port)
+        let curl = Curl(port: portico.port, httpsPort: portico.httpsPort)
         func endpoint(_ host: String, _ path: String) throws -> String? {
             try curl.get(host, path).report["endpoint"]?.split(separator: ":").first.map(String.init)
         }
@@ -91,7 +91,7 @@ import Testing
         ])
         let portico = try PorticoProcess(rules: rules.url)
         defer { portico.terminate() }
-        let curl = Curl(port: portico.port)
+        let curl = Curl(port: portico.port, httpsPort: portico.httpsPort)
         let response = try curl.get("app.test", "/API/v1/items?page=2", ["-H", "X-Forwarded-Prefix: /spoofed"])
         #expect(response.report["path"] == "/v1/items?page=2")
         #expect(response.report["header x-forwarded-prefix"] == "/api")
@@ -123,7 +123,7 @@ import Testing
         let file = try TemporaryDirectory.make().appendingPathComponent("body")
         try Data(repeating: UInt8(ascii: "a"), count: 200_000).write(to: file)
         let started = Date()
-        let response = try Curl(port: portico.port).get(
+        let response = try Curl(port: portico.port, httpsPort: portico.httpsPort).get(
             "e.test", "/upload", ["--expect100-timeout", "5", "--data-binary", "@\(file.path)"])
         #expect(Date().timeIntervalSince(started) < 2)
         #expect(response.report["body-bytes"] == "200000")

@@ -12,7 +12,7 @@ import Testing
         ])
         let portico = try PorticoProcess(rules: rules.url)
         defer { portico.terminate() }
-        let curl = Curl(port: portico.port)
+        let curl = Curl(port: portico.port, httpsPort: portico.httpsPort)
         var endpoints = Set<String>()
         for index in 0..<30 {
             let response = try curl.get("d.test", "/\(index)")
@@ -33,7 +33,7 @@ import Testing
         ])
         let portico = try PorticoProcess(rules: rules.url, extraArguments: ["--upstream-read-timeout", "1"])
         defer { portico.terminate() }
-        let curl = Curl(port: portico.port)
+        let curl = Curl(port: portico.port, httpsPort: portico.httpsPort)
         #expect(try curl.get("t.test", "/dead").status == 502)
         let started = Date()
         #expect(try curl.get("t.test", "/__sleep/3000").status == 504)

@@ -9,11 +9,11 @@ import Testing
         let portico = try PorticoProcess(
             rules: root.appendingPathComponent("ingress-rules"), extraArguments: ["--demo"], workingDirectory: root)
         defer { portico.terminate() }
-        let curl = Curl(port: portico.port)
+        let curl = Curl(port: portico.port, httpsPort: portico.httpsPort)
 
         var seen: [String] = []
         for _ in 0..<3 {
-            let response = try curl.get("192-168-100-100.nip.io", "/one")
+            let response = try curl.get("192-168-100-100.nip.io", "/one", tls: true)
             #expect(response.status == 200)
             #expect(response.body.hasPrefix("<h1>Hello One</h1>"))
             seen.append(response.report["endpoint"] ?? "")
@@ -22,7 +22,7 @@ import Testing
         #expect(Set(seen) == ["127.0.1.1:9080", "127.0.1.2:9080", "127.0.1.3:9080"])
 
         // The seed's first version: rewrite-target "/" replaces the whole path.
-        let two = try curl.get("192-168-100-100.nip.io", "/two/aaa")
+        let two = try curl.get("192-168-100-100.nip.io", "/two/aaa", tls: true)
         #expect(two.body.hasPrefix("<h1>Hello Two</h1>"))
         #expect(two.report["path"] == "/")
         #expect(two.report["endpoint"] != "127.0.2.4:9080")  // not ready
@@ -30,17 +30,27 @@ import Testing
         // The seed's second version: /one(/|$)(.*) with rewrite-target /$2; the upstream sees
         // the capture, the query string kept.
         for (path, upstream) in [("/one", "/"), ("/one/", "/"), ("/one/aaa", "/aaa"), ("/one/aaa/bbb?q=1", "/aaa/bbb?q=1")] {
-            let response = try curl.get("192-168-100-100.sslip.io", path)
+            let response = try curl.get("192-168-100-100.sslip.io", path, tls: true)
             #expect(response.body.hasPrefix("<h1>Hello One</h1>"), "\(path)")
             #expect(response.report["path"] == upstream, "\(path) → \(upstream)")
-            #expect(response.report["header host"] == "192-168-100-100.sslip.io:\(portico.port)")
+            #expect(response.report["header host"] == "192-168-100-100.sslip.io:\(portico.httpsPort)")
+            #expect(response.report["header x-forwarded-proto"] == "https")
+            #expect(response.headers["strict-transport-security"] == "max-age=31536000; includeSubDomains")
         }
-        #expect(try curl.get("192-168-100-100.sslip.io", "/two/x/y").report["path"] == "/x/y")
-        #expect(try curl.get("192-168-100-100.sslip.io", "/three").status == 404)
+        #expect(try curl.get("192-168-100-100.sslip.io", "/two/x/y", tls: true).report["path"] == "/x/y")
+        #expect(try curl.get("192-168-100-100.sslip.io", "/three", tls: true).status == 404)
+
+        // The hosts have TLS: plain HTTP is redirected, path and query kept, to the HTTPS port.
+        let redirect = try curl.get("192-168-100-100.nip.io", "/one/x?y=1")
+        #expect(redirect.status == 308)
+        #expect(redirect.headers["location"] == "https://192-168-100-100.nip.io:\(portico.httpsPort)/one/x?y=1")
+        #expect(redirect.headers["strict-transport-security"] == nil)  // HSTS only over HTTPS
 
         // *.nip.io matches one label only.
-        #expect(try curl.get("192.168.100.100.nip.io", "/one").status == 404)
-        // Named targetPort (web8080) resolved through the Pod's container port names.
+        // (The certificate covers one label too, hence -k for this request.)
+        #expect(try curl.get("192.168.100.100.nip.io", "/one", ["-k"], tls: true).status == 404)
+        // Named targetPort (web8080) resolved through the Pod's container port names; this
+        // Ingress sets ssl-redirect: "false", so plain HTTP is served.
         let named = try curl.get("www.jeonj.xyz", "/")
         #expect(named.report["endpoint"] == "127.0.3.1:18080")
         let multi = try curl.get("www.jeonj.xyz", "/multi")

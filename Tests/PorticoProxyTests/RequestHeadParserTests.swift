@@ -84,6 +84,8 @@ import Testing
 
     @Test func leadingEmptyLinesAreSkipped() {
         #expect(self.parse("\r\n\r\nGET / HTTP/1.1\r\n").0 == .skip(4))
+        #expect(self.parse("\n\r\nGET / HTTP/1.1\r\n").0 == .skip(3))
+        #expect(self.status("\rGET / HTTP/1.1\r\nHost: a\r\n\r\n") == 400)
     }
 
     @Test func http10WithoutHostIsAccepted() {

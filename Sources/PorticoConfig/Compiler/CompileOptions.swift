@@ -5,9 +5,17 @@ public struct CompileOptions: Sendable {
     /// `spec.controller` of IngressClasses that are ours.
     public var controllerName: String
 
-    public init(ingressClass: String = "portico", controllerName: String = CompileOptions.defaultControllerName) {
+    /// `--default-ssl-certificate namespace/name`: the Secret (or `certs/` pair) served to SNI
+    /// names no Ingress covers. Without it, `certs/default.crt` + `.key`, else a generated one.
+    public var defaultSSLCertificate: String?
+
+    public init(
+        ingressClass: String = "portico", controllerName: String = CompileOptions.defaultControllerName,
+        defaultSSLCertificate: String? = nil
+    ) {
         self.ingressClass = ingressClass
         self.controllerName = controllerName
+        self.defaultSSLCertificate = defaultSSLCertificate
     }
 
     public static let defaultControllerName = "portico.dev/ingress-controller"

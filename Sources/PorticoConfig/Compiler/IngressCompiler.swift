@@ -16,7 +16,7 @@ public enum IngressCompiler {
     public static func compile(
         _ state: ClusterState, options: CompileOptions = CompileOptions(), regexCache: RegexCache = RegexCache()
     ) -> Output {
-        var builder = SnapshotBuilder(resolver: EndpointResolver(state: state), regexCache: regexCache)
+        var builder = SnapshotBuilder(state: state, options: options, regexCache: regexCache)
         let ours = IngressClassFilter(options: options, classes: state.ingressClasses)
         for ingress in Self.ordered(state.ingresses) {
             if let reason = ours.rejection(for: ingress) {

@@ -8,7 +8,9 @@ import PorticoRouting
 /// `RoutingSnapshot`.
 struct SnapshotBuilder {
     let resolver: EndpointResolver
+    let certificates: CertificateResolver
     let regexCache: RegexCache
+    let options: CompileOptions
     var diagnostics: [Diagnostic] = []
 
     /// An Ingress that passed validation, with what was derived from it.
@@ -19,6 +21,7 @@ struct SnapshotBuilder {
         /// One per rule; nil for a rule without host.
         var patterns: [HostPattern?]
         var annotations: RewriteAnnotations
+        var redirects: RedirectAnnotations
         var forcesRegex: Bool
     }
 
@@ -38,8 +41,10 @@ struct SnapshotBuilder {
     /// The key of a virtual host: its pattern, or nil for the rules without host.
     private typealias HostKey = HostPattern?
 
-    init(resolver: EndpointResolver, regexCache: RegexCache) {
-        self.resolver = resolver
+    init(state: ClusterState, options: CompileOptions, regexCache: RegexCache) {
+        self.resolver = EndpointResolver(state: state)
+        self.certificates = CertificateResolver(state: state)
+        self.options = options
         self.regexCache = regexCache
     }
 
@@ -47,7 +52,9 @@ struct SnapshotBuilder {
         let name = "\(ingress.metadata.namespace)/\(ingress.metadata.name)"
         let object = "Ingress \(name)"
         AnnotationCheck.check(ingress, object: object, into: &self.diagnostics)
-        guard let annotations = RewriteAnnotations.parse(ingress, object: object, diagnostics: &self.diagnostics) else {
+        guard let annotations = RewriteAnnotations.parse(ingress, object: object, diagnostics: &self.diagnostics),
+            let redirects = RedirectAnnotations.parse(ingress, object: object, diagnostics: &self.diagnostics)
+        else {
             return
         }
         // Validate every host first: an invalid host makes the whole Ingress invalid, as the
@@ -85,7 +92,7 @@ struct SnapshotBuilder {
         }
         self.accepted.append(
             Accepted(ingress: ingress, name: name, object: object, patterns: patterns, annotations: annotations,
-                     forcesRegex: forcesRegex))
+                     redirects: redirects, forcesRegex: forcesRegex))
     }
 
     private mutating func error(_ ingress: Ingress, _ object: String, line: Int?, field: String, _ message: String) {
@@ -105,6 +112,7 @@ struct SnapshotBuilder {
         var routes: [HostKey: [Route]] = [:]
         var fallbacks: [HostKey: Route] = [:]
         var appRoots: [HostKey: String] = [:]
+        var firstRedirects: [HostKey: Bool] = [:]
         var defaultRoute: Route?
 
         for entry in self.accepted {
@@ -122,6 +130,7 @@ struct SnapshotBuilder {
                 }
                 if let fallback, fallbacks[key] == nil { fallbacks[key] = fallback }
                 if let appRoot = entry.annotations.appRoot, appRoots[key] == nil { appRoots[key] = appRoot }
+                if firstRedirects[key] == nil { firstRedirects[key] = entry.redirects.sslRedirect }
                 for (pathIndex, path) in (rule.paths ?? []).enumerated() {
                     let field = "spec.rules[\(ruleIndex)].http.paths[\(pathIndex)]"
                     guard let id = self.backendID(for: path.backend, entry) else { continue }
@@ -138,11 +147,16 @@ struct SnapshotBuilder {
                         Route(match: match, backend: id,
                               source: RouteSource(ingress: entry.name, kind: .rule(ruleIndex: ruleIndex, pathIndex: pathIndex)),
                               rewrite: entry.annotations.rewrite(for: path.path),
-                              forwardedPrefix: entry.annotations.forwardedPrefix))
+                              forwardedPrefix: entry.annotations.forwardedPrefix,
+                              sslRedirect: entry.redirects.sslRedirect,
+                              forceSSLRedirect: entry.redirects.forceSSLRedirect))
                 }
             }
         }
         self.regexCache.endCompilation()
+        let tls = self.tlsBindings()
+        let tlsHosts = Set(tls.map(\.host))
+        let defaultCertificate = self.certificates.defaultCertificate(self.options.defaultSSLCertificate, diagnostics: &self.diagnostics)
 
         var backends: [Backend] = []
         for ref in self.backendRefs {
@@ -159,14 +173,57 @@ struct SnapshotBuilder {
             let list = routes[key] ?? []
             return VirtualHost(
                 name: key?.description ?? "*", routes: usesRegex ? Self.regexOrdered(list) : Self.ordered(list),
-                fallback: fallbacks[key], appRoot: appRoots[key], usesRegex: usesRegex)
+                fallback: fallbacks[key], appRoot: appRoots[key], usesRegex: usesRegex,
+                hasTLS: key.map { tlsHosts.contains($0) } ?? false, redirectsUnmatched: firstRedirects[key] ?? true)
         }
         let named = hostOrder.compactMap { $0 }.sorted { $0.description < $1.description }
         let table = RouteTable(
             hosts: named.map { ($0, virtualHost($0)) },
             anyHost: hostOrder.contains(nil) ? virtualHost(nil) : nil,
             defaultRoute: defaultRoute)
-        return IngressCompiler.Output(snapshot: RoutingSnapshot(routes: table, backends: backends), diagnostics: self.diagnostics)
+        return IngressCompiler.Output(
+            snapshot: RoutingSnapshot(routes: table, backends: backends, tls: tls, defaultCertificate: defaultCertificate),
+            diagnostics: self.diagnostics)
+    }
+
+    /// `spec.tls` entries → one binding per host, the oldest Ingress first. A TLS host must
+    /// be one of the same Ingress's rule hosts (ingress-nginx applies it only there); an empty
+    /// `hosts` list means all of them.
+    private mutating func tlsBindings() -> [TLSBinding] {
+        var bindings: [TLSBinding] = []
+        var bound = Set<HostPattern>()
+        for entry in self.accepted {
+            let ruleHosts = entry.patterns.compactMap { $0 }
+            for (index, tls) in entry.ingress.tls.enumerated() {
+                let field = "spec.tls[\(index)]"
+                var source: CertificateSource?
+                if let secretName = tls.secretName, !secretName.isEmpty {
+                    switch self.certificates.resolve(namespace: entry.ingress.metadata.namespace, name: secretName) {
+                    case .success(let found): source = found
+                    case .failure(let error):
+                        self.diagnostics.append(
+                            Diagnostic(.error, file: entry.ingress.location.file, line: tls.line, object: entry.object,
+                                       field: field + ".secretName", message: "\(error); its hosts get the default certificate"))
+                    }
+                } else {
+                    self.diagnostics.append(
+                        Diagnostic(.warning, file: entry.ingress.location.file, line: tls.line, object: entry.object,
+                                   field: field + ".secretName", message: "no secretName; its hosts get the default certificate"))
+                }
+                let hosts = tls.hosts.isEmpty ? ruleHosts : tls.hosts.compactMap { try? HostPattern.parse($0).get() }
+                for host in hosts {
+                    guard ruleHosts.contains(host) else {
+                        self.diagnostics.append(
+                            Diagnostic(.warning, file: entry.ingress.location.file, line: tls.line, object: entry.object,
+                                       field: field + ".hosts", message: "\(host) is not a host of this Ingress's rules; ignored"))
+                        continue
+                    }
+                    guard bound.insert(host).inserted else { continue }
+                    bindings.append(TLSBinding(host: host, certificate: source, ingress: entry.name))
+                }
+            }
+        }
+        return bindings
     }
 
     /// How a path matches: Exact/Prefix as the Ingress API says, or, on a regex host, the path

@@ -73,7 +73,11 @@ public enum Explanation {
     }
 
     static func result(_ outcome: SimulatedOutcome, recorder: Recorder, snapshot: RoutingSnapshot) -> String {
-        if let location = outcome.location { return "302 redirect to \(location) (app-root)" }
+        if let location = outcome.location {
+            return outcome.status == 308
+                ? "308 redirect to \(location) (the host has TLS: ssl-redirect)"
+                : "302 redirect to \(location) (app-root)"
+        }
         guard let service = outcome.service else {
             switch outcome.status {
             case 404: return "404: no rule matches and no defaultBackend"

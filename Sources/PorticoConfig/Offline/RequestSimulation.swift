@@ -29,8 +29,9 @@ public struct SimulatedOutcome: Sendable, Equatable {
 }
 
 public enum RequestSimulation {
+    /// - Parameter httpsPort: where HTTPS redirects point (443 is left out of the URL).
     public static func run<Observer: RouteLookupObserver>(
-        _ request: OfflineRequest, snapshot: RoutingSnapshot, scratch: RoutingScratch = RoutingScratch(),
+        _ request: OfflineRequest, snapshot: RoutingSnapshot, httpsPort: Int = 443, scratch: RoutingScratch = RoutingScratch(),
         observer: inout Observer
     ) -> SimulatedOutcome {
         var host = Array(request.hostValue.utf8)
@@ -41,7 +42,8 @@ public enum RequestSimulation {
                 query.withUnsafeMutableBytes { queryBytes in
                     RequestRouter.route(
                         snapshot.routes, hostValue: UnsafeRawBufferPointer(hostBytes), path: UnsafeRawBufferPointer(pathBytes),
-                        query: UnsafeRawBufferPointer(queryBytes), scratch: scratch, observer: &observer)
+                        query: UnsafeRawBufferPointer(queryBytes), isTLS: request.scheme == "https", scratch: scratch,
+                        observer: &observer)
                 }
             }
         }
@@ -49,6 +51,16 @@ public enum RequestSimulation {
         switch decision {
         case .status(let status):
             outcome.status = status
+        case .httpsRedirect:
+            outcome.status = 308
+            var target = Array((request.path + request.query).utf8)
+            let location = host.withUnsafeMutableBytes { hostBytes in
+                target.withUnsafeMutableBytes {
+                    RequestRouter.httpsLocation(
+                        hostValue: UnsafeRawBufferPointer(hostBytes), target: UnsafeRawBufferPointer($0), httpsPort: httpsPort)
+                }
+            }
+            outcome.location = String(decoding: location, as: UTF8.self)
         case .appRootRedirect(let appRoot):
             outcome.status = 302
             outcome.location = "\(request.scheme)://\(request.hostValue)\(appRoot)"

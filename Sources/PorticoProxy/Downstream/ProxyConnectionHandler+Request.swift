@@ -30,7 +30,7 @@ extension ProxyConnectionHandler {
                 hostValue: (self.head.authority ?? self.head.hostValue).map { UnsafeRawBufferPointer(rebasing: bytes[$0]) },
                 path: UnsafeRawBufferPointer(rebasing: bytes[self.head.targetStart..<self.head.pathEnd]),
                 query: UnsafeRawBufferPointer(rebasing: bytes[self.head.pathEnd..<self.head.targetEnd]),
-                scratch: self.loop.routing, observer: &observer)
+                isTLS: self.isTLS, scratch: self.loop.routing, observer: &observer)
         }
         let route: Route
         let rewritten: Bool
@@ -44,6 +44,9 @@ extension ProxyConnectionHandler {
             return
         case .appRootRedirect(let appRoot):
             self.redirectToAppRoot(appRoot, close: hasBody || !self.keepAlive)
+            return
+        case .httpsRedirect:
+            self.redirectToHTTPS(close: hasBody || !self.keepAlive)
             return
         }
         self.routeName = route.source.ingress
@@ -92,7 +95,21 @@ extension ProxyConnectionHandler {
         }
         location += appRoot.utf8
         self.inbound.moveReaderIndex(forwardBy: self.head.headLength)
-        self.respond(ErrorResponses.redirect(status: 302, location: location, close: close), status: 302, close: close)
+        self.respond(
+            ErrorResponses.redirect(status: 302, location: location, close: close, hsts: self.sendsHSTS), status: 302,
+            close: close)
+    }
+
+    /// `ssl-redirect`: 308 to the same path and query on the HTTPS port.
+    func redirectToHTTPS(close: Bool) {
+        let location = self.inbound.withUnsafeReadableBytes { bytes in
+            RequestRouter.httpsLocation(
+                hostValue: (self.head.authority ?? self.head.hostValue).map { UnsafeRawBufferPointer(rebasing: bytes[$0]) },
+                target: UnsafeRawBufferPointer(rebasing: bytes[self.head.targetStart..<self.head.targetEnd]),
+                httpsPort: self.loop.configuration.httpsPort)
+        }
+        self.inbound.moveReaderIndex(forwardBy: self.head.headLength)
+        self.respond(ErrorResponses.redirect(status: 308, location: location, close: close), status: 308, close: close)
     }
 
     /// Forwards the body bytes received so far, within the request's framing.
@@ -143,7 +160,7 @@ extension ProxyConnectionHandler {
 
     /// Answers with the proxy's own response (404, 502, …) and logs it.
     func respondWithError(_ status: Int, close: Bool) {
-        self.respond(ErrorResponses.response(status: status, close: close), status: status, close: close)
+        self.respond(ErrorResponses.response(status: status, close: close, hsts: self.sendsHSTS), status: status, close: close)
     }
 
     /// Writes a response the proxy made itself, logs it, then closes or waits for the next request.

@@ -124,9 +124,12 @@ extension ProxyConnectionHandler {
             connection = .keepAlive
         }
         let out: ByteBuffer
-        if response.needsRewrite || connection != .none || (response.isChunked && (http10Client || response.contentLength != nil)) {
+        let hsts = self.sendsHSTS
+        if response.needsRewrite || connection != .none || hsts
+            || (response.isChunked && (http10Client || response.contentLength != nil))
+        {
             out = ResponseHeadWriter.rewrite(
-                headBytes, response, connection: connection, dropChunked: http10Client,
+                headBytes, response, connection: connection, dropChunked: http10Client, hsts: hsts,
                 allocator: self.context.channel.allocator)
         } else {
             out = headBytes

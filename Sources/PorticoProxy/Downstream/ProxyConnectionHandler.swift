@@ -25,6 +25,8 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
     }
 
     let loop: LoopContext
+    /// The connection came in on the HTTPS listener (behind a `TLSServerHandler`).
+    let isTLS: Bool
     var context: ChannelHandlerContext!
     var forwarding: ForwardingContext!
     var state: State = .idle
@@ -73,15 +75,19 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
     /// Body bytes buffered before back-pressure stops reading from the client.
     static let maxBufferedInbound = 64 * 1024
 
-    init(loop: LoopContext) {
+    init(loop: LoopContext, isTLS: Bool = false) {
         self.loop = loop
+        self.isTLS = isTLS
     }
+
+    /// Whether the proxy's responses carry HSTS on this connection.
+    var sendsHSTS: Bool { self.isTLS && self.loop.configuration.hsts }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         let peer = context.channel.remoteAddress?.ipAddress ?? "unknown"
         let port = context.channel.localAddress?.port ?? 0
-        self.forwarding = ForwardingContext(peerAddress: peer, listenerPort: port)
+        self.forwarding = ForwardingContext(peerAddress: peer, listenerPort: port, scheme: self.isTLS ? "https" : "http")
         self.inbound = context.channel.allocator.buffer(capacity: 0)
         self.loop.connections[ObjectIdentifier(self)] = self
         if self.loop.isQuiescing { self.quiesce() }

@@ -10,23 +10,32 @@ enum ErrorResponses {
         504: "Gateway Time-out", 505: "HTTP Version Not Supported",
     ]
 
-    private static let keepAlive: [Int: ByteBuffer] = Self.build(close: false)
-    private static let closing: [Int: ByteBuffer] = Self.build(close: true)
+    /// The HSTS field ingress-nginx adds to HTTPS responses (`max-age=31536000; includeSubDomains`).
+    static let hstsField = "Strict-Transport-Security: max-age=31536000; includeSubDomains\r\n"
 
-    static func response(status: Int, close: Bool) -> ByteBuffer {
-        (close ? Self.closing : Self.keepAlive)[status] ?? (close ? Self.closing : Self.keepAlive)[500]!
+    /// Indexed by `close` and `hsts`: [keep-alive, closing, keep-alive+HSTS, closing+HSTS].
+    private static let tables: [[Int: ByteBuffer]] = [
+        Self.build(close: false, hsts: false), Self.build(close: true, hsts: false),
+        Self.build(close: false, hsts: true), Self.build(close: true, hsts: true),
+    ]
+
+    static func response(status: Int, close: Bool, hsts: Bool = false) -> ByteBuffer {
+        let table = Self.tables[(close ? 1 : 0) + (hsts ? 2 : 0)]
+        return table[status] ?? table[500]!
     }
 
     static func reason(_ status: Int) -> String { Self.reasons[status] ?? "Error" }
 
-    /// A redirect (app-root's 302) to `location`.
-    static func redirect(status: Int, location: [UInt8], close: Bool) -> ByteBuffer {
-        let reason = status == 302 ? "Moved Temporarily" : "Redirect"
+    /// A redirect (app-root's 302, ssl-redirect's 308) to `location`.
+    static func redirect(status: Int, location: [UInt8], close: Bool, hsts: Bool = false) -> ByteBuffer {
+        let reason = status == 302 ? "Moved Temporarily" : status == 308 ? "Permanent Redirect" : "Redirect"
         let body = "<html>\r\n<head><title>\(status) \(reason)</title></head>\r\n<body>\r\n<center><h1>\(status) \(reason)</h1></center>\r\n<hr><center>portico</center>\r\n</body>\r\n</html>\r\n"
         var buffer = ByteBuffer()
         buffer.writeString("HTTP/1.1 \(status) \(reason)\r\nContent-Type: text/html\r\nContent-Length: \(body.utf8.count)\r\nLocation: ")
         buffer.writeBytes(location)
-        buffer.writeString(close ? "\r\nConnection: close\r\n\r\n" : "\r\n\r\n")
+        buffer.writeString("\r\n")
+        if hsts { buffer.writeString(Self.hstsField) }
+        buffer.writeString(close ? "Connection: close\r\n\r\n" : "\r\n")
         buffer.writeString(body)
         return buffer
     }
@@ -34,12 +43,13 @@ enum ErrorResponses {
     /// The interim response to `Expect: 100-continue`.
     static let continueResponse = ByteBuffer(string: "HTTP/1.1 100 Continue\r\n\r\n")
 
-    private static func build(close: Bool) -> [Int: ByteBuffer] {
+    private static func build(close: Bool, hsts: Bool) -> [Int: ByteBuffer] {
         var table: [Int: ByteBuffer] = [:]
         for (status, reason) in Self.reasons {
             let body = "<html>\r\n<head><title>\(status) \(reason)</title></head>\r\n<body>\r\n<center><h1>\(status) \(reason)</h1></center>\r\n<hr><center>portico</center>\r\n</body>\r\n</html>\r\n"
             var head = "HTTP/1.1 \(status) \(reason)\r\nContent-Type: text/html\r\nContent-Length: \(body.utf8.count)\r\n"
             if close { head += "Connection: close\r\n" }
+            if hsts { head += Self.hstsField }
             table[status] = ByteBuffer(string: head + "\r\n" + body)
         }
         return table

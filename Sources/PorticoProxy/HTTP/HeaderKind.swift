@@ -17,6 +17,8 @@ enum HeaderKind: UInt8 {
     case xRequestID
     /// Replaced by the proxy's own value when a rewrite with `x-forwarded-prefix` is active.
     case xForwardedPrefix
+    /// The upstream's HSTS field, replaced by the proxy's on HTTPS.
+    case strictTransportSecurity
     /// Names with `_`: dropped, as nginx does with `underscores_in_headers off`, so that
     /// `X_Forwarded_For` can never be read as `X-Forwarded-For` by a CGI-style backend.
     case underscored
@@ -50,6 +52,7 @@ enum HeaderKind: UInt8 {
             if eq("x-forwarded-scheme") { return .replacedByProxy }
             if eq("x-forwarded-prefix") { return .xForwardedPrefix }
         case 24: if eq("x-original-forwarded-for") { return .replacedByProxy }
+        case 25: if eq("strict-transport-security") { return .strictTransportSecurity }
         default: break
         }
         for index in start..<end where bytes[index] == UInt8(ascii: "_") { return .underscored }

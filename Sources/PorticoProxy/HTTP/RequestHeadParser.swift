@@ -14,15 +14,22 @@ enum RequestHeadParser {
 
     /// Parses `bytes` (everything received and not yet consumed) into `head`.
     static func parse(_ bytes: UnsafeRawBufferPointer, into head: inout RequestHead) -> HeadParseResult {
-        // Leading empty lines.
+        // Empty lines before the request line are ignored (RFC 9112 §2.2), CRLF or bare LF as
+        // nginx accepts; nothing has been framed yet, so this cannot desynchronise anything.
         if bytes.count >= 1, bytes[0] == HTTPBytes.cr || bytes[0] == HTTPBytes.lf {
             var skipped = 0
-            while skipped + 1 < bytes.count, bytes[skipped] == HTTPBytes.cr, bytes[skipped + 1] == HTTPBytes.lf {
-                skipped += 2
+            while skipped < bytes.count {
+                if bytes[skipped] == HTTPBytes.lf {
+                    skipped += 1
+                } else if bytes[skipped] == HTTPBytes.cr, skipped + 1 < bytes.count, bytes[skipped + 1] == HTTPBytes.lf {
+                    skipped += 2
+                } else {
+                    break
+                }
             }
             if skipped > 0 { return .skip(skipped) }
-            if bytes.count < 2 && bytes[0] == HTTPBytes.cr { return .incomplete }
-            return .failure(.badRequest("bare line break before the request line"))
+            if bytes.count == 1 { return .incomplete }  // a lone CR: wait for its LF
+            return .failure(.badRequest("bare CR before the request line"))
         }
         guard let headEnd = Self.findHeadEnd(bytes) else {
             if bytes.count > Self.maxHead { return .failure(.badRequest("request header too large")) }
@@ -182,7 +189,7 @@ enum RequestHeadParser {
                     return HTTPFailure(status: 417, reason: "expectation failed")
                 }
                 head.expectContinue = head.isHTTP11
-            case .other, .hopByHop, .replacedByProxy, .underscored, .xForwardedPrefix:
+            case .other, .hopByHop, .replacedByProxy, .underscored, .xForwardedPrefix, .strictTransportSecurity:
                 break
             }
         }

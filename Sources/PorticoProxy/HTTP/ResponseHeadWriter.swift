@@ -14,6 +14,7 @@ enum ResponseHeadWriter {
         _ head: ResponseHead,
         connection: ConnectionField,
         dropChunked: Bool,
+        hsts: Bool,
         allocator: ByteBufferAllocator
     ) -> ByteBuffer {
         var out = allocator.buffer(capacity: headBytes.readableBytes + 32)
@@ -28,6 +29,8 @@ enum ResponseHeadWriter {
                     continue
                 case .contentLength where head.isChunked:
                     continue  // RFC 9112 §6.3: Transfer-Encoding overrides Content-Length
+                case .strictTransportSecurity where hsts:
+                    continue
                 default:
                     out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[field.lineStart..<field.valueEnd]))
                     out.writeStaticString("\r\n")
@@ -39,6 +42,7 @@ enum ResponseHeadWriter {
         case .close: out.writeStaticString("Connection: close\r\n")
         case .keepAlive: out.writeStaticString("Connection: keep-alive\r\n")
         }
+        if hsts { out.writeString(ErrorResponses.hstsField) }
         out.writeStaticString("\r\n")
         return out
     }

@@ -49,7 +49,7 @@ enum UpstreamRequestWriter {
         out.writeStaticString(" HTTP/1.1\r\n")
         for field in head.fields {
             switch field.kind {
-            case .other, .contentLength, .transferEncoding, .xRequestID:
+            case .other, .contentLength, .transferEncoding, .xRequestID, .strictTransportSecurity:
                 if head.connectionHasExtraTokens, let connection = head.connectionValue,
                     Self.isListed(bytes, field, in: connection)
                 {

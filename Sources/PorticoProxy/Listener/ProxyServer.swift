@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import NIOPosix
+import PorticoTLS
 
 /// The plain-HTTP listener: accepts connections and gives each a `ProxyConnectionHandler` on
 /// the event loop it was accepted on.
@@ -15,9 +16,11 @@ public final class ProxyServer: Sendable {
         self.logger = logger
     }
 
-    /// Binds and starts accepting. Returns the listening channel.
-    public func bind(host: String, port: Int) async throws -> any Channel {
+    /// Binds and starts accepting. Returns the listening channel. With `tls`, each connection
+    /// gets a `TLSServerHandler` on the current generation's certificates first.
+    public func bind(host: String, port: Int, tls: Bool = false) async throws -> any Channel {
         let runtime = self.runtime
+        let logger = self.logger
         let bootstrap = ServerBootstrap(group: self.group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -26,11 +29,15 @@ public final class ProxyServer: Sendable {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let context = runtime.loopContext(for: channel.eventLoop)
-                    try channel.pipeline.syncOperations.addHandler(ProxyConnectionHandler(loop: context))
+                    if tls {
+                        let handler = try TLSServerHandler(store: context.generation.certificates, logger: logger)
+                        try channel.pipeline.syncOperations.addHandler(handler)
+                    }
+                    try channel.pipeline.syncOperations.addHandler(ProxyConnectionHandler(loop: context, isTLS: tls))
                 }
             }
         let channel = try await bootstrap.bind(host: host, port: port).get()
-        self.logger.info("listening", metadata: ["address": "\(channel.localAddress?.description ?? "?")"])
+        self.logger.info("listening", metadata: ["address": "\(channel.localAddress?.description ?? "?")", "tls": "\(tls)"])
         return channel
     }
 }

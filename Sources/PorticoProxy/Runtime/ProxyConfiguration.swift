@@ -21,6 +21,11 @@ public struct ProxyConfiguration: Sendable {
     /// How long an endpoint whose connect failed is skipped.
     public var failedEndpointBackoff: TimeAmount = .seconds(5)
 
+    /// Where HTTPS redirects point (`--https-port`; 443 is left out of the URL).
+    public var httpsPort = 443
+    /// `Strict-Transport-Security` on every HTTPS response (ingress-nginx's `hsts: true`).
+    public var hsts = true
+
     public init() {}
 
     /// The shortest of the per-connection timeouts: the connection timer's longest sleep.

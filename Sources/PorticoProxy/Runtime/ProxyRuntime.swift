@@ -1,5 +1,7 @@
 import NIOCore
+import PorticoDiagnostics
 import PorticoRouting
+import PorticoTLS
 import Synchronization
 
 /// Holds the live generation and hands each event loop its own copy.
@@ -16,15 +18,22 @@ public final class ProxyRuntime: Sendable {
     private let slots: [Slot]
     private let current: Mutex<Generation>
     public let configuration: ProxyConfiguration
+    public let tlsOptions: TLSOptions
 
     /// - Parameter accessLogDescriptor: where access-log lines go, or nil for none.
+    /// - Returns through `diagnostics`: certificate problems (each host with one falls back to
+    ///   the default certificate).
     public init(
-        group: any EventLoopGroup, snapshot: RoutingSnapshot, configuration: ProxyConfiguration,
-        accessLogDescriptor: Int32?
-    ) {
-        let generation = Generation(number: 1, snapshot: snapshot, previous: nil)
+        group: any EventLoopGroup, snapshot: RoutingSnapshot, configuration: ProxyConfiguration, tlsOptions: TLSOptions,
+        accessLogDescriptor: Int32?, diagnostics: inout [Diagnostic]
+    ) throws(TLSError) {
+        let built = try CertificateStore.build(
+            bindings: snapshot.tls, defaultCertificate: snapshot.defaultCertificate, options: tlsOptions)
+        diagnostics += built.diagnostics
+        let generation = Generation(number: 1, snapshot: snapshot, certificates: built.store, previous: nil)
         self.current = Mutex(generation)
         self.configuration = configuration
+        self.tlsOptions = tlsOptions
         self.slots = group.makeIterator().map { loop in
             // Built off the loop, then handed over: from here on only `loop` touches it.
             let box = NIOLoopBoundBox.makeBoxSendingValue(
@@ -39,17 +48,28 @@ public final class ProxyRuntime: Sendable {
     public var generation: Generation { self.current.withLock { $0 } }
 
     /// Swaps in a new snapshot. Endpoint health and round-robin positions carry over for
-    /// backends that still exist.
+    /// backends that still exist; the certificate store is rebuilt only if the TLS configuration
+    /// changed (endpoint churn never rebuilds SSL_CTXs). A store that cannot be built keeps the
+    /// old generation serving and throws.
     @discardableResult
-    public func install(_ snapshot: RoutingSnapshot) -> Generation {
+    public func install(_ snapshot: RoutingSnapshot) throws(TLSError) -> (Generation, [Diagnostic]) {
+        let previous = self.generation
+        var diagnostics: [Diagnostic] = []
+        var store = previous.certificates
+        if !store.matches(bindings: snapshot.tls, defaultCertificate: snapshot.defaultCertificate, options: self.tlsOptions) {
+            let built = try CertificateStore.build(
+                bindings: snapshot.tls, defaultCertificate: snapshot.defaultCertificate, options: self.tlsOptions)
+            store = built.store
+            diagnostics = built.diagnostics
+        }
         let generation = self.current.withLock { current in
-            current = Generation(number: current.number + 1, snapshot: snapshot, previous: current)
+            current = Generation(number: current.number + 1, snapshot: snapshot, certificates: store, previous: current)
             return current
         }
         for slot in self.slots {
             slot.eventLoop.execute { slot.context.value.generation = generation }
         }
-        return generation
+        return (generation, diagnostics)
     }
 
     /// Graceful shutdown, step two (after the listeners closed): idle connections close now,

@@ -25,6 +25,8 @@ public enum RoutingDecision: Sendable {
     case proxy(Route, rewritten: Bool)
     /// `app-root`: 302 to this path on the request's own scheme and Host.
     case appRootRedirect(String)
+    /// `ssl-redirect`/`force-ssl-redirect`: 308 to the same path and query over HTTPS.
+    case httpsRedirect
     /// The proxy answers itself: 400 (bad Host or path), 404 (no route), 500 (regex limit).
     case status(Int)
 }
@@ -37,10 +39,11 @@ public enum RequestRouter {
     ///     nil for an HTTP/1.0 request without Host.
     ///   - path: the target's path, raw (empty means `/`).
     ///   - query: the target's query including its `?`, or empty.
+    ///   - isTLS: the request arrived over HTTPS (no redirect to HTTPS then).
     @inlinable
     public static func route<Observer: RouteLookupObserver>(
         _ table: RouteTable, hostValue: UnsafeRawBufferPointer?, path rawPath: UnsafeRawBufferPointer,
-        query: UnsafeRawBufferPointer, scratch: RoutingScratch, observer: inout Observer
+        query: UnsafeRawBufferPointer, isTLS: Bool = false, scratch: RoutingScratch, observer: inout Observer
     ) -> RoutingDecision {
         var host = UnsafeRawBufferPointer(start: nil, count: 0)
         if let hostValue {
@@ -51,10 +54,10 @@ public enum RequestRouter {
         let path = rawPath.isEmpty ? UnsafeRawBufferPointer(start: slash.utf8Start, count: 1) : rawPath
         switch PathNormalizer.normalize(path, into: &scratch.path) {
         case .unchanged:
-            return self.decide(table, host: host, path: path, query: query, scratch: scratch, observer: &observer)
+            return self.decide(table, host: host, path: path, query: query, isTLS: isTLS, scratch: scratch, observer: &observer)
         case .normalized:
             return scratch.path.withUnsafeBytes {
-                self.decide(table, host: host, path: $0, query: query, scratch: scratch, observer: &observer)
+                self.decide(table, host: host, path: $0, query: query, isTLS: isTLS, scratch: scratch, observer: &observer)
             }
         case .invalid:
             return .status(400)
@@ -64,10 +67,13 @@ public enum RequestRouter {
     @inlinable
     static func decide<Observer: RouteLookupObserver>(
         _ table: RouteTable, host: UnsafeRawBufferPointer, path: UnsafeRawBufferPointer, query: UnsafeRawBufferPointer,
-        scratch: RoutingScratch, observer: inout Observer
+        isTLS: Bool, scratch: RoutingScratch, observer: inout Observer
     ) -> RoutingDecision {
         switch table.resolve(host: host, path: path, scratch: scratch.regex, observer: &observer) {
-        case .route(let route):
+        case .route(let route, let hostHasTLS):
+            if !isTLS, route.forceSSLRedirect || (hostHasTLS && route.sslRedirect), !Self.isACMEChallenge(path) {
+                return .httpsRedirect
+            }
             guard let rewrite = route.rewrite else { return .proxy(route, rewritten: false) }
             scratch.rewrittenTarget.removeAll(keepingCapacity: true)
             rewrite.apply(subject: path, captures: scratch.regex, into: &scratch.rewrittenTarget)
@@ -75,10 +81,31 @@ public enum RequestRouter {
             return .proxy(route, rewritten: true)
         case .appRootRedirect(let appRoot):
             return .appRootRedirect(appRoot)
-        case .notFound:
-            return .status(404)
+        case .notFound(let redirectToHTTPS):
+            return redirectToHTTPS && !isTLS && !Self.isACMEChallenge(path) ? .httpsRedirect : .status(404)
         case .regexLimitExceeded:
             return .status(500)
         }
+    }
+
+    /// The `Location` of an HTTPS redirect: `https://<host without port>[:port]<path and query>`,
+    /// the port left out when it is 443. Path and query are kept as received.
+    public static func httpsLocation(hostValue: UnsafeRawBufferPointer?, target: UnsafeRawBufferPointer, httpsPort: Int) -> [UInt8] {
+        var location = Array("https://".utf8)
+        if let hostValue, let range = HostBytes.hostRange(of: hostValue) {
+            location += hostValue[range]
+        }
+        if httpsPort != 443 { location += ":\(httpsPort)".utf8 }
+        if target.isEmpty { location.append(UInt8(ascii: "/")) } else { location += target }
+        return location
+    }
+
+    /// `/.well-known/acme-challenge/…` stays reachable over HTTP so certificates can be issued
+    /// (ingress-nginx's `no-tls-redirect-locations`).
+    @inlinable
+    static func isACMEChallenge(_ path: UnsafeRawBufferPointer) -> Bool {
+        let prefix: StaticString = "/.well-known/acme-challenge"
+        guard path.count >= prefix.utf8CodeUnitCount else { return false }
+        return memcmpEqual(path.baseAddress!, UnsafeRawPointer(prefix.utf8Start), prefix.utf8CodeUnitCount)
     }
 }

@@ -26,15 +26,21 @@ public struct Route: Hashable, Sendable {
     public let rewrite: RewriteTemplate?
     /// `x-forwarded-prefix`: sent as `X-Forwarded-Prefix` only while a rewrite is active.
     public let forwardedPrefix: String?
+    /// `ssl-redirect` (default true): redirect plain HTTP to HTTPS when the host has TLS.
+    public let sslRedirect: Bool
+    /// `force-ssl-redirect` (default false): redirect even when the host has no TLS.
+    public let forceSSLRedirect: Bool
 
     public init(
         match: PathMatch, backend: BackendID, source: RouteSource, rewrite: RewriteTemplate? = nil,
-        forwardedPrefix: String? = nil
+        forwardedPrefix: String? = nil, sslRedirect: Bool = true, forceSSLRedirect: Bool = false
     ) {
         self.match = match
         self.backend = backend
         self.source = source
         self.rewrite = rewrite
         self.forwardedPrefix = rewrite == nil ? nil : forwardedPrefix
+        self.sslRedirect = sslRedirect
+        self.forceSSLRedirect = forceSSLRedirect
     }
 }

@@ -2,11 +2,13 @@ import PorticoRegex
 
 /// What a request resolves to.
 public enum RouteLookup: Sendable {
-    /// Proxy along this route. If it came from a regex, the captures are in the scratch match data.
-    case route(Route)
+    /// Proxy along this route. If it came from a regex, the captures are in the scratch match
+    /// data. `hostHasTLS`: the virtual host it came from has TLS (for `ssl-redirect`).
+    case route(Route, hostHasTLS: Bool)
     /// `app-root`: answer 302 to this path on the request's own scheme and Host.
     case appRootRedirect(String)
-    case notFound
+    /// No route; `redirectToHTTPS` when the host has TLS and its first Ingress redirects.
+    case notFound(redirectToHTTPS: Bool)
     /// A regex hit PCRE2's match or depth limit: answer 500 rather than stall the event loop.
     case regexLimitExceeded
 }
@@ -79,15 +81,16 @@ public struct RouteTable: Sendable {
                 let outcome = route.match.evaluate(path, scratch: scratch)
                 observer.tried(route, outcome: outcome)
                 switch outcome {
-                case .match: return .route(route)
+                case .match: return .route(route, hostHasTLS: virtualHost.hasTLS)
                 case .limitExceeded: return .regexLimitExceeded
                 case .noMatch: continue
                 }
             }
-            if let fallback = virtualHost.fallback { return .route(fallback) }
+            if let fallback = virtualHost.fallback { return .route(fallback, hostHasTLS: virtualHost.hasTLS) }
+            if virtualHost.redirectsUnmatched { return .notFound(redirectToHTTPS: true) }
         }
-        if let defaultRoute = self.defaultRoute { return .route(defaultRoute) }
-        return .notFound
+        if let defaultRoute = self.defaultRoute { return .route(defaultRoute, hostHasTLS: false) }
+        return .notFound(redirectToHTTPS: false)
     }
 
     /// Convenience for tests and tools: the route a request would take, if any.
@@ -103,7 +106,7 @@ public struct RouteTable: Sendable {
                     observer: &observer)
             }
         }
-        if case .route(let route) = lookup { return route }
+        if case .route(let route, _) = lookup { return route }
         return nil
     }
 }

@@ -14,12 +14,24 @@ public struct VirtualHost: Sendable {
     public let appRoot: String?
     /// Every path is a case-insensitive, start-anchored regex (ingress-nginx's regex takeover).
     public let usesRegex: Bool
+    /// Some Ingress has a `tls:` entry for this host: plain-HTTP requests are redirected to
+    /// HTTPS (unless the route's Ingress sets `ssl-redirect: "false"`). One Ingress adding TLS
+    /// redirects every path of the host, as ingress-nginx does.
+    public let hasTLS: Bool
+    /// Plain-HTTP requests that match no path are redirected too: ingress-nginx's host root
+    /// location carries the host's first Ingress's `ssl-redirect`.
+    public let redirectsUnmatched: Bool
 
-    public init(name: String, routes: [Route], fallback: Route?, appRoot: String? = nil, usesRegex: Bool = false) {
+    public init(
+        name: String, routes: [Route], fallback: Route?, appRoot: String? = nil, usesRegex: Bool = false,
+        hasTLS: Bool = false, redirectsUnmatched: Bool = false
+    ) {
         self.name = name
         self.routes = routes
         self.fallback = fallback
         self.appRoot = appRoot
         self.usesRegex = usesRegex
+        self.hasTLS = hasTLS
+        self.redirectsUnmatched = hasTLS && redirectsUnmatched
     }
 }

@@ -6,10 +6,17 @@ public struct RoutingSnapshot: Sendable {
     public let routes: RouteTable
     /// Indexed by `BackendID`.
     public let backends: [Backend]
+    /// Hosts with TLS and their certificates, oldest Ingress first.
+    public let tls: [TLSBinding]
+    /// The certificate for SNI names no binding covers (`--default-ssl-certificate`,
+    /// `certs/default.*`); nil means a self-signed one is generated at start.
+    public let defaultCertificate: CertificateSource?
 
-    public init(routes: RouteTable, backends: [Backend]) {
+    public init(routes: RouteTable, backends: [Backend], tls: [TLSBinding] = [], defaultCertificate: CertificateSource? = nil) {
         self.routes = routes
         self.backends = backends
+        self.tls = tls
+        self.defaultCertificate = defaultCertificate
     }
 
     public static let empty = RoutingSnapshot(

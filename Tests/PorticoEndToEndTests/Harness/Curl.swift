@@ -26,12 +26,15 @@ struct Curl {
     }
 
     let port: Int
+    var httpsPort: Int = 0
 
     /// GETs (or whatever `arguments` say) `http://host:port/path` with the host resolved to
-    /// 127.0.0.1.
-    func get(_ host: String, _ path: String, _ arguments: [String] = []) throws -> Response {
-        let url = "http://\(host):\(self.port)\(path)"
-        return try Self.run(["--resolve", "\(host):\(self.port):127.0.0.1", url] + arguments)
+    /// 127.0.0.1; with `tls`, `https://host:httpsPort/path` trusting the development CA.
+    func get(_ host: String, _ path: String, _ arguments: [String] = [], tls: Bool = false) throws -> Response {
+        let port = tls ? self.httpsPort : self.port
+        let url = "\(tls ? "https" : "http")://\(host):\(port)\(path)"
+        let trust = tls ? ["--cacert", PorticoProcess.repositoryRoot.appendingPathComponent("certs/ca.crt").path] : []
+        return try Self.run(["--resolve", "\(host):\(port):127.0.0.1", url] + trust + arguments)
     }
 
     /// Runs curl; the body goes to `output` when given (and is then not read back).

@@ -4,6 +4,7 @@ import Foundation
 final class PorticoProcess {
     let process = Process()
     let port: Int
+    let httpsPort: Int
     let logFile: URL
     let accessLog: URL
 
@@ -29,13 +30,17 @@ final class PorticoProcess {
 
     init(rules: URL, extraArguments: [String] = [], workingDirectory: URL? = nil) throws {
         self.port = try FreePort.next()
+        var httpsPort = try FreePort.next()
+        while httpsPort == self.port { httpsPort = try FreePort.next() }
+        self.httpsPort = httpsPort
         let directory = try TemporaryDirectory.make()
         self.logFile = directory.appendingPathComponent("portico.log")
         self.accessLog = directory.appendingPathComponent("access.log")
         FileManager.default.createFile(atPath: self.logFile.path, contents: nil)
         self.process.executableURL = Self.binary
         self.process.arguments =
-            ["serve", "--rules", rules.path, "--http-port", String(self.port), "--address", "127.0.0.1",
+            ["serve", "--rules", rules.path, "--http-port", String(self.port), "--https-port", String(self.httpsPort),
+             "--certs", Self.repositoryRoot.appendingPathComponent("certs").path, "--address", "127.0.0.1",
              "--workers", "2", "--access-log", self.accessLog.path] + extraArguments
         if let workingDirectory { self.process.currentDirectoryURL = workingDirectory }
         let log = try FileHandle(forWritingTo: self.logFile)
@@ -47,7 +52,7 @@ final class PorticoProcess {
 
     private func waitUntilListening() throws {
         for _ in 0..<200 {
-            if RawHTTP.canConnect(port: self.port) { return }
+            if RawHTTP.canConnect(port: self.port), RawHTTP.canConnect(port: self.httpsPort) { return }
             guard self.process.isRunning else { break }
             usleep(50_000)
         }

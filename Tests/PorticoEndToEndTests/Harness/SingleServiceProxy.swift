@@ -6,7 +6,7 @@ struct SingleServiceProxy {
     let backends: TestBackends
     let portico: PorticoProcess
 
-    var curl: Curl { Curl(port: self.portico.port) }
+    var curl: Curl { Curl(port: self.portico.port, httpsPort: self.portico.httpsPort) }
     var port: Int { self.portico.port }
 
     static func start(addresses: [String], extraArguments: [String] = []) async throws -> SingleServiceProxy {

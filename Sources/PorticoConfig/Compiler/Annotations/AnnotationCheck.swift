@@ -7,7 +7,9 @@ import PorticoRouting
 enum AnnotationCheck {
     static let prefix = "nginx.ingress.kubernetes.io/"
     /// Annotations that are acted on.
-    static let supported: Set<String> = ["use-regex", "rewrite-target", "app-root", "x-forwarded-prefix"]
+    static let supported: Set<String> = [
+        "use-regex", "rewrite-target", "app-root", "x-forwarded-prefix", "ssl-redirect", "force-ssl-redirect",
+    ]
 
     static func check(_ ingress: Ingress, object: String, into diagnostics: inout [Diagnostic]) {
         for key in ingress.metadata.annotations.keys.sorted() where key.hasPrefix(Self.prefix) {

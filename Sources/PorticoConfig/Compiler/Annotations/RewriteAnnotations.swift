@@ -28,14 +28,11 @@ struct RewriteAnnotations {
                            field: "metadata.annotations[\(key)]", message: message))
         }
         if let value = annotations[Self.useRegexKey] {
-            // Go's strconv.ParseBool, which ingress-nginx uses.
-            switch value {
-            case "true", "True", "TRUE", "t", "T", "1": result.useRegex = true
-            case "false", "False", "FALSE", "f", "F", "0": result.useRegex = false
-            default:
-                report(.error, Self.useRegexKey, "\"\(value)\" is not true or false; ingress-nginx drops such an Ingress, so it is left out")
+            guard let flag = AnnotationBool.parse(value) else {
+                diagnostics.append(AnnotationBool.invalid(ingress, object: object, key: Self.useRegexKey, value: value))
                 return nil
             }
+            result.useRegex = flag
         }
         if let value = annotations[Self.rewriteTargetKey], !value.isEmpty {
             switch RewriteTemplate.parse(value) {

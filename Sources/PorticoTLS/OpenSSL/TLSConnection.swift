@@ -1,0 +1,112 @@
+@_implementationOnly import CPorticoOpenSSL
+import NIOCore
+
+/// One server-side TLS session over two memory BIOs: ciphertext from the network goes into
+/// the read BIO, ciphertext for the network comes out of the write BIO. Owns the SSL (which owns
+/// the BIOs) and keeps its certificate store alive for the servername callback.
+final class TLSConnection {
+    enum Result: Equatable {
+        case complete
+        /// OpenSSL needs more bytes from the network.
+        case incomplete
+        /// The peer sent close_notify.
+        case closed
+        case failed(TLSError)
+    }
+
+    private let ssl: OpaquePointer
+    private let readBIO: OpaquePointer
+    private let writeBIO: OpaquePointer
+    private let store: CertificateStore
+
+    init(store: CertificateStore) throws(TLSError) {
+        ERR_clear_error()
+        guard let ssl = SSL_new(store.defaultContext.context) else { throw TLSError.drain(.contextSetup) }
+        guard let readBIO = BIO_new(BIO_s_mem()), let writeBIO = BIO_new(BIO_s_mem()) else {
+            SSL_free(ssl)
+            throw TLSError.drain(.contextSetup)
+        }
+        SSL_set_bio(ssl, readBIO, writeBIO)  // the SSL owns both BIOs from here
+        SSL_set_accept_state(ssl)
+        self.ssl = ssl
+        self.readBIO = readBIO
+        self.writeBIO = writeBIO
+        self.store = store
+    }
+
+    deinit {
+        SSL_free(self.ssl)
+    }
+
+    /// Hands ciphertext received from the network to OpenSSL.
+    func consumeDataFromNetwork(_ buffer: ByteBuffer) {
+        buffer.withUnsafeReadableBytes { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = BIO_write(self.readBIO, bytes.baseAddress! + offset, Int32(bytes.count - offset))
+                if written <= 0 { break }
+                offset += Int(written)
+            }
+        }
+    }
+
+    func doHandshake() -> Result {
+        ERR_clear_error()
+        let rc = SSL_do_handshake(self.ssl)
+        return rc == 1 ? .complete : self.classify(rc, .handshakeFailed)
+    }
+
+    /// Decrypts what is available into `buffer`.
+    func readDataFromNetwork(into buffer: inout ByteBuffer) -> Result {
+        ERR_clear_error()
+        var read = 0
+        let rc = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 16384) { pointer -> Int in
+            let rc = SSL_read_ex(self.ssl, pointer.baseAddress, pointer.count, &read)
+            return rc == 1 ? read : 0
+        }
+        if rc > 0 { return .complete }
+        return self.classify(0, .protocolError)
+    }
+
+    /// Encrypts plaintext; with memory BIOs the whole buffer is always taken.
+    func writeDataToNetwork(_ buffer: ByteBuffer) -> Result {
+        ERR_clear_error()
+        return buffer.withUnsafeReadableBytes { bytes -> Result in
+            guard bytes.count > 0 else { return .complete }
+            var written = 0
+            let rc = SSL_write_ex(self.ssl, bytes.baseAddress, bytes.count, &written)
+            return rc == 1 ? .complete : self.classify(0, .protocolError)
+        }
+    }
+
+    /// Ciphertext waiting to go to the network, or nil.
+    func getDataForNetwork(allocator: ByteBufferAllocator) -> ByteBuffer? {
+        let pending = BIO_ctrl_pending(self.writeBIO)
+        guard pending > 0 else { return nil }
+        var buffer = allocator.buffer(capacity: Int(pending))
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: Int(pending)) { pointer in
+            Int(max(0, BIO_read(self.writeBIO, pointer.baseAddress, Int32(pending))))
+        }
+        return buffer
+    }
+
+    /// Queues close_notify.
+    func shutdown() {
+        ERR_clear_error()
+        SSL_shutdown(self.ssl)
+    }
+
+    /// The negotiated protocol version ("TLSv1.3"), for logs.
+    var protocolVersion: String { String(cString: SSL_get_version(self.ssl)) }
+
+    private func classify(_ rc: Int32, _ kind: TLSError.Kind) -> Result {
+        switch SSL_get_error(self.ssl, rc) {
+        case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE: return .incomplete
+        case SSL_ERROR_ZERO_RETURN: return .closed
+        default: return .failed(TLSError.drain(kind))
+        }
+    }
+}
+
+@available(*, unavailable)
+extension TLSConnection: Sendable {}

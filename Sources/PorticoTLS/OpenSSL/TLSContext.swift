@@ -1,0 +1,67 @@
+@_implementationOnly import CPorticoOpenSSL
+
+/// One SSL_CTX: TLS 1.2–1.3 server settings plus one certificate chain and key.
+final class TLSContext: @unchecked Sendable {
+    // @unchecked: configured once in init, then only used to create SSL objects (thread-safe
+    // in OpenSSL) or switched to from the servername callback.
+    let context: OpaquePointer
+    let pair: CertificateKeyPair
+
+    init(pair: CertificateKeyPair, options: TLSOptions) throws(TLSError) {
+        ERR_clear_error()
+        guard let context = SSL_CTX_new(TLS_server_method()) else { throw TLSError.drain(.contextSetup) }
+        self.context = context
+        self.pair = pair
+        // SSL_OP_CIPHER_SERVER_PREFERENCE (bit 22): ssl_prefer_server_ciphers on.
+        var options64: UInt64 = 1 << 22
+        // SSL_OP_NO_RENEGOTIATION (bit 30): clients may not renegotiate (a DoS lever).
+        options64 |= 1 << 30
+        if !options.sessionResumption { options64 |= 1 << 14 }  // SSL_OP_NO_TICKET
+        SSL_CTX_set_options(context, options64)
+        guard CPorticoOpenSSL_SSL_CTX_set_min_proto_version(context, TLS1_2_VERSION) == 1,
+            CPorticoOpenSSL_SSL_CTX_set_max_proto_version(context, TLS1_3_VERSION) == 1,
+            SSL_CTX_set_cipher_list(context, options.cipherList) == 1
+        else { throw TLSError.drain(.contextSetup, "protocol versions or cipher list") }
+        if !options.sessionResumption {
+            CPorticoOpenSSL_SSL_CTX_set_session_cache_mode(context, 0)  // SSL_SESS_CACHE_OFF
+            SSL_CTX_set_num_tickets(context, 0)
+        }
+        guard SSL_CTX_use_certificate(context, pair.leaf) == 1 else {
+            throw TLSError.drain(.contextSetup, "using the certificate")
+        }
+        for intermediate in pair.chain where CPorticoOpenSSL_SSL_CTX_add1_chain_cert(context, intermediate) != 1 {
+            throw TLSError.drain(.contextSetup, "adding a chain certificate")
+        }
+        guard SSL_CTX_use_PrivateKey(context, pair.key) == 1, SSL_CTX_check_private_key(context) == 1 else {
+            throw TLSError.drain(.keyMismatch, "using the private key")
+        }
+        SSL_CTX_set_alpn_select_cb(context, selectALPN, nil)
+    }
+
+    deinit {
+        SSL_CTX_free(self.context)
+    }
+}
+
+/// ALPN: Portico speaks HTTP/1.1 only; a client offering it gets it, one offering only `h2`
+/// gets no ALPN and falls back to HTTP/1.1 (RFC 7301 §3.2 allows the server to ignore ALPN).
+private let selectALPN: @convention(c) (
+    OpaquePointer?, UnsafeMutablePointer<UnsafePointer<UInt8>?>?, UnsafeMutablePointer<UInt8>?,
+    UnsafePointer<UInt8>?, UInt32, UnsafeMutableRawPointer?
+) -> Int32 = { _, out, outLength, offered, offeredLength, _ in
+    guard let offered, let out, let outLength else { return SSL_TLSEXT_ERR_NOACK }
+    var index = 0
+    while index < Int(offeredLength) {
+        let length = Int(offered[index])
+        let start = index + 1
+        if length == 8, start + 8 <= Int(offeredLength),
+            Array(UnsafeBufferPointer(start: offered + start, count: 8)) == Array("http/1.1".utf8)
+        {
+            out.pointee = offered + start
+            outLength.pointee = 8
+            return SSL_TLSEXT_ERR_OK
+        }
+        index = start + length
+    }
+    return SSL_TLSEXT_ERR_NOACK
+}

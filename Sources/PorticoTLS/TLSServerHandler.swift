@@ -1,0 +1,162 @@
+import Logging
+import NIOCore
+
+/// Terminates TLS for one connection: ciphertext in from the socket, plaintext up to the
+/// proxy handler; plaintext down from it, ciphertext out, encrypted on flush.
+///
+/// A handshake failure (a bad client hello, plain HTTP sent to the TLS port, TLS 1.0/1.1,
+/// no shared cipher) closes this connection only, with one log line.
+public final class TLSServerHandler: ChannelDuplexHandler {
+    public typealias InboundIn = ByteBuffer
+    public typealias InboundOut = ByteBuffer
+    public typealias OutboundIn = ByteBuffer
+    public typealias OutboundOut = ByteBuffer
+
+    private enum State {
+        case handshaking
+        case active
+        case closing
+        case closed
+    }
+
+    private let connection: TLSConnection
+    private let logger: Logger
+    private var state = State.handshaking
+    /// Promises of plaintext writes not yet flushed as ciphertext.
+    private var pendingPromises: [EventLoopPromise<Void>] = []
+    /// Plaintext the proxy wrote before the handshake completed (rare for a server).
+    private var bufferedWrites: [(ByteBuffer, EventLoopPromise<Void>?)] = []
+
+    public init(store: CertificateStore, logger: Logger) throws(TLSError) {
+        self.connection = try TLSConnection(store: store)
+        self.logger = logger
+    }
+
+    public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = Self.unwrapInboundIn(data)
+        self.connection.consumeDataFromNetwork(buffer)
+        self.advance(context: context)
+    }
+
+    private func advance(context: ChannelHandlerContext) {
+        if self.state == .handshaking {
+            switch self.connection.doHandshake() {
+            case .complete:
+                self.state = .active
+                for (buffer, promise) in self.bufferedWrites { self.encrypt(buffer, promise: promise) }
+                self.bufferedWrites = []
+            case .incomplete:
+                self.flushCiphertext(context: context)
+                return
+            case .closed:
+                self.fail(context: context, "TLS handshake failed: the client closed the connection")
+                return
+            case .failed(let error):
+                self.fail(context: context, "TLS handshake failed: \(error)")
+                return
+            }
+        }
+        guard self.state == .active else { return }
+        while true {
+            var plaintext = context.channel.allocator.buffer(capacity: 16384)
+            switch self.connection.readDataFromNetwork(into: &plaintext) {
+            case .complete:
+                context.fireChannelRead(Self.wrapInboundOut(plaintext))
+                continue
+            case .incomplete:
+                self.flushCiphertext(context: context)  // post-handshake messages (session tickets)
+                return
+            case .closed:
+                // close_notify: answer with ours and close (no half-open TLS).
+                self.state = .closing
+                self.connection.shutdown()
+                self.flushCiphertext(context: context)
+                context.close(promise: nil)
+                return
+            case .failed(let error):
+                self.fail(context: context, "TLS read failed: \(error)")
+                return
+            }
+        }
+    }
+
+    private func fail(context: ChannelHandlerContext, _ message: String) {
+        let peer = context.channel.remoteAddress?.description ?? "?"
+        self.logger.info("\(message)", metadata: ["peer": "\(peer)"])
+        self.flushCiphertext(context: context)  // the alert, if any
+        self.state = .closed
+        self.failPending(ChannelError.ioOnClosedChannel)
+        context.close(promise: nil)
+    }
+
+    public func channelReadComplete(context: ChannelHandlerContext) {
+        context.fireChannelReadComplete()
+    }
+
+    public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        let buffer = Self.unwrapOutboundIn(data)
+        switch self.state {
+        case .handshaking:
+            self.bufferedWrites.append((buffer, promise))
+        case .active:
+            self.encrypt(buffer, promise: promise)
+        case .closing, .closed:
+            promise?.fail(ChannelError.ioOnClosedChannel)
+        }
+    }
+
+    private func encrypt(_ buffer: ByteBuffer, promise: EventLoopPromise<Void>?) {
+        if case .failed(let error) = self.connection.writeDataToNetwork(buffer) {
+            promise?.fail(error)
+            return
+        }
+        if let promise { self.pendingPromises.append(promise) }
+    }
+
+    public func flush(context: ChannelHandlerContext) {
+        self.flushCiphertext(context: context)
+    }
+
+    private func flushCiphertext(context: ChannelHandlerContext) {
+        let promises = self.pendingPromises
+        self.pendingPromises = []
+        guard let ciphertext = self.connection.getDataForNetwork(allocator: context.channel.allocator) else {
+            promises.forEach { $0.succeed() }
+            return
+        }
+        if promises.isEmpty {
+            context.writeAndFlush(Self.wrapOutboundOut(ciphertext), promise: nil)
+        } else {
+            let written = context.eventLoop.makePromise(of: Void.self)
+            for promise in promises { written.futureResult.cascade(to: promise) }
+            context.writeAndFlush(Self.wrapOutboundOut(ciphertext), promise: written)
+        }
+    }
+
+    public func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+        if self.state == .active {
+            self.state = .closing
+            self.connection.shutdown()  // close_notify
+            self.flushCiphertext(context: context)
+        }
+        context.close(mode: mode, promise: promise)
+    }
+
+    public func channelInactive(context: ChannelHandlerContext) {
+        self.state = .closed
+        self.failPending(ChannelError.ioOnClosedChannel)
+        context.fireChannelInactive()
+    }
+
+    private func failPending(_ error: any Error) {
+        let promises = self.pendingPromises
+        self.pendingPromises = []
+        promises.forEach { $0.fail(error) }
+        let buffered = self.bufferedWrites
+        self.bufferedWrites = []
+        buffered.forEach { $0.1?.fail(error) }
+    }
+}
+
+@available(*, unavailable)
+extension TLSServerHandler: Sendable {}
