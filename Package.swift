@@ -128,6 +128,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "PorticoTLSTests",
+            dependencies: [
+                "PorticoTLS", "CPorticoOpenSSL", "PorticoRouting",
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "PorticoProxyTests",
             dependencies: [
                 "PorticoProxy",

@@ -34,6 +34,9 @@ static inline long CPorticoOpenSSL_SSL_CTX_add1_chain_cert(SSL_CTX *ctx, X509 *x
 static inline long CPorticoOpenSSL_SSL_CTX_set_session_cache_mode(SSL_CTX *ctx, long mode) {
     return SSL_CTX_set_session_cache_mode(ctx, mode);
 }
+static inline long CPorticoOpenSSL_SSL_set_tlsext_host_name(SSL *ssl, const char *name) {
+    return SSL_set_tlsext_host_name(ssl, name);
+}
 static inline const char *CPorticoOpenSSL_SSL_get_servername(const SSL *ssl) {
     return SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
 }

@@ -1,0 +1,110 @@
+import Foundation
+import PorticoDemoBackend
+import Testing
+
+/// TLS on the real binary: SNI selection, refused protocols, broken certificates, big bodies.
+@Suite(.serialized) struct TLSTests {
+    @Test func eachServerNameGetsItsCertificate() throws {
+        let root = PorticoProcess.repositoryRoot
+        let portico = try PorticoProcess(rules: root.appendingPathComponent("ingress-rules"), workingDirectory: root)
+        defer { portico.terminate() }
+        let expectations: [(String?, String)] = [
+            ("192-168-100-100.nip.io", "CN = *.nip.io"),  // wildcard, RSA, from certs/nip-io.crt
+            ("x.sslip.io", "CN = *.sslip.io"),  // ECDSA
+            ("www.jeonj.xyz", "CN = *.jeonj.xyz"),  // certs/default/jeonj-tls/tls.crt
+            ("WWW.JEONJ.XYZ.", "CN = *.jeonj.xyz"),  // case and trailing dot ignored
+            ("unknown.example", "CN = Portico Default Certificate"),  // certs/default.crt
+            (nil, "CN = Portico Default Certificate"),  // no SNI
+        ]
+        for (name, subject) in expectations {
+            let result = try OpenSSLClient.connect(port: portico.httpsPort, serverName: name)
+            #expect(result.subject == subject, "\(name ?? "no SNI")")
+            #expect(result.output.contains("Verify return code: 0 (ok)"), "\(name ?? "no SNI") chains to certs/ca.crt")
+        }
+        let alpn = try OpenSSLClient.connect(port: portico.httpsPort, serverName: "a.nip.io", extra: ["-alpn", "h2,http/1.1"])
+        #expect(alpn.output.contains("ALPN protocol: http/1.1"))
+    }
+
+    @Test func oldProtocolsAndPlainHTTPAreRefusedOneConnectionAtATime() async throws {
+        let proxy = try await SingleServiceProxy.start(addresses: ["127.0.40.1"])
+        let portico = proxy.portico
+        for version in ["-tls1", "-tls1_1"] {
+            let result = try OpenSSLClient.connect(port: portico.httpsPort, serverName: "a.test", extra: [version])
+            #expect(result.subject == nil, "\(version) must not complete a handshake")
+        }
+        let tls12 = try OpenSSLClient.connect(port: portico.httpsPort, serverName: "a.test", extra: ["-tls1_2"])
+        #expect(tls12.output.contains("Protocol  : TLSv1.2") || tls12.output.contains("TLSv1.2"))
+        // Plain HTTP on the TLS port: that connection is closed, nothing else is affected.
+        let plain = try RawHTTP.exchange(port: portico.httpsPort, "GET / HTTP/1.1\r\nHost: a.test\r\n\r\n", timeout: 3)
+        #expect(!plain.contains("HTTP/1.1 200"))
+        #expect(try proxy.curl.get("a.test", "/", ["-k"], tls: true).status == 200)
+        #expect(portico.log.contains("TLS handshake failed"))
+        await proxy.stop()
+    }
+
+    @Test func secretsBrokenCertificatesAndTheDefaultFallback() async throws {
+        let backends = try await TestBackends(addresses: ["127.0.41.1"], page: "x")
+        let certs = PorticoProcess.repositoryRoot.appendingPathComponent("certs")
+        func base64(_ file: String) throws -> String {
+            try Data(contentsOf: certs.appendingPathComponent(file)).base64EncodedString()
+        }
+        let rules = try RulesDirectory([
+            "a.yaml": RulesDirectory.service("svc", port: backends.port, ready: ["127.0.41.1"]) + """
+                apiVersion: v1
+                kind: Secret
+                metadata: {name: sslip-secret}
+                type: kubernetes.io/tls
+                data: {tls.crt: \(try base64("sslip-io.crt")), tls.key: \(try base64("sslip-io.key"))}
+                ---
+                apiVersion: v1
+                kind: Secret
+                metadata: {name: mismatched}
+                type: kubernetes.io/tls
+                data: {tls.crt: \(try base64("nip-io.crt")), tls.key: \(try base64("sslip-io.key"))}
+                ---
+                apiVersion: networking.k8s.io/v1
+                kind: Ingress
+                metadata: {name: tls}
+                spec:
+                  tls:
+                    - {hosts: ["*.sslip.io"], secretName: sslip-secret}
+                    - {hosts: ["*.nip.io"], secretName: mismatched}
+                    - {hosts: [missing.test], secretName: nowhere}
+                  rules:
+                    - {host: "*.sslip.io", http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: svc, port: {number: 80}}}}]}}
+                    - {host: "*.nip.io", http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: svc, port: {number: 80}}}}]}}
+                    - {host: missing.test, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: svc, port: {number: 80}}}}]}}
+                """,
+        ])
+        let portico = try PorticoProcess(rules: rules.url)
+        defer { portico.terminate() }
+        // From a Secret (base64 as Kubernetes stores it).
+        #expect(try OpenSSLClient.connect(port: portico.httpsPort, serverName: "a.sslip.io").subject == "CN = *.sslip.io")
+        // A key that does not belong to its certificate: a diagnostic naming the Secret, and the
+        // default certificate for that host; a missing Secret likewise.
+        #expect(try OpenSSLClient.connect(port: portico.httpsPort, serverName: "a.nip.io").subject == "CN = Portico Default Certificate")
+        #expect(portico.log.contains("Secret default/mismatched"))
+        #expect(portico.log.contains("keyMismatch"))
+        #expect(portico.log.contains("Secret default/nowhere not found"))
+        // Still TLS hosts: plain HTTP is redirected for all three.
+        #expect(try Curl(port: portico.port, httpsPort: portico.httpsPort).get("missing.test", "/").status == 308)
+        await backends.stop()
+    }
+
+    @Test func aHundredMebibytesOverTLS() async throws {
+        let file = try StreamingTests.patternFile()
+        let expectedHash = String(try Data(contentsOf: file).withUnsafeBytes { DemoPattern.fnv1a($0) }, radix: 16)
+        let proxy = try await SingleServiceProxy.start(addresses: ["127.0.42.1"])
+        let upload = try proxy.curl.get("t.test", "/upload", ["-k", "--data-binary", "@\(file.path)"], tls: true)
+        #expect(upload.report["body-bytes"] == String(StreamingTests.size))
+        #expect(upload.report["body-fnv1a"] == expectedHash)
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("portico-tls-download-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: output) }
+        let download = try Curl.run(
+            ["-k", "--resolve", "t.test:\(proxy.portico.httpsPort):127.0.0.1", "https://t.test:\(proxy.portico.httpsPort)/__download/\(StreamingTests.size)"],
+            output: output)
+        #expect(download.exitCode == 0)
+        #expect((try? FileManager.default.attributesOfItem(atPath: output.path)[.size] as? Int) == StreamingTests.size)
+        await proxy.stop()
+    }
+}

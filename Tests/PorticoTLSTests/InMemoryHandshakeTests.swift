@@ -1,0 +1,167 @@
+import CPorticoOpenSSL
+import Foundation
+import Logging
+import NIOCore
+import NIOEmbedded
+import PorticoRouting
+import PorticoTLS
+import Testing
+
+/// Full TLS handshakes between a real OpenSSL client and `TLSServerHandler`, bytes passed in
+/// memory: no sockets (the model of swift-nio-ssl's back-to-back tests).
+@Suite struct InMemoryHandshakeTests {
+    static let certs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("certs")
+
+    static func source(_ name: String) throws -> CertificateSource {
+        CertificateSource(
+            origin: "file \(name)",
+            certificatePEM: Array(try Data(contentsOf: certs.appendingPathComponent("\(name).crt"))),
+            keyPEM: Array(try Data(contentsOf: certs.appendingPathComponent("\(name).key"))))
+    }
+
+    static func store() throws -> CertificateStore {
+        let bindings = [
+            TLSBinding(host: .wildcard(suffix: "nip.io"), certificate: try source("nip-io"), ingress: "default/a"),
+            TLSBinding(host: .wildcard(suffix: "sslip.io"), certificate: try source("sslip-io"), ingress: "default/b"),
+        ]
+        let built = try CertificateStore.build(bindings: bindings, defaultCertificate: nil, options: TLSOptions())
+        #expect(built.diagnostics.isEmpty)
+        return built.store
+    }
+
+    /// A client SSL over memory BIOs.
+    final class Client {
+        let context: OpaquePointer
+        let ssl: OpaquePointer
+        let readBIO: OpaquePointer
+        let writeBIO: OpaquePointer
+
+        init(serverName: String?, maxVersion: Int32 = TLS1_3_VERSION) {
+            self.context = SSL_CTX_new(TLS_client_method())!
+            _ = CPorticoOpenSSL_SSL_CTX_set_max_proto_version(self.context, maxVersion)
+            _ = CPorticoOpenSSL_SSL_CTX_set_min_proto_version(self.context, TLS1_VERSION)
+            SSL_CTX_set_security_level(self.context, 0)
+            self.ssl = SSL_new(self.context)!
+            self.readBIO = BIO_new(BIO_s_mem())!
+            self.writeBIO = BIO_new(BIO_s_mem())!
+            SSL_set_bio(self.ssl, self.readBIO, self.writeBIO)
+            SSL_set_connect_state(self.ssl)
+            if let serverName { _ = CPorticoOpenSSL_SSL_set_tlsext_host_name(self.ssl, serverName) }
+        }
+
+        deinit {
+            SSL_free(self.ssl)
+            SSL_CTX_free(self.context)
+        }
+
+        func handshake() -> Bool { SSL_do_handshake(self.ssl) == 1 }
+
+        func outgoing() -> ByteBuffer? {
+            let pending = BIO_ctrl_pending(self.writeBIO)
+            guard pending > 0 else { return nil }
+            var bytes = [UInt8](repeating: 0, count: Int(pending))
+            let count = BIO_read(self.writeBIO, &bytes, Int32(pending))
+            return ByteBuffer(bytes: bytes[0..<Int(max(0, count))])
+        }
+
+        func incoming(_ buffer: ByteBuffer) {
+            _ = buffer.withUnsafeReadableBytes { BIO_write(self.readBIO, $0.baseAddress, Int32($0.count)) }
+        }
+
+        func write(_ text: String) {
+            var bytes = Array(text.utf8)
+            _ = SSL_write(self.ssl, &bytes, Int32(bytes.count))
+        }
+
+        func read() -> String {
+            var bytes = [UInt8](repeating: 0, count: 4096)
+            let count = SSL_read(self.ssl, &bytes, Int32(bytes.count))
+            return count > 0 ? String(decoding: bytes[0..<Int(count)], as: UTF8.self) : ""
+        }
+
+        var peerSubject: String? {
+            guard let certificate = SSL_get1_peer_certificate(self.ssl) else { return nil }
+            defer { X509_free(certificate) }
+            var buffer = [CChar](repeating: 0, count: 256)
+            X509_NAME_oneline(X509_get_subject_name(certificate), &buffer, Int32(buffer.count))
+            return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
+
+        var version: String { String(cString: SSL_get_version(self.ssl)) }
+    }
+
+    /// Passes bytes both ways until neither side has anything to say.
+    func interact(_ client: Client, _ channel: EmbeddedChannel) throws {
+        for _ in 0..<20 {
+            _ = client.handshake()
+            var moved = false
+            while let bytes = client.outgoing() {
+                try channel.writeInbound(bytes)
+                moved = true
+            }
+            while let bytes = try channel.readOutbound(as: ByteBuffer.self) {
+                client.incoming(bytes)
+                moved = true
+            }
+            if !moved { return }
+        }
+    }
+
+    func channel(_ store: CertificateStore) throws -> EmbeddedChannel {
+        let channel = EmbeddedChannel()
+        try channel.pipeline.syncOperations.addHandler(TLSServerHandler(store: store, logger: Logger(label: "test")))
+        return channel
+    }
+
+    @Test(arguments: [
+        ("a.nip.io", "/CN=*.nip.io"),
+        ("b.sslip.io", "/CN=*.sslip.io"),
+        ("unknown.test", "/O=Acme Co/CN=Kubernetes Ingress Controller Fake Certificate"),
+    ])
+    func sniSelectsTheCertificate(serverName: String, subject: String) throws {
+        let channel = try self.channel(try Self.store())
+        let client = Client(serverName: serverName)
+        try self.interact(client, channel)
+        #expect(client.handshake())
+        #expect(client.peerSubject == subject)
+        #expect(client.version == "TLSv1.3")
+
+        // Application data both ways.
+        client.write("GET / HTTP/1.1\r\n\r\n")
+        try self.interact(client, channel)
+        let plaintext = try channel.readInbound(as: ByteBuffer.self)
+        #expect(plaintext.map { String(buffer: $0) } == "GET / HTTP/1.1\r\n\r\n")
+        try channel.writeAndFlush(ByteBuffer(string: "HTTP/1.1 200 OK\r\n\r\n")).wait()
+        try self.interact(client, channel)
+        #expect(client.read() == "HTTP/1.1 200 OK\r\n\r\n")
+        _ = try? channel.finish()
+    }
+
+    @Test func tls11IsRefused() throws {
+        let channel = try self.channel(try Self.store())
+        let client = Client(serverName: "a.nip.io", maxVersion: TLS1_1_VERSION)
+        try self.interact(client, channel)
+        #expect(!client.handshake())
+        #expect(!channel.isActive)  // the handler closed the connection
+    }
+
+    @Test func brokenCertificatesAreDiagnosed() throws {
+        let good = try Self.source("nip-io")
+        let mismatched = CertificateSource(origin: "Secret default/bad", certificatePEM: good.certificatePEM, keyPEM: try Self.source("sslip-io").keyPEM)
+        let garbage = CertificateSource(origin: "Secret default/garbage", certificatePEM: Array("nope".utf8), keyPEM: [])
+        let wrongHost = TLSBinding(host: .exact("other.example"), certificate: good, ingress: "default/c")
+        let built = try CertificateStore.build(
+            bindings: [
+                TLSBinding(host: .wildcard(suffix: "bad.test"), certificate: mismatched, ingress: "default/a"),
+                TLSBinding(host: .exact("garbage.test"), certificate: garbage, ingress: "default/b"), wrongHost,
+            ],
+            defaultCertificate: nil, options: TLSOptions())
+        let messages = built.diagnostics.map(\.description)
+        #expect(messages.count == 3)
+        #expect(messages.contains { $0.contains("Secret default/bad") && $0.contains("keyMismatch") })
+        #expect(messages.contains { $0.contains("Secret default/garbage") && $0.contains("invalidPEM") })
+        #expect(messages.contains { $0.contains("nameMismatch") && $0.contains("other.example") })
+        #expect(built.store.subject(forServerName: "x.bad.test").contains("Fake Certificate"))
+    }
+}
