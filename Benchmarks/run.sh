@@ -11,12 +11,21 @@
 #   SCENARIO=plain     (default) one Prefix route
 #   SCENARIO=regex1000 1,000 regex routes with rewrite-target on one host; requests hit the route
 #                      tried last (ingress-nginx order), so both proxies run all 1,000 regexes
+#   SCENARIO=https     HTTPS keep-alive requests (certs/nip-io.crt, RSA 2048, TLS 1.3)
+#   SCENARIO=handshakes a new TLS connection per request (Connection: close), session
+#                      resumption off on both sides: full handshakes per second
 # Needs: nginx, wrk (apt-get install nginx-light wrk), a release build (built if missing).
 set -euo pipefail
 ROUNDS=${1:-3}
 DURATION=${2:-10}
 CONNECTIONS=${3:-64}
 SCENARIO=${SCENARIO:-plain}
+SCHEME=http
+CLOSE_HEADER=()
+case "$SCENARIO" in
+  https) SCHEME=https ;;
+  handshakes) SCHEME=https; CLOSE_HEADER=(-H 'Connection: close') ;;
+esac
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=$(mktemp -d /tmp/portico-bench.XXXXXX)
 ORIGIN_PORT=18990; NGINX_PORT=18991; PORTICO_PORT=18992
@@ -64,7 +73,11 @@ http { access_log off; keepalive_requests 1000000;
   proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header Host \$http_host;
   proxy_set_header X-Forwarded-For \$remote_addr; proxy_set_header X-Real-IP \$remote_addr;
   proxy_buffer_size 64k; proxy_buffers 4 64k;
-  server { listen 127.0.0.1:$NGINX_PORT;
+  server { listen 127.0.0.1:$NGINX_PORT $([ "$SCHEME" = https ] && echo ssl);
+    ssl_certificate $ROOT/certs/nip-io.crt; ssl_certificate_key $ROOT/certs/nip-io.key;
+    ssl_protocols TLSv1.2 TLSv1.3; ssl_prefer_server_ciphers on;
+    ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305;
+    $([ "$SCENARIO" = handshakes ] && echo "ssl_session_tickets off; ssl_session_cache off;")
 $PROXY_LOCATIONS
   } }
 CONF
@@ -87,7 +100,7 @@ if [ "$SCENARIO" = regex1000 ]; then
     echo "apiVersion: networking.k8s.io/v1"
     echo "kind: Ingress"
     echo "metadata: {name: bench, annotations: {nginx.ingress.kubernetes.io/use-regex: \"true\", nginx.ingress.kubernetes.io/rewrite-target: /\$1}}"
-    echo "spec: {rules: [{host: bench.local, http: {paths: ["
+    echo "spec: {rules: [{host: bench.nip.io, http: {paths: ["
     for i in $(seq 0 999); do
       printf '  {path: "/svc-%04d/(.*)", pathType: ImplementationSpecific, backend: {service: {name: origin, port: {number: 80}}}},\n' "$i"
     done
@@ -97,10 +110,11 @@ else
   cat >> "$WORK/rules/bench.yaml" <<CONF
 apiVersion: networking.k8s.io/v1
 kind: Ingress
-metadata: {name: bench}
+metadata: {name: bench, annotations: {nginx.ingress.kubernetes.io/ssl-redirect: "false"}}
 spec:
+  tls: [{hosts: [bench.nip.io], secretName: nip-io}]
   rules:
-    - host: bench.local
+    - host: bench.nip.io
       http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: origin, port: {number: 80}}}}]}
 CONF
 fi
@@ -111,13 +125,16 @@ sleep 0.5
 start_proxy() {
   case "$1" in
     nginx) taskset -c $CPU_PROXY nginx -c "$WORK/proxy.conf" & PROXY_PID=$!; PORT=$NGINX_PORT ;;
-    portico) taskset -c $CPU_PROXY "$ROOT/.build/release/portico" serve --rules "$WORK/rules" --workers 1 \
-               --http-port $PORTICO_PORT --address 127.0.0.1 --access-log off --log-level error & PROXY_PID=$!
-             PORT=$PORTICO_PORT ;;
+    portico) local resumption=on; [ "$SCENARIO" = handshakes ] && resumption=off
+             local tls_port=$((PORTICO_PORT + 100))
+             taskset -c $CPU_PROXY "$ROOT/.build/release/portico" serve --rules "$WORK/rules" --certs "$ROOT/certs" \
+               --workers 1 --http-port $PORTICO_PORT --https-port $tls_port --address 127.0.0.1 --access-log off \
+               --log-level error --tls-session-resumption $resumption & PROXY_PID=$!
+             PORT=$PORTICO_PORT; [ "$SCHEME" = https ] && PORT=$tls_port ;;
   esac
-  for _ in $(seq 50); do curl -s -o /dev/null -H 'Host: bench.local' "http://127.0.0.1:$PORT/" && break; sleep 0.1; done
+  for _ in $(seq 50); do curl -s -o /dev/null -H 'Host: bench.nip.io' "$SCHEME://127.0.0.1:$PORT/" -k && break; sleep 0.1; done
   local code
-  code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Host: bench.local' "http://127.0.0.1:$PORT$REQUEST_PATH")
+  code=$(curl -sk -o /dev/null -w '%{http_code}' -H 'Host: bench.nip.io' "$SCHEME://127.0.0.1:$PORT$REQUEST_PATH")
   [ "$code" = 200 ] || { echo "$1 answered $code for $REQUEST_PATH; not measuring" >&2; exit 1; }
 }
 stop_proxy() { kill "$PROXY_PID"; wait "$PROXY_PID" 2>/dev/null || true; PROXY_PID=; }
@@ -125,7 +142,7 @@ stop_proxy() { kill "$PROXY_PID"; wait "$PROXY_PID" 2>/dev/null || true; PROXY_P
 # wrk prints latency percentiles with --latency; parse req/s, p50, p99.
 measure() {
   local out
-  out=$(taskset -c $CPU_LOAD wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency -H 'Host: bench.local' "http://127.0.0.1:$PORT$REQUEST_PATH")
+  out=$(taskset -c $CPU_LOAD wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency -H 'Host: bench.nip.io' "${CLOSE_HEADER[@]}" "$SCHEME://127.0.0.1:$PORT$REQUEST_PATH")
   local rps p50 p99 rss
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   p50=$(awk '$1=="50%" {print $2}' <<<"$out")
@@ -140,7 +157,7 @@ for round in $(seq "$ROUNDS"); do
   declare -A R=()
   for proxy in nginx portico; do
     start_proxy $proxy
-    taskset -c $CPU_LOAD wrk -t1 -c"$CONNECTIONS" -d2s -H 'Host: bench.local' "http://127.0.0.1:$PORT$REQUEST_PATH" >/dev/null  # warm-up
+    taskset -c $CPU_LOAD wrk -t1 -c"$CONNECTIONS" -d2s -H 'Host: bench.nip.io' "${CLOSE_HEADER[@]}" "$SCHEME://127.0.0.1:$PORT$REQUEST_PATH" >/dev/null  # warm-up
     read -r rps p50 p99 rss < <(measure)
     stop_proxy
     printf '%-6s %-8s %12s %10s %10s %12s\n' "$round" "$proxy" "$rps" "$p50" "$p99" "$rss"

@@ -11,10 +11,14 @@ struct Routes: ParsableCommand {
     func run() throws {
         let loaded = LoadedRules(self.rules)
         print(RouteListing.render(loaded.snapshot), terminator: "")
-        if !loaded.diagnostics.isEmpty {
+        print("")
+        print("TLS (SNI: exact host, then *.parent, then the default):")
+        print(RouteListing.renderTLS(loaded.snapshot).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
+        let diagnostics = loaded.diagnostics + loaded.certificateDiagnostics()
+        if !diagnostics.isEmpty {
             print("")
             print("diagnostics:")
-            for diagnostic in loaded.diagnostics { print("  \(diagnostic)") }
+            for diagnostic in diagnostics { print("  \(diagnostic)") }
         }
     }
 }

@@ -40,6 +40,15 @@ public enum RouteListing {
         return rows
     }
 
+    /// One line per TLS host: the certificate it is served, or why it gets the default one.
+    public static func renderTLS(_ snapshot: RoutingSnapshot) -> String {
+        var lines = snapshot.tls.map { binding in
+            "\(binding.host)  \(binding.certificate?.origin ?? "<default certificate: secret not found>")  (Ingress \(binding.ingress))"
+        }
+        lines.append("default certificate: \(snapshot.defaultCertificate?.origin ?? "generated self-signed (ingress-nginx's fake certificate)")")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
     /// A fixed-width table with a header line.
     public static func render(_ snapshot: RoutingSnapshot) -> String {
         let header = Row(

@@ -94,6 +94,19 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
         self.armTimer()
     }
 
+    /// The pipeline is torn down: drop the context (it holds this handler, so keeping it would
+    /// be a reference cycle that outlives the connection) and anything still attached.
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.loop.connections[ObjectIdentifier(self)] = nil
+        self.timer?.cancel()
+        self.timer = nil
+        if let upstream = self.upstream {
+            self.upstream = nil
+            upstream.close()
+        }
+        self.context = nil
+    }
+
     /// Shutdown: close now if between requests, else after the current response.
     func quiesce() {
         self.keepAlive = false

@@ -64,6 +64,15 @@ final class UpstreamHandler: ChannelInboundHandler {
         self.isActive = true
     }
 
+    /// Drops the context (which holds this handler) when the pipeline is torn down, so the pair
+    /// does not outlive the connection.
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.isActive = false
+        self.pool.remove(self)
+        self.owner = nil
+        self.context = nil
+    }
+
     /// Starts an exchange: the caller then writes the request through `write`/`flush`.
     func begin(owner: ProxyConnectionHandler, method: RequestHead.Method, dechunk: Bool) {
         self.owner = owner
