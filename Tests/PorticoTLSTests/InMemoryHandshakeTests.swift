@@ -89,6 +89,15 @@ import Testing
         }
 
         var version: String { String(cString: SSL_get_version(self.ssl)) }
+
+        /// Reads whatever the server sent after the handshake (TLS 1.3 session tickets).
+        func drainPostHandshake() { _ = self.read() }
+
+        var session: OpaquePointer? { SSL_get1_session(self.ssl) }
+
+        func resume(_ session: OpaquePointer) { SSL_set_session(self.ssl, session) }
+
+        var reused: Bool { SSL_session_reused(self.ssl) == 1 }
     }
 
     /// Passes bytes both ways until neither side has anything to say.
@@ -136,6 +145,26 @@ import Testing
         try self.interact(client, channel)
         #expect(client.read() == "HTTP/1.1 200 OK\r\n\r\n")
         _ = try? channel.finish()
+    }
+
+    @Test(arguments: [true, false])
+    func sessionResumption(enabled: Bool) throws {
+        var options = TLSOptions()
+        options.sessionResumption = enabled
+        let bindings = [TLSBinding(host: .wildcard(suffix: "nip.io"), certificate: try Self.source("nip-io"), ingress: "default/a")]
+        let store = try CertificateStore.build(bindings: bindings, defaultCertificate: nil, options: options).store
+
+        let first = Client(serverName: "a.nip.io")
+        try self.interact(first, try self.channel(store))
+        first.drainPostHandshake()
+        let session = try #require(first.session)
+        defer { SSL_SESSION_free(session) }
+
+        let second = Client(serverName: "a.nip.io")
+        second.resume(session)
+        try self.interact(second, try self.channel(store))
+        #expect(second.handshake())
+        #expect(second.reused == enabled)  // a returning client skips the full handshake
     }
 
     @Test func tls11IsRefused() throws {
