@@ -76,8 +76,8 @@ public enum RequestSimulation {
         return outcome
     }
 
-    public static func run(_ request: OfflineRequest, snapshot: RoutingSnapshot) -> SimulatedOutcome {
+    public static func run(_ request: OfflineRequest, snapshot: RoutingSnapshot, httpsPort: Int = 443) -> SimulatedOutcome {
         var observer = NoLookupObserver()
-        return Self.run(request, snapshot: snapshot, observer: &observer)
+        return Self.run(request, snapshot: snapshot, httpsPort: httpsPort, observer: &observer)
     }
 }

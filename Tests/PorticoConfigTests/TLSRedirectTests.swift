@@ -1,0 +1,45 @@
+import Foundation
+import PorticoConfig
+import PorticoKube
+import PorticoRouting
+import Testing
+
+/// ssl-redirect, force-ssl-redirect and TLS bindings, offline through the data plane's router.
+@Suite struct TLSRedirectTests {
+    static let compiled: IngressCompiler.Output = {
+        let url = Bundle.module.url(forResource: "tls-redirects", withExtension: "yaml", subdirectory: "Fixtures")!
+        let decoded = ManifestDecoder.decode(file: "tls-redirects.yaml", text: try! String(contentsOf: url, encoding: .utf8))
+        var state = ClusterState()
+        for (object, _) in decoded.objects { state.add(object) }
+        return IngressCompiler.compile(state)
+    }()
+
+    func outcome(_ url: String, httpsPort: Int = 443) -> SimulatedOutcome {
+        RequestSimulation.run(try! OfflineRequest.parse(url).get(), snapshot: Self.compiled.snapshot, httpsPort: httpsPort)
+    }
+
+    @Test func tlsHostsRedirectKeepingPathAndQuery() {
+        let redirect = self.outcome("http://secure.test:8080/app/x?y=1", httpsPort: 8443)
+        #expect(redirect.status == 308)
+        #expect(redirect.location == "https://secure.test:8443/app/x?y=1")
+        #expect(self.outcome("http://secure.test/app").location == "https://secure.test/app")  // 443 left out
+        #expect(self.outcome("http://secure.test/unmatched").status == 308)  // the host root redirects too
+        #expect(self.outcome("https://secure.test/app").status == nil)  // proxied over HTTPS
+    }
+
+    @Test func optOutForceAndACME() {
+        #expect(self.outcome("http://secure.test/plain").status == nil)  // ssl-redirect: "false"
+        #expect(self.outcome("http://forced.test/x").status == 308)  // force-ssl-redirect, no TLS
+        #expect(self.outcome("http://secure.test/.well-known/acme-challenge/token").status == 404)  // never redirected
+        #expect(self.outcome("http://stray.test/").status == nil)  // its stray TLS host is ignored
+    }
+
+    @Test func bindingsAndTheirDiagnostics() throws {
+        let snapshot = Self.compiled.snapshot
+        #expect(snapshot.tls.map(\.host) == [.exact("secure.test")])
+        #expect(snapshot.tls.first?.certificate == nil)  // Secret missing: default certificate
+        let messages = Self.compiled.diagnostics.map(\.description)
+        #expect(messages.contains { $0.contains("spec.tls[0].secretName: Secret default/absent not found") })
+        #expect(messages.contains { $0.contains("Ingress default/stray: spec.tls[0].hosts: elsewhere.test is not a host of this Ingress's rules") })
+    }
+}
