@@ -53,6 +53,35 @@ public struct ClusterState: Hashable, Sendable {
         }
     }
 
+    /// Kind, namespace and name: what identifies an object across loads.
+    public struct ObjectKey: Hashable, Sendable, CustomStringConvertible {
+        public var kind: String
+        public var namespace: String
+        public var name: String
+
+        public var description: String { "\(self.kind) \(self.namespace)/\(self.name)" }
+    }
+
+    /// Every object with its key and where it was read from.
+    public var objects: [(key: ObjectKey, object: KubeObject, location: SourceLocation)] {
+        func entry(_ kind: String, _ meta: ObjectMeta, _ object: KubeObject, _ location: SourceLocation)
+            -> (key: ObjectKey, object: KubeObject, location: SourceLocation)
+        {
+            (ObjectKey(kind: kind, namespace: meta.namespace, name: meta.name), object, location)
+        }
+        return self.ingresses.map { entry("Ingress", $0.metadata, .ingress($0), $0.location) }
+            + self.ingressClasses.map { entry("IngressClass", $0.metadata, .ingressClass($0), $0.location) }
+            + self.services.map { entry("Service", $0.metadata, .service($0), $0.location) }
+            + self.endpoints.map { entry("Endpoints", $0.metadata, .endpoints($0), $0.location) }
+            + self.endpointSlices.map { entry("EndpointSlice", $0.metadata, .endpointSlice($0), $0.location) }
+            + self.secrets.map { entry("Secret", $0.metadata, .secret($0), $0.location) }
+            + self.pods.map { entry("Pod", $0.metadata, .pod($0), $0.location) }
+    }
+
+    public func contains(_ key: ObjectKey) -> Bool {
+        self.objects.contains { $0.key == key }
+    }
+
     private static func insert<T>(
         _ value: T, into list: inout [T], meta: KeyPath<T, ObjectMeta>, location: KeyPath<T, SourceLocation>
     ) -> SourceLocation? {

@@ -10,16 +10,13 @@ struct LoadedRules {
     var diagnostics: [Diagnostic]
 
     init(_ options: RulesOptions) {
-        var loaded = DirectoryProvider(directory: options.rules).load()
-        loaded.state.certificateFiles = CertificateDirectory(directory: options.certs).load()
-        let compiled = IngressCompiler.compile(
-            loaded.state,
-            options: CompileOptions(
-                ingressClass: options.ingressClass, controllerName: options.controllerName,
-                defaultSSLCertificate: options.defaultSSLCertificate))
-        self.state = loaded.state
-        self.snapshot = compiled.snapshot
-        self.diagnostics = loaded.diagnostics + compiled.diagnostics
+        self.init(options.loader().load())
+    }
+
+    init(_ result: ConfigLoader.Result) {
+        self.state = result.state
+        self.snapshot = result.snapshot
+        self.diagnostics = result.diagnostics
     }
 
     /// Parses every certificate the snapshot binds, so offline commands report broken,

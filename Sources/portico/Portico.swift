@@ -1,4 +1,5 @@
 import ArgumentParser
+import PorticoConfig
 
 /// The `portico` command: wiring and signals only; routing, TLS and proxying live in the
 /// libraries.
@@ -28,4 +29,13 @@ struct RulesOptions: ParsableArguments {
 
     @Option(help: "namespace/name of the Secret (or certs/ pair) served to SNI names no Ingress covers.")
     var defaultSSLCertificate: String?
+
+    /// The loader for these options (rules, certificates, class and default certificate).
+    func loader() -> ConfigLoader {
+        ConfigLoader(
+            rulesDirectory: self.rules, certsDirectory: self.certs,
+            options: CompileOptions(
+                ingressClass: self.ingressClass, controllerName: self.controllerName,
+                defaultSSLCertificate: self.defaultSSLCertificate))
+    }
 }

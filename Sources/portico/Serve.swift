@@ -48,6 +48,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel: String = "info"
 
+    @Option(help: "How often ingress-rules/ and certs/ are checked for changes, in milliseconds (0: only on SIGHUP).")
+    var watchInterval: Int = 200
+
     func run() async throws {
         let level = Logger.Level(rawValue: self.logLevel) ?? .info
         LoggingSystem.bootstrap { label in
@@ -63,7 +66,8 @@ struct Serve: AsyncParsableCommand {
         }
         var tlsOptions = TLSOptions()
         tlsOptions.sessionResumption = self.tlsSessionResumption == "on"
-        let loaded = LoadedRules(self.rules)
+        let loader = self.rules.loader()
+        let loaded = LoadedRules(loader.load())
         var diagnostics = loaded.diagnostics
         var configuration = ProxyConfiguration()
         configuration.connectTimeout = .nanoseconds(Int64(self.upstreamConnectTimeout * 1e9))
@@ -109,6 +113,13 @@ struct Serve: AsyncParsableCommand {
             try? await listener.close()
             throw error
         }
+
+        let reloads = ReloadLoop(
+            loader: loader, runtime: runtime, logger: logger, directories: [self.rules.rules, self.rules.certs],
+            interval: .milliseconds(self.watchInterval > 0 ? max(self.watchInterval, 50) : 200),
+            watchFiles: self.watchInterval > 0)
+        let watcher = Task { await reloads.run() }
+        defer { watcher.cancel() }
 
         let signal = await Self.waitForTermination()
         logger.info("received \(signal): no longer accepting; letting in-flight requests finish")

@@ -1,0 +1,140 @@
+import Foundation
+import Synchronization
+import Testing
+
+/// Changes to ingress-rules/ take effect while serving, without losing a request.
+@Suite(.serialized) struct LiveReloadTests {
+    static func pods(port: Int, ready: Set<Int>) -> String {
+        // The seed's readiness scenario: three Pods behind one Service, ready or not.
+        let service = """
+            apiVersion: v1
+            kind: Service
+            metadata: {name: myweb-svc-lb}
+            spec: {type: LoadBalancer, selector: {app: web}, ports: [{port: 80, targetPort: \(port)}]}
+            ---
+
+            """
+        return service + (1...3).map { index in
+            """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: myweb-rs-\(index), labels: {app: web, env: dev}}
+            spec: {containers: [{name: myweb, ports: [{containerPort: \(port)}]}]}
+            status: {podIP: 127.0.50.\(index), conditions: [{type: Ready, status: "\(ready.contains(index) ? "True" : "False")"}]}
+            """
+        }.joined(separator: "\n---\n")
+    }
+
+    /// Polls until `condition` holds or `seconds` pass.
+    static func eventually(_ seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if try condition() { return true }
+            usleep(50_000)
+        }
+        return try condition()
+    }
+
+    @Test func seedReadinessScenarioWorksLive() async throws {
+        let backends = try await TestBackends(addresses: ["127.0.50.1", "127.0.50.2", "127.0.50.3"], page: "myweb")
+        let rules = try RulesDirectory([
+            "pods.yaml": Self.pods(port: backends.port, ready: []),
+            "ing.yaml": RulesDirectory.ingress("myweb", host: nil, paths: [("/", "Prefix", "myweb-svc-lb")]),
+        ])
+        let portico = try PorticoProcess(rules: rules.url)
+        defer { portico.terminate() }
+        let client = KeepAliveClient(port: portico.port)
+        #expect(client.get(host: "r.test", path: "/")?.status == 503)  // none ready yet
+
+        // kubectl exec <pod> -- touch /tmp/ready: myweb-rs-2 passes its probe.
+        try Self.pods(port: backends.port, ready: [2]).write(to: rules.url.appendingPathComponent("pods.yaml"), atomically: true, encoding: .utf8)
+        #expect(Self.eventually(3) { client.get(host: "r.test", path: "/")?.status == 200 })
+        for _ in 0..<5 { #expect(client.get(host: "r.test", path: "/")?.body.contains("endpoint: 127.0.50.2:") == true) }
+
+        // It fails its probe and another passes: traffic follows within one reload.
+        try Self.pods(port: backends.port, ready: [3]).write(to: rules.url.appendingPathComponent("pods.yaml"), atomically: true, encoding: .utf8)
+        #expect(Self.eventually(3) { client.get(host: "r.test", path: "/")?.body.contains("127.0.50.3:") == true })
+        for _ in 0..<5 { #expect(client.get(host: "r.test", path: "/")?.body.contains("endpoint: 127.0.50.3:") == true) }
+        #expect(portico.log.contains("reloaded (files changed)"))
+        await backends.stop()
+    }
+
+    @Test func rewritingRulesUnderLoadLosesNoRequest() async throws {
+        let addresses = ["127.0.51.1", "127.0.51.2", "127.0.51.3", "127.0.51.4"]
+        let backends = try await TestBackends(addresses: addresses, page: "load")
+        func endpoints(ready: [Int], notReady: [Int] = []) -> String {
+            RulesDirectory.service("svc", port: backends.port, ready: ready.map { addresses[$0 - 1] }, notReady: notReady.map { addresses[$0 - 1] })
+        }
+        let rules = try RulesDirectory([
+            "svc.yaml": endpoints(ready: [1, 2, 3]),
+            "ing.yaml": RulesDirectory.ingress("main", host: "load.test", paths: [("/", "Prefix", "svc")]),
+        ])
+        let portico = try PorticoProcess(rules: rules.url, extraArguments: ["--watch-interval", "100"])
+        defer { portico.terminate() }
+
+        // Two keep-alive clients run the whole time, recording (time, status, endpoint).
+        let log = LoadLog()
+        let port = portico.port
+        var threads: [Thread] = []
+        for _ in 0..<2 {
+            let thread = Thread {
+                let client = KeepAliveClient(port: port)
+                while log.running {
+                    let response = client.get(host: "load.test", path: "/")
+                    let endpoint = response?.body.split(separator: "\n").first { $0.hasPrefix("endpoint: ") }.map { String($0.dropFirst(10)).components(separatedBy: ":")[0] } ?? "-"
+                    log.record(status: response?.status ?? 0, endpoint: endpoint)
+                }
+            }
+            thread.start()
+            threads.append(thread)
+        }
+        func write(_ name: String, _ text: String) throws {
+            try text.write(to: rules.url.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
+        // Each phase: a change, then a settled window in which only the listed endpoints may answer.
+        let phases: [(change: () throws -> Void, allowed: Set<String>)] = [
+            ({ try write("svc.yaml", endpoints(ready: [2, 3, 4])) }, ["127.0.51.2", "127.0.51.3", "127.0.51.4"]),
+            ({ try write("svc.yaml", endpoints(ready: [3, 4], notReady: [2])) }, ["127.0.51.3", "127.0.51.4"]),
+            ({ try write("other.yaml", RulesDirectory.ingress("other", host: "other.test", paths: [("/", "Prefix", "svc")])) }, ["127.0.51.3", "127.0.51.4"]),
+            ({ try write("svc.yaml", endpoints(ready: [1])) }, ["127.0.51.1"]),
+            ({ try FileManager.default.removeItem(at: rules.url.appendingPathComponent("other.yaml")) }, ["127.0.51.1"]),
+            ({ try write("svc.yaml", endpoints(ready: [1, 2, 3, 4])) }, Set(addresses)),
+        ]
+        var violations: [String] = []
+        for (index, phase) in phases.enumerated() {
+            try phase.change()
+            try await Task.sleep(for: .milliseconds(800))  // several reload intervals
+            let windowStart = Date()
+            try await Task.sleep(for: .milliseconds(700))
+            let window = log.entries.filter { $0.0 >= windowStart }
+            #expect(!window.isEmpty)
+            for (_, status, endpoint) in window where status == 200 && !phase.allowed.contains(endpoint) {
+                violations.append("phase \(index): answered by \(endpoint)")
+            }
+        }
+        log.stop()
+        for thread in threads { while !thread.isFinished { usleep(10_000) } }
+        let all = log.entries
+        let failed = all.filter { $0.1 != 200 }
+        print("live reload under load: \(all.count) requests, \(failed.count) failed, \(violations.count) sent to a removed endpoint")
+        #expect(all.count > 200)
+        #expect(failed.isEmpty, "failed: \(failed.prefix(5))")
+        #expect(violations.isEmpty, "\(violations.prefix(5))")
+        await backends.stop()
+    }
+}
+
+/// What the load threads saw, shared with the test.
+final class LoadLog: Sendable {
+    private let state = Mutex<[(Date, Int, String)]>([])
+    private let flag = Atomic<Bool>(true)
+
+    var running: Bool { self.flag.load(ordering: .relaxed) }
+    var entries: [(Date, Int, String)] { self.state.withLock { $0 } }
+
+    func record(status: Int, endpoint: String) {
+        self.state.withLock { $0.append((Date(), status, endpoint)) }
+    }
+
+    func stop() { self.flag.store(false, ordering: .relaxed) }
+}
