@@ -31,25 +31,41 @@ public struct ClusterState: Hashable, Sendable {
         }
     }
 
+    /// Where each object was read from, by kind, namespace and name: duplicates are found in
+    /// constant time (a linear scan made loading 5,000 Ingresses quadratic).
+    private var index: [ObjectKey: SourceLocation] = [:]
+
     /// Adds a decoded object. Returns the location of an object of the same kind, namespace and
     /// name that was already there (the new one is then left out).
     @discardableResult
     public mutating func add(_ object: KubeObject) -> SourceLocation? {
+        let (key, location) = Self.identity(of: object)
+        if let existing = self.index[key] { return existing }
+        self.index[key] = location
         switch object {
-        case .ingress(let value):
-            return Self.insert(value, into: &self.ingresses, meta: \.metadata, location: \.location)
-        case .ingressClass(let value):
-            return Self.insert(value, into: &self.ingressClasses, meta: \.metadata, location: \.location)
-        case .service(let value):
-            return Self.insert(value, into: &self.services, meta: \.metadata, location: \.location)
-        case .endpoints(let value):
-            return Self.insert(value, into: &self.endpoints, meta: \.metadata, location: \.location)
-        case .endpointSlice(let value):
-            return Self.insert(value, into: &self.endpointSlices, meta: \.metadata, location: \.location)
-        case .secret(let value):
-            return Self.insert(value, into: &self.secrets, meta: \.metadata, location: \.location)
-        case .pod(let value):
-            return Self.insert(value, into: &self.pods, meta: \.metadata, location: \.location)
+        case .ingress(let value): self.ingresses.append(value)
+        case .ingressClass(let value): self.ingressClasses.append(value)
+        case .service(let value): self.services.append(value)
+        case .endpoints(let value): self.endpoints.append(value)
+        case .endpointSlice(let value): self.endpointSlices.append(value)
+        case .secret(let value): self.secrets.append(value)
+        case .pod(let value): self.pods.append(value)
+        }
+        return nil
+    }
+
+    static func identity(of object: KubeObject) -> (ObjectKey, SourceLocation) {
+        func key(_ kind: String, _ meta: ObjectMeta) -> ObjectKey {
+            ObjectKey(kind: kind, namespace: meta.namespace, name: meta.name)
+        }
+        switch object {
+        case .ingress(let value): return (key("Ingress", value.metadata), value.location)
+        case .ingressClass(let value): return (key("IngressClass", value.metadata), value.location)
+        case .service(let value): return (key("Service", value.metadata), value.location)
+        case .endpoints(let value): return (key("Endpoints", value.metadata), value.location)
+        case .endpointSlice(let value): return (key("EndpointSlice", value.metadata), value.location)
+        case .secret(let value): return (key("Secret", value.metadata), value.location)
+        case .pod(let value): return (key("Pod", value.metadata), value.location)
         }
     }
 
@@ -64,34 +80,18 @@ public struct ClusterState: Hashable, Sendable {
 
     /// Every object with its key and where it was read from.
     public var objects: [(key: ObjectKey, object: KubeObject, location: SourceLocation)] {
-        func entry(_ kind: String, _ meta: ObjectMeta, _ object: KubeObject, _ location: SourceLocation)
-            -> (key: ObjectKey, object: KubeObject, location: SourceLocation)
-        {
-            (ObjectKey(kind: kind, namespace: meta.namespace, name: meta.name), object, location)
+        let all: [KubeObject] =
+            self.ingresses.map(KubeObject.ingress) + self.ingressClasses.map(KubeObject.ingressClass)
+            + self.services.map(KubeObject.service) + self.endpoints.map(KubeObject.endpoints)
+            + self.endpointSlices.map(KubeObject.endpointSlice) + self.secrets.map(KubeObject.secret)
+            + self.pods.map(KubeObject.pod)
+        return all.map { object in
+            let (key, location) = Self.identity(of: object)
+            return (key, object, location)
         }
-        return self.ingresses.map { entry("Ingress", $0.metadata, .ingress($0), $0.location) }
-            + self.ingressClasses.map { entry("IngressClass", $0.metadata, .ingressClass($0), $0.location) }
-            + self.services.map { entry("Service", $0.metadata, .service($0), $0.location) }
-            + self.endpoints.map { entry("Endpoints", $0.metadata, .endpoints($0), $0.location) }
-            + self.endpointSlices.map { entry("EndpointSlice", $0.metadata, .endpointSlice($0), $0.location) }
-            + self.secrets.map { entry("Secret", $0.metadata, .secret($0), $0.location) }
-            + self.pods.map { entry("Pod", $0.metadata, .pod($0), $0.location) }
     }
 
     public func contains(_ key: ObjectKey) -> Bool {
-        self.objects.contains { $0.key == key }
-    }
-
-    private static func insert<T>(
-        _ value: T, into list: inout [T], meta: KeyPath<T, ObjectMeta>, location: KeyPath<T, SourceLocation>
-    ) -> SourceLocation? {
-        let key = value[keyPath: meta]
-        if let existing = list.first(where: {
-            $0[keyPath: meta].namespace == key.namespace && $0[keyPath: meta].name == key.name
-        }) {
-            return existing[keyPath: location]
-        }
-        list.append(value)
-        return nil
+        self.index[key] != nil
     }
 }

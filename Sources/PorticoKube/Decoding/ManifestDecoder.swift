@@ -29,7 +29,9 @@ public enum ManifestDecoder {
         for chunk in Self.splitDocuments(text) {
             let node: Node?
             do {
-                node = try Yams.compose(yaml: chunk.text)
+                // No tag resolution: fields are typed by NodeReader from the scalar's text and
+                // style, and resolving every scalar's tag with regexes was most of a large load.
+                node = try Yams.compose(yaml: chunk.text, .basic)
             } catch let error as YamlError {
                 let (line, message) = Self.describe(error)
                 result.issues.append(

@@ -63,7 +63,12 @@ struct ByteKeyedTable<Value: Sendable>: Sendable {
         }
         self.keys.append(key)
         self.values.append(value)
-        self.rehash()
+        // Grow by doubling at half load: building a table of n hosts is O(n), not O(n²).
+        if self.keys.count * 2 > self.slots.count {
+            self.rehash()
+        } else {
+            self.place(self.keys.count - 1)
+        }
     }
 
     func value(for key: UnsafeRawBufferPointer) -> Value? {
@@ -85,14 +90,16 @@ struct ByteKeyedTable<Value: Sendable>: Sendable {
 
     private mutating func rehash() {
         var capacity = 8
-        while capacity < self.keys.count * 2 { capacity <<= 1 }
+        while capacity < self.keys.count * 4 { capacity <<= 1 }
         self.slots = [Int32](repeating: -1, count: capacity)
-        let mask = capacity - 1
-        for (entry, key) in self.keys.enumerated() {
-            var slot = key.withUnsafeBytes { Int(truncatingIfNeeded: Self.hash($0)) } & mask
-            while self.slots[slot] >= 0 { slot = (slot + 1) & mask }
-            self.slots[slot] = Int32(entry)
-        }
+        for entry in self.keys.indices { self.place(entry) }
+    }
+
+    private mutating func place(_ entry: Int) {
+        let mask = self.slots.count - 1
+        var slot = self.keys[entry].withUnsafeBytes { Int(truncatingIfNeeded: Self.hash($0)) } & mask
+        while self.slots[slot] >= 0 { slot = (slot + 1) & mask }
+        self.slots[slot] = Int32(entry)
     }
 
     /// FNV-1a over lower-cased bytes.
