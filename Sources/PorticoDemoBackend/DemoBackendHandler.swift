@@ -48,17 +48,12 @@ final class DemoBackendHandler: ChannelInboundHandler {
     private func respond(context: ChannelHandlerContext) {
         guard let head = self.head else { return }
         let path = head.uri
-        if let size = Self.number(after: "/__download/", in: path) {
-            var headers = HTTPHeaders([("Content-Length", String(size)), ("Content-Type", "application/octet-stream")])
+        // Pattern bytes, framed by Content-Length or chunked.
+        for (marker, framing) in [("/__download/", "Content-Length"), ("/__chunked/", "Transfer-Encoding")] {
+            guard let size = Self.number(after: marker, in: path) else { continue }
+            var headers = HTTPHeaders([("Content-Type", "application/octet-stream")])
+            headers.add(name: framing, value: framing == "Content-Length" ? String(size) : "chunked")
             headers.add(name: "X-Demo-Endpoint", value: "\(self.endpoint.host):\(self.endpoint.port)")
-            context.write(Self.wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .ok, headers: headers))), promise: nil)
-            self.downloadRemaining = size
-            self.downloadOffset = 0
-            self.pumpDownload(context: context)
-            return
-        }
-        if let size = Self.number(after: "/__chunked/", in: path) {
-            let headers = HTTPHeaders([("Transfer-Encoding", "chunked"), ("Content-Type", "application/octet-stream")])
             context.write(Self.wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .ok, headers: headers))), promise: nil)
             self.downloadRemaining = size
             self.downloadOffset = 0

@@ -9,13 +9,8 @@ import Testing
 /// its case.
 @Suite struct CompilerFixtureTests {
     static func compile(_ fixture: String, ingressClass: String = "portico") throws -> FixtureResult {
-        let url = try #require(Bundle.module.url(forResource: fixture, withExtension: "yaml", subdirectory: "Fixtures"))
-        let text = try String(contentsOf: url, encoding: .utf8)
-        let decoded = ManifestDecoder.decode(file: "\(fixture).yaml", text: text)
-        var state = ClusterState()
-        for (object, _) in decoded.objects { state.add(object) }
-        let output = IngressCompiler.compile(state, options: CompileOptions(ingressClass: ingressClass))
-        return FixtureResult(output: output, issues: decoded.issues)
+        let (output, issues) = try Fixture.compile(fixture, ingressClass: ingressClass)
+        return FixtureResult(output: output, issues: issues)
     }
 
 

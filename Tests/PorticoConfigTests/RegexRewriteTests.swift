@@ -7,13 +7,7 @@ import Testing
 /// The regex and rewrite rows of ingress-nginx-semantics.md, through the same router the data
 /// plane runs (`RequestSimulation` → `RequestRouter`).
 @Suite struct RegexRewriteTests {
-    static let compiled: IngressCompiler.Output = {
-        let url = Bundle.module.url(forResource: "regex-rewrite", withExtension: "yaml", subdirectory: "Fixtures")!
-        let decoded = ManifestDecoder.decode(file: "regex-rewrite.yaml", text: try! String(contentsOf: url, encoding: .utf8))
-        var state = ClusterState()
-        for (object, _) in decoded.objects { state.add(object) }
-        return IngressCompiler.compile(state)
-    }()
+    static let compiled = try! Fixture.compile("regex-rewrite").output
 
     func outcome(_ url: String) -> SimulatedOutcome {
         RequestSimulation.run(try! OfflineRequest.parse(url).get(), snapshot: Self.compiled.snapshot)
@@ -99,9 +93,10 @@ import Testing
 
     @Test func recompilingReusesCompiledRegexes() throws {
         let url = try #require(Bundle.module.url(forResource: "regex-rewrite", withExtension: "yaml", subdirectory: "Fixtures"))
-        let decoded = ManifestDecoder.decode(file: "x.yaml", text: try String(contentsOf: url, encoding: .utf8))
         var state = ClusterState()
-        for (object, _) in decoded.objects { state.add(object) }
+        for (object, _) in ManifestDecoder.decode(file: "x.yaml", text: try String(contentsOf: url, encoding: .utf8)).objects {
+            state.add(object)
+        }
         let cache = RegexCache()
         _ = IngressCompiler.compile(state, regexCache: cache)
         let first = cache.compilations

@@ -6,13 +6,7 @@ import Testing
 
 /// ssl-redirect, force-ssl-redirect and TLS bindings, offline through the data plane's router.
 @Suite struct TLSRedirectTests {
-    static let compiled: IngressCompiler.Output = {
-        let url = Bundle.module.url(forResource: "tls-redirects", withExtension: "yaml", subdirectory: "Fixtures")!
-        let decoded = ManifestDecoder.decode(file: "tls-redirects.yaml", text: try! String(contentsOf: url, encoding: .utf8))
-        var state = ClusterState()
-        for (object, _) in decoded.objects { state.add(object) }
-        return IngressCompiler.compile(state)
-    }()
+    static let compiled = try! Fixture.compile("tls-redirects").output
 
     func outcome(_ url: String, httpsPort: Int = 443) -> SimulatedOutcome {
         RequestSimulation.run(try! OfflineRequest.parse(url).get(), snapshot: Self.compiled.snapshot, httpsPort: httpsPort)
