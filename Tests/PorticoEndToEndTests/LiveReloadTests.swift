@@ -59,6 +59,44 @@ import Testing
         await backends.stop()
     }
 
+    @Test func clientIPAffinityHoldsWhileTheEndpointStaysReady() async throws {
+        let addresses = ["127.0.52.1", "127.0.52.2", "127.0.52.3"]
+        let backends = try await TestBackends(addresses: addresses, page: "ses")
+        let rules = try RulesDirectory([
+            "svc.yaml": RulesDirectory.service("myweb-svc-ses", port: backends.port, ready: addresses, clientIPAffinity: true),
+            "ing.yaml": RulesDirectory.ingress("ses", host: nil, paths: [("/", "Prefix", "myweb-svc-ses")]),
+        ])
+        let portico = try PorticoProcess(rules: rules.url, extraArguments: ["--watch-interval", "100"])
+        defer { portico.terminate() }
+        let curl = Curl(port: portico.port, httpsPort: portico.httpsPort)
+        func endpoint(from client: String) throws -> String {
+            try curl.get("s.test", "/", ["--interface", client]).report["endpoint"] ?? "-"
+        }
+        let clients = (10..<18).map { "127.0.60.\($0)" }
+        var pinned: [String: String] = [:]
+        for client in clients {
+            let first = try endpoint(from: client)
+            for _ in 0..<4 { #expect(try endpoint(from: client) == first, "\(client) stays on \(first)") }
+            pinned[client] = first
+        }
+        #expect(Set(pinned.values).count > 1)  // clients spread over the endpoints
+
+        // One endpoint stops being ready: only its clients move.
+        let gone = pinned[clients[0]]!.components(separatedBy: ":")[0]
+        try RulesDirectory.service("myweb-svc-ses", port: backends.port, ready: addresses.filter { $0 != gone }, notReady: [gone], clientIPAffinity: true)
+            .write(to: rules.url.appendingPathComponent("svc.yaml"), atomically: true, encoding: .utf8)
+        #expect(try LiveReloadTests.eventually(3) { try endpoint(from: clients[0]) != pinned[clients[0]] })
+        for client in clients {
+            let now = try endpoint(from: client)
+            if pinned[client]!.hasPrefix(gone + ":") {
+                #expect(!now.hasPrefix(gone + ":"))
+            } else {
+                #expect(now == pinned[client], "\(client) must not move when another endpoint leaves")
+            }
+        }
+        await backends.stop()
+    }
+
     @Test func rewritingRulesUnderLoadLosesNoRequest() async throws {
         let addresses = ["127.0.51.1", "127.0.51.2", "127.0.51.3", "127.0.51.4"]
         let backends = try await TestBackends(addresses: addresses, page: "load")

@@ -28,6 +28,7 @@ struct EndpointResolver {
         var endpoints: [Endpoint]
         /// Why there are none, or a problem worth a warning.
         var problem: String?
+        var clientIPAffinity = false
     }
 
     func resolve(_ ref: BackendRef) -> Resolution {
@@ -94,7 +95,7 @@ struct EndpointResolver {
             let detail = notReady > 0 ? " (\(notReady) not ready)" : ""
             return Resolution(endpoints: [], problem: "Service \(ref.namespace)/\(ref.service) has no ready endpoints\(detail)")
         }
-        return Resolution(endpoints: unique, problem: nil)
+        return Resolution(endpoints: unique, problem: nil, clientIPAffinity: service.clientIPAffinity)
     }
 
     /// The endpoint port for a Service port: same name, or the only port when the Service port

@@ -166,7 +166,9 @@ struct SnapshotBuilder {
                     Diagnostic(.warning, file: site.file, line: site.line, object: site.object, field: site.field,
                                message: "\(problem); requests routed here get 503"))
             }
-            backends.append(Backend(ref: ref, endpoints: resolution.endpoints, unavailableReason: resolution.problem))
+            backends.append(
+                Backend(ref: ref, endpoints: resolution.endpoints, unavailableReason: resolution.problem,
+                        clientIPAffinity: resolution.clientIPAffinity))
         }
         func virtualHost(_ key: HostKey) -> VirtualHost {
             let usesRegex = regexHosts.contains(key)

@@ -18,6 +18,13 @@ extension Service {
         }
         self.selector = try spec.child("selector")?.stringMap()
         self.externalName = try spec.optionalString("externalName")
+        if let affinity = try spec.child("sessionAffinity") {
+            let value = try affinity.string()
+            guard value == "None" || value == "ClientIP" else {
+                throw affinity.error("unsupported value \"\(value)\": must be None or ClientIP")
+            }
+            self.clientIPAffinity = value == "ClientIP"
+        }
         if self.type == .externalName, self.externalName == nil {
             throw try spec.required("externalName").error("required for type ExternalName")
         }

@@ -14,6 +14,8 @@ public struct Service: Hashable, Sendable {
     public var selector: [String: String]?
     public var ports: [ServicePort]
     public var externalName: String?
+    /// `spec.sessionAffinity: ClientIP` (the seed's myweb-svc-ses).
+    public var clientIPAffinity: Bool = false
 
     public init(
         metadata: ObjectMeta,

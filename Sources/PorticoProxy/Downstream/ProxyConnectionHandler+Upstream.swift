@@ -7,7 +7,9 @@ extension ProxyConnectionHandler {
     func connectToUpstream(fresh: Bool) {
         guard let backend = self.backend else { return }
         let now = NIODeadline.now()
-        let endpoint = backend.endpoint(start: self.rotationStart, attempt: self.attempt, now: now)
+        // ClientIP affinity picks the client's endpoint first; retries move on in rotation.
+        let pinned = backend.clientIPAffinity && self.attempt == 0 ? backend.endpoint(forClient: self.forwarding.peerHash, now: now) : nil
+        let endpoint = pinned ?? backend.endpoint(start: self.rotationStart, attempt: self.attempt, now: now)
         self.endpoint = endpoint
         if !fresh, let connection = self.loop.pool.checkout(endpoint.address, now: now) {
             self.attach(connection)

@@ -7,9 +7,12 @@ struct ForwardingContext {
     /// `X-Forwarded-Port: …\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Scheme: http\r\nX-Scheme: http\r\n\r\n`.
     let listenerFields: [UInt8]
     let peerAddress: String
+    /// A hash of the peer address, for ClientIP affinity.
+    let peerHash: UInt64
 
     init(peerAddress: String, listenerPort: Int, scheme: String = "http") {
         self.peerAddress = peerAddress
+        self.peerHash = ProxyBackend.fnv1a(Array(peerAddress.utf8))
         self.peerFields = Array("X-Real-IP: \(peerAddress)\r\nX-Forwarded-For: \(peerAddress)\r\n".utf8)
         self.listenerFields = Array(
             "X-Forwarded-Port: \(listenerPort)\r\nX-Forwarded-Proto: \(scheme)\r\nX-Forwarded-Scheme: \(scheme)\r\nX-Scheme: \(scheme)\r\n\r\n".utf8)

@@ -34,6 +34,9 @@ public final class ProxyBackend: Sendable {
     public let name: String
     public let endpoints: [ProxyEndpoint]
     public let unavailableReason: String?
+    public let clientIPAffinity: Bool
+    /// Per endpoint, a hash of its address mixed into rendezvous hashing.
+    private let endpointSeeds: [UInt64]
     private let counter = Atomic<Int>(0)
 
     init(backend: Backend, previous: ProxyBackend?) {
@@ -48,6 +51,35 @@ public final class ProxyBackend: Sendable {
         }
         self.endpoints = endpoints
         self.unavailableReason = endpoints.isEmpty ? (backend.unavailableReason ?? "no ready endpoints") : nil
+        self.clientIPAffinity = backend.clientIPAffinity
+        self.endpointSeeds = endpoints.map { Self.fnv1a(Array($0.display.utf8)) }
+    }
+
+    /// The endpoint a client IP is pinned to: rendezvous (highest-random-weight) hashing, so a
+    /// client moves only when its own endpoint leaves or is marked down, never when others do.
+    func endpoint(forClient clientHash: UInt64, now: NIODeadline) -> ProxyEndpoint? {
+        var best: ProxyEndpoint?
+        var bestWeight: UInt64 = 0
+        for (index, endpoint) in self.endpoints.enumerated() where !endpoint.isDown(now: now) {
+            let weight = Self.mix(clientHash ^ self.endpointSeeds[index])
+            if best == nil || weight > bestWeight {
+                best = endpoint
+                bestWeight = weight
+            }
+        }
+        return best
+    }
+
+    static func fnv1a(_ bytes: [UInt8]) -> UInt64 {
+        bytes.reduce(0xcbf2_9ce4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
+    }
+
+    /// splitmix64's finaliser: spreads similar inputs over the whole range.
+    static func mix(_ value: UInt64) -> UInt64 {
+        var z = value &+ 0x9e37_79b9_7f4a_7c15
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z >> 31)
     }
 
     /// The round-robin starting point for a new request.

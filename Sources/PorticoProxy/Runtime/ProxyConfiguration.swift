@@ -18,8 +18,8 @@ public struct ProxyConfiguration: Sendable {
     public var maxIdlePerEndpoint = 64
     /// Idle upstream connections older than this are not reused (`keepalive_timeout 60s`).
     public var upstreamIdleTimeout: TimeAmount = .seconds(60)
-    /// How long an endpoint whose connect failed is skipped.
-    public var failedEndpointBackoff: TimeAmount = .seconds(5)
+    /// How long an endpoint whose connect failed is skipped (nginx `max_fails=1 fail_timeout=10s`).
+    public var failedEndpointBackoff: TimeAmount = .seconds(10)
 
     /// Where HTTPS redirects point (`--https-port`; 443 is left out of the URL).
     public var httpsPort = 443

@@ -12,10 +12,14 @@ public struct Backend: Hashable, Sendable {
     public let endpoints: [Endpoint]
     /// Why `endpoints` is empty (Service missing, no ready endpoint, …); requests get 503.
     public let unavailableReason: String?
+    /// The Service's `sessionAffinity: ClientIP`: a client IP keeps reaching the same endpoint
+    /// while that endpoint stays ready, as kube-proxy would do (ingress-nginx ignores the field).
+    public let clientIPAffinity: Bool
 
-    public init(ref: BackendRef, endpoints: [Endpoint], unavailableReason: String? = nil) {
+    public init(ref: BackendRef, endpoints: [Endpoint], unavailableReason: String? = nil, clientIPAffinity: Bool = false) {
         self.ref = ref
         self.endpoints = endpoints
+        self.clientIPAffinity = clientIPAffinity
         self.unavailableReason = endpoints.isEmpty ? (unavailableReason ?? "no ready endpoints") : nil
     }
 }

@@ -37,14 +37,14 @@ struct RulesDirectory {
     }
 
     /// A Service plus Endpoints listing `ready` and `notReady` addresses on `port`.
-    static func service(_ name: String, port: Int, ready: [String], notReady: [String] = []) -> String {
+    static func service(_ name: String, port: Int, ready: [String], notReady: [String] = [], clientIPAffinity: Bool = false) -> String {
         let readyList = ready.map { "{ip: \($0)}" }.joined(separator: ", ")
         let notReadyList = notReady.map { "{ip: \($0)}" }.joined(separator: ", ")
         return """
             apiVersion: v1
             kind: Service
             metadata: {name: \(name)}
-            spec: {ports: [{port: 80, targetPort: \(port)}]}
+            spec: {ports: [{port: 80, targetPort: \(port)}]\(clientIPAffinity ? ", sessionAffinity: ClientIP" : "")}
             ---
             apiVersion: v1
             kind: Endpoints
