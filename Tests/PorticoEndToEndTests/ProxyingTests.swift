@@ -133,6 +133,22 @@ import Testing
         await proxy.stop()
     }
 
+    @Test func bodiesOverProxyBodySizeGet413() async throws {
+        let defaultLimit = try await SingleServiceProxy.start(addresses: ["127.0.17.1"])
+        let file = try TemporaryDirectory.make().appendingPathComponent("body")
+        try Data(count: 2 * 1024 * 1024).write(to: file)
+        // ingress-nginx's default: 1 MiB.
+        #expect(try defaultLimit.curl.get("b.test", "/", ["--data-binary", "@\(file.path)"]).status == 413)
+        #expect(try defaultLimit.curl.get("b.test", "/", ["--data-binary", "@\(file.path)", "-H", "Transfer-Encoding: chunked"]).status == 413)
+        #expect(try defaultLimit.curl.get("b.test", "/", ["--data", "small"]).status == 200)
+        await defaultLimit.stop()
+
+        let small = try await SingleServiceProxy.start(addresses: ["127.0.17.2"], annotations: ["proxy-body-size": "8k"])
+        #expect(try small.curl.get("b.test", "/", ["--data-binary", "@\(file.path)"]).status == 413)
+        #expect(try small.curl.get("b.test", "/", ["--data", String(repeating: "x", count: 8000)]).status == 200)
+        await small.stop()
+    }
+
     @Test func http10ClientsGetADechunkedBodyAndAClose() async throws {
         let proxy = try await SingleServiceProxy.start(addresses: ["127.0.15.1"])
         let portico = proxy.portico

@@ -22,7 +22,7 @@ import Testing
     @Test func hundredMebibytesBothWaysWithFlatMemory() async throws {
         let file = try Self.patternFile()
         let expectedHash = String(try Data(contentsOf: file).withUnsafeBytes { DemoPattern.fnv1a($0) }, radix: 16)
-        let proxy = try await SingleServiceProxy.start(addresses: ["127.0.30.1"])
+        let proxy = try await SingleServiceProxy.start(addresses: ["127.0.30.1"], annotations: ["proxy-body-size": "0"])
         let portico = proxy.portico
         let curl = proxy.curl
         _ = try curl.get("m.test", "/warm-up")

@@ -94,7 +94,7 @@ import Testing
     @Test func aHundredMebibytesOverTLS() async throws {
         let file = try StreamingTests.patternFile()
         let expectedHash = String(try Data(contentsOf: file).withUnsafeBytes { DemoPattern.fnv1a($0) }, radix: 16)
-        let proxy = try await SingleServiceProxy.start(addresses: ["127.0.42.1"])
+        let proxy = try await SingleServiceProxy.start(addresses: ["127.0.42.1"], annotations: ["proxy-body-size": "0"])
         let upload = try proxy.curl.get("t.test", "/upload", ["-k", "--data-binary", "@\(file.path)"], tls: true)
         #expect(upload.report["body-bytes"] == String(StreamingTests.size))
         #expect(upload.report["body-fnv1a"] == expectedHash)

@@ -22,6 +22,7 @@ struct SnapshotBuilder {
         var patterns: [HostPattern?]
         var annotations: RewriteAnnotations
         var redirects: RedirectAnnotations
+        var proxy: ProxyAnnotations
         var forcesRegex: Bool
     }
 
@@ -53,7 +54,8 @@ struct SnapshotBuilder {
         let object = "Ingress \(name)"
         AnnotationCheck.check(ingress, object: object, into: &self.diagnostics)
         guard let annotations = RewriteAnnotations.parse(ingress, object: object, diagnostics: &self.diagnostics),
-            let redirects = RedirectAnnotations.parse(ingress, object: object, diagnostics: &self.diagnostics)
+            let redirects = RedirectAnnotations.parse(ingress, object: object, diagnostics: &self.diagnostics),
+            let proxy = ProxyAnnotations.parse(ingress, object: object, diagnostics: &self.diagnostics)
         else {
             return
         }
@@ -92,7 +94,7 @@ struct SnapshotBuilder {
         }
         self.accepted.append(
             Accepted(ingress: ingress, name: name, object: object, patterns: patterns, annotations: annotations,
-                     redirects: redirects, forcesRegex: forcesRegex))
+                     redirects: redirects, proxy: proxy, forcesRegex: forcesRegex))
     }
 
     private mutating func error(_ ingress: Ingress, _ object: String, line: Int?, field: String, _ message: String) {
@@ -119,7 +121,9 @@ struct SnapshotBuilder {
             let ingress = entry.ingress
             var fallback: Route?
             if let backend = ingress.defaultBackend, let id = self.backendID(for: backend, entry) {
-                fallback = Route(match: .prefix("/"), backend: id, source: RouteSource(ingress: entry.name, kind: .defaultBackend))
+                fallback = Route(
+                    match: .prefix("/"), backend: id, source: RouteSource(ingress: entry.name, kind: .defaultBackend),
+                    maxBodySize: entry.proxy.maxBodySize)
                 if defaultRoute == nil { defaultRoute = fallback }
             }
             for (ruleIndex, rule) in ingress.rules.enumerated() {
@@ -149,7 +153,8 @@ struct SnapshotBuilder {
                               rewrite: entry.annotations.rewrite(for: path.path),
                               forwardedPrefix: entry.annotations.forwardedPrefix,
                               sslRedirect: entry.redirects.sslRedirect,
-                              forceSSLRedirect: entry.redirects.forceSSLRedirect))
+                              forceSSLRedirect: entry.redirects.forceSSLRedirect,
+                              maxBodySize: entry.proxy.maxBodySize))
                 }
             }
         }

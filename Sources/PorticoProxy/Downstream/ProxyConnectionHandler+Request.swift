@@ -50,6 +50,14 @@ extension ProxyConnectionHandler {
             return
         }
         self.routeName = route.source.ingress
+        self.maxBodySize = route.maxBodySize
+        self.bodyBytesSeen = 0
+        if let limit = route.maxBodySize, case .length(let length) = self.head.framing, length > limit {
+            // nginx `client_max_body_size`: 413 before anything is sent; the body is not read.
+            self.inbound.moveReaderIndex(forwardBy: self.head.headLength)
+            self.respondWithError(413, close: true)
+            return
+        }
         let backend = generation.backends[route.backend]
         guard !backend.endpoints.isEmpty else {
             self.inbound.moveReaderIndex(forwardBy: self.head.headLength)
@@ -128,7 +136,16 @@ extension ProxyConnectionHandler {
             self.requestBody = take == remaining ? .complete : .length(remaining: remaining - take)
         case .chunked(var decoder):
             guard self.inbound.readableBytes > 0 else { return }
-            let outcome = self.inbound.withUnsafeReadableBytes { decoder.consume($0) }
+            var data = 0
+            let outcome = self.inbound.withUnsafeReadableBytes { decoder.consume($0) { data += $0.count } }
+            self.bodyBytesSeen += data
+            if let limit = self.maxBodySize, self.bodyBytesSeen > limit {
+                // Over the limit mid-stream: the upstream has part of the body, so both ends close.
+                self.upstream = nil
+                upstream.close()
+                if self.responseStarted { self.context.close(promise: nil) } else { self.respondWithError(413, close: true) }
+                return
+            }
             switch outcome {
             case .needMore:
                 upstream.write(self.inbound.readSlice(length: self.inbound.readableBytes)!)

@@ -45,6 +45,9 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
     var routeName: String?
     var upstreamRequestHead = ByteBuffer()
     var requestBody: RequestBodyState = .none
+    /// The route's `proxy-body-size` for this exchange (nil: unlimited), and the body bytes seen.
+    var maxBodySize: Int?
+    var bodyBytesSeen = 0
     var bodyStreamed = false
     var attempt = 0
     var rotationStart = 0

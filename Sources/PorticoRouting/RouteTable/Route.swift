@@ -30,10 +30,13 @@ public struct Route: Hashable, Sendable {
     public let sslRedirect: Bool
     /// `force-ssl-redirect` (default false): redirect even when the host has no TLS.
     public let forceSSLRedirect: Bool
+    /// `proxy-body-size`: the largest request body accepted (413 above); nil is unlimited.
+    public let maxBodySize: Int?
 
     public init(
         match: PathMatch, backend: BackendID, source: RouteSource, rewrite: RewriteTemplate? = nil,
-        forwardedPrefix: String? = nil, sslRedirect: Bool = true, forceSSLRedirect: Bool = false
+        forwardedPrefix: String? = nil, sslRedirect: Bool = true, forceSSLRedirect: Bool = false,
+        maxBodySize: Int? = nil
     ) {
         self.match = match
         self.backend = backend
@@ -42,5 +45,6 @@ public struct Route: Hashable, Sendable {
         self.forwardedPrefix = rewrite == nil ? nil : forwardedPrefix
         self.sslRedirect = sslRedirect
         self.forceSSLRedirect = forceSSLRedirect
+        self.maxBodySize = maxBodySize
     }
 }

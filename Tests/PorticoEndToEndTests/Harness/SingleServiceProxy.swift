@@ -9,11 +9,13 @@ struct SingleServiceProxy {
     var curl: Curl { Curl(port: self.portico.port, httpsPort: self.portico.httpsPort) }
     var port: Int { self.portico.port }
 
-    static func start(addresses: [String], extraArguments: [String] = []) async throws -> SingleServiceProxy {
+    static func start(
+        addresses: [String], extraArguments: [String] = [], annotations: [String: String] = [:]
+    ) async throws -> SingleServiceProxy {
         let backends = try await TestBackends(addresses: addresses, page: "x")
         let rules = try RulesDirectory([
             "rules.yaml": RulesDirectory.service("svc", port: backends.port, ready: addresses)
-                + RulesDirectory.ingress("ing", host: nil, paths: [("/", "Prefix", "svc")]),
+                + RulesDirectory.ingress("ing", host: nil, paths: [("/", "Prefix", "svc")], annotations: annotations),
         ])
         let portico = try PorticoProcess(rules: rules.url, extraArguments: extraArguments)
         return SingleServiceProxy(backends: backends, portico: portico)

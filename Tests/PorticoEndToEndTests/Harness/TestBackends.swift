@@ -56,7 +56,7 @@ struct RulesDirectory {
     }
 
     /// An Ingress with one rule; `paths` are (path, pathType, service).
-    static func ingress(_ name: String, host: String?, paths: [(String, String, String)]) -> String {
+    static func ingress(_ name: String, host: String?, paths: [(String, String, String)], annotations: [String: String] = [:]) -> String {
         let items = paths.map { path, type, service in
             "{path: \"\(path)\", pathType: \(type), backend: {service: {name: \(service), port: {number: 80}}}}"
         }.joined(separator: ", ")
@@ -64,7 +64,7 @@ struct RulesDirectory {
         return """
             apiVersion: networking.k8s.io/v1
             kind: Ingress
-            metadata: {name: \(name)}
+            metadata: {name: \(name), annotations: {\(annotations.map { "nginx.ingress.kubernetes.io/\($0.key): \"\($0.value)\"" }.joined(separator: ", "))}}
             spec: {rules: [{\(hostLine)http: {paths: [\(items)]}}]}
             ---
 
