@@ -149,6 +149,19 @@ import Testing
         await small.stop()
     }
 
+    @Test func sourceAllowListGives403ToOthers() async throws {
+        let proxy = try await SingleServiceProxy.start(
+            addresses: ["127.0.18.1"], annotations: ["whitelist-source-range": "127.0.70.0/24, 127.0.71.5"])
+        func status(from source: String) throws -> Int {
+            try proxy.curl.get("w.test", "/", ["--interface", source]).status
+        }
+        #expect(try status(from: "127.0.70.9") == 200)
+        #expect(try status(from: "127.0.71.5") == 200)
+        #expect(try status(from: "127.0.71.6") == 403)
+        #expect(try status(from: "127.0.0.1") == 403)
+        await proxy.stop()
+    }
+
     @Test func http10ClientsGetADechunkedBodyAndAClose() async throws {
         let proxy = try await SingleServiceProxy.start(addresses: ["127.0.15.1"])
         let portico = proxy.portico

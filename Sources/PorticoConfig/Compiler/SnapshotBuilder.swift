@@ -23,6 +23,7 @@ struct SnapshotBuilder {
         var annotations: RewriteAnnotations
         var redirects: RedirectAnnotations
         var proxy: ProxyAnnotations
+        var access: AccessAnnotations
         var forcesRegex: Bool
     }
 
@@ -55,7 +56,8 @@ struct SnapshotBuilder {
         AnnotationCheck.check(ingress, object: object, into: &self.diagnostics)
         guard let annotations = RewriteAnnotations.parse(ingress, object: object, diagnostics: &self.diagnostics),
             let redirects = RedirectAnnotations.parse(ingress, object: object, diagnostics: &self.diagnostics),
-            let proxy = ProxyAnnotations.parse(ingress, object: object, diagnostics: &self.diagnostics)
+            let proxy = ProxyAnnotations.parse(ingress, object: object, diagnostics: &self.diagnostics),
+            let access = AccessAnnotations.parse(ingress, object: object, diagnostics: &self.diagnostics)
         else {
             return
         }
@@ -94,7 +96,7 @@ struct SnapshotBuilder {
         }
         self.accepted.append(
             Accepted(ingress: ingress, name: name, object: object, patterns: patterns, annotations: annotations,
-                     redirects: redirects, proxy: proxy, forcesRegex: forcesRegex))
+                     redirects: redirects, proxy: proxy, access: access, forcesRegex: forcesRegex))
     }
 
     private mutating func error(_ ingress: Ingress, _ object: String, line: Int?, field: String, _ message: String) {
@@ -123,7 +125,7 @@ struct SnapshotBuilder {
             if let backend = ingress.defaultBackend, let id = self.backendID(for: backend, entry) {
                 fallback = Route(
                     match: .prefix("/"), backend: id, source: RouteSource(ingress: entry.name, kind: .defaultBackend),
-                    maxBodySize: entry.proxy.maxBodySize)
+                    maxBodySize: entry.proxy.maxBodySize, allowedSources: entry.access.allowedSources)
                 if defaultRoute == nil { defaultRoute = fallback }
             }
             for (ruleIndex, rule) in ingress.rules.enumerated() {
@@ -154,7 +156,8 @@ struct SnapshotBuilder {
                               forwardedPrefix: entry.annotations.forwardedPrefix,
                               sslRedirect: entry.redirects.sslRedirect,
                               forceSSLRedirect: entry.redirects.forceSSLRedirect,
-                              maxBodySize: entry.proxy.maxBodySize))
+                              maxBodySize: entry.proxy.maxBodySize,
+                              allowedSources: entry.access.allowedSources))
                 }
             }
         }

@@ -64,6 +64,12 @@ extension ProxyConnectionHandler {
             self.respondWithError(503, close: hasBody || !self.keepAlive)
             return
         }
+        // ingress-nginx's phases: the 503 above (rewrite phase) comes before the allow-list (access).
+        guard route.allows(self.forwarding.peerBytes) else {
+            self.inbound.moveReaderIndex(forwardBy: self.head.headLength)
+            self.respondWithError(403, close: hasBody || !self.keepAlive)
+            return
+        }
         self.backend = backend
 
         var out = self.context.channel.allocator.buffer(capacity: self.head.headLength + 384)

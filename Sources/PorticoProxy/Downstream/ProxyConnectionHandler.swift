@@ -90,7 +90,9 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
         self.context = context
         let peer = context.channel.remoteAddress?.ipAddress ?? "unknown"
         let port = context.channel.localAddress?.port ?? 0
-        self.forwarding = ForwardingContext(peerAddress: peer, listenerPort: port, scheme: self.isTLS ? "https" : "http")
+        self.forwarding = ForwardingContext(
+            peerAddress: peer, peerBytes: Self.addressBytes(context.channel.remoteAddress), listenerPort: port,
+            scheme: self.isTLS ? "https" : "http")
         self.inbound = context.channel.allocator.buffer(capacity: 0)
         self.loop.connections[ObjectIdentifier(self)] = self
         if self.loop.isQuiescing { self.quiesce() }
@@ -108,6 +110,15 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
             upstream.close()
         }
         self.context = nil
+    }
+
+    /// 4 or 16 network-order bytes of an IP socket address.
+    static func addressBytes(_ address: SocketAddress?) -> [UInt8] {
+        switch address {
+        case .v4(let v4)?: return withUnsafeBytes(of: v4.address.sin_addr) { Array($0) }
+        case .v6(let v6)?: return withUnsafeBytes(of: v6.address.sin6_addr) { Array($0) }
+        default: return []
+        }
     }
 
     /// Shutdown: close now if between requests, else after the current response.

@@ -9,8 +9,11 @@ struct ForwardingContext {
     let peerAddress: String
     /// A hash of the peer address, for ClientIP affinity.
     let peerHash: UInt64
+    /// The peer's address bytes (4 or 16), for source allow-lists.
+    let peerBytes: [UInt8]
 
-    init(peerAddress: String, listenerPort: Int, scheme: String = "http") {
+    init(peerAddress: String, peerBytes: [UInt8] = [], listenerPort: Int, scheme: String = "http") {
+        self.peerBytes = peerBytes
         self.peerAddress = peerAddress
         self.peerHash = ProxyBackend.fnv1a(Array(peerAddress.utf8))
         self.peerFields = Array("X-Real-IP: \(peerAddress)\r\nX-Forwarded-For: \(peerAddress)\r\n".utf8)

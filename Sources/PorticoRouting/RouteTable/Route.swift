@@ -32,11 +32,13 @@ public struct Route: Hashable, Sendable {
     public let forceSSLRedirect: Bool
     /// `proxy-body-size`: the largest request body accepted (413 above); nil is unlimited.
     public let maxBodySize: Int?
+    /// `allowlist-source-range`: clients outside these blocks get 403; nil allows everyone.
+    public let allowedSources: [SourceRange]?
 
     public init(
         match: PathMatch, backend: BackendID, source: RouteSource, rewrite: RewriteTemplate? = nil,
         forwardedPrefix: String? = nil, sslRedirect: Bool = true, forceSSLRedirect: Bool = false,
-        maxBodySize: Int? = nil
+        maxBodySize: Int? = nil, allowedSources: [SourceRange]? = nil
     ) {
         self.match = match
         self.backend = backend
@@ -46,5 +48,13 @@ public struct Route: Hashable, Sendable {
         self.sslRedirect = sslRedirect
         self.forceSSLRedirect = forceSSLRedirect
         self.maxBodySize = maxBodySize
+        self.allowedSources = allowedSources
+    }
+
+    /// Whether a client (4 or 16 address bytes) may use this route.
+    @inlinable
+    public func allows(_ peer: [UInt8]) -> Bool {
+        guard let ranges = self.allowedSources else { return true }
+        return ranges.contains { $0.contains(peer) }
     }
 }

@@ -9,7 +9,7 @@ enum AnnotationCheck {
     /// Annotations that are acted on.
     static let supported: Set<String> = [
         "use-regex", "rewrite-target", "app-root", "x-forwarded-prefix", "ssl-redirect", "force-ssl-redirect",
-        "proxy-body-size",
+        "proxy-body-size", "allowlist-source-range", "whitelist-source-range",
     ]
 
     static func check(_ ingress: Ingress, object: String, into diagnostics: inout [Diagnostic]) {
