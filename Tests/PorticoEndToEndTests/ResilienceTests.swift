@@ -42,6 +42,25 @@ import Testing
         await backends.stop()
     }
 
+    @Test func proxyReadTimeoutAnnotationAppliesPerIngress() async throws {
+        let backends = try await TestBackends(addresses: ["127.0.24.1"], page: "x")
+        let rules = try RulesDirectory([
+            "a.yaml": RulesDirectory.service("svc", port: backends.port, ready: ["127.0.24.1"])
+                + RulesDirectory.ingress("impatient", host: "fast.test", paths: [("/", "Prefix", "svc")], annotations: ["proxy-read-timeout": "1"])
+                + RulesDirectory.ingress("patient", host: "slow.test", paths: [("/", "Prefix", "svc")]),
+        ])
+        let portico = try PorticoProcess(rules: rules.url)
+        defer { portico.terminate() }
+        let curl = Curl(port: portico.port, httpsPort: portico.httpsPort)
+        // Warm the connection's timer on the default timeouts first, then a short-timeout route.
+        #expect(try curl.get("slow.test", "/__sleep/10").status == 200)
+        let started = Date()
+        #expect(try curl.get("fast.test", "/__sleep/2500").status == 504)
+        #expect(Date().timeIntervalSince(started) < 2.2)
+        #expect(try curl.get("slow.test", "/__sleep/2500").status == 200)
+        await backends.stop()
+    }
+
     @Test func connectionChurnDoesNotGrowMemory() async throws {
         // One connection per request: a handler that outlived its connection (a reference cycle
         // through its ChannelHandlerContext) leaked about 4 KiB each, 24 MiB here.

@@ -125,7 +125,8 @@ struct SnapshotBuilder {
             if let backend = ingress.defaultBackend, let id = self.backendID(for: backend, entry) {
                 fallback = Route(
                     match: .prefix("/"), backend: id, source: RouteSource(ingress: entry.name, kind: .defaultBackend),
-                    maxBodySize: entry.proxy.maxBodySize, allowedSources: entry.access.allowedSources)
+                    maxBodySize: entry.proxy.maxBodySize, allowedSources: entry.access.allowedSources,
+                    connectTimeoutSeconds: entry.proxy.connectTimeoutSeconds, readTimeoutSeconds: entry.proxy.readTimeoutSeconds)
                 if defaultRoute == nil { defaultRoute = fallback }
             }
             for (ruleIndex, rule) in ingress.rules.enumerated() {
@@ -157,7 +158,9 @@ struct SnapshotBuilder {
                               sslRedirect: entry.redirects.sslRedirect,
                               forceSSLRedirect: entry.redirects.forceSSLRedirect,
                               maxBodySize: entry.proxy.maxBodySize,
-                              allowedSources: entry.access.allowedSources))
+                              allowedSources: entry.access.allowedSources,
+                              connectTimeoutSeconds: entry.proxy.connectTimeoutSeconds,
+                              readTimeoutSeconds: entry.proxy.readTimeoutSeconds))
                 }
             }
         }

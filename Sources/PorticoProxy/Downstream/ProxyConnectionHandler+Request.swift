@@ -52,6 +52,9 @@ extension ProxyConnectionHandler {
         self.routeName = route.source.ingress
         self.maxBodySize = route.maxBodySize
         self.bodyBytesSeen = 0
+        let configuration = self.loop.configuration
+        self.connectTimeout = route.connectTimeoutSeconds.map { .seconds(Int64($0)) } ?? configuration.connectTimeout
+        self.readTimeout = route.readTimeoutSeconds.map { .seconds(Int64($0)) } ?? configuration.readTimeout
         if let limit = route.maxBodySize, case .length(let length) = self.head.framing, length > limit {
             // nginx `client_max_body_size`: 413 before anything is sent; the body is not read.
             self.inbound.moveReaderIndex(forwardBy: self.head.headLength)

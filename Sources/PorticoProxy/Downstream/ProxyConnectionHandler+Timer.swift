@@ -15,7 +15,7 @@ extension ProxyConnectionHandler {
             let timeout = self.inbound.readableBytes > 0 ? configuration.headerTimeout : configuration.keepAliveTimeout
             return self.idleSince + timeout
         case .proxying:
-            return self.lastUpstreamActivity + configuration.readTimeout
+            return self.lastUpstreamActivity + self.readTimeout
         case .connecting, .tunnel, .closing:
             return nil  // connect has its own timeout; tunnels are not timed yet
         }
@@ -23,7 +23,7 @@ extension ProxyConnectionHandler {
 
     func armTimer() {
         guard self.timer == nil, let deadline = self.currentDeadline else { return }
-        let soonest = NIODeadline.now() + self.loop.configuration.shortestTimeout
+        let soonest = NIODeadline.now() + min(self.loop.configuration.shortestTimeout, self.readTimeout)
         self.timer = self.context.eventLoop.assumeIsolated().scheduleTask(deadline: min(deadline, soonest)) {
             self.timerFired()
         }

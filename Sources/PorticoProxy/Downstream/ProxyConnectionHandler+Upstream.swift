@@ -22,7 +22,7 @@ extension ProxyConnectionHandler {
         let address = endpoint.address
         ClientBootstrap(group: self.context.eventLoop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .connectTimeout(self.loop.configuration.connectTimeout)
+            .connectTimeout(self.connectTimeout)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(UpstreamHandler(address: address, pool: boundPool.value))
@@ -45,7 +45,7 @@ extension ProxyConnectionHandler {
                     self.attach(connection)
                 case .failure(let error):
                     guard exchange == self.exchangeID, self.state == .connecting else { return }
-                    let timedOut = error is ChannelError && (error as! ChannelError) == .connectTimeout(self.loop.configuration.connectTimeout)
+                    let timedOut = error is ChannelError && (error as! ChannelError) == .connectTimeout(self.connectTimeout)
                     endpoint.markDown(now: .now(), for: self.loop.configuration.failedEndpointBackoff)
                     self.attemptFailed(timedOut ? .connectTimeout : .connectRefused)
                 }
@@ -60,6 +60,11 @@ extension ProxyConnectionHandler {
         connection.begin(owner: self, method: self.head.method, dechunk: dechunk)
         connection.write(self.upstreamRequestHead)
         self.lastUpstreamActivity = .now()
+        if self.readTimeout < self.loop.configuration.shortestTimeout {
+            // The pending timer may be set further out than this route's read timeout.
+            self.timer?.cancel()
+            self.timer = nil
+        }
         self.armTimer()
         if self.requestBody.isComplete {
             connection.flush()

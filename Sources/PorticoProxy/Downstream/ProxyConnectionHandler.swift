@@ -48,6 +48,9 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
     /// The route's `proxy-body-size` for this exchange (nil: unlimited), and the body bytes seen.
     var maxBodySize: Int?
     var bodyBytesSeen = 0
+    /// This exchange's upstream timeouts: the route's annotations, else the server's defaults.
+    var connectTimeout = TimeAmount.seconds(5)
+    var readTimeout = TimeAmount.seconds(60)
     var bodyStreamed = false
     var attempt = 0
     var rotationStart = 0

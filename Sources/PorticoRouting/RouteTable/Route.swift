@@ -34,11 +34,15 @@ public struct Route: Hashable, Sendable {
     public let maxBodySize: Int?
     /// `allowlist-source-range`: clients outside these blocks get 403; nil allows everyone.
     public let allowedSources: [SourceRange]?
+    /// `proxy-connect-timeout` / `proxy-read-timeout` in seconds; nil: the server's defaults.
+    public let connectTimeoutSeconds: Int?
+    public let readTimeoutSeconds: Int?
 
     public init(
         match: PathMatch, backend: BackendID, source: RouteSource, rewrite: RewriteTemplate? = nil,
         forwardedPrefix: String? = nil, sslRedirect: Bool = true, forceSSLRedirect: Bool = false,
-        maxBodySize: Int? = nil, allowedSources: [SourceRange]? = nil
+        maxBodySize: Int? = nil, allowedSources: [SourceRange]? = nil, connectTimeoutSeconds: Int? = nil,
+        readTimeoutSeconds: Int? = nil
     ) {
         self.match = match
         self.backend = backend
@@ -49,6 +53,8 @@ public struct Route: Hashable, Sendable {
         self.forceSSLRedirect = forceSSLRedirect
         self.maxBodySize = maxBodySize
         self.allowedSources = allowedSources
+        self.connectTimeoutSeconds = connectTimeoutSeconds
+        self.readTimeoutSeconds = readTimeoutSeconds
     }
 
     /// Whether a client (4 or 16 address bytes) may use this route.

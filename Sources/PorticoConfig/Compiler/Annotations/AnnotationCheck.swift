@@ -9,7 +9,8 @@ enum AnnotationCheck {
     /// Annotations that are acted on.
     static let supported: Set<String> = [
         "use-regex", "rewrite-target", "app-root", "x-forwarded-prefix", "ssl-redirect", "force-ssl-redirect",
-        "proxy-body-size", "allowlist-source-range", "whitelist-source-range",
+        "proxy-body-size", "allowlist-source-range", "whitelist-source-range", "proxy-connect-timeout",
+        "proxy-read-timeout",
     ]
 
     static func check(_ ingress: Ingress, object: String, into diagnostics: inout [Diagnostic]) {

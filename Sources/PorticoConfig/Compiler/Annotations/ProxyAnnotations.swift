@@ -1,28 +1,46 @@
 import PorticoDiagnostics
 import PorticoKube
 
-/// `proxy-body-size` (ingress-nginx `annotations/proxy`): the largest request body a path
-/// accepts, 413 above it; `"0"` means unlimited; the default is 1 MiB (`client_max_body_size 1m`).
+/// The `proxy-*` group (ingress-nginx `annotations/proxy`): `proxy-body-size` is the largest
+/// request body a path accepts, 413 above it (`"0"` unlimited, default 1 MiB as nginx's
+/// `client_max_body_size 1m`); `proxy-connect-timeout` and `proxy-read-timeout` are seconds.
 struct ProxyAnnotations {
     /// nil: unlimited.
-    var maxBodySize: Int?
+    var maxBodySize: Int? = Self.defaultBodySize
+    var connectTimeoutSeconds: Int?
+    var readTimeoutSeconds: Int?
 
     static let bodySizeKey = "nginx.ingress.kubernetes.io/proxy-body-size"
+    static let connectTimeoutKey = "nginx.ingress.kubernetes.io/proxy-connect-timeout"
+    static let readTimeoutKey = "nginx.ingress.kubernetes.io/proxy-read-timeout"
     static let defaultBodySize = 1024 * 1024
 
-    /// Nil when the value is not an nginx size: ingress-nginx drops such an Ingress.
+    /// Nil when a value is invalid: ingress-nginx drops such an Ingress.
     static func parse(_ ingress: Ingress, object: String, diagnostics: inout [Diagnostic]) -> ProxyAnnotations? {
-        guard let text = ingress.metadata.annotations[Self.bodySizeKey] else {
-            return ProxyAnnotations(maxBodySize: Self.defaultBodySize)
-        }
-        guard let size = Self.parseSize(text) else {
+        var result = ProxyAnnotations()
+        let annotations = ingress.metadata.annotations
+        func invalid(_ key: String, _ text: String, _ expected: String) -> ProxyAnnotations? {
             diagnostics.append(
                 Diagnostic(.error, file: ingress.location.file, line: ingress.location.line, object: object,
-                           field: "metadata.annotations[\(Self.bodySizeKey)]",
-                           message: "\"\(text)\" is not a size like 8k, 1m or 0; ingress-nginx drops such an Ingress, so it is left out"))
+                           field: "metadata.annotations[\(key)]",
+                           message: "\"\(text)\" is not \(expected); ingress-nginx drops such an Ingress, so it is left out"))
             return nil
         }
-        return ProxyAnnotations(maxBodySize: size == 0 ? nil : size)
+        if let text = annotations[Self.bodySizeKey] {
+            guard let size = Self.parseSize(text) else { return invalid(Self.bodySizeKey, text, "a size like 8k, 1m or 0") }
+            result.maxBodySize = size == 0 ? nil : size
+        }
+        for (key, apply) in [
+            (Self.connectTimeoutKey, { (seconds: Int, result: inout ProxyAnnotations) in result.connectTimeoutSeconds = seconds }),
+            (Self.readTimeoutKey, { (seconds: Int, result: inout ProxyAnnotations) in result.readTimeoutSeconds = seconds }),
+        ] {
+            guard let text = annotations[key] else { continue }
+            guard let seconds = Int(text.trimmingCharacters(in: .whitespaces)), seconds > 0, seconds <= 86_400 else {
+                return invalid(key, text, "a number of seconds between 1 and 86400")
+            }
+            apply(seconds, &result)
+        }
+        return result
     }
 
     /// nginx sizes: a number with an optional k, m or g (either case).
