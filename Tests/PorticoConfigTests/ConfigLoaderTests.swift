@@ -70,6 +70,17 @@ import Testing
         #expect(fixed.snapshot.routes.resolve(host: "app.test", path: "/v1/x") == nil)
     }
 
+    @Test func onlyChangedFilesAreDecodedAgain() throws {
+        let loader = self.loader()
+        try self.write("ing.yaml", Self.ingress(path: "/v1/(.*)"))
+        _ = loader.load()
+        #expect(loader.decodeCache.decodedLastTime == 2)
+        try self.write("svc.yaml", Self.service.replacingOccurrences(of: "10.0.0.1", with: "10.0.0.3"))
+        let result = loader.load()
+        #expect(loader.decodeCache.decodedLastTime == 1)  // svc.yaml only
+        #expect(result.snapshot.backends.first?.endpoints.map(\.address) == ["10.0.0.3"])
+    }
+
     @Test func endpointChangesAreSeenWithoutRecompilingRegexes() throws {
         let loader = self.loader()
         try self.write("ing.yaml", Self.ingress(path: "/v1/(.*)"))

@@ -19,7 +19,52 @@ public struct DirectoryProvider: Sendable {
         public var diagnostics: [Diagnostic]
     }
 
-    public func load() -> Loaded {
+    /// Decoded files by path, reused while a file's size and modification time are unchanged,
+    /// so a reload decodes only the files that changed.
+    public final class DecodeCache: @unchecked Sendable {
+        // @unchecked: used by one loader at a time (the reload loop serialises loads).
+        struct Entry {
+            var size: Int
+            var modified: Date
+            var result: ManifestDecoder.Result
+        }
+
+        var entries: [String: Entry] = [:]
+        /// Files decoded by the last load (not served from the cache).
+        public private(set) var decodedLastTime = 0
+
+        public init() {}
+
+        func result(for path: String, display: String, diagnostics: inout [Diagnostic], touched: inout Set<String>)
+            -> ManifestDecoder.Result?
+        {
+            touched.insert(path)
+            let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+            let size = (attributes?[.size] as? Int) ?? -1
+            let modified = (attributes?[.modificationDate] as? Date) ?? .distantPast
+            if let entry = self.entries[path], entry.size == size, entry.modified == modified { return entry.result }
+            guard let data = FileManager.default.contents(atPath: path) else {
+                diagnostics.append(Diagnostic(.error, file: display, message: "cannot be read"))
+                return nil
+            }
+            guard let text = String(data: data, encoding: .utf8) else {
+                diagnostics.append(Diagnostic(.error, file: display, message: "is not UTF-8 text"))
+                return nil
+            }
+            let result = ManifestDecoder.decode(file: display, text: text)
+            self.decodedLastTime += 1
+            self.entries[path] = Entry(size: size, modified: modified, result: result)
+            return result
+        }
+
+        func begin() { self.decodedLastTime = 0 }
+
+        func end(keeping touched: Set<String>) {
+            self.entries = self.entries.filter { touched.contains($0.key) }
+        }
+    }
+
+    public func load(cache: DecodeCache = DecodeCache()) -> Loaded {
         var state = ClusterState()
         var diagnostics: [Diagnostic] = []
         var isDirectory: ObjCBool = false
@@ -28,17 +73,14 @@ public struct DirectoryProvider: Sendable {
             diagnostics.append(Diagnostic(.error, file: self.directory, message: "no such directory"))
             return Loaded(state: state, diagnostics: diagnostics)
         }
+        cache.begin()
+        var touched = Set<String>()
+        defer { cache.end(keeping: touched) }
         for file in self.manifestFiles() {
             let display = self.displayPath(file)
-            guard let data = FileManager.default.contents(atPath: file) else {
-                diagnostics.append(Diagnostic(.error, file: display, message: "cannot be read"))
+            guard let decoded = cache.result(for: file, display: display, diagnostics: &diagnostics, touched: &touched) else {
                 continue
             }
-            guard let text = String(data: data, encoding: .utf8) else {
-                diagnostics.append(Diagnostic(.error, file: display, message: "is not UTF-8 text"))
-                continue
-            }
-            let decoded = ManifestDecoder.decode(file: display, text: text)
             diagnostics += decoded.issues
             for (object, location) in decoded.objects {
                 if let first = state.add(object) {

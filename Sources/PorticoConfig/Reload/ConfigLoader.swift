@@ -15,6 +15,8 @@ public final class ConfigLoader {
     public let certsDirectory: String
     public let options: CompileOptions
     private let regexCache = RegexCache()
+    /// Decoded manifest files, reused while unchanged.
+    public let decodeCache = DirectoryProvider.DecodeCache()
     private var lastGood: ClusterState?
 
     public struct Result: Sendable {
@@ -32,7 +34,7 @@ public final class ConfigLoader {
     }
 
     public func load() -> Result {
-        var loaded = DirectoryProvider(directory: self.rulesDirectory).load()
+        var loaded = DirectoryProvider(directory: self.rulesDirectory).load(cache: self.decodeCache)
         loaded.state.certificateFiles = CertificateDirectory(directory: self.certsDirectory).load()
         var state = loaded.state
         var kept: [String] = []
