@@ -97,6 +97,35 @@ import Testing
         await backends.stop()
     }
 
+    @Test func upstreamHashByPinsEachKey() async throws {
+        let addresses = ["127.0.53.1", "127.0.53.2", "127.0.53.3"]
+        let backends = try await TestBackends(addresses: addresses, page: "hash")
+        let rules = try RulesDirectory([
+            "svc.yaml": RulesDirectory.service("svc", port: backends.port, ready: addresses),
+            "ing.yaml": RulesDirectory.ingress("by-uri", host: "uri.test", paths: [("/", "Prefix", "svc")], annotations: ["upstream-hash-by": "$request_uri"])
+                + RulesDirectory.ingress("by-user", host: "user.test", paths: [("/", "Prefix", "svc")], annotations: ["upstream-hash-by": "$http_x_user"]),
+        ])
+        let portico = try PorticoProcess(rules: rules.url)
+        defer { portico.terminate() }
+        let client = KeepAliveClient(port: portico.port)
+        func endpoint(_ host: String, _ path: String, user: String? = nil) -> String {
+            let response = user.map { client.get(host: host, path: path, headers: "X-User: \($0)\r\n") } ?? client.get(host: host, path: path)
+            return response?.body.split(separator: "\n").first { $0.hasPrefix("endpoint: ") }.map(String.init) ?? "-"
+        }
+        var spread = Set<String>()
+        for index in 0..<12 {
+            let first = endpoint("uri.test", "/item/\(index)?q=1")
+            for _ in 0..<3 { #expect(endpoint("uri.test", "/item/\(index)?q=1") == first) }
+            spread.insert(first)
+        }
+        #expect(spread.count > 1)
+        for user in ["alice", "bob", "carol"] {
+            let first = endpoint("user.test", "/\(UUID().uuidString)", user: user)
+            for _ in 0..<3 { #expect(endpoint("user.test", "/\(UUID().uuidString)", user: user) == first, "\(user) stays") }
+        }
+        await backends.stop()
+    }
+
     @Test func rewritingRulesUnderLoadLosesNoRequest() async throws {
         let addresses = ["127.0.51.1", "127.0.51.2", "127.0.51.3", "127.0.51.4"]
         let backends = try await TestBackends(addresses: addresses, page: "load")

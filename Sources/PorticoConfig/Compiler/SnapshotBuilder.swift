@@ -126,7 +126,8 @@ struct SnapshotBuilder {
                 fallback = Route(
                     match: .prefix("/"), backend: id, source: RouteSource(ingress: entry.name, kind: .defaultBackend),
                     maxBodySize: entry.proxy.maxBodySize, allowedSources: entry.access.allowedSources,
-                    connectTimeoutSeconds: entry.proxy.connectTimeoutSeconds, readTimeoutSeconds: entry.proxy.readTimeoutSeconds)
+                    connectTimeoutSeconds: entry.proxy.connectTimeoutSeconds, readTimeoutSeconds: entry.proxy.readTimeoutSeconds,
+                    hashKey: entry.proxy.hashKey)
                 if defaultRoute == nil { defaultRoute = fallback }
             }
             for (ruleIndex, rule) in ingress.rules.enumerated() {
@@ -160,7 +161,8 @@ struct SnapshotBuilder {
                               maxBodySize: entry.proxy.maxBodySize,
                               allowedSources: entry.access.allowedSources,
                               connectTimeoutSeconds: entry.proxy.connectTimeoutSeconds,
-                              readTimeoutSeconds: entry.proxy.readTimeoutSeconds))
+                              readTimeoutSeconds: entry.proxy.readTimeoutSeconds,
+                              hashKey: entry.proxy.hashKey))
                 }
             }
         }

@@ -74,6 +74,7 @@ extension ProxyConnectionHandler {
             return
         }
         self.backend = backend
+        self.affinityHash = self.affinityHash(for: route, backend: backend)
 
         var out = self.context.channel.allocator.buffer(capacity: self.head.headLength + 384)
         self.inbound.withUnsafeReadableBytes { bytes in
@@ -101,6 +102,28 @@ extension ProxyConnectionHandler {
         self.rotationStart = backend.nextStart()
         self.state = .connecting
         self.connectToUpstream(fresh: false)
+    }
+
+    /// The consistent-hashing key of this request: the route's `upstream-hash-by`, else the
+    /// client IP when the Service has `sessionAffinity: ClientIP`, else none (round-robin).
+    func affinityHash(for route: Route, backend: ProxyBackend) -> UInt64? {
+        guard let key = route.hashKey else { return backend.clientIPAffinity ? self.forwarding.peerHash : nil }
+        return self.inbound.withUnsafeReadableBytes { bytes -> UInt64 in
+            switch key {
+            case .clientAddress:
+                return self.forwarding.peerHash
+            case .requestURI:
+                return ProxyBackend.fnv1a(UnsafeRawBufferPointer(rebasing: bytes[self.head.targetStart..<self.head.targetEnd]))
+            case .path:
+                return ProxyBackend.fnv1a(UnsafeRawBufferPointer(rebasing: bytes[self.head.targetStart..<self.head.pathEnd]))
+            case .header(let name):
+                for field in self.head.fields
+                where name.utf8.elementsEqual(bytes[field.lineStart..<field.nameEnd].lazy.map(HostBytes.lower)) {
+                    return ProxyBackend.fnv1a(UnsafeRawBufferPointer(rebasing: bytes[field.valueStart..<field.valueEnd]))
+                }
+                return 0  // absent header: all such requests share one endpoint, as nginx hashes ""
+            }
+        }
     }
 
     /// `app-root`: 302 to `$scheme://$http_host<app-root>`, as ingress-nginx's server-level

@@ -7,8 +7,8 @@ extension ProxyConnectionHandler {
     func connectToUpstream(fresh: Bool) {
         guard let backend = self.backend else { return }
         let now = NIODeadline.now()
-        // ClientIP affinity picks the client's endpoint first; retries move on in rotation.
-        let pinned = backend.clientIPAffinity && self.attempt == 0 ? backend.endpoint(forClient: self.forwarding.peerHash, now: now) : nil
+        // Affinity (upstream-hash-by, ClientIP) picks the key's endpoint first; retries move on in rotation.
+        let pinned = self.attempt == 0 ? self.affinityHash.flatMap { backend.endpoint(forKey: $0, now: now) } : nil
         let endpoint = pinned ?? backend.endpoint(start: self.rotationStart, attempt: self.attempt, now: now)
         self.endpoint = endpoint
         if !fresh, let connection = self.loop.pool.checkout(endpoint.address, now: now) {

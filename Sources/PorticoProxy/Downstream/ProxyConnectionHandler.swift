@@ -51,6 +51,8 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
     /// This exchange's upstream timeouts: the route's annotations, else the server's defaults.
     var connectTimeout = TimeAmount.seconds(5)
     var readTimeout = TimeAmount.seconds(60)
+    /// `upstream-hash-by` or ClientIP affinity: the hash that picks this exchange's endpoint.
+    var affinityHash: UInt64?
     var bodyStreamed = false
     var attempt = 0
     var rotationStart = 0

@@ -55,9 +55,10 @@ public final class ProxyBackend: Sendable {
         self.endpointSeeds = endpoints.map { Self.fnv1a(Array($0.display.utf8)) }
     }
 
-    /// The endpoint a client IP is pinned to: rendezvous (highest-random-weight) hashing, so a
-    /// client moves only when its own endpoint leaves or is marked down, never when others do.
-    func endpoint(forClient clientHash: UInt64, now: NIODeadline) -> ProxyEndpoint? {
+    /// The endpoint a key (a client IP, a URI, a header) is pinned to: rendezvous
+    /// (highest-random-weight) hashing, so a key moves only when its own endpoint leaves or is
+    /// marked down, never when others do.
+    func endpoint(forKey clientHash: UInt64, now: NIODeadline) -> ProxyEndpoint? {
         var best: ProxyEndpoint?
         var bestWeight: UInt64 = 0
         for (index, endpoint) in self.endpoints.enumerated() where !endpoint.isDown(now: now) {
@@ -71,7 +72,13 @@ public final class ProxyBackend: Sendable {
     }
 
     static func fnv1a(_ bytes: [UInt8]) -> UInt64 {
-        bytes.reduce(0xcbf2_9ce4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
+        bytes.withUnsafeBytes { Self.fnv1a($0) }
+    }
+
+    static func fnv1a(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return hash
     }
 
     /// splitmix64's finaliser: spreads similar inputs over the whole range.

@@ -37,12 +37,14 @@ public struct Route: Hashable, Sendable {
     /// `proxy-connect-timeout` / `proxy-read-timeout` in seconds; nil: the server's defaults.
     public let connectTimeoutSeconds: Int?
     public let readTimeoutSeconds: Int?
+    /// `upstream-hash-by`: consistent hashing on this key instead of round-robin.
+    public let hashKey: HashKey?
 
     public init(
         match: PathMatch, backend: BackendID, source: RouteSource, rewrite: RewriteTemplate? = nil,
         forwardedPrefix: String? = nil, sslRedirect: Bool = true, forceSSLRedirect: Bool = false,
         maxBodySize: Int? = nil, allowedSources: [SourceRange]? = nil, connectTimeoutSeconds: Int? = nil,
-        readTimeoutSeconds: Int? = nil
+        readTimeoutSeconds: Int? = nil, hashKey: HashKey? = nil
     ) {
         self.match = match
         self.backend = backend
@@ -55,6 +57,7 @@ public struct Route: Hashable, Sendable {
         self.allowedSources = allowedSources
         self.connectTimeoutSeconds = connectTimeoutSeconds
         self.readTimeoutSeconds = readTimeoutSeconds
+        self.hashKey = hashKey
     }
 
     /// Whether a client (4 or 16 address bytes) may use this route.

@@ -23,7 +23,7 @@ final class KeepAliveClient {
     }
 
     /// One GET; nil when the exchange failed at the socket level.
-    func get(host: String, path: String) -> Response? {
+    func get(host: String, path: String, headers: String = "") -> Response? {
         if self.fd < 0 {
             guard let fd = RawHTTP.connect(port: self.port) else { return nil }
             var timeout = timeval(tv_sec: 5, tv_usec: 0)
@@ -31,7 +31,7 @@ final class KeepAliveClient {
             self.fd = fd
             self.buffer = []
         }
-        let request = Array("GET \(path) HTTP/1.1\r\nHost: \(host)\r\n\r\n".utf8)
+        let request = Array("GET \(path) HTTP/1.1\r\nHost: \(host)\r\n\(headers)\r\n".utf8)
         guard request.withUnsafeBytes({ send(self.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) == request.count,
             let response = self.readResponse()
         else {

@@ -1,5 +1,6 @@
 import PorticoDiagnostics
 import PorticoKube
+import PorticoRouting
 
 /// The `proxy-*` group (ingress-nginx `annotations/proxy`): `proxy-body-size` is the largest
 /// request body a path accepts, 413 above it (`"0"` unlimited, default 1 MiB as nginx's
@@ -9,11 +10,13 @@ struct ProxyAnnotations {
     var maxBodySize: Int? = Self.defaultBodySize
     var connectTimeoutSeconds: Int?
     var readTimeoutSeconds: Int?
+    var hashKey: HashKey?
 
     static let bodySizeKey = "nginx.ingress.kubernetes.io/proxy-body-size"
     static let connectTimeoutKey = "nginx.ingress.kubernetes.io/proxy-connect-timeout"
     static let readTimeoutKey = "nginx.ingress.kubernetes.io/proxy-read-timeout"
     static let defaultBodySize = 1024 * 1024
+    static let hashByKey = "nginx.ingress.kubernetes.io/upstream-hash-by"
 
     /// Nil when a value is invalid: ingress-nginx drops such an Ingress.
     static func parse(_ ingress: Ingress, object: String, diagnostics: inout [Diagnostic]) -> ProxyAnnotations? {
@@ -39,6 +42,16 @@ struct ProxyAnnotations {
                 return invalid(key, text, "a number of seconds between 1 and 86400")
             }
             apply(seconds, &result)
+        }
+        if let text = annotations[Self.hashByKey] {
+            guard let key = HashKey.parse(text.trimmingCharacters(in: .whitespaces)) else {
+                diagnostics.append(
+                    Diagnostic(.warning, file: ingress.location.file, line: ingress.location.line, object: object,
+                               field: "metadata.annotations[\(Self.hashByKey)]",
+                               message: "\"\(text)\" is not supported (use $remote_addr, $request_uri, $uri or $http_<header>); round-robin is used"))
+                return result
+            }
+            result.hashKey = key
         }
         return result
     }
