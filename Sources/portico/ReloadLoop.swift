@@ -4,6 +4,7 @@ import Logging
 import PorticoConfig
 import PorticoDiagnostics
 import PorticoProxy
+import PorticoRouting
 import Synchronization
 
 #if canImport(Glibc)
@@ -21,10 +22,20 @@ final class ReloadLoop: Sendable {
     let interval: Duration
     /// False: reload on SIGHUP only.
     let watchFiles: Bool
+    let names: ExternalNameResolver
+    /// The last loaded snapshot before name resolution, re-resolved periodically.
+    private let loaded: Mutex<RoutingSnapshot>
     private let hangup = Atomic<Bool>(false)
+    /// How often ExternalName answers are refreshed.
+    static let nameRefresh: Duration = .seconds(5)
 
-    init(loader: ConfigLoader, runtime: ProxyRuntime, logger: Logger, directories: [String], interval: Duration, watchFiles: Bool) {
+    init(
+        loader: ConfigLoader, runtime: ProxyRuntime, logger: Logger, directories: [String], interval: Duration,
+        watchFiles: Bool, names: ExternalNameResolver, loaded: RoutingSnapshot
+    ) {
         self.watchFiles = watchFiles
+        self.names = names
+        self.loaded = Mutex(loaded)
         self.loader = ConfigLoaderBox(loader)
         self.runtime = runtime
         self.logger = logger
@@ -37,8 +48,13 @@ final class ReloadLoop: Sendable {
         let source = self.watchHangup()
         defer { source.cancel() }
         var fingerprint = DirectoryFingerprint(directories: self.directories)
+        var lastNameRefresh = ContinuousClock.now
         while !Task.isCancelled {
             try? await Task.sleep(for: self.interval)
+            if ContinuousClock.now - lastNameRefresh >= Self.nameRefresh {
+                lastNameRefresh = ContinuousClock.now
+                await self.refreshNames()
+            }
             let forced = self.hangup.exchange(false, ordering: .relaxed)
             guard forced || self.watchFiles else { continue }
             var current = DirectoryFingerprint(directories: self.directories)
@@ -51,13 +67,25 @@ final class ReloadLoop: Sendable {
                 current = again
             }
             fingerprint = current
-            self.reload(reason: forced ? "SIGHUP" : "files changed", newestChange: current.newestModification)
+            await self.reload(reason: forced ? "SIGHUP" : "files changed", newestChange: current.newestModification)
         }
     }
 
-    func reload(reason: String, newestChange: Date?) {
+    /// Re-resolves ExternalName Services; installs only when an answer changed.
+    func refreshNames() async {
+        let snapshot = self.loaded.withLock { $0 }
+        guard snapshot.backends.contains(where: { $0.externalName != nil }) else { return }
+        let resolved = await self.names.resolve(snapshot, logger: self.logger)
+        let current = self.runtime.generation.snapshot.backends.map(\.endpoints)
+        guard resolved.backends.map(\.endpoints) != current else { return }
+        _ = try? self.runtime.install(resolved)
+    }
+
+    func reload(reason: String, newestChange: Date?) async {
         let started = ContinuousClock.now
-        let result = self.loader.load()
+        var result = self.loader.load()
+        self.loaded.withLock { $0 = result.snapshot }
+        result.snapshot = await self.names.resolve(result.snapshot, logger: self.logger)
         for diagnostic in result.diagnostics where diagnostic.severity == .error {
             self.logger.error("\(diagnostic)")
         }

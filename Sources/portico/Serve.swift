@@ -51,6 +51,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "How often ingress-rules/ and certs/ are checked for changes, in milliseconds (0: only on SIGHUP).")
     var watchInterval: Int = 200
 
+    @Flag(help: "Let ExternalName Services resolve to loopback addresses (refused by default, as ingress-nginx refuses localhost).")
+    var allowLoopbackExternalNames = false
+
     func run() async throws {
         let level = Logger.Level(rawValue: self.logLevel) ?? .info
         LoggingSystem.bootstrap { label in
@@ -67,7 +70,10 @@ struct Serve: AsyncParsableCommand {
         var tlsOptions = TLSOptions()
         tlsOptions.sessionResumption = self.tlsSessionResumption == "on"
         let loader = self.rules.loader()
-        let loaded = LoadedRules(loader.load())
+        var loaded = LoadedRules(loader.load())
+        let unresolved = loaded.snapshot
+        let names = ExternalNameResolver(allowLoopback: self.allowLoopbackExternalNames)
+        loaded.snapshot = await names.resolve(unresolved, logger: logger)
         var diagnostics = loaded.diagnostics
         var configuration = ProxyConfiguration()
         configuration.connectTimeout = .nanoseconds(Int64(self.upstreamConnectTimeout * 1e9))
@@ -117,7 +123,7 @@ struct Serve: AsyncParsableCommand {
         let reloads = ReloadLoop(
             loader: loader, runtime: runtime, logger: logger, directories: [self.rules.rules, self.rules.certs],
             interval: .milliseconds(self.watchInterval > 0 ? max(self.watchInterval, 50) : 200),
-            watchFiles: self.watchInterval > 0)
+            watchFiles: self.watchInterval > 0, names: names, loaded: unresolved)
         let watcher = Task { await reloads.run() }
         defer { watcher.cancel() }
 

@@ -126,6 +126,34 @@ import Testing
         await backends.stop()
     }
 
+    @Test func externalNameServicesResolveOffTheEventLoop() async throws {
+        let backends = try await TestBackends(addresses: ["127.0.0.1"], page: "weather")
+        let rules = try RulesDirectory([
+            "ext.yaml": """
+                apiVersion: v1
+                kind: Service
+                metadata: {name: weather-ext-svc}
+                spec: {type: ExternalName, externalName: localhost, ports: [{port: 80, targetPort: \(backends.port)}]}
+                ---
+
+                """ + RulesDirectory.ingress("weather", host: "weather.test", paths: [("/", "Prefix", "weather-ext-svc")], annotations: ["upstream-vhost": "www.google.com"]),
+        ])
+        // By default a loopback answer is refused (as ingress-nginx refuses localhost): 503.
+        let strict = try PorticoProcess(rules: rules.url)
+        #expect(try Curl(port: strict.port).get("weather.test", "/").status == 503)
+        #expect(strict.log.contains("ExternalName localhost"))
+        strict.terminate()
+
+        let portico = try PorticoProcess(rules: rules.url, extraArguments: ["--allow-loopback-external-names"])
+        defer { portico.terminate() }
+        let response = try Curl(port: portico.port).get("weather.test", "/forecast")
+        #expect(response.status == 200)
+        #expect(response.report["endpoint"] == "127.0.0.1:\(backends.port)")
+        #expect(response.report["header host"] == "www.google.com")  // upstream-vhost
+        #expect(response.report["header x-forwarded-host"] == "weather.test:\(portico.port)")
+        await backends.stop()
+    }
+
     @Test func rewritingRulesUnderLoadLosesNoRequest() async throws {
         let addresses = ["127.0.51.1", "127.0.51.2", "127.0.51.3", "127.0.51.4"]
         let backends = try await TestBackends(addresses: addresses, page: "load")

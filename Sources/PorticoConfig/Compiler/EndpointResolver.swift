@@ -29,6 +29,7 @@ struct EndpointResolver {
         /// Why there are none, or a problem worth a warning.
         var problem: String?
         var clientIPAffinity = false
+        var externalName: Backend.ExternalName?
     }
 
     func resolve(_ ref: BackendRef) -> Resolution {
@@ -40,10 +41,23 @@ struct EndpointResolver {
         case .number(let number): servicePort = service.ports.first { $0.port == number }
         case .name(let name): servicePort = service.ports.first { $0.name == name }
         }
-        if service.type == .externalName {
+        if service.type == .externalName, let name = service.externalName {
+            // ingress-nginx: one endpoint externalName:targetPort (the Ingress port when the
+            // Service lists none). Resolved later, off the request path.
+            var port: Int?
+            switch ref.port {
+            case .number(let number):
+                let servicePort = service.ports.first { $0.port == number }
+                if case .int(let target)? = servicePort?.targetPort { port = target } else { port = number }
+            case .name(let portName):
+                if case .int(let target)? = service.ports.first(where: { $0.name == portName })?.targetPort { port = target }
+            }
+            guard let port else {
+                return Resolution(endpoints: [], problem: "ExternalName Service \(ref.namespace)/\(ref.service) has no port \(ref.port)")
+            }
             return Resolution(
-                endpoints: [],
-                problem: "Service \(ref.namespace)/\(ref.service) is type ExternalName (\(service.externalName ?? "")), which Portico does not proxy yet")
+                endpoints: [], problem: "ExternalName \(name) not resolved yet",
+                externalName: Backend.ExternalName(host: name, port: port))
         }
         guard let servicePort else {
             let known = service.ports.map { port in port.name.map { "\($0) (\(port.port))" } ?? String(port.port) }

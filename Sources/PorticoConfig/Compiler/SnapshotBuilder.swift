@@ -127,7 +127,7 @@ struct SnapshotBuilder {
                     match: .prefix("/"), backend: id, source: RouteSource(ingress: entry.name, kind: .defaultBackend),
                     maxBodySize: entry.proxy.maxBodySize, allowedSources: entry.access.allowedSources,
                     connectTimeoutSeconds: entry.proxy.connectTimeoutSeconds, readTimeoutSeconds: entry.proxy.readTimeoutSeconds,
-                    hashKey: entry.proxy.hashKey)
+                    hashKey: entry.proxy.hashKey, upstreamHost: entry.proxy.upstreamHost)
                 if defaultRoute == nil { defaultRoute = fallback }
             }
             for (ruleIndex, rule) in ingress.rules.enumerated() {
@@ -162,7 +162,7 @@ struct SnapshotBuilder {
                               allowedSources: entry.access.allowedSources,
                               connectTimeoutSeconds: entry.proxy.connectTimeoutSeconds,
                               readTimeoutSeconds: entry.proxy.readTimeoutSeconds,
-                              hashKey: entry.proxy.hashKey))
+                              hashKey: entry.proxy.hashKey, upstreamHost: entry.proxy.upstreamHost))
                 }
             }
         }
@@ -174,14 +174,14 @@ struct SnapshotBuilder {
         var backends: [Backend] = []
         for ref in self.backendRefs {
             let resolution = self.resolver.resolve(ref)
-            if let problem = resolution.problem, let site = self.backendSites[ref] {
+            if let problem = resolution.problem, resolution.externalName == nil, let site = self.backendSites[ref] {
                 self.diagnostics.append(
                     Diagnostic(.warning, file: site.file, line: site.line, object: site.object, field: site.field,
                                message: "\(problem); requests routed here get 503"))
             }
             backends.append(
                 Backend(ref: ref, endpoints: resolution.endpoints, unavailableReason: resolution.problem,
-                        clientIPAffinity: resolution.clientIPAffinity))
+                        clientIPAffinity: resolution.clientIPAffinity, externalName: resolution.externalName))
         }
         func virtualHost(_ key: HostKey) -> VirtualHost {
             let usesRegex = regexHosts.contains(key)

@@ -82,11 +82,13 @@ extension ProxyConnectionHandler {
                 self.loop.routing.rewrittenTarget.withUnsafeBytes { target in
                     UpstreamRequestWriter.write(
                         self.head, from: bytes, rewrittenTarget: target, forwardedPrefix: route.forwardedPrefix,
-                        forwarding: self.forwarding, requestIDs: &self.loop.requestIDs, into: &out)
+                        upstreamHost: route.upstreamHost, forwarding: self.forwarding, requestIDs: &self.loop.requestIDs,
+                        into: &out)
                 }
             } else {
                 UpstreamRequestWriter.write(
-                    self.head, from: bytes, forwarding: self.forwarding, requestIDs: &self.loop.requestIDs, into: &out)
+                    self.head, from: bytes, upstreamHost: route.upstreamHost, forwarding: self.forwarding,
+                    requestIDs: &self.loop.requestIDs, into: &out)
             }
         }
         self.upstreamRequestHead = out

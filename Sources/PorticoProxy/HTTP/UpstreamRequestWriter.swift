@@ -39,6 +39,7 @@ enum UpstreamRequestWriter {
         from bytes: UnsafeRawBufferPointer,
         rewrittenTarget: UnsafeRawBufferPointer? = nil,
         forwardedPrefix: String? = nil,
+        upstreamHost: String? = nil,
         forwarding: ForwardingContext,
         requestIDs: inout RequestIDGenerator,
         into out: inout ByteBuffer
@@ -63,7 +64,11 @@ enum UpstreamRequestWriter {
                 }
                 Self.copyLine(bytes, field, into: &out)
             case .host:
-                if let authority = head.authority {
+                if let upstreamHost {
+                    out.writeStaticString("Host: ")
+                    out.writeString(upstreamHost)
+                    out.writeStaticString("\r\n")
+                } else if let authority = head.authority {
                     out.writeStaticString("Host: ")
                     out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[authority]))
                     out.writeStaticString("\r\n")
@@ -81,7 +86,11 @@ enum UpstreamRequestWriter {
         let hostValue = head.authority ?? head.hostValue
         if head.hostValue == nil {
             out.writeStaticString("Host: ")
-            if let authority = head.authority { out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[authority])) }
+            if let upstreamHost {
+                out.writeString(upstreamHost)
+            } else if let authority = head.authority {
+                out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[authority]))
+            }
             out.writeStaticString("\r\n")
         }
         if head.connectionUpgrade, head.upgradeValue != nil {

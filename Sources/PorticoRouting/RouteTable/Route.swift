@@ -39,12 +39,14 @@ public struct Route: Hashable, Sendable {
     public let readTimeoutSeconds: Int?
     /// `upstream-hash-by`: consistent hashing on this key instead of round-robin.
     public let hashKey: HashKey?
+    /// `upstream-vhost`: the Host sent upstream instead of the client's.
+    public let upstreamHost: String?
 
     public init(
         match: PathMatch, backend: BackendID, source: RouteSource, rewrite: RewriteTemplate? = nil,
         forwardedPrefix: String? = nil, sslRedirect: Bool = true, forceSSLRedirect: Bool = false,
         maxBodySize: Int? = nil, allowedSources: [SourceRange]? = nil, connectTimeoutSeconds: Int? = nil,
-        readTimeoutSeconds: Int? = nil, hashKey: HashKey? = nil
+        readTimeoutSeconds: Int? = nil, hashKey: HashKey? = nil, upstreamHost: String? = nil
     ) {
         self.match = match
         self.backend = backend
@@ -58,6 +60,7 @@ public struct Route: Hashable, Sendable {
         self.connectTimeoutSeconds = connectTimeoutSeconds
         self.readTimeoutSeconds = readTimeoutSeconds
         self.hashKey = hashKey
+        self.upstreamHost = upstreamHost
     }
 
     /// Whether a client (4 or 16 address bytes) may use this route.

@@ -19,6 +19,11 @@ public struct RoutingSnapshot: Sendable {
         self.defaultCertificate = defaultCertificate
     }
 
+    /// The same routes with other backends (endpoint-only changes: no route is rebuilt).
+    public func replacingBackends(_ backends: [Backend]) -> RoutingSnapshot {
+        RoutingSnapshot(routes: self.routes, backends: backends, tls: self.tls, defaultCertificate: self.defaultCertificate)
+    }
+
     public static let empty = RoutingSnapshot(
         routes: RouteTable(hosts: [], anyHost: nil, defaultRoute: nil),
         backends: []

@@ -15,11 +15,34 @@ public struct Backend: Hashable, Sendable {
     /// The Service's `sessionAffinity: ClientIP`: a client IP keeps reaching the same endpoint
     /// while that endpoint stays ready, as kube-proxy would do (ingress-nginx ignores the field).
     public let clientIPAffinity: Bool
+    /// A Service of type ExternalName: the DNS name and port its endpoints are resolved from
+    /// (by the control plane, never on the request path).
+    public let externalName: ExternalName?
 
-    public init(ref: BackendRef, endpoints: [Endpoint], unavailableReason: String? = nil, clientIPAffinity: Bool = false) {
+    public struct ExternalName: Hashable, Sendable {
+        public let host: String
+        public let port: Int
+
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
+    }
+
+    public init(
+        ref: BackendRef, endpoints: [Endpoint], unavailableReason: String? = nil, clientIPAffinity: Bool = false,
+        externalName: ExternalName? = nil
+    ) {
         self.ref = ref
         self.endpoints = endpoints
         self.clientIPAffinity = clientIPAffinity
+        self.externalName = externalName
         self.unavailableReason = endpoints.isEmpty ? (unavailableReason ?? "no ready endpoints") : nil
+    }
+
+    /// The same backend with resolved endpoints (ExternalName resolution).
+    public func resolved(_ endpoints: [Endpoint], reason: String?) -> Backend {
+        Backend(ref: self.ref, endpoints: endpoints, unavailableReason: reason, clientIPAffinity: self.clientIPAffinity,
+                externalName: self.externalName)
     }
 }

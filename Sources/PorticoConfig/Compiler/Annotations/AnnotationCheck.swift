@@ -10,7 +10,7 @@ enum AnnotationCheck {
     static let supported: Set<String> = [
         "use-regex", "rewrite-target", "app-root", "x-forwarded-prefix", "ssl-redirect", "force-ssl-redirect",
         "proxy-body-size", "allowlist-source-range", "whitelist-source-range", "proxy-connect-timeout",
-        "proxy-read-timeout", "upstream-hash-by",
+        "proxy-read-timeout", "upstream-hash-by", "upstream-vhost",
     ]
 
     static func check(_ ingress: Ingress, object: String, into diagnostics: inout [Diagnostic]) {

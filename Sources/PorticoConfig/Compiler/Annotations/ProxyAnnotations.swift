@@ -11,12 +11,14 @@ struct ProxyAnnotations {
     var connectTimeoutSeconds: Int?
     var readTimeoutSeconds: Int?
     var hashKey: HashKey?
+    var upstreamHost: String?
 
     static let bodySizeKey = "nginx.ingress.kubernetes.io/proxy-body-size"
     static let connectTimeoutKey = "nginx.ingress.kubernetes.io/proxy-connect-timeout"
     static let readTimeoutKey = "nginx.ingress.kubernetes.io/proxy-read-timeout"
     static let defaultBodySize = 1024 * 1024
     static let hashByKey = "nginx.ingress.kubernetes.io/upstream-hash-by"
+    static let upstreamVhostKey = "nginx.ingress.kubernetes.io/upstream-vhost"
 
     /// Nil when a value is invalid: ingress-nginx drops such an Ingress.
     static func parse(_ ingress: Ingress, object: String, diagnostics: inout [Diagnostic]) -> ProxyAnnotations? {
@@ -42,6 +44,13 @@ struct ProxyAnnotations {
                 return invalid(key, text, "a number of seconds between 1 and 86400")
             }
             apply(seconds, &result)
+        }
+        if let text = annotations[Self.upstreamVhostKey] {
+            // A Host value: a DNS name or IP with an optional port; nothing that could inject a line.
+            guard !text.isEmpty, text.utf8.allSatisfy({ HostBytes.isLabelByte($0) || ".:[]".utf8.contains($0) }) else {
+                return invalid(Self.upstreamVhostKey, text, "a host name")
+            }
+            result.upstreamHost = text
         }
         if let text = annotations[Self.hashByKey] {
             guard let key = HashKey.parse(text.trimmingCharacters(in: .whitespaces)) else {
