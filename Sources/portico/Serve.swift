@@ -6,6 +6,7 @@ import NIOPosix
 import PorticoConfig
 import PorticoDemoBackend
 import PorticoProxy
+import PorticoRouting
 import PorticoTLS
 
 #if canImport(Glibc)
@@ -54,6 +55,9 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Let ExternalName Services resolve to loopback addresses (refused by default, as ingress-nginx refuses localhost).")
     var allowLoopbackExternalNames = false
 
+    @Option(help: "Comma-separated CIDR blocks of proxies whose X-Forwarded-For is believed (default: none).")
+    var trustedProxies: String?
+
     func run() async throws {
         let level = Logger.Level(rawValue: self.logLevel) ?? .info
         LoggingSystem.bootstrap { label in
@@ -79,6 +83,14 @@ struct Serve: AsyncParsableCommand {
         configuration.connectTimeout = .nanoseconds(Int64(self.upstreamConnectTimeout * 1e9))
         configuration.readTimeout = .nanoseconds(Int64(self.upstreamReadTimeout * 1e9))
         configuration.httpsPort = self.httpsPort
+        if let trusted = self.trustedProxies {
+            for item in trusted.split(separator: ",") {
+                guard let range = SourceRange.parse(item.trimmingCharacters(in: .whitespaces)) else {
+                    throw ValidationError("--trusted-proxies: \"\(item)\" is not an IP address or CIDR block")
+                }
+                configuration.trustedProxies.append(range)
+            }
+        }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: self.workers)
         let runtime = try ProxyRuntime(
             group: group, snapshot: loaded.snapshot, configuration: configuration, tlsOptions: tlsOptions,

@@ -162,6 +162,29 @@ import Testing
         await proxy.stop()
     }
 
+    @Test func forwardedForIsBelievedOnlyFromTrustedProxies() async throws {
+        let proxy = try await SingleServiceProxy.start(
+            addresses: ["127.0.19.1"], extraArguments: ["--trusted-proxies", "127.0.80.0/24"],
+            annotations: ["allowlist-source-range": "203.0.113.0/24"])
+        let chain = ["-H", "X-Forwarded-For: 203.0.113.7, 127.0.80.9"]
+        // Through a trusted proxy: the client is the rightmost untrusted address, the chain grows.
+        let trusted = try proxy.curl.get("t.test", "/", chain + ["--interface", "127.0.80.1"])
+        #expect(trusted.status == 200)  // the allow-list sees 203.0.113.7
+        #expect(trusted.report["header x-real-ip"] == "203.0.113.7")
+        #expect(trusted.report["header x-forwarded-for"] == "203.0.113.7, 127.0.80.9, 127.0.80.1")
+        // From anyone else the header is not believed.
+        let untrusted = try proxy.curl.get("t.test", "/", chain + ["--interface", "127.0.81.1"])
+        #expect(untrusted.status == 403)
+        await proxy.stop()
+
+        let open = try await SingleServiceProxy.start(addresses: ["127.0.19.2"], extraArguments: ["--trusted-proxies", "127.0.80.0/24"])
+        let direct = try open.curl.get("t.test", "/", chain + ["--interface", "127.0.81.1"])
+        #expect(direct.report["header x-real-ip"] == "127.0.81.1")
+        #expect(direct.report["header x-forwarded-for"] == "127.0.81.1")
+        #expect(direct.report["header x-original-forwarded-for"] == "203.0.113.7, 127.0.80.9")
+        await open.stop()
+    }
+
     @Test func http10ClientsGetADechunkedBodyAndAClose() async throws {
         let proxy = try await SingleServiceProxy.start(addresses: ["127.0.15.1"])
         let portico = proxy.portico

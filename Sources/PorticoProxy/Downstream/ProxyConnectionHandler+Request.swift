@@ -67,8 +67,9 @@ extension ProxyConnectionHandler {
             self.respondWithError(503, close: hasBody || !self.keepAlive)
             return
         }
+        self.realClient = self.realClientAddress()
         // ingress-nginx's phases: the 503 above (rewrite phase) comes before the allow-list (access).
-        guard route.allows(self.forwarding.peerBytes) else {
+        guard route.allows(self.realClient?.bytes ?? self.forwarding.peerBytes) else {
             self.inbound.moveReaderIndex(forwardBy: self.head.headLength)
             self.respondWithError(403, close: hasBody || !self.keepAlive)
             return
@@ -82,13 +83,13 @@ extension ProxyConnectionHandler {
                 self.loop.routing.rewrittenTarget.withUnsafeBytes { target in
                     UpstreamRequestWriter.write(
                         self.head, from: bytes, rewrittenTarget: target, forwardedPrefix: route.forwardedPrefix,
-                        upstreamHost: route.upstreamHost, forwarding: self.forwarding, requestIDs: &self.loop.requestIDs,
-                        into: &out)
+                        upstreamHost: route.upstreamHost, realClient: self.realClient?.text, forwarding: self.forwarding,
+                        requestIDs: &self.loop.requestIDs, into: &out)
                 }
             } else {
                 UpstreamRequestWriter.write(
-                    self.head, from: bytes, upstreamHost: route.upstreamHost, forwarding: self.forwarding,
-                    requestIDs: &self.loop.requestIDs, into: &out)
+                    self.head, from: bytes, upstreamHost: route.upstreamHost, realClient: self.realClient?.text,
+                    forwarding: self.forwarding, requestIDs: &self.loop.requestIDs, into: &out)
             }
         }
         self.upstreamRequestHead = out
@@ -109,11 +110,12 @@ extension ProxyConnectionHandler {
     /// The consistent-hashing key of this request: the route's `upstream-hash-by`, else the
     /// client IP when the Service has `sessionAffinity: ClientIP`, else none (round-robin).
     func affinityHash(for route: Route, backend: ProxyBackend) -> UInt64? {
-        guard let key = route.hashKey else { return backend.clientIPAffinity ? self.forwarding.peerHash : nil }
+        let clientHash = self.realClient.map { ProxyBackend.fnv1a(Array($0.text.utf8)) } ?? self.forwarding.peerHash
+        guard let key = route.hashKey else { return backend.clientIPAffinity ? clientHash : nil }
         return self.inbound.withUnsafeReadableBytes { bytes -> UInt64 in
             switch key {
             case .clientAddress:
-                return self.forwarding.peerHash
+                return clientHash
             case .requestURI:
                 return ProxyBackend.fnv1a(UnsafeRawBufferPointer(rebasing: bytes[self.head.targetStart..<self.head.targetEnd]))
             case .path:

@@ -53,6 +53,10 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
     var readTimeout = TimeAmount.seconds(60)
     /// `upstream-hash-by` or ClientIP affinity: the hash that picks this exchange's endpoint.
     var affinityHash: UInt64?
+    /// The client behind a trusted proxy (from X-Forwarded-For), for this request; nil: the peer.
+    var realClient: (text: String, bytes: [UInt8])?
+    /// Whether the peer is in `--trusted-proxies` (decided once per connection).
+    var peerIsTrusted = false
     var bodyStreamed = false
     var attempt = 0
     var rotationStart = 0
@@ -98,6 +102,7 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
         self.forwarding = ForwardingContext(
             peerAddress: peer, peerBytes: Self.addressBytes(context.channel.remoteAddress), listenerPort: port,
             scheme: self.isTLS ? "https" : "http")
+        self.peerIsTrusted = self.loop.configuration.trustedProxies.contains { $0.contains(self.forwarding.peerBytes) }
         self.inbound = context.channel.allocator.buffer(capacity: 0)
         self.loop.connections[ObjectIdentifier(self)] = self
         if self.loop.isQuiescing { self.quiesce() }

@@ -40,6 +40,7 @@ enum UpstreamRequestWriter {
         rewrittenTarget: UnsafeRawBufferPointer? = nil,
         forwardedPrefix: String? = nil,
         upstreamHost: String? = nil,
+        realClient: String? = nil,
         forwarding: ForwardingContext,
         requestIDs: inout RequestIDGenerator,
         into out: inout ByteBuffer
@@ -107,8 +108,19 @@ enum UpstreamRequestWriter {
             out.writeString(forwardedPrefix)
             out.writeStaticString("\r\n")
         }
-        out.writeBytes(forwarding.peerFields)
-        if let forwardedFor = head.forwardedFor {
+        if let realClient, let forwardedFor = head.forwardedFor {
+            // A trusted proxy's chain is kept and extended (compute-full-forwarded-for).
+            out.writeStaticString("X-Real-IP: ")
+            out.writeString(realClient)
+            out.writeStaticString("\r\nX-Forwarded-For: ")
+            out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[forwardedFor]))
+            out.writeStaticString(", ")
+            out.writeString(forwarding.peerAddress)
+            out.writeStaticString("\r\n")
+        } else {
+            out.writeBytes(forwarding.peerFields)
+        }
+        if realClient == nil, let forwardedFor = head.forwardedFor {
             out.writeStaticString("X-Original-Forwarded-For: ")
             out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[forwardedFor]))
             out.writeStaticString("\r\n")

@@ -1,4 +1,5 @@
 import NIOCore
+import PorticoRouting
 
 /// Data-plane settings; defaults are ingress-nginx's (config.go `NewDefault`).
 public struct ProxyConfiguration: Sendable {
@@ -25,6 +26,9 @@ public struct ProxyConfiguration: Sendable {
     public var httpsPort = 443
     /// `Strict-Transport-Security` on every HTTPS response (ingress-nginx's `hsts: true`).
     public var hsts = true
+    /// `--trusted-proxies`: peers whose `X-Forwarded-For` is believed (nginx realip,
+    /// `real_ip_recursive on`); empty trusts nobody, as ingress-nginx's default.
+    public var trustedProxies: [SourceRange] = []
 
     public init() {}
 

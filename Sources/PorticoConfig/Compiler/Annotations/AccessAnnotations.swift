@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import PorticoDiagnostics
 import PorticoKube
 import PorticoRouting
@@ -23,7 +18,7 @@ struct AccessAnnotations {
         else { return AccessAnnotations() }
         var ranges: [SourceRange] = []
         for item in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !item.isEmpty {
-            guard let range = Self.parseCIDR(item) else {
+            guard let range = SourceRange.parse(item) else {
                 diagnostics.append(
                     Diagnostic(.error, file: ingress.location.file, line: ingress.location.line, object: object,
                                field: "metadata.annotations[\(key)]",
@@ -33,25 +28,5 @@ struct AccessAnnotations {
             ranges.append(range)
         }
         return AccessAnnotations(allowedSources: ranges)
-    }
-
-    /// `10.0.0.0/8`, `192.168.1.7` (a /32), `2001:db8::/32`.
-    static func parseCIDR(_ text: String) -> SourceRange? {
-        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count <= 2 else { return nil }
-        let host = String(parts[0])
-        var bytes: [UInt8]
-        if host.contains(":") {
-            var address = in6_addr()
-            guard inet_pton(AF_INET6, host, &address) == 1 else { return nil }
-            bytes = withUnsafeBytes(of: &address) { Array($0) }
-        } else {
-            var address = in_addr()
-            guard inet_pton(AF_INET, host, &address) == 1 else { return nil }
-            bytes = withUnsafeBytes(of: &address) { Array($0) }
-        }
-        let length = parts.count == 2 ? Int(parts[1]) : bytes.count * 8
-        guard let length else { return nil }
-        return SourceRange(address: bytes, prefixLength: length)
     }
 }
