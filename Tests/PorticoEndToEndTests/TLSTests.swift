@@ -91,6 +91,36 @@ import Testing
         await backends.stop()
     }
 
+    @Test func certificatesSwapLiveWithoutDroppingConnections() async throws {
+        let repository = PorticoProcess.repositoryRoot.appendingPathComponent("certs")
+        let certs = try TemporaryDirectory.make()
+        for file in ["default.crt", "default.key"] {
+            try FileManager.default.copyItem(at: repository.appendingPathComponent(file), to: certs.appendingPathComponent(file))
+        }
+        let backends = try await TestBackends(addresses: ["127.0.43.1"], page: "x")
+        let rules = try RulesDirectory([
+            "a.yaml": RulesDirectory.service("svc", port: backends.port, ready: ["127.0.43.1"])
+                + RulesDirectory.ingress("ing", host: nil, paths: [("/", "Prefix", "svc")]),
+        ])
+        let portico = try PorticoProcess(rules: rules.url, extraArguments: ["--watch-interval", "100"], certs: certs)
+        defer { portico.terminate() }
+        #expect(try OpenSSLClient.connect(port: portico.httpsPort, serverName: "any.test").subject == "CN = Portico Default Certificate")
+        let client = KeepAliveClient(port: portico.port)
+        #expect(client.get(host: "k.test", path: "/")?.status == 200)
+
+        // Replace the default certificate on disk: new handshakes get the new one.
+        for (source, target) in [("nip-io.key", "default.key"), ("nip-io.crt", "default.crt")] {
+            let data = try Data(contentsOf: repository.appendingPathComponent(source))
+            try data.write(to: certs.appendingPathComponent(target), options: .atomic)
+        }
+        #expect(try LiveReloadTests.eventually(3) {
+            try OpenSSLClient.connect(port: portico.httpsPort, serverName: "any.test").subject == "CN = *.nip.io"
+        })
+        // The keep-alive connection opened before the swap still works.
+        #expect(client.get(host: "k.test", path: "/")?.status == 200)
+        await backends.stop()
+    }
+
     @Test func aHundredMebibytesOverTLS() async throws {
         let file = try StreamingTests.patternFile()
         let expectedHash = String(try Data(contentsOf: file).withUnsafeBytes { DemoPattern.fnv1a($0) }, radix: 16)

@@ -28,7 +28,7 @@ final class PorticoProcess {
             .deletingLastPathComponent().deletingLastPathComponent()
     }
 
-    init(rules: URL, extraArguments: [String] = [], workingDirectory: URL? = nil) throws {
+    init(rules: URL, extraArguments: [String] = [], workingDirectory: URL? = nil, certs: URL? = nil) throws {
         self.port = try FreePort.next()
         var httpsPort = try FreePort.next()
         while httpsPort == self.port { httpsPort = try FreePort.next() }
@@ -40,7 +40,7 @@ final class PorticoProcess {
         self.process.executableURL = Self.binary
         self.process.arguments =
             ["serve", "--rules", rules.path, "--http-port", String(self.port), "--https-port", String(self.httpsPort),
-             "--certs", Self.repositoryRoot.appendingPathComponent("certs").path, "--address", "127.0.0.1",
+             "--certs", (certs ?? Self.repositoryRoot.appendingPathComponent("certs")).path, "--address", "127.0.0.1",
              "--workers", "2", "--access-log", self.accessLog.path] + extraArguments
         if let workingDirectory { self.process.currentDirectoryURL = workingDirectory }
         let log = try FileHandle(forWritingTo: self.logFile)
