@@ -23,6 +23,44 @@ import Testing
         await backends.stop()
     }
 
+    @Test func aBackendKilledMidLoadCostsNoIdempotentRequest() async throws {
+        // Two Pods in separate processes' worth of event loops: one is killed outright (its
+        // listener and every open connection), as when a Pod's node dies.
+        let survivor = try await TestBackends(addresses: ["127.0.25.1"], page: "x")
+        let victim = try await TestBackends(addresses: ["127.0.25.2"], page: "x", port: survivor.port)
+        let rules = try RulesDirectory([
+            "a.yaml": RulesDirectory.service("svc", port: survivor.port, ready: ["127.0.25.1", "127.0.25.2"])
+                + RulesDirectory.ingress("ing", host: nil, paths: [("/", "Prefix", "svc")]),
+        ])
+        let portico = try PorticoProcess(rules: rules.url)
+        defer { portico.terminate() }
+        let log = LoadLog()
+        let port = portico.port
+        var threads: [Thread] = []
+        for _ in 0..<3 {
+            let thread = Thread {
+                let client = KeepAliveClient(port: port)
+                while log.running {
+                    let response = client.get(host: "k.test", path: "/")
+                    log.record(status: response?.status ?? 0, endpoint: "")
+                }
+            }
+            thread.start()
+            threads.append(thread)
+        }
+        try await Task.sleep(for: .milliseconds(700))
+        await victim.stop()  // no reload: Portico must route around it by itself
+        try await Task.sleep(for: .milliseconds(1500))
+        log.stop()
+        for thread in threads { while !thread.isFinished { usleep(10_000) } }
+        let all = log.entries
+        let failed = all.filter { $0.1 != 200 }
+        print("killed backend mid-load: \(all.count) GET requests, \(failed.count) failed")
+        #expect(all.count > 100)
+        #expect(failed.isEmpty)
+        await survivor.stop()
+    }
+
     @Test func allEndpointsDeadIs502AndSlowUpstreamIs504() async throws {
         let backends = try await TestBackends(addresses: ["127.0.21.1"], page: "x")
         let deadPort = try FreePort.next()

@@ -10,9 +10,9 @@ final class TestBackends {
     let statistics = DemoStatistics()
     let port: Int
 
-    /// Starts one backend per address, all on one free port.
-    init(addresses: [String], page: String) async throws {
-        self.port = try FreePort.next()
+    /// Starts one backend per address, all on one free port (or `port`).
+    init(addresses: [String], page: String, port: Int? = nil) async throws {
+        self.port = try port ?? FreePort.next()
         let endpoints = addresses.map { DemoEndpoint(host: $0, port: self.port, page: page) }
         let started = await DemoBackends.start(endpoints, group: self.group, statistics: self.statistics)
         self.channels = started.channels
