@@ -154,6 +154,46 @@ import Testing
         await backends.stop()
     }
 
+    @Test func cookieAffinityStaysUntilTheEndpointLeaves() async throws {
+        let addresses = ["127.0.54.1", "127.0.54.2", "127.0.54.3"]
+        let backends = try await TestBackends(addresses: addresses, page: "sticky")
+        let annotations = ["affinity": "cookie", "session-cookie-name": "route", "session-cookie-max-age": "3600"]
+        let rules = try RulesDirectory([
+            "svc.yaml": RulesDirectory.service("svc", port: backends.port, ready: addresses),
+            "ing.yaml": RulesDirectory.ingress("sticky", host: "sticky.test", paths: [("/", "Prefix", "svc")], annotations: annotations),
+        ])
+        let portico = try PorticoProcess(rules: rules.url, extraArguments: ["--watch-interval", "100"])
+        defer { portico.terminate() }
+        let curl = Curl(port: portico.port)
+        let jar = try TemporaryDirectory.make().appendingPathComponent("cookies").path
+        let first = try curl.get("sticky.test", "/", ["-c", jar, "-b", jar])
+        let cookie = try #require(first.headers["set-cookie"])
+        #expect(cookie.hasPrefix("route="))
+        #expect(cookie.contains("Path=/; HttpOnly; Max-Age=3600"))
+        let pinned = try #require(first.report["endpoint"])
+        for _ in 0..<6 {
+            let again = try curl.get("sticky.test", "/", ["-c", jar, "-b", jar])
+            #expect(again.report["endpoint"] == pinned)
+            #expect(again.headers["set-cookie"] == nil)  // already pinned: no new cookie
+        }
+        // Without the cookie, requests are spread as usual.
+        let spread = Set(try (0..<6).map { _ in try curl.get("sticky.test", "/").report["endpoint"] ?? "" })
+        #expect(spread.count > 1)
+
+        // The pinned endpoint stops being ready: the client moves and gets a new cookie.
+        let gone = pinned.components(separatedBy: ":")[0]
+        try RulesDirectory.service("svc", port: backends.port, ready: addresses.filter { $0 != gone }, notReady: [gone])
+            .write(to: rules.url.appendingPathComponent("svc.yaml"), atomically: true, encoding: .utf8)
+        #expect(try LiveReloadTests.eventually(3) {
+            try curl.get("sticky.test", "/", ["-b", jar]).report["endpoint"] != pinned
+        })
+        let moved = try curl.get("sticky.test", "/", ["-c", jar, "-b", jar])
+        #expect(moved.headers["set-cookie"] != nil)
+        let newHome = try #require(moved.report["endpoint"])
+        #expect(try curl.get("sticky.test", "/", ["-c", jar, "-b", jar]).report["endpoint"] == newHome)
+        await backends.stop()
+    }
+
     @Test func rewritingRulesUnderLoadLosesNoRequest() async throws {
         let addresses = ["127.0.51.1", "127.0.51.2", "127.0.51.3", "127.0.51.4"]
         let backends = try await TestBackends(addresses: addresses, page: "load")

@@ -24,6 +24,7 @@ struct SnapshotBuilder {
         var redirects: RedirectAnnotations
         var proxy: ProxyAnnotations
         var access: AccessAnnotations
+        var cookieAffinity: CookieAffinity?
         var forcesRegex: Bool
     }
 
@@ -57,7 +58,8 @@ struct SnapshotBuilder {
         guard let annotations = RewriteAnnotations.parse(ingress, object: object, diagnostics: &self.diagnostics),
             let redirects = RedirectAnnotations.parse(ingress, object: object, diagnostics: &self.diagnostics),
             let proxy = ProxyAnnotations.parse(ingress, object: object, diagnostics: &self.diagnostics),
-            let access = AccessAnnotations.parse(ingress, object: object, diagnostics: &self.diagnostics)
+            let access = AccessAnnotations.parse(ingress, object: object, diagnostics: &self.diagnostics),
+            let cookieAffinity = AffinityAnnotations.parse(ingress, object: object, diagnostics: &self.diagnostics)
         else {
             return
         }
@@ -96,7 +98,8 @@ struct SnapshotBuilder {
         }
         self.accepted.append(
             Accepted(ingress: ingress, name: name, object: object, patterns: patterns, annotations: annotations,
-                     redirects: redirects, proxy: proxy, access: access, forcesRegex: forcesRegex))
+                     redirects: redirects, proxy: proxy, access: access, cookieAffinity: cookieAffinity,
+                     forcesRegex: forcesRegex))
     }
 
     private mutating func error(_ ingress: Ingress, _ object: String, line: Int?, field: String, _ message: String) {
@@ -127,7 +130,8 @@ struct SnapshotBuilder {
                     match: .prefix("/"), backend: id, source: RouteSource(ingress: entry.name, kind: .defaultBackend),
                     maxBodySize: entry.proxy.maxBodySize, allowedSources: entry.access.allowedSources,
                     connectTimeoutSeconds: entry.proxy.connectTimeoutSeconds, readTimeoutSeconds: entry.proxy.readTimeoutSeconds,
-                    hashKey: entry.proxy.hashKey, upstreamHost: entry.proxy.upstreamHost)
+                    hashKey: entry.proxy.hashKey, upstreamHost: entry.proxy.upstreamHost,
+                    cookieAffinity: entry.cookieAffinity)
                 if defaultRoute == nil { defaultRoute = fallback }
             }
             for (ruleIndex, rule) in ingress.rules.enumerated() {
@@ -162,7 +166,8 @@ struct SnapshotBuilder {
                               allowedSources: entry.access.allowedSources,
                               connectTimeoutSeconds: entry.proxy.connectTimeoutSeconds,
                               readTimeoutSeconds: entry.proxy.readTimeoutSeconds,
-                              hashKey: entry.proxy.hashKey, upstreamHost: entry.proxy.upstreamHost))
+                              hashKey: entry.proxy.hashKey, upstreamHost: entry.proxy.upstreamHost,
+                              cookieAffinity: entry.cookieAffinity))
                 }
             }
         }

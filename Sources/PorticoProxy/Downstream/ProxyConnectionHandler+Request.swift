@@ -76,6 +76,8 @@ extension ProxyConnectionHandler {
         }
         self.backend = backend
         self.affinityHash = self.affinityHash(for: route, backend: backend)
+        self.cookieAffinity = route.cookieAffinity
+        self.cookieEndpoint = route.cookieAffinity.flatMap { self.endpointFromCookie($0, backend: backend) }
 
         var out = self.context.channel.allocator.buffer(capacity: self.head.headLength + 384)
         self.inbound.withUnsafeReadableBytes { bytes in

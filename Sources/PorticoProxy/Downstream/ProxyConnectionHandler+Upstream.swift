@@ -8,7 +8,7 @@ extension ProxyConnectionHandler {
         guard let backend = self.backend else { return }
         let now = NIODeadline.now()
         // Affinity (upstream-hash-by, ClientIP) picks the key's endpoint first; retries move on in rotation.
-        let pinned = self.attempt == 0 ? self.affinityHash.flatMap { backend.endpoint(forKey: $0, now: now) } : nil
+        let pinned = self.attempt == 0 ? (self.cookieEndpoint ?? self.affinityHash.flatMap { backend.endpoint(forKey: $0, now: now) }) : nil
         let endpoint = pinned ?? backend.endpoint(start: self.rotationStart, attempt: self.attempt, now: now)
         self.endpoint = endpoint
         if !fresh, let connection = self.loop.pool.checkout(endpoint.address, now: now) {
@@ -132,11 +132,12 @@ extension ProxyConnectionHandler {
         }
         let out: ByteBuffer
         let hsts = self.sendsHSTS
-        if response.needsRewrite || connection != .none || hsts
+        let cookie = self.affinityCookieField()
+        if response.needsRewrite || connection != .none || hsts || cookie != nil
             || (response.isChunked && (http10Client || response.contentLength != nil))
         {
             out = ResponseHeadWriter.rewrite(
-                headBytes, response, connection: connection, dropChunked: http10Client, hsts: hsts,
+                headBytes, response, connection: connection, dropChunked: http10Client, hsts: hsts, extraFields: cookie,
                 allocator: self.context.channel.allocator)
         } else {
             out = headBytes

@@ -53,6 +53,9 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
     var readTimeout = TimeAmount.seconds(60)
     /// `upstream-hash-by` or ClientIP affinity: the hash that picks this exchange's endpoint.
     var affinityHash: UInt64?
+    /// Cookie affinity of this exchange: the route's settings and the endpoint its cookie named.
+    var cookieAffinity: CookieAffinity?
+    var cookieEndpoint: ProxyEndpoint?
     /// The client behind a trusted proxy (from X-Forwarded-For), for this request; nil: the peer.
     var realClient: (text: String, bytes: [UInt8])?
     /// Whether the peer is in `--trusted-proxies` (decided once per connection).

@@ -17,6 +17,8 @@ enum HeaderKind: UInt8 {
     case xRequestID
     /// Replaced by the proxy's own value when a rewrite with `x-forwarded-prefix` is active.
     case xForwardedPrefix
+    /// Forwarded as written; read for cookie affinity.
+    case cookie
     /// The upstream's HSTS field, replaced by the proxy's on HTTPS.
     case strictTransportSecurity
     /// Names with `_`: dropped, as nginx does with `underscores_in_headers off`, so that
@@ -31,7 +33,9 @@ enum HeaderKind: UInt8 {
         case 2: if eq("te") { return .hopByHop }
         case 4: if eq("host") { return .host }
         case 5: if eq("proxy") { return .hopByHop }
-        case 6: if eq("expect") { return .expect }
+        case 6:
+            if eq("expect") { return .expect }
+            if eq("cookie") { return .cookie }
         case 7:
             if eq("upgrade") { return .upgrade }
         case 8: if eq("x-scheme") { return .replacedByProxy }

@@ -44,6 +44,8 @@ struct RequestHead {
     var upgradeValue: Range<Int>?
     var forwardedFor: Range<Int>?
     var requestID: Range<Int>?
+    /// The first Cookie field's value, for cookie affinity.
+    var cookie: Range<Int>?
     /// `Expect: 100-continue`: the proxy answers `100 Continue` itself when it is ready for the
     /// body, and does not forward the field (nginx's proxy module clears `Expect` too).
     var expectContinue = false
@@ -75,6 +77,7 @@ struct RequestHead {
         self.upgradeValue = nil
         self.forwardedFor = nil
         self.requestID = nil
+        self.cookie = nil
         self.expectContinue = false
         self.method = .other
         self.headLength = 0

@@ -189,6 +189,8 @@ enum RequestHeadParser {
                     return HTTPFailure(status: 417, reason: "expectation failed")
                 }
                 head.expectContinue = head.isHTTP11
+            case .cookie:
+                if head.cookie == nil { head.cookie = valueStart..<valueEnd }
             case .other, .hopByHop, .replacedByProxy, .underscored, .xForwardedPrefix, .strictTransportSecurity:
                 break
             }

@@ -15,6 +15,7 @@ enum ResponseHeadWriter {
         connection: ConnectionField,
         dropChunked: Bool,
         hsts: Bool,
+        extraFields: String? = nil,
         allocator: ByteBufferAllocator
     ) -> ByteBuffer {
         var out = allocator.buffer(capacity: headBytes.readableBytes + 32)
@@ -43,6 +44,7 @@ enum ResponseHeadWriter {
         case .keepAlive: out.writeStaticString("Connection: keep-alive\r\n")
         }
         if hsts { out.writeString(ErrorResponses.hstsField) }
+        if let extraFields { out.writeString(extraFields) }
         out.writeStaticString("\r\n")
         return out
     }

@@ -57,7 +57,7 @@ enum UpstreamRequestWriter {
         out.writeStaticString(" HTTP/1.1\r\n")
         for field in head.fields {
             switch field.kind {
-            case .other, .contentLength, .transferEncoding, .xRequestID, .strictTransportSecurity:
+            case .other, .contentLength, .transferEncoding, .xRequestID, .strictTransportSecurity, .cookie:
                 if head.connectionHasExtraTokens, let connection = head.connectionValue,
                     Self.isListed(bytes, field, in: connection)
                 {

@@ -7,12 +7,21 @@ import Synchronization
 public final class ProxyEndpoint: Sendable {
     public let address: SocketAddress
     public let display: String
+    /// The cookie-affinity value naming this endpoint (16 hex digits of its address's hash).
+    public let cookieValue: [UInt8]
     /// Uptime nanoseconds until which the endpoint is skipped after a failed connect.
     private let downUntil = Atomic<Int64>(0)
 
     init(address: SocketAddress, display: String) {
         self.address = address
         self.display = display
+        var hash = ProxyBackend.fnv1a(Array(display.utf8))
+        var hex = [UInt8](repeating: 0, count: 16)
+        for index in (0..<16).reversed() {
+            hex[index] = RequestIDGenerator.hexDigits[Int(hash & 0xF)]
+            hash >>= 4
+        }
+        self.cookieValue = hex
     }
 
     func isDown(now: NIODeadline) -> Bool {
@@ -69,6 +78,11 @@ public final class ProxyBackend: Sendable {
             }
         }
         return best
+    }
+
+    /// The endpoint a cookie value names, if it is still here and not marked down.
+    func endpoint(forCookie value: UnsafeRawBufferPointer, now: NIODeadline) -> ProxyEndpoint? {
+        self.endpoints.first { $0.cookieValue.elementsEqual(value) && !$0.isDown(now: now) }
     }
 
     static func fnv1a(_ bytes: [UInt8]) -> UInt64 {

@@ -41,12 +41,15 @@ public struct Route: Hashable, Sendable {
     public let hashKey: HashKey?
     /// `upstream-vhost`: the Host sent upstream instead of the client's.
     public let upstreamHost: String?
+    /// `affinity: cookie`.
+    public let cookieAffinity: CookieAffinity?
 
     public init(
         match: PathMatch, backend: BackendID, source: RouteSource, rewrite: RewriteTemplate? = nil,
         forwardedPrefix: String? = nil, sslRedirect: Bool = true, forceSSLRedirect: Bool = false,
         maxBodySize: Int? = nil, allowedSources: [SourceRange]? = nil, connectTimeoutSeconds: Int? = nil,
-        readTimeoutSeconds: Int? = nil, hashKey: HashKey? = nil, upstreamHost: String? = nil
+        readTimeoutSeconds: Int? = nil, hashKey: HashKey? = nil, upstreamHost: String? = nil,
+        cookieAffinity: CookieAffinity? = nil
     ) {
         self.match = match
         self.backend = backend
@@ -61,6 +64,7 @@ public struct Route: Hashable, Sendable {
         self.readTimeoutSeconds = readTimeoutSeconds
         self.hashKey = hashKey
         self.upstreamHost = upstreamHost
+        self.cookieAffinity = cookieAffinity
     }
 
     /// Whether a client (4 or 16 address bytes) may use this route.

@@ -10,7 +10,8 @@ enum AnnotationCheck {
     static let supported: Set<String> = [
         "use-regex", "rewrite-target", "app-root", "x-forwarded-prefix", "ssl-redirect", "force-ssl-redirect",
         "proxy-body-size", "allowlist-source-range", "whitelist-source-range", "proxy-connect-timeout",
-        "proxy-read-timeout", "upstream-hash-by", "upstream-vhost",
+        "proxy-read-timeout", "upstream-hash-by", "upstream-vhost", "affinity", "session-cookie-name",
+        "session-cookie-path", "session-cookie-max-age",
     ]
 
     static func check(_ ingress: Ingress, object: String, into diagnostics: inout [Diagnostic]) {
