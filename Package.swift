@@ -140,6 +140,7 @@ let package = Package(
             name: "PorticoProxyTests",
             dependencies: [
                 "PorticoProxy",
+                "PorticoRouting",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings

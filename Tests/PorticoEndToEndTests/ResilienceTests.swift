@@ -61,6 +61,28 @@ import Testing
         await survivor.stop()
     }
 
+    @Test func proxyNextUpstreamOffExposesADeadEndpoint() async throws {
+        let backends = try await TestBackends(addresses: ["127.0.26.1"], page: "x")
+        let rules = try RulesDirectory([
+            "a.yaml": RulesDirectory.service("svc", port: backends.port, ready: ["127.0.26.1", "127.0.26.9"])
+                + RulesDirectory.ingress("off", host: "off.test", paths: [("/", "Prefix", "svc")], annotations: ["proxy-next-upstream": "off"])
+                + RulesDirectory.ingress("on", host: "on.test", paths: [("/", "Prefix", "svc")]),
+        ])
+        let portico = try PorticoProcess(rules: rules.url, extraArguments: ["--workers", "1"])
+        defer { portico.terminate() }
+        let curl = Curl(port: portico.port)
+        // Round-robin sends one of the first two requests to the dead 127.0.26.9: without
+        // next-upstream that request fails; with the default it is retried on the live one.
+        let off = try (0..<2).map { _ in try curl.get("off.test", "/").status }
+        #expect(off.contains(502))
+        portico.terminate()
+        let again = try PorticoProcess(rules: rules.url, extraArguments: ["--workers", "1"])
+        defer { again.terminate() }
+        let on = try (0..<2).map { _ in try Curl(port: again.port).get("on.test", "/").status }
+        #expect(on == [200, 200])
+        await backends.stop()
+    }
+
     @Test func allEndpointsDeadIs502AndSlowUpstreamIs504() async throws {
         let backends = try await TestBackends(addresses: ["127.0.21.1"], page: "x")
         let deadPort = try FreePort.next()

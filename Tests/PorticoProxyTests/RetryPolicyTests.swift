@@ -1,3 +1,4 @@
+import PorticoRouting
 import Testing
 
 @testable import PorticoProxy
@@ -15,6 +16,21 @@ import Testing
         #expect(!self.policy.mayRetry(after: .closedBeforeResponse(reused: true), attempt: 0, isIdempotent: false, bodyStreamed: false))
         #expect(self.policy.mayRetry(after: .closedBeforeResponse(reused: true), attempt: 0, isIdempotent: true, bodyStreamed: false))
         #expect(!self.policy.mayRetry(after: .closedBeforeResponse(reused: false), attempt: 0, isIdempotent: true, bodyStreamed: true))
+    }
+
+    @Test func proxyNextUpstreamNarrowsAndWidens() {
+        let off = RetryPolicy(maxTries: 3, next: .off)
+        #expect(!off.mayRetry(after: .connectRefused, attempt: 0, isIdempotent: true, bodyStreamed: false))
+        let (errorOnly, unsupported) = NextUpstream.parse("error http_502")
+        #expect(unsupported == ["http_502"])
+        let policy = RetryPolicy(maxTries: 3, next: errorOnly)
+        #expect(policy.mayRetry(after: .connectRefused, attempt: 0, isIdempotent: true, bodyStreamed: false))
+        #expect(!policy.mayRetry(after: .connectTimeout, attempt: 0, isIdempotent: true, bodyStreamed: false))
+        let (wide, _) = NextUpstream.parse("error timeout non_idempotent invalid_header")
+        let widePolicy = RetryPolicy(maxTries: 3, next: wide)
+        #expect(widePolicy.mayRetry(after: .closedBeforeResponse(reused: true), attempt: 0, isIdempotent: false, bodyStreamed: false))
+        #expect(widePolicy.mayRetry(after: .invalidResponse, attempt: 0, isIdempotent: true, bodyStreamed: false))
+        #expect(!widePolicy.mayRetry(after: .closedBeforeResponse(reused: true), attempt: 0, isIdempotent: false, bodyStreamed: true))
     }
 
     @Test func startedResponsesAndTimeoutsAreFinal() {

@@ -79,9 +79,8 @@ extension ProxyConnectionHandler {
 
     /// One attempt failed: move on to the next endpoint if the retry policy allows, else answer.
     func attemptFailed(_ failure: AttemptFailure) {
-        let policy = RetryPolicy(maxTries: self.loop.configuration.maxTries)
         if !self.responseStarted,
-            policy.mayRetry(after: failure, attempt: self.attempt, isIdempotent: self.head.method.isIdempotent,
+            self.retryPolicy.mayRetry(after: failure, attempt: self.attempt, isIdempotent: self.head.method.isIdempotent,
                             bodyStreamed: self.bodyStreamed)
         {
             self.attempt += 1

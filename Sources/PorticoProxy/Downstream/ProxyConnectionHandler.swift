@@ -56,6 +56,8 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
     /// Cookie affinity of this exchange: the route's settings and the endpoint its cookie named.
     var cookieAffinity: CookieAffinity?
     var cookieEndpoint: ProxyEndpoint?
+    /// This exchange's retry rules (the route's `proxy-next-upstream*`).
+    var retryPolicy = RetryPolicy(maxTries: 3)
     /// The client behind a trusted proxy (from X-Forwarded-For), for this request; nil: the peer.
     var realClient: (text: String, bytes: [UInt8])?
     /// Whether the peer is in `--trusted-proxies` (decided once per connection).

@@ -1,3 +1,5 @@
+import PorticoRouting
+
 /// Why one attempt to reach an upstream endpoint failed.
 enum AttemptFailure: Equatable {
     case connectRefused
@@ -24,17 +26,25 @@ enum AttemptFailure: Equatable {
 /// request whose bytes left is re-sent only if its method is idempotent (RFC 9110 §9.2.2) and
 /// no body byte was streamed; a response that had started is never retried. A read timeout is
 /// not retried either: a second 60 s wait helps nobody.
+///
+/// A route's `proxy-next-upstream` narrows or widens this: `error`, `timeout`, `invalid_header`,
+/// `non_idempotent` (re-send a POST whose bytes left), `off`.
 struct RetryPolicy: Equatable {
     var maxTries: Int
+    var next = NextUpstream()
 
     func mayRetry(after failure: AttemptFailure, attempt: Int, isIdempotent: Bool, bodyStreamed: Bool) -> Bool {
         guard attempt + 1 < self.maxTries else { return false }
         switch failure {
-        case .connectRefused, .connectTimeout:
-            return true
+        case .connectRefused:
+            return self.next.onError
+        case .connectTimeout:
+            return self.next.onTimeout
         case .closedBeforeResponse:
-            return isIdempotent && !bodyStreamed
-        case .closedDuringResponse, .invalidResponse, .readTimeout:
+            return self.next.onError && (isIdempotent || self.next.nonIdempotent) && !bodyStreamed
+        case .invalidResponse:
+            return self.next.onInvalidHeader && (isIdempotent || self.next.nonIdempotent) && !bodyStreamed
+        case .closedDuringResponse, .readTimeout:
             return false
         }
     }

@@ -43,13 +43,15 @@ public struct Route: Hashable, Sendable {
     public let upstreamHost: String?
     /// `affinity: cookie`.
     public let cookieAffinity: CookieAffinity?
+    /// `proxy-next-upstream` / `proxy-next-upstream-tries`.
+    public let nextUpstream: NextUpstream
 
     public init(
         match: PathMatch, backend: BackendID, source: RouteSource, rewrite: RewriteTemplate? = nil,
         forwardedPrefix: String? = nil, sslRedirect: Bool = true, forceSSLRedirect: Bool = false,
         maxBodySize: Int? = nil, allowedSources: [SourceRange]? = nil, connectTimeoutSeconds: Int? = nil,
         readTimeoutSeconds: Int? = nil, hashKey: HashKey? = nil, upstreamHost: String? = nil,
-        cookieAffinity: CookieAffinity? = nil
+        cookieAffinity: CookieAffinity? = nil, nextUpstream: NextUpstream = NextUpstream()
     ) {
         self.match = match
         self.backend = backend
@@ -65,6 +67,7 @@ public struct Route: Hashable, Sendable {
         self.hashKey = hashKey
         self.upstreamHost = upstreamHost
         self.cookieAffinity = cookieAffinity
+        self.nextUpstream = nextUpstream
     }
 
     /// Whether a client (4 or 16 address bytes) may use this route.

@@ -11,7 +11,7 @@ enum AnnotationCheck {
         "use-regex", "rewrite-target", "app-root", "x-forwarded-prefix", "ssl-redirect", "force-ssl-redirect",
         "proxy-body-size", "allowlist-source-range", "whitelist-source-range", "proxy-connect-timeout",
         "proxy-read-timeout", "upstream-hash-by", "upstream-vhost", "affinity", "session-cookie-name",
-        "session-cookie-path", "session-cookie-max-age",
+        "session-cookie-path", "session-cookie-max-age", "proxy-next-upstream", "proxy-next-upstream-tries",
     ]
 
     static func check(_ ingress: Ingress, object: String, into diagnostics: inout [Diagnostic]) {

@@ -12,6 +12,7 @@ struct ProxyAnnotations {
     var readTimeoutSeconds: Int?
     var hashKey: HashKey?
     var upstreamHost: String?
+    var nextUpstream = NextUpstream()
 
     static let bodySizeKey = "nginx.ingress.kubernetes.io/proxy-body-size"
     static let connectTimeoutKey = "nginx.ingress.kubernetes.io/proxy-connect-timeout"
@@ -19,6 +20,8 @@ struct ProxyAnnotations {
     static let defaultBodySize = 1024 * 1024
     static let hashByKey = "nginx.ingress.kubernetes.io/upstream-hash-by"
     static let upstreamVhostKey = "nginx.ingress.kubernetes.io/upstream-vhost"
+    static let nextUpstreamKey = "nginx.ingress.kubernetes.io/proxy-next-upstream"
+    static let nextUpstreamTriesKey = "nginx.ingress.kubernetes.io/proxy-next-upstream-tries"
 
     /// Nil when a value is invalid: ingress-nginx drops such an Ingress.
     static func parse(_ ingress: Ingress, object: String, diagnostics: inout [Diagnostic]) -> ProxyAnnotations? {
@@ -44,6 +47,22 @@ struct ProxyAnnotations {
                 return invalid(key, text, "a number of seconds between 1 and 86400")
             }
             apply(seconds, &result)
+        }
+        if let text = annotations[Self.nextUpstreamKey] {
+            let (value, unsupported) = NextUpstream.parse(text)
+            result.nextUpstream = value
+            if !unsupported.isEmpty {
+                diagnostics.append(
+                    Diagnostic(.warning, file: ingress.location.file, line: ingress.location.line, object: object,
+                               field: "metadata.annotations[\(Self.nextUpstreamKey)]",
+                               message: "\(unsupported.joined(separator: ", ")) not supported (error, timeout, invalid_header, non_idempotent, off are); ignored"))
+            }
+        }
+        if let text = annotations[Self.nextUpstreamTriesKey] {
+            guard let tries = Int(text.trimmingCharacters(in: .whitespaces)), tries >= 0 else {
+                return invalid(Self.nextUpstreamTriesKey, text, "a number of tries (0: no limit)")
+            }
+            result.nextUpstream.tries = tries
         }
         if let text = annotations[Self.upstreamVhostKey] {
             // A Host value: a DNS name or IP with an optional port; nothing that could inject a line.
