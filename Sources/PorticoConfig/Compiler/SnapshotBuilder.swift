@@ -131,7 +131,7 @@ struct SnapshotBuilder {
                     maxBodySize: entry.proxy.maxBodySize, allowedSources: entry.access.allowedSources,
                     connectTimeoutSeconds: entry.proxy.connectTimeoutSeconds, readTimeoutSeconds: entry.proxy.readTimeoutSeconds,
                     hashKey: entry.proxy.hashKey, upstreamHost: entry.proxy.upstreamHost,
-                    cookieAffinity: entry.cookieAffinity, nextUpstream: entry.proxy.nextUpstream)
+                    cookieAffinity: entry.cookieAffinity, nextUpstream: entry.proxy.nextUpstream, ewma: entry.proxy.ewma)
                 if defaultRoute == nil { defaultRoute = fallback }
             }
             for (ruleIndex, rule) in ingress.rules.enumerated() {
@@ -167,7 +167,8 @@ struct SnapshotBuilder {
                               connectTimeoutSeconds: entry.proxy.connectTimeoutSeconds,
                               readTimeoutSeconds: entry.proxy.readTimeoutSeconds,
                               hashKey: entry.proxy.hashKey, upstreamHost: entry.proxy.upstreamHost,
-                              cookieAffinity: entry.cookieAffinity, nextUpstream: entry.proxy.nextUpstream))
+                              cookieAffinity: entry.cookieAffinity, nextUpstream: entry.proxy.nextUpstream,
+                              ewma: entry.proxy.ewma))
                 }
             }
         }

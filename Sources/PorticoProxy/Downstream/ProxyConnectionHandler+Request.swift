@@ -79,6 +79,7 @@ extension ProxyConnectionHandler {
         self.cookieAffinity = route.cookieAffinity
         let tries = route.nextUpstream.tries.map { $0 == 0 ? max(backend.endpoints.count, 1) : $0 } ?? configuration.maxTries
         self.retryPolicy = RetryPolicy(maxTries: tries, next: route.nextUpstream)
+        self.ewma = route.ewma
         self.cookieEndpoint = route.cookieAffinity.flatMap { self.endpointFromCookie($0, backend: backend) }
 
         var out = self.context.channel.allocator.buffer(capacity: self.head.headLength + 384)

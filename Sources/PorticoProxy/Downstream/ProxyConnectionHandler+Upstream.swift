@@ -9,7 +9,12 @@ extension ProxyConnectionHandler {
         let now = NIODeadline.now()
         // Affinity (upstream-hash-by, ClientIP) picks the key's endpoint first; retries move on in rotation.
         let pinned = self.attempt == 0 ? (self.cookieEndpoint ?? self.affinityHash.flatMap { backend.endpoint(forKey: $0, now: now) }) : nil
-        let endpoint = pinned ?? backend.endpoint(start: self.rotationStart, attempt: self.attempt, now: now)
+        let balanced = self.ewma && pinned == nil ? backend.endpointByLoad(random: self.loop.requestIDs.next(), now: now) : nil
+        let endpoint = pinned ?? balanced ?? backend.endpoint(start: self.rotationStart, attempt: self.attempt, now: now)
+        if self.ewma {
+            endpoint.load.started()
+            self.attemptStart = now
+        }
         self.endpoint = endpoint
         if !fresh, let connection = self.loop.pool.checkout(endpoint.address, now: now) {
             self.attach(connection)
@@ -79,6 +84,11 @@ extension ProxyConnectionHandler {
 
     /// One attempt failed: move on to the next endpoint if the retry policy allows, else answer.
     func attemptFailed(_ failure: AttemptFailure) {
+        if self.ewma, let endpoint = self.endpoint {
+            // The attempt is over: it leaves the endpoint's queue, and its time counts against it.
+            let now = NIODeadline.now()
+            endpoint.load.finished(latency: now - self.attemptStart, now: now)
+        }
         if !self.responseStarted,
             self.retryPolicy.mayRetry(after: failure, attempt: self.attempt, isIdempotent: self.head.method.isIdempotent,
                             bodyStreamed: self.bodyStreamed)
@@ -165,6 +175,10 @@ extension ProxyConnectionHandler {
 
     func upstreamResponseEnd(_ connection: UpstreamHandler, reusable: Bool) {
         guard connection === self.upstream else { return }
+        if self.ewma, let endpoint = self.endpoint {
+            let now = NIODeadline.now()
+            endpoint.load.finished(latency: now - self.attemptStart, now: now)
+        }
         let bodyDone = self.requestBody.isComplete
         if reusable && bodyDone {
             self.loop.pool.release(connection, now: .now())

@@ -58,6 +58,9 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
     var cookieEndpoint: ProxyEndpoint?
     /// This exchange's retry rules (the route's `proxy-next-upstream*`).
     var retryPolicy = RetryPolicy(maxTries: 3)
+    /// `load-balance: ewma` for this exchange, and when its current attempt started.
+    var ewma = false
+    var attemptStart = NIODeadline.now()
     /// The client behind a trusted proxy (from X-Forwarded-For), for this request; nil: the peer.
     var realClient: (text: String, bytes: [UInt8])?
     /// Whether the peer is in `--trusted-proxies` (decided once per connection).
@@ -220,6 +223,10 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
         if let upstream = self.upstream {
             self.upstream = nil
             upstream.close()
+            if self.ewma, let endpoint = self.endpoint {
+                let now = NIODeadline.now()
+                endpoint.load.finished(latency: now - self.attemptStart, now: now)
+            }
         }
         self.exchangeID += 1
     }

@@ -9,6 +9,8 @@ public final class ProxyEndpoint: Sendable {
     public let display: String
     /// The cookie-affinity value naming this endpoint (16 hex digits of its address's hash).
     public let cookieValue: [UInt8]
+    /// Latency and load for `load-balance: ewma`.
+    let load = EndpointLoad()
     /// Uptime nanoseconds until which the endpoint is skipped after a failed connect.
     private let downUntil = Atomic<Int64>(0)
 
@@ -78,6 +80,18 @@ public final class ProxyBackend: Sendable {
             }
         }
         return best
+    }
+
+    /// `load-balance: ewma`: the better of two endpoints drawn at random (skipping ones marked
+    /// down), by expected latency times requests in flight.
+    func endpointByLoad(random: UInt64, now: NIODeadline) -> ProxyEndpoint? {
+        let candidates = self.endpoints.filter { !$0.isDown(now: now) }
+        guard !candidates.isEmpty else { return nil }
+        let first = candidates[Int(random % UInt64(candidates.count))]
+        guard candidates.count > 1 else { return first }
+        var second = candidates[Int((random >> 32) % UInt64(candidates.count - 1))]
+        if second === first { second = candidates[candidates.count - 1] }
+        return first.load.score <= second.load.score ? first : second
     }
 
     /// The endpoint a cookie value names, if it is still here and not marked down.

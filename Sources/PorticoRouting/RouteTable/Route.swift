@@ -45,13 +45,15 @@ public struct Route: Hashable, Sendable {
     public let cookieAffinity: CookieAffinity?
     /// `proxy-next-upstream` / `proxy-next-upstream-tries`.
     public let nextUpstream: NextUpstream
+    /// `load-balance: ewma`: peak-EWMA latency with two random choices instead of round-robin.
+    public let ewma: Bool
 
     public init(
         match: PathMatch, backend: BackendID, source: RouteSource, rewrite: RewriteTemplate? = nil,
         forwardedPrefix: String? = nil, sslRedirect: Bool = true, forceSSLRedirect: Bool = false,
         maxBodySize: Int? = nil, allowedSources: [SourceRange]? = nil, connectTimeoutSeconds: Int? = nil,
         readTimeoutSeconds: Int? = nil, hashKey: HashKey? = nil, upstreamHost: String? = nil,
-        cookieAffinity: CookieAffinity? = nil, nextUpstream: NextUpstream = NextUpstream()
+        cookieAffinity: CookieAffinity? = nil, nextUpstream: NextUpstream = NextUpstream(), ewma: Bool = false
     ) {
         self.match = match
         self.backend = backend
@@ -68,6 +70,7 @@ public struct Route: Hashable, Sendable {
         self.upstreamHost = upstreamHost
         self.cookieAffinity = cookieAffinity
         self.nextUpstream = nextUpstream
+        self.ewma = ewma
     }
 
     /// Whether a client (4 or 16 address bytes) may use this route.

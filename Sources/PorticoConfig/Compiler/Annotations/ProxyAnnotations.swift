@@ -13,6 +13,7 @@ struct ProxyAnnotations {
     var hashKey: HashKey?
     var upstreamHost: String?
     var nextUpstream = NextUpstream()
+    var ewma = false
 
     static let bodySizeKey = "nginx.ingress.kubernetes.io/proxy-body-size"
     static let connectTimeoutKey = "nginx.ingress.kubernetes.io/proxy-connect-timeout"
@@ -21,6 +22,7 @@ struct ProxyAnnotations {
     static let hashByKey = "nginx.ingress.kubernetes.io/upstream-hash-by"
     static let upstreamVhostKey = "nginx.ingress.kubernetes.io/upstream-vhost"
     static let nextUpstreamKey = "nginx.ingress.kubernetes.io/proxy-next-upstream"
+    static let loadBalanceKey = "nginx.ingress.kubernetes.io/load-balance"
     static let nextUpstreamTriesKey = "nginx.ingress.kubernetes.io/proxy-next-upstream-tries"
 
     /// Nil when a value is invalid: ingress-nginx drops such an Ingress.
@@ -47,6 +49,13 @@ struct ProxyAnnotations {
                 return invalid(key, text, "a number of seconds between 1 and 86400")
             }
             apply(seconds, &result)
+        }
+        if let text = annotations[Self.loadBalanceKey] {
+            switch text {
+            case "ewma": result.ewma = true
+            case "round_robin": result.ewma = false
+            default: return invalid(Self.loadBalanceKey, text, "round_robin or ewma")
+            }
         }
         if let text = annotations[Self.nextUpstreamKey] {
             let (value, unsupported) = NextUpstream.parse(text)

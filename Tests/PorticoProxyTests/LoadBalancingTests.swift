@@ -1,0 +1,56 @@
+import NIOCore
+import PorticoRouting
+import Testing
+
+@testable import PorticoProxy
+
+@Suite struct LoadBalancingTests {
+    func backend(_ count: Int) -> ProxyBackend {
+        let endpoints = (1...count).map { Endpoint(address: "10.0.0.\($0)", port: 80) }
+        return ProxyBackend(backend: Backend(ref: BackendRef(namespace: "default", service: "s", port: .number(80)), endpoints: endpoints), previous: nil)
+    }
+
+    @Test func roundRobinRotates() {
+        let backend = self.backend(3)
+        let picks = (0..<6).map { _ in backend.endpoint(start: backend.nextStart(), attempt: 0, now: .now()).display }
+        #expect(picks == ["10.0.0.1:80", "10.0.0.2:80", "10.0.0.3:80", "10.0.0.1:80", "10.0.0.2:80", "10.0.0.3:80"])
+    }
+
+    @Test func ewmaAvoidsTheSlowEndpoint() {
+        let backend = self.backend(2)
+        let now = NIODeadline.now()
+        let slow = backend.endpoints[0]
+        let fast = backend.endpoints[1]
+        slow.load.started()
+        slow.load.finished(latency: .milliseconds(500), now: now)
+        fast.load.started()
+        fast.load.finished(latency: .milliseconds(5), now: now)
+        var random = RequestIDGenerator()
+        let picks = (0..<200).map { _ in backend.endpointByLoad(random: random.next(), now: now)?.display }
+        #expect(picks.allSatisfy { $0 == fast.display })  // two endpoints: both are always compared
+    }
+
+    @Test func ewmaWeighsRequestsInFlight() {
+        let backend = self.backend(2)
+        let now = NIODeadline.now()
+        for endpoint in backend.endpoints {
+            endpoint.load.started()
+            endpoint.load.finished(latency: .milliseconds(10), now: now)
+        }
+        for _ in 0..<5 { backend.endpoints[0].load.started() }  // busy
+        var random = RequestIDGenerator()
+        #expect(backend.endpointByLoad(random: random.next(), now: now) === backend.endpoints[1])
+    }
+
+    @Test func rendezvousHashingMovesOnlyTheDepartedEndpointsKeys() {
+        let full = self.backend(4)
+        let keys = (0..<200).map { UInt64($0) &* 0x9E37_79B9_7F4A_7C15 }
+        let before = keys.map { full.endpoint(forKey: $0, now: .now())!.display }
+        let gone = full.endpoints[2].display
+        full.endpoints[2].markDown(now: .now(), for: .seconds(60))
+        for (key, old) in zip(keys, before) {
+            let now = full.endpoint(forKey: key, now: .now())!.display
+            if old == gone { #expect(now != gone) } else { #expect(now == old) }
+        }
+    }
+}
