@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import Testing
 
 /// Changes to ingress-rules/ take effect while serving, without losing a request.
@@ -208,21 +207,7 @@ import Testing
         defer { portico.terminate() }
 
         // Two keep-alive clients run the whole time, recording (time, status, endpoint).
-        let log = LoadLog()
-        let port = portico.port
-        var threads: [Thread] = []
-        for _ in 0..<2 {
-            let thread = Thread {
-                let client = KeepAliveClient(port: port)
-                while log.running {
-                    let response = client.get(host: "load.test", path: "/")
-                    let endpoint = response?.body.split(separator: "\n").first { $0.hasPrefix("endpoint: ") }.map { String($0.dropFirst(10)).components(separatedBy: ":")[0] } ?? "-"
-                    log.record(status: response?.status ?? 0, endpoint: endpoint)
-                }
-            }
-            thread.start()
-            threads.append(thread)
-        }
+        let log = LoadLog.start(port: portico.port, host: "load.test", clients: 2)
         func write(_ name: String, _ text: String) throws {
             try text.write(to: rules.url.appendingPathComponent(name), atomically: true, encoding: .utf8)
         }
@@ -247,8 +232,7 @@ import Testing
                 violations.append("phase \(index): answered by \(endpoint)")
             }
         }
-        log.stop()
-        for thread in threads { while !thread.isFinished { usleep(10_000) } }
+        log.stopAndWait()
         let all = log.entries
         let failed = all.filter { $0.1 != 200 }
         print("live reload under load: \(all.count) requests, \(failed.count) failed, \(violations.count) sent to a removed endpoint")
@@ -257,19 +241,4 @@ import Testing
         #expect(violations.isEmpty, "\(violations.prefix(5))")
         await backends.stop()
     }
-}
-
-/// What the load threads saw, shared with the test.
-final class LoadLog: Sendable {
-    private let state = Mutex<[(Date, Int, String)]>([])
-    private let flag = Atomic<Bool>(true)
-
-    var running: Bool { self.flag.load(ordering: .relaxed) }
-    var entries: [(Date, Int, String)] { self.state.withLock { $0 } }
-
-    func record(status: Int, endpoint: String) {
-        self.state.withLock { $0.append((Date(), status, endpoint)) }
-    }
-
-    func stop() { self.flag.store(false, ordering: .relaxed) }
 }

@@ -34,25 +34,11 @@ import Testing
         ])
         let portico = try PorticoProcess(rules: rules.url)
         defer { portico.terminate() }
-        let log = LoadLog()
-        let port = portico.port
-        var threads: [Thread] = []
-        for _ in 0..<3 {
-            let thread = Thread {
-                let client = KeepAliveClient(port: port)
-                while log.running {
-                    let response = client.get(host: "k.test", path: "/")
-                    log.record(status: response?.status ?? 0, endpoint: "")
-                }
-            }
-            thread.start()
-            threads.append(thread)
-        }
+        let log = LoadLog.start(port: portico.port, host: "k.test", clients: 3)
         try await Task.sleep(for: .milliseconds(700))
         await victim.stop()  // no reload: Portico must route around it by itself
         try await Task.sleep(for: .milliseconds(1500))
-        log.stop()
-        for thread in threads { while !thread.isFinished { usleep(10_000) } }
+        log.stopAndWait()
         let all = log.entries
         let failed = all.filter { $0.1 != 200 }
         print("killed backend mid-load: \(all.count) GET requests, \(failed.count) failed")

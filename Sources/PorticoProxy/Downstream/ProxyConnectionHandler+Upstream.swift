@@ -83,12 +83,16 @@ extension ProxyConnectionHandler {
     }
 
     /// One attempt failed: move on to the next endpoint if the retry policy allows, else answer.
+    /// `load-balance: ewma`: the attempt is over; it leaves its endpoint's queue and its time
+    /// (a failure's too) feeds the endpoint's latency estimate.
+    func recordAttemptEnd() {
+        guard self.ewma, let endpoint = self.endpoint else { return }
+        let now = NIODeadline.now()
+        endpoint.load.finished(latency: now - self.attemptStart, now: now)
+    }
+
     func attemptFailed(_ failure: AttemptFailure) {
-        if self.ewma, let endpoint = self.endpoint {
-            // The attempt is over: it leaves the endpoint's queue, and its time counts against it.
-            let now = NIODeadline.now()
-            endpoint.load.finished(latency: now - self.attemptStart, now: now)
-        }
+        self.recordAttemptEnd()
         if !self.responseStarted,
             self.retryPolicy.mayRetry(after: failure, attempt: self.attempt, isIdempotent: self.head.method.isIdempotent,
                             bodyStreamed: self.bodyStreamed)
@@ -175,10 +179,7 @@ extension ProxyConnectionHandler {
 
     func upstreamResponseEnd(_ connection: UpstreamHandler, reusable: Bool) {
         guard connection === self.upstream else { return }
-        if self.ewma, let endpoint = self.endpoint {
-            let now = NIODeadline.now()
-            endpoint.load.finished(latency: now - self.attemptStart, now: now)
-        }
+        self.recordAttemptEnd()
         let bodyDone = self.requestBody.isComplete
         if reusable && bodyDone {
             self.loop.pool.release(connection, now: .now())

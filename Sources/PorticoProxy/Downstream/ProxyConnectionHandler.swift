@@ -223,10 +223,7 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
         if let upstream = self.upstream {
             self.upstream = nil
             upstream.close()
-            if self.ewma, let endpoint = self.endpoint {
-                let now = NIODeadline.now()
-                endpoint.load.finished(latency: now - self.attemptStart, now: now)
-            }
+            self.recordAttemptEnd()
         }
         self.exchangeID += 1
     }
