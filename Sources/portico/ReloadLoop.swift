@@ -43,20 +43,31 @@ final class ReloadLoop: Sendable {
         self.interval = interval
     }
 
-    /// Runs until the task is cancelled.
+    /// Runs until the task is cancelled. With inotify, a change is noticed within one 25 ms
+    /// tick; the fingerprint poll every `interval` stays as the safety net (and is all there is
+    /// where inotify is unavailable).
     func run() async {
         let source = self.watchHangup()
         defer { source.cancel() }
+        let inotify = self.watchFiles ? InotifyWatcher(directories: self.directories) : nil
+        if self.watchFiles {
+            self.logger.info("watching for changes", metadata: ["inotify": "\(inotify != nil)", "poll": "\(self.interval)"])
+        }
         var fingerprint = DirectoryFingerprint(directories: self.directories)
         var lastNameRefresh = ContinuousClock.now
+        var lastPoll = ContinuousClock.now
         while !Task.isCancelled {
-            try? await Task.sleep(for: self.interval)
+            try? await Task.sleep(for: inotify == nil ? self.interval : .milliseconds(25))
             if ContinuousClock.now - lastNameRefresh >= Self.nameRefresh {
                 lastNameRefresh = ContinuousClock.now
                 await self.refreshNames()
             }
             let forced = self.hangup.exchange(false, ordering: .relaxed)
             guard forced || self.watchFiles else { continue }
+            let notified = inotify?.takeChange() ?? false
+            let pollDue = ContinuousClock.now - lastPoll >= self.interval
+            guard forced || notified || pollDue else { continue }
+            lastPoll = ContinuousClock.now
             var current = DirectoryFingerprint(directories: self.directories)
             guard forced || current != fingerprint else { continue }
             // Coalesce a burst: wait until the tree stops changing.

@@ -58,6 +58,27 @@ import Testing
         await backends.stop()
     }
 
+    @Test func inotifyAppliesAChangeBeforeTheNextPoll() async throws {
+        let backends = try await TestBackends(addresses: ["127.0.55.1", "127.0.55.2"], page: "inotify")
+        let rules = try RulesDirectory([
+            "svc.yaml": RulesDirectory.service("svc", port: backends.port, ready: ["127.0.55.1"]),
+            "ing.yaml": RulesDirectory.ingress("ing", host: nil, paths: [("/", "Prefix", "svc")]),
+        ])
+        // Polling every 5 s: only inotify can apply the change within a second.
+        let portico = try PorticoProcess(rules: rules.url, extraArguments: ["--watch-interval", "5000"])
+        defer { portico.terminate() }
+        let client = KeepAliveClient(port: portico.port)
+        #expect(client.get(host: "i.test", path: "/")?.body.contains("127.0.55.1:") == true)
+        try await Task.sleep(for: .milliseconds(300))
+        let written = Date()
+        try RulesDirectory.service("svc", port: backends.port, ready: ["127.0.55.2"])
+            .write(to: rules.url.appendingPathComponent("svc.yaml"), atomically: true, encoding: .utf8)
+        #expect(Self.eventually(1) { client.get(host: "i.test", path: "/")?.body.contains("127.0.55.2:") == true })
+        print("inotify: change serving after \(Int(Date().timeIntervalSince(written) * 1000)) ms")
+        #expect(portico.log.contains("inotify=true"))
+        await backends.stop()
+    }
+
     @Test func clientIPAffinityHoldsWhileTheEndpointStaysReady() async throws {
         let addresses = ["127.0.52.1", "127.0.52.2", "127.0.52.3"]
         let backends = try await TestBackends(addresses: addresses, page: "ses")
