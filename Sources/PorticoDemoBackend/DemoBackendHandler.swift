@@ -7,7 +7,8 @@ import NIOHTTP1
 ///
 /// Special paths (anywhere in the path, so they survive prefixes and rewrites):
 /// `/__download/N` streams N pattern bytes; `/__sleep/MS` answers after MS milliseconds;
-/// `/__chunked/N` answers N pattern bytes with chunked framing.
+/// `/__chunked/N` answers N pattern bytes with chunked framing; `/__fail-on/<ip>/<status>`
+/// answers `status` from the endpoint at `ip` only (the others answer normally).
 final class DemoBackendHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
@@ -59,6 +60,15 @@ final class DemoBackendHandler: ChannelInboundHandler {
             self.downloadOffset = 0
             self.pumpDownload(context: context)
             return
+        }
+        let parts = path.split(separator: "/")
+        for marker in parts.indices where parts[marker] == "__fail-on" {
+            if parts.count > marker + 2, parts[marker + 1] == self.endpoint.host, let code = Int(parts[marker + 2].prefix(3)) {
+                let headers = HTTPHeaders([("Content-Length", "0"), ("X-Demo-Endpoint", "\(self.endpoint.host):\(self.endpoint.port)")])
+                context.write(Self.wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .init(statusCode: code), headers: headers))), promise: nil)
+                self.end(context: context)
+                return
+            }
         }
         if let millis = Self.number(after: "/__sleep/", in: path) {
             let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)

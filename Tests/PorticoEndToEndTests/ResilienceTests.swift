@@ -69,6 +69,30 @@ import Testing
         await backends.stop()
     }
 
+    @Test func proxyNextUpstreamHTTPStatusesAreTriedElsewhere() async throws {
+        let backends = try await TestBackends(addresses: ["127.0.27.1", "127.0.27.2"], page: "x")
+        let rules = try RulesDirectory([
+            "a.yaml": RulesDirectory.service("svc", port: backends.port, ready: ["127.0.27.1", "127.0.27.2"])
+                + RulesDirectory.ingress("retry", host: "retry.test", paths: [("/", "Prefix", "svc")], annotations: ["proxy-next-upstream": "error timeout http_503"])
+                + RulesDirectory.ingress("plain", host: "plain.test", paths: [("/", "Prefix", "svc")]),
+        ])
+        let portico = try PorticoProcess(rules: rules.url, extraArguments: ["--workers", "1"])
+        defer { portico.terminate() }
+        let curl = Curl(port: portico.port)
+        // 127.0.27.1 answers 503: with http_503 the request goes on to 127.0.27.2.
+        for _ in 0..<4 {
+            let response = try curl.get("retry.test", "/__fail-on/127.0.27.1/503")
+            #expect(response.status == 200)
+            #expect(response.report["endpoint"]?.hasPrefix("127.0.27.2:") == true)
+        }
+        // Without it the 503 is relayed as it is, for the requests that reach 127.0.27.1.
+        let plain = try (0..<4).map { _ in try curl.get("plain.test", "/__fail-on/127.0.27.1/503").status }
+        #expect(plain.contains(503))
+        // Both answer 503: the last try's answer is relayed.
+        #expect(try curl.get("retry.test", "/__fail-on/127.0.27.1/503/__fail-on/127.0.27.2/503").status == 503)
+        await backends.stop()
+    }
+
     @Test func allEndpointsDeadIs502AndSlowUpstreamIs504() async throws {
         let backends = try await TestBackends(addresses: ["127.0.21.1"], page: "x")
         let deadPort = try FreePort.next()

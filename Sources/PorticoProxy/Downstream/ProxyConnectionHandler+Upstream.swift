@@ -126,8 +126,20 @@ extension ProxyConnectionHandler {
         self.context.write(Self.wrapOutboundOut(headBytes), promise: nil)
     }
 
-    func upstreamResponseHead(_ headBytes: ByteBuffer, _ response: ResponseHead) {
+    /// Relays a final response head; returns false (and retries elsewhere) when
+    /// `proxy-next-upstream` lists its status and another try is allowed.
+    func upstreamResponseHead(_ headBytes: ByteBuffer, _ response: ResponseHead) -> Bool {
         self.lastUpstreamActivity = .now()
+        if !self.retryPolicy.next.statuses.isEmpty, let connection = self.upstream,
+            self.retryPolicy.mayRetry(
+                after: .retryableStatus(response.status), attempt: self.attempt,
+                isIdempotent: self.head.method.isIdempotent, bodyStreamed: self.bodyStreamed)
+        {
+            self.upstream = nil
+            connection.close()
+            self.attemptFailed(.retryableStatus(response.status))
+            return false
+        }
         self.responseStarted = true
         self.status = response.status
         let http10Client = !self.head.isHTTP11
@@ -158,6 +170,7 @@ extension ProxyConnectionHandler {
         self.bytesSent += out.readableBytes
         self.context.write(Self.wrapOutboundOut(out), promise: nil)
         if self.state == .tunnel { self.processInbound() }
+        return true
     }
 
     func upstreamResponseBody(_ body: ByteBuffer) {

@@ -9,11 +9,14 @@ enum AttemptFailure: Equatable {
     case closedDuringResponse
     case invalidResponse
     case readTimeout
+    /// The upstream answered with a status `proxy-next-upstream` lists (`http_502`, …).
+    case retryableStatus(Int)
 
     /// The status the client gets when no retry follows (nginx: timeouts 504, the rest 502).
     var status: Int {
         switch self {
         case .connectTimeout, .readTimeout: 504
+        case .retryableStatus(let status): status
         default: 502
         }
     }
@@ -44,6 +47,8 @@ struct RetryPolicy: Equatable {
             return self.next.onError && (isIdempotent || self.next.nonIdempotent) && !bodyStreamed
         case .invalidResponse:
             return self.next.onInvalidHeader && (isIdempotent || self.next.nonIdempotent) && !bodyStreamed
+        case .retryableStatus(let status):
+            return self.next.statuses.contains(status) && (isIdempotent || self.next.nonIdempotent) && !bodyStreamed
         case .closedDuringResponse, .readTimeout:
             return false
         }

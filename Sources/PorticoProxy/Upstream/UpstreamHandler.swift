@@ -158,7 +158,12 @@ final class UpstreamHandler: ChannelInboundHandler {
                         owner.upstreamInterimResponse(headBytes, status: self.head.status)
                         continue
                     }
-                    owner.upstreamResponseHead(headBytes, self.head)
+                    guard owner.upstreamResponseHead(headBytes, self.head) else {
+                        // The owner will retry elsewhere: this answer is dropped, unread.
+                        self.owner = nil
+                        self.close()
+                        return
+                    }
                     switch self.head.framing {
                     case .none:
                         if self.head.status == 101 {

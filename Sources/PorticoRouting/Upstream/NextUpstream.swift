@@ -10,6 +10,10 @@ public struct NextUpstream: Hashable, Sendable {
     public var onInvalidHeader = false
     /// `non_idempotent`: also re-send POST, PATCH… whose bytes already left.
     public var nonIdempotent = false
+    /// `http_500`, `http_502`, `http_503`, `http_504`, `http_403`, `http_404`, `http_429`:
+    /// such an upstream answer is discarded and the request tried elsewhere (the last try's
+    /// answer is relayed as it is).
+    public var statuses: Set<Int> = []
     /// nil: the server default.
     public var tries: Int?
 
@@ -36,6 +40,8 @@ public struct NextUpstream: Hashable, Sendable {
             case "invalid_header": value.onInvalidHeader = true
             case "non_idempotent": value.nonIdempotent = true
             case "off": return (.off, [])
+            case "http_500", "http_502", "http_503", "http_504", "http_403", "http_404", "http_429":
+                value.statuses.insert(Int(token.dropFirst(5))!)
             default: unsupported.append(String(token))
             }
         }

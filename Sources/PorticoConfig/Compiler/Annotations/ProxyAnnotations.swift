@@ -64,7 +64,7 @@ struct ProxyAnnotations {
                 diagnostics.append(
                     Diagnostic(.warning, file: ingress.location.file, line: ingress.location.line, object: object,
                                field: "metadata.annotations[\(Self.nextUpstreamKey)]",
-                               message: "\(unsupported.joined(separator: ", ")) not supported (error, timeout, invalid_header, non_idempotent, off are); ignored"))
+                               message: "\(unsupported.joined(separator: ", ")) not supported (error, timeout, invalid_header, http_500/502/503/504/403/404/429, non_idempotent, off are); ignored"))
             }
         }
         if let text = annotations[Self.nextUpstreamTriesKey] {
