@@ -224,8 +224,18 @@ import Testing
             "svc.yaml": endpoints(ready: [1, 2, 3]),
             "ing.yaml": RulesDirectory.ingress("main", host: "load.test", paths: [("/", "Prefix", "svc")]),
         ])
-        let portico = try PorticoProcess(rules: rules.url, extraArguments: ["--watch-interval", "100"])
+        let repositoryCerts = PorticoProcess.repositoryRoot.appendingPathComponent("certs")
+        let certs = try TemporaryDirectory.make()
+        for file in ["default.crt", "default.key"] {
+            try FileManager.default.copyItem(at: repositoryCerts.appendingPathComponent(file), to: certs.appendingPathComponent(file))
+        }
+        let portico = try PorticoProcess(rules: rules.url, extraArguments: ["--watch-interval", "100"], certs: certs)
         defer { portico.terminate() }
+        func swapDefaultCertificate() throws {
+            for (source, target) in [("nip-io.key", "default.key"), ("nip-io.crt", "default.crt")] {
+                try Data(contentsOf: repositoryCerts.appendingPathComponent(source)).write(to: certs.appendingPathComponent(target), options: .atomic)
+            }
+        }
 
         // Two keep-alive clients run the whole time, recording (time, status, endpoint).
         let log = LoadLog.start(port: portico.port, host: "load.test", clients: 2)
@@ -237,6 +247,7 @@ import Testing
             ({ try write("svc.yaml", endpoints(ready: [2, 3, 4])) }, ["127.0.51.2", "127.0.51.3", "127.0.51.4"]),
             ({ try write("svc.yaml", endpoints(ready: [3, 4], notReady: [2])) }, ["127.0.51.3", "127.0.51.4"]),
             ({ try write("other.yaml", RulesDirectory.ingress("other", host: "other.test", paths: [("/", "Prefix", "svc")])) }, ["127.0.51.3", "127.0.51.4"]),
+            ({ try swapDefaultCertificate() }, ["127.0.51.3", "127.0.51.4"]),
             ({ try write("svc.yaml", endpoints(ready: [1])) }, ["127.0.51.1"]),
             ({ try FileManager.default.removeItem(at: rules.url.appendingPathComponent("other.yaml")) }, ["127.0.51.1"]),
             ({ try write("svc.yaml", endpoints(ready: [1, 2, 3, 4])) }, Set(addresses)),
@@ -254,6 +265,7 @@ import Testing
             }
         }
         log.stopAndWait()
+        #expect(try OpenSSLClient.connect(port: portico.httpsPort, serverName: "any.test").subject == "CN = *.nip.io")
         let all = log.entries
         let failed = all.filter { $0.1 != 200 }
         print("live reload under load: \(all.count) requests, \(failed.count) failed, \(violations.count) sent to a removed endpoint")

@@ -131,6 +131,25 @@ import Testing
         await backends.stop()
     }
 
+    @Test func proxySendTimeoutEndsAnUploadTheUpstreamStoppedTaking() async throws {
+        let hole = try BlackHoleServer(host: "127.0.28.1")
+        let rules = try RulesDirectory([
+            "a.yaml": RulesDirectory.service("svc", port: hole.port, ready: ["127.0.28.1"])
+                + RulesDirectory.ingress("ing", host: nil, paths: [("/", "Prefix", "svc")],
+                                         annotations: ["proxy-send-timeout": "1", "proxy-body-size": "0"]),
+        ])
+        let portico = try PorticoProcess(rules: rules.url)
+        defer { portico.terminate() }
+        let file = try TemporaryDirectory.make().appendingPathComponent("upload")
+        try Data(count: 64 * 1024 * 1024).write(to: file)
+        let started = Date()
+        _ = try Curl(port: portico.port).get("h.test", "/upload", ["--data-binary", "@\(file.path)", "--max-time", "20"])
+        #expect(Date().timeIntervalSince(started) < 10)
+        #expect(LiveReloadTests.eventually(2) {
+            ((try? String(contentsOf: portico.accessLog, encoding: .utf8)) ?? "").contains("\"POST /upload HTTP/1.1\" 504")
+        })
+    }
+
     @Test func connectionChurnDoesNotGrowMemory() async throws {
         // One connection per request: a handler that outlived its connection (a reference cycle
         // through its ChannelHandlerContext) leaked about 4 KiB each, 24 MiB here.

@@ -130,6 +130,7 @@ struct SnapshotBuilder {
                     match: .prefix("/"), backend: id, source: RouteSource(ingress: entry.name, kind: .defaultBackend),
                     maxBodySize: entry.proxy.maxBodySize, allowedSources: entry.access.allowedSources,
                     connectTimeoutSeconds: entry.proxy.connectTimeoutSeconds, readTimeoutSeconds: entry.proxy.readTimeoutSeconds,
+                    sendTimeoutSeconds: entry.proxy.sendTimeoutSeconds,
                     hashKey: entry.proxy.hashKey, upstreamHost: entry.proxy.upstreamHost,
                     cookieAffinity: entry.cookieAffinity, nextUpstream: entry.proxy.nextUpstream, ewma: entry.proxy.ewma)
                 if defaultRoute == nil { defaultRoute = fallback }
@@ -166,6 +167,7 @@ struct SnapshotBuilder {
                               allowedSources: entry.access.allowedSources,
                               connectTimeoutSeconds: entry.proxy.connectTimeoutSeconds,
                               readTimeoutSeconds: entry.proxy.readTimeoutSeconds,
+                              sendTimeoutSeconds: entry.proxy.sendTimeoutSeconds,
                               hashKey: entry.proxy.hashKey, upstreamHost: entry.proxy.upstreamHost,
                               cookieAffinity: entry.cookieAffinity, nextUpstream: entry.proxy.nextUpstream,
                               ewma: entry.proxy.ewma))

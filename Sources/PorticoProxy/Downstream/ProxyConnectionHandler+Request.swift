@@ -55,6 +55,8 @@ extension ProxyConnectionHandler {
         let configuration = self.loop.configuration
         self.connectTimeout = route.connectTimeoutSeconds.map { .seconds(Int64($0)) } ?? configuration.connectTimeout
         self.readTimeout = route.readTimeoutSeconds.map { .seconds(Int64($0)) } ?? configuration.readTimeout
+        self.sendTimeout = route.sendTimeoutSeconds.map { .seconds(Int64($0)) } ?? configuration.sendTimeout
+        self.sendBlockedSince = nil
         if let limit = route.maxBodySize, case .length(let length) = self.head.framing, length > limit {
             // nginx `client_max_body_size`: 413 before anything is sent; the body is not read.
             self.inbound.moveReaderIndex(forwardBy: self.head.headLength)
@@ -212,7 +214,10 @@ extension ProxyConnectionHandler {
         if wrote {
             self.bodyStreamed = true
             upstream.flush()
-            if !upstream.isWritable { self.setReading(false) }
+            if !upstream.isWritable {
+                self.setReading(false)
+                self.sendBlocked()
+            }
         }
     }
 

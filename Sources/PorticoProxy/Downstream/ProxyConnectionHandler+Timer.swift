@@ -15,15 +15,29 @@ extension ProxyConnectionHandler {
             let timeout = self.inbound.readableBytes > 0 ? configuration.headerTimeout : configuration.keepAliveTimeout
             return self.idleSince + timeout
         case .proxying:
-            return self.lastUpstreamActivity + self.readTimeout
+            let reading = self.lastUpstreamActivity + self.readTimeout
+            guard let blocked = self.sendBlockedSince else { return reading }
+            return min(reading, blocked + self.sendTimeout)
         case .connecting, .tunnel, .closing:
             return nil  // connect has its own timeout; tunnels are not timed yet
         }
     }
 
+    /// The upstream stopped taking the body: start the send clock, and make sure the timer is not
+    /// set further out than a send timeout shorter than the server's timeouts.
+    func sendBlocked() {
+        guard self.sendBlockedSince == nil else { return }
+        self.sendBlockedSince = .now()
+        if self.sendTimeout < self.loop.configuration.shortestTimeout {
+            self.timer?.cancel()
+            self.timer = nil
+        }
+        self.armTimer()
+    }
+
     func armTimer() {
         guard self.timer == nil, let deadline = self.currentDeadline else { return }
-        let soonest = NIODeadline.now() + min(self.loop.configuration.shortestTimeout, self.readTimeout)
+        let soonest = NIODeadline.now() + min(self.loop.configuration.shortestTimeout, self.readTimeout, self.sendTimeout)
         self.timer = self.context.eventLoop.assumeIsolated().scheduleTask(deadline: min(deadline, soonest)) {
             self.timerFired()
         }
@@ -53,7 +67,8 @@ extension ProxyConnectionHandler {
                 self.upstream = nil
                 upstream.close()
             }
-            self.attemptFailed(.readTimeout)
+            let sendExpired = self.sendBlockedSince.map { NIODeadline.now() >= $0 + self.sendTimeout } ?? false
+            self.attemptFailed(sendExpired ? .sendTimeout : .readTimeout)
         case .connecting, .tunnel, .closing:
             break
         }

@@ -185,7 +185,11 @@ extension ProxyConnectionHandler {
     }
 
     func upstreamWritabilityChanged(_ writable: Bool) {
-        guard writable else { return }
+        guard writable else {
+            if !self.requestBody.isComplete { self.sendBlocked() }
+            return
+        }
+        self.sendBlockedSince = nil
         self.pumpRequestBody()
         if self.inbound.readableBytes < Self.maxBufferedInbound { self.setReading(true) }
     }

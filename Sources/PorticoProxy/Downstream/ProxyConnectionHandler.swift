@@ -51,6 +51,9 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
     /// This exchange's upstream timeouts: the route's annotations, else the server's defaults.
     var connectTimeout = TimeAmount.seconds(5)
     var readTimeout = TimeAmount.seconds(60)
+    var sendTimeout = TimeAmount.seconds(60)
+    /// Since when the upstream has not been taking request body bytes (nil: it is).
+    var sendBlockedSince: NIODeadline?
     /// `upstream-hash-by` or ClientIP affinity: the hash that picks this exchange's endpoint.
     var affinityHash: UInt64?
     /// Cookie affinity of this exchange: the route's settings and the endpoint its cookie named.

@@ -7,6 +7,8 @@ public struct ProxyConfiguration: Sendable {
     public var connectTimeout: TimeAmount = .seconds(5)
     /// `proxy-read-timeout` 60s: longest silence from the upstream while a response is awaited.
     public var readTimeout: TimeAmount = .seconds(60)
+    /// `proxy-send-timeout` 60s: longest time an upstream may stop taking the request body.
+    public var sendTimeout: TimeAmount = .seconds(60)
     /// Client keep-alive idle timeout, nginx `keepalive_timeout 75s`.
     public var keepAliveTimeout: TimeAmount = .seconds(75)
     /// `client_header_timeout 60s`.
@@ -34,6 +36,6 @@ public struct ProxyConfiguration: Sendable {
 
     /// The shortest of the per-connection timeouts: the connection timer's longest sleep.
     var shortestTimeout: TimeAmount {
-        min(self.keepAliveTimeout, self.headerTimeout, self.readTimeout)
+        min(self.keepAliveTimeout, self.headerTimeout, self.readTimeout, self.sendTimeout)
     }
 }

@@ -9,13 +9,15 @@ enum AttemptFailure: Equatable {
     case closedDuringResponse
     case invalidResponse
     case readTimeout
+    /// The upstream stopped taking the request body for longer than the send timeout.
+    case sendTimeout
     /// The upstream answered with a status `proxy-next-upstream` lists (`http_502`, …).
     case retryableStatus(Int)
 
     /// The status the client gets when no retry follows (nginx: timeouts 504, the rest 502).
     var status: Int {
         switch self {
-        case .connectTimeout, .readTimeout: 504
+        case .connectTimeout, .readTimeout, .sendTimeout: 504
         case .retryableStatus(let status): status
         default: 502
         }
@@ -49,7 +51,7 @@ struct RetryPolicy: Equatable {
             return self.next.onInvalidHeader && (isIdempotent || self.next.nonIdempotent) && !bodyStreamed
         case .retryableStatus(let status):
             return self.next.statuses.contains(status) && (isIdempotent || self.next.nonIdempotent) && !bodyStreamed
-        case .closedDuringResponse, .readTimeout:
+        case .closedDuringResponse, .readTimeout, .sendTimeout:
             return false
         }
     }

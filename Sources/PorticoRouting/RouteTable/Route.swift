@@ -37,6 +37,8 @@ public struct Route: Hashable, Sendable {
     /// `proxy-connect-timeout` / `proxy-read-timeout` in seconds; nil: the server's defaults.
     public let connectTimeoutSeconds: Int?
     public let readTimeoutSeconds: Int?
+    /// `proxy-send-timeout` in seconds: how long an upstream may stop taking the request body.
+    public let sendTimeoutSeconds: Int?
     /// `upstream-hash-by`: consistent hashing on this key instead of round-robin.
     public let hashKey: HashKey?
     /// `upstream-vhost`: the Host sent upstream instead of the client's.
@@ -52,7 +54,7 @@ public struct Route: Hashable, Sendable {
         match: PathMatch, backend: BackendID, source: RouteSource, rewrite: RewriteTemplate? = nil,
         forwardedPrefix: String? = nil, sslRedirect: Bool = true, forceSSLRedirect: Bool = false,
         maxBodySize: Int? = nil, allowedSources: [SourceRange]? = nil, connectTimeoutSeconds: Int? = nil,
-        readTimeoutSeconds: Int? = nil, hashKey: HashKey? = nil, upstreamHost: String? = nil,
+        readTimeoutSeconds: Int? = nil, sendTimeoutSeconds: Int? = nil, hashKey: HashKey? = nil, upstreamHost: String? = nil,
         cookieAffinity: CookieAffinity? = nil, nextUpstream: NextUpstream = NextUpstream(), ewma: Bool = false
     ) {
         self.match = match
@@ -66,6 +68,7 @@ public struct Route: Hashable, Sendable {
         self.allowedSources = allowedSources
         self.connectTimeoutSeconds = connectTimeoutSeconds
         self.readTimeoutSeconds = readTimeoutSeconds
+        self.sendTimeoutSeconds = sendTimeoutSeconds
         self.hashKey = hashKey
         self.upstreamHost = upstreamHost
         self.cookieAffinity = cookieAffinity

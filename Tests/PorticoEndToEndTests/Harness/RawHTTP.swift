@@ -52,6 +52,30 @@ enum RawHTTP {
     }
 }
 
+/// A listening socket that never accepts or reads: an upstream that stops taking a request
+/// body once the kernel buffers are full.
+final class BlackHoleServer {
+    let fd: Int32
+    let port: Int
+
+    init(host: String) throws {
+        self.port = try FreePort.next()
+        self.fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var size: Int32 = 4096
+        setsockopt(self.fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(self.port).bigEndian)
+        inet_pton(AF_INET, host, &address.sin_addr)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(self.fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0, listen(self.fd, 16) == 0 else { throw HarnessError("black hole cannot listen") }
+    }
+
+    deinit { close(self.fd) }
+}
+
 enum FreePort {
     /// A port the kernel just handed out and released.
     static func next() throws -> Int {

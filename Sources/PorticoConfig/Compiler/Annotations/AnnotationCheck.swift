@@ -12,7 +12,7 @@ enum AnnotationCheck {
         "proxy-body-size", "allowlist-source-range", "whitelist-source-range", "proxy-connect-timeout",
         "proxy-read-timeout", "upstream-hash-by", "upstream-vhost", "affinity", "session-cookie-name",
         "session-cookie-path", "session-cookie-max-age", "proxy-next-upstream", "proxy-next-upstream-tries",
-        "load-balance",
+        "load-balance", "proxy-send-timeout",
     ]
 
     static func check(_ ingress: Ingress, object: String, into diagnostics: inout [Diagnostic]) {

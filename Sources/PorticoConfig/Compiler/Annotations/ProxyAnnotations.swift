@@ -10,6 +10,7 @@ struct ProxyAnnotations {
     var maxBodySize: Int? = Self.defaultBodySize
     var connectTimeoutSeconds: Int?
     var readTimeoutSeconds: Int?
+    var sendTimeoutSeconds: Int?
     var hashKey: HashKey?
     var upstreamHost: String?
     var nextUpstream = NextUpstream()
@@ -18,6 +19,7 @@ struct ProxyAnnotations {
     static let bodySizeKey = "nginx.ingress.kubernetes.io/proxy-body-size"
     static let connectTimeoutKey = "nginx.ingress.kubernetes.io/proxy-connect-timeout"
     static let readTimeoutKey = "nginx.ingress.kubernetes.io/proxy-read-timeout"
+    static let sendTimeoutKey = "nginx.ingress.kubernetes.io/proxy-send-timeout"
     static let defaultBodySize = 1024 * 1024
     static let hashByKey = "nginx.ingress.kubernetes.io/upstream-hash-by"
     static let upstreamVhostKey = "nginx.ingress.kubernetes.io/upstream-vhost"
@@ -43,6 +45,7 @@ struct ProxyAnnotations {
         for (key, apply) in [
             (Self.connectTimeoutKey, { (seconds: Int, result: inout ProxyAnnotations) in result.connectTimeoutSeconds = seconds }),
             (Self.readTimeoutKey, { (seconds: Int, result: inout ProxyAnnotations) in result.readTimeoutSeconds = seconds }),
+            (Self.sendTimeoutKey, { (seconds: Int, result: inout ProxyAnnotations) in result.sendTimeoutSeconds = seconds }),
         ] {
             guard let text = annotations[key] else { continue }
             guard let seconds = Int(text.trimmingCharacters(in: .whitespaces)), seconds > 0, seconds <= 86_400 else {
