@@ -20,23 +20,30 @@ public final class CertificateStore: @unchecked Sendable {
     public let defaultSubject: String
 
     /// Builds the store. A binding whose certificate is broken, expired or does not cover its
-    /// host gets a diagnostic naming its Secret or file, and that host falls back to the default
-    /// certificate; the other hosts are unaffected.
+    /// host gets a diagnostic naming its Secret or file; that host keeps the certificate it had
+    /// in `previous` (its last good version), or else gets the default certificate. The other
+    /// hosts are unaffected.
     public static func build(
-        bindings: [TLSBinding], defaultCertificate: CertificateSource?, options: TLSOptions
+        bindings: [TLSBinding], defaultCertificate: CertificateSource?, options: TLSOptions,
+        previous: CertificateStore? = nil
     ) throws(TLSError) -> (store: CertificateStore, diagnostics: [Diagnostic]) {
         var diagnostics: [Diagnostic] = []
         var defaultPair: CertificateKeyPair?
+        // A kept default is rebuilt from its (immutable) pair: the default context carries this
+        // store's servername callback, so it is never shared between stores.
+        var keptDefault: CertificateKeyPair?
         if let source = defaultCertificate {
             do {
                 defaultPair = try CertificateKeyPair(certificatePEM: source.certificatePEM, keyPEM: source.keyPEM)
             } catch {
+                keptDefault = previous?.defaultContext.pair
                 diagnostics.append(
-                    Diagnostic(.error, object: source.origin, message: "default certificate unusable (\(error)); using a generated self-signed one"))
+                    Diagnostic(.error, object: source.origin,
+                               message: "default certificate unusable (\(error)); \(keptDefault == nil ? "using a generated self-signed one" : "the last good default certificate stays")"))
             }
         }
         let pair: CertificateKeyPair
-        if let defaultPair { pair = defaultPair } else { pair = try CertificateKeyPair.generateFake() }
+        if let chosen = defaultPair ?? keptDefault { pair = chosen } else { pair = try CertificateKeyPair.generateFake() }
         let defaultContext = try TLSContext(pair: pair, options: options)
         var table = HostTable<TLSContext>()
         var byOrigin: [String: TLSContext] = [:]
@@ -61,9 +68,16 @@ public final class CertificateStore: @unchecked Sendable {
                 }
                 table.set(binding.host, context)
             } catch {
-                diagnostics.append(
-                    Diagnostic(.error, object: source.origin, field: "tls host \(binding.host)",
-                               message: "\(error); \(binding.host) gets the default certificate (Ingress \(binding.ingress))"))
+                if let kept = previous?.contexts.value(for: binding.host) {
+                    table.set(binding.host, kept)
+                    diagnostics.append(
+                        Diagnostic(.error, object: source.origin, field: "tls host \(binding.host)",
+                                   message: "\(error); \(binding.host) keeps its last good certificate \(kept.pair.subject) (Ingress \(binding.ingress))"))
+                } else {
+                    diagnostics.append(
+                        Diagnostic(.error, object: source.origin, field: "tls host \(binding.host)",
+                                   message: "\(error); \(binding.host) gets the default certificate (Ingress \(binding.ingress))"))
+                }
             }
         }
         let store = CertificateStore(

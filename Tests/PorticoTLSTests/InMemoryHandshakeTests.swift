@@ -167,6 +167,22 @@ import Testing
         #expect(second.reused == enabled)  // a returning client skips the full handshake
     }
 
+    @Test func aBrokenReplacementKeepsTheLastGoodCertificate() throws {
+        let good = [TLSBinding(host: .wildcard(suffix: "nip.io"), certificate: try Self.source("nip-io"), ingress: "default/a")]
+        let first = try CertificateStore.build(bindings: good, defaultCertificate: nil, options: TLSOptions()).store
+        let broken = CertificateSource(origin: "Secret default/nip-io", certificatePEM: Array("garbage".utf8), keyPEM: [])
+        let rebuilt = try CertificateStore.build(
+            bindings: [TLSBinding(host: .wildcard(suffix: "nip.io"), certificate: broken, ingress: "default/a")],
+            defaultCertificate: nil, options: TLSOptions(), previous: first)
+        #expect(rebuilt.store.subject(forServerName: "a.nip.io") == "/CN=*.nip.io")
+        #expect(rebuilt.diagnostics.first?.message.contains("keeps its last good certificate") == true)
+        // Without a previous store the host falls back to the default certificate.
+        let fresh = try CertificateStore.build(
+            bindings: [TLSBinding(host: .wildcard(suffix: "nip.io"), certificate: broken, ingress: "default/a")],
+            defaultCertificate: nil, options: TLSOptions())
+        #expect(fresh.store.subject(forServerName: "a.nip.io").contains("Fake Certificate"))
+    }
+
     @Test func tls11IsRefused() throws {
         let channel = try self.channel(try Self.store())
         let client = Client(serverName: "a.nip.io", maxVersion: TLS1_1_VERSION)

@@ -58,7 +58,8 @@ public final class ProxyRuntime: Sendable {
         var store = previous.certificates
         if !store.matches(bindings: snapshot.tls, defaultCertificate: snapshot.defaultCertificate, options: self.tlsOptions) {
             let built = try CertificateStore.build(
-                bindings: snapshot.tls, defaultCertificate: snapshot.defaultCertificate, options: self.tlsOptions)
+                bindings: snapshot.tls, defaultCertificate: snapshot.defaultCertificate, options: self.tlsOptions,
+                previous: store)
             store = built.store
             diagnostics = built.diagnostics
         }
