@@ -1,4 +1,4 @@
-@_implementationOnly import CPorticoOpenSSL
+internal import CPorticoOpenSSL
 import PorticoDiagnostics
 import PorticoRouting
 

@@ -1,4 +1,4 @@
-@_implementationOnly import CPorticoOpenSSL
+internal import CPorticoOpenSSL
 
 /// A parsed certificate chain (leaf first) and its private key. Owns the X509 and EVP_PKEY
 /// objects and frees them.

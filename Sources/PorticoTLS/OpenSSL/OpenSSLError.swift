@@ -1,4 +1,4 @@
-@_implementationOnly import CPorticoOpenSSL
+internal import CPorticoOpenSSL
 
 /// What went wrong in TLS, as users see it.
 public struct TLSError: Error, Hashable, Sendable, CustomStringConvertible {

@@ -1,4 +1,4 @@
-@_implementationOnly import CPorticoOpenSSL
+internal import CPorticoOpenSSL
 
 extension CertificateKeyPair {
     /// ingress-nginx's fake certificate: a self-signed ECDSA P-256 certificate,

@@ -1,4 +1,4 @@
-@_implementationOnly import CPorticoOpenSSL
+internal import CPorticoOpenSSL
 import NIOCore
 
 /// One server-side TLS session over two memory BIOs: ciphertext from the network goes into

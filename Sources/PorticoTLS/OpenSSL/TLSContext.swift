@@ -1,4 +1,4 @@
-@_implementationOnly import CPorticoOpenSSL
+internal import CPorticoOpenSSL
 
 /// One SSL_CTX: TLS 1.2–1.3 server settings plus one certificate chain and key.
 final class TLSContext: @unchecked Sendable {

@@ -36,7 +36,7 @@ final class PorticoProcess {
         let directory = try TemporaryDirectory.make()
         self.logFile = directory.appendingPathComponent("portico.log")
         self.accessLog = directory.appendingPathComponent("access.log")
-        FileManager.default.createFile(atPath: self.logFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: self.logFile.path, contents: nil)
         self.process.executableURL = Self.binary
         self.process.arguments =
             ["serve", "--rules", rules.path, "--http-port", String(self.port), "--https-port", String(self.httpsPort),
