@@ -242,13 +242,37 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
         if reading { self.context.read() }
     }
 
-    /// Flushes what was written, then closes.
+    /// How long a closing connection keeps draining what the client still sends.
+    static let lingeringTimeout = TimeAmount.seconds(2)
+
+    /// Flushes what was written, then closes, lingering like nginx's `lingering_close`: the
+    /// write side is shut first (FIN) while input is still read and discarded, and the socket
+    /// closes when the client closes or after `lingeringTimeout`. Closing at once while a client
+    /// is still sending a body (after a 413 or 400) would make the kernel answer with RST and
+    /// destroy the response before the client reads it.
     func closeAfterFlush() {
         self.state = .closing
         let promise = self.context.eventLoop.makePromise(of: Void.self)
         self.context.writeAndFlush(Self.wrapOutboundOut(ByteBuffer()), promise: promise)
         let context = self.context!
-        promise.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        promise.futureResult.assumeIsolated().whenComplete { result in
+            guard case .success = result else {
+                context.close(promise: nil)
+                return
+            }
+            let halfClosed = context.eventLoop.makePromise(of: Void.self)
+            context.close(mode: .output, promise: halfClosed)
+            halfClosed.futureResult.assumeIsolated().whenComplete { result in
+                guard case .success = result else {
+                    context.close(promise: nil)
+                    return
+                }
+                // Keep reading (and discarding) so the client's remaining bytes never sit unread.
+                try? context.channel.syncOptions?.setOption(.autoRead, value: true)
+                context.read()
+                context.eventLoop.assumeIsolated().scheduleTask(in: Self.lingeringTimeout) { context.close(promise: nil) }
+            }
+        }
     }
 }
 
