@@ -199,6 +199,44 @@ import Testing
         await proxy.stop()
     }
 
+    @Test func webSocketUpgradesBecomeATunnel() async throws {
+        let echo = try UpgradeEchoServer(host: "127.0.19.9")
+        let rules = try RulesDirectory([
+            "a.yaml": RulesDirectory.service("ws", port: echo.port, ready: ["127.0.19.9"])
+                + RulesDirectory.ingress("ws", host: nil, paths: [("/", "Prefix", "ws")]),
+        ])
+        let portico = try PorticoProcess(rules: rules.url)
+        defer { portico.terminate() }
+        let fd = try #require(RawHTTP.connect(port: portico.port))
+        defer { close(fd) }
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        func send(_ text: String) {
+            let bytes = Array(text.utf8)
+            _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        }
+        func receive(until marker: String) -> String {
+            var received: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while !String(decoding: received, as: UTF8.self).contains(marker) {
+                let count = recv(fd, &buffer, buffer.count, 0)
+                guard count > 0 else { break }
+                received += buffer[0..<count]
+            }
+            return String(decoding: received, as: UTF8.self)
+        }
+        send("GET /chat HTTP/1.1\r\nHost: ws.test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n")
+        let handshake = receive(until: "\r\n\r\n")
+        #expect(handshake.hasPrefix("HTTP/1.1 101 Switching Protocols"))
+        #expect(handshake.contains("Upgrade: websocket"))
+        #expect(handshake.lowercased().contains("connection: upgrade"))  // RFC 6455 §4.1
+        // Bytes now flow both ways untouched, several round trips on the same connection.
+        for message in ["ping-1", "ping-2 with more text", "ping-3"] {
+            send(message)
+            #expect(receive(until: message).hasSuffix(message))
+        }
+    }
+
     @Test func smugglingAttemptsAreRefusedAndTheConnectionClosed() async throws {
         let proxy = try await SingleServiceProxy.start(addresses: ["127.0.13.1"])
         let portico = proxy.portico

@@ -149,9 +149,11 @@ extension ProxyConnectionHandler {
         }
         // The client connection can stay open only if this response's end is known to it.
         var connection = ResponseHeadWriter.ConnectionField.none
-        if !self.keepAlive || response.framing == .untilClose || (http10Client && response.framing == .chunked) {
+        if response.status == 101 {
+            connection = .upgrade
+        } else if !self.keepAlive || response.framing == .untilClose || (http10Client && response.framing == .chunked) {
             self.closeAfterResponse = true
-            if response.status != 101 { connection = .close }
+            connection = .close
         } else if http10Client {
             connection = .keepAlive
         }

@@ -6,7 +6,9 @@ import NIOCore
 /// upstream's head bytes go to the client untouched.
 enum ResponseHeadWriter {
     enum ConnectionField {
-        case none, close, keepAlive
+        /// `upgrade`: a 101 must say so on this hop too (RFC 9110 §7.8; RFC 6455 §4.1 makes a
+        /// WebSocket client fail without it).
+        case none, close, keepAlive, upgrade
     }
 
     static func rewrite(
@@ -42,6 +44,7 @@ enum ResponseHeadWriter {
         case .none: break
         case .close: out.writeStaticString("Connection: close\r\n")
         case .keepAlive: out.writeStaticString("Connection: keep-alive\r\n")
+        case .upgrade: out.writeStaticString("Connection: upgrade\r\n")
         }
         if hsts { out.writeString(ErrorResponses.hstsField) }
         if let extraFields { out.writeString(extraFields) }

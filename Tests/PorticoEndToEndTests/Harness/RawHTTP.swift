@@ -52,6 +52,53 @@ enum RawHTTP {
     }
 }
 
+/// A backend that answers any request with `101 Switching Protocols` and then echoes every byte,
+/// like a WebSocket server after its handshake (one connection at a time, on its own thread).
+final class UpgradeEchoServer: @unchecked Sendable {
+    let fd: Int32
+    let port: Int
+
+    init(host: String) throws {
+        self.port = try FreePort.next()
+        self.fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(self.port).bigEndian)
+        inet_pton(AF_INET, host, &address.sin_addr)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(self.fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0, listen(self.fd, 16) == 0 else { throw HarnessError("upgrade server cannot listen") }
+        let listener = self.fd
+        Thread {
+            while true {
+                let client = accept(listener, nil, nil)
+                guard client >= 0 else { return }
+                var buffer = [UInt8](repeating: 0, count: 65536)
+                var head: [UInt8] = []
+                while !(head.count >= 4 && Array(head.suffix(4)) == Array("\r\n\r\n".utf8)) {
+                    let count = recv(client, &buffer, 1, 0)
+                    guard count > 0 else { break }
+                    head.append(buffer[0])
+                }
+                let answer = Array("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n".utf8)
+                _ = answer.withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                while true {
+                    let count = recv(client, &buffer, buffer.count, 0)
+                    guard count > 0 else { break }
+                    _ = buffer.withUnsafeBytes { send(client, $0.baseAddress, count, Int32(MSG_NOSIGNAL)) }
+                }
+                close(client)
+            }
+        }.start()
+    }
+
+    deinit {
+        shutdown(self.fd, Int32(SHUT_RDWR))
+        close(self.fd)
+    }
+}
+
 /// A listening socket that never accepts or reads: an upstream that stops taking a request
 /// body once the kernel buffers are full.
 final class BlackHoleServer {
