@@ -27,16 +27,6 @@ public final class RegexMatchData {
     }
 }
 
-/// The outcome of one match attempt.
-public enum RegexMatchResult: Equatable, Sendable {
-    case noMatch
-    /// Capture ranges as byte offsets into the subject; index 0 is the whole match. A group that
-    /// did not take part is `nil`.
-    case match([Range<Int>?])
-    /// PCRE2 gave up (match or depth limit): the caller answers 500 rather than stall.
-    case limitExceeded
-}
-
 /// The outcome of a match that leaves its captures in the match data.
 public enum RegexOutcome: Equatable, Sendable {
     case noMatch
@@ -77,28 +67,9 @@ extension CompiledRegex {
         return .match
     }
 
-    /// Matches `subject` (raw bytes) and returns the captures.
-    public func match(_ subject: UnsafeRawBufferPointer, using data: RegexMatchData) -> RegexMatchResult {
-        let base = subject.baseAddress?.assumingMemoryBound(to: UInt8.self)
-        let rc = pcre2_match_8(self.code, base, subject.count, 0, 0, data.matchData, data.matchContext)
-        if rc == PCRE2_ERROR_NOMATCH { return .noMatch }
-        if rc < 0 { return .limitExceeded }
-        let pairs = Int(rc == 0 ? Int32(data.capacity) : rc)
-        let ovector = pcre2_get_ovector_pointer_8(data.matchData)!
-        var captures: [Range<Int>?] = []
-        captures.reserveCapacity(self.captureCount + 1)
-        for index in 0...self.captureCount {
-            guard index < pairs else { captures.append(nil); continue }
-            let start = Int(bitPattern: UInt(ovector[2 * index]))
-            let end = Int(bitPattern: UInt(ovector[2 * index + 1]))
-            if start == ~Int(0) { captures.append(nil) } else { captures.append(start..<end) }
-        }
-        return .match(captures)
-    }
-
     /// Convenience for tests and offline tools.
-    public func match(_ subject: String, using data: RegexMatchData) -> RegexMatchResult {
+    public func matches(_ subject: String, using data: RegexMatchData) -> RegexOutcome {
         var subject = subject
-        return subject.withUTF8 { self.match(UnsafeRawBufferPointer($0), using: data) }
+        return subject.withUTF8 { self.matches(UnsafeRawBufferPointer($0), using: data) }
     }
 }

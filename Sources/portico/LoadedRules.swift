@@ -31,5 +31,4 @@ struct LoadedRules {
         }
     }
 
-    var errorCount: Int { self.diagnostics.filter { $0.severity == .error }.count }
 }

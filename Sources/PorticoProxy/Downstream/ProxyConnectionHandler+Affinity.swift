@@ -6,7 +6,7 @@ extension ProxyConnectionHandler {
     /// Cookie field, RFC 6265 §5.4).
     func endpointFromCookie(_ affinity: CookieAffinity, backend: ProxyBackend) -> ProxyEndpoint? {
         guard let range = self.head.cookie else { return nil }
-        let name = Array(affinity.name.utf8)
+        let name = affinity.nameBytes
         return self.inbound.withUnsafeReadableBytes { bytes -> ProxyEndpoint? in
             let value = UnsafeRawBufferPointer(rebasing: bytes[range])
             var start = 0

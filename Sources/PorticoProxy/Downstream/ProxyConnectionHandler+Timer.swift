@@ -4,10 +4,8 @@ extension ProxyConnectionHandler {
     /// The moment the current state times out, or nil when nothing is timed.
     ///
     /// One timer per connection serves every timeout (keep-alive idle, header read, upstream
-    /// read). It is re-armed lazily when it fires early, so an active connection schedules about
-    /// one timer per timeout period instead of one per request. It is never set further out than
-    /// the shortest timeout from now, so a later state (whose deadline starts later and is at
-    /// least that long) can never be missed.
+    /// read and send). It is re-armed lazily when it fires early, so an active connection
+    /// schedules about one timer per timeout period instead of one per request.
     var currentDeadline: NIODeadline? {
         let configuration = self.loop.configuration
         switch self.state {
@@ -23,24 +21,27 @@ extension ProxyConnectionHandler {
         }
     }
 
-    /// The upstream stopped taking the body: start the send clock, and make sure the timer is not
-    /// set further out than a send timeout shorter than the server's timeouts.
+    /// The upstream stopped taking the body: start the send clock.
     func sendBlocked() {
         guard self.sendBlockedSince == nil else { return }
         self.sendBlockedSince = .now()
-        if self.sendTimeout < self.loop.configuration.shortestTimeout {
-            self.timer?.cancel()
-            self.timer = nil
-        }
         self.armTimer()
     }
 
+    /// Makes sure a timer fires no later than the current state needs. A pending timer is kept
+    /// when it fires early enough (the common case: nothing is scheduled per request); it is
+    /// replaced only when the state now needs an earlier wake-up, e.g. a route with a short
+    /// `proxy-read-timeout` or `proxy-send-timeout`.
     func armTimer() {
-        guard self.timer == nil, let deadline = self.currentDeadline else { return }
+        guard let deadline = self.currentDeadline else { return }
         let soonest = NIODeadline.now() + min(self.loop.configuration.shortestTimeout, self.readTimeout, self.sendTimeout)
-        self.timer = self.context.eventLoop.assumeIsolated().scheduleTask(deadline: min(deadline, soonest)) {
-            self.timerFired()
+        let wake = min(deadline, soonest)
+        if let pending = self.timer {
+            guard wake < self.timerDeadline else { return }
+            pending.cancel()
         }
+        self.timerDeadline = wake
+        self.timer = self.context.eventLoop.assumeIsolated().scheduleTask(deadline: wake) { self.timerFired() }
     }
 
     func timerFired() {

@@ -65,11 +65,6 @@ extension ProxyConnectionHandler {
         connection.begin(owner: self, method: self.head.method, dechunk: dechunk)
         connection.write(self.upstreamRequestHead)
         self.lastUpstreamActivity = .now()
-        if self.readTimeout < self.loop.configuration.shortestTimeout {
-            // The pending timer may be set further out than this route's read timeout.
-            self.timer?.cancel()
-            self.timer = nil
-        }
         self.armTimer()
         if self.requestBody.isComplete {
             connection.flush()

@@ -37,6 +37,8 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
     var requestsOnConnection = 0
     var idleSince = NIODeadline.now()
     var timer: Scheduled<Void>?
+    /// When the pending `timer` fires.
+    var timerDeadline = NIODeadline.distantFuture
 
     // The current exchange.
     var exchangeID = 0

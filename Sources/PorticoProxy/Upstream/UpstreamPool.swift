@@ -44,8 +44,6 @@ final class UpstreamPool {
         connection.isPooled = false
         self.idle[connection.address]?.removeAll { $0 === connection }
     }
-
-    var idleCount: Int { self.idle.values.reduce(0) { $0 + $1.count } }
 }
 
 @available(*, unavailable)

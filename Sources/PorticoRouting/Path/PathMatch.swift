@@ -47,16 +47,17 @@ public enum PathMatch: Hashable, Sendable, CustomStringConvertible {
     @inlinable
     public func evaluate(_ path: UnsafeRawBufferPointer, scratch: RegexMatchData) -> RegexOutcome {
         switch self {
-        case .exact, .prefix: self.matches(path) ? .match : .noMatch
+        case .exact, .prefix: self.matchesPlain(path) ? .match : .noMatch
         case .regex(let regex): regex.mayMatch(path) ? regex.regex.matches(path, using: scratch) : .noMatch
         }
     }
 
     public var description: String { "\(self.typeName) \(self.pathText)" }
 
-    /// Whether `path` (already normalised, without query) matches.
+    /// Exact and Prefix matching of `path` (already normalised, without query); regex paths go
+    /// through `evaluate`, which needs the caller's match data.
     @inlinable
-    public func matches(_ path: UnsafeRawBufferPointer) -> Bool {
+    func matchesPlain(_ path: UnsafeRawBufferPointer) -> Bool {
         switch self {
         case .exact(let bytes):
             return bytes.count == path.count && bytes.withUnsafeBytes { $0.elementsEqual(path) }
@@ -68,15 +69,16 @@ public enum PathMatch: Hashable, Sendable, CustomStringConvertible {
                 memcmpEqual(stored.baseAddress!, path.baseAddress!, count)
             }
             return same && (path.count == count || path[count] == UInt8(ascii: "/"))
-        case .regex(let regex):
-            return regex.regex.matches(path, using: RegexMatchData(maxCaptures: 0)) == .match
+        case .regex:
+            return false  // not reachable: `evaluate` sends regex paths to PCRE2
         }
     }
 
-    /// Convenience for tests and tools.
+    /// Convenience for tests and tools (allocates match data; the data plane uses `evaluate`).
     public func matches(_ path: String) -> Bool {
         var path = path
-        return path.withUTF8 { self.matches(UnsafeRawBufferPointer($0)) }
+        let scratch = RegexMatchData()
+        return path.withUTF8 { self.evaluate(UnsafeRawBufferPointer($0), scratch: scratch) } == .match
     }
 }
 

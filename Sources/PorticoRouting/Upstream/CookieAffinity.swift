@@ -8,9 +8,12 @@ public struct CookieAffinity: Hashable, Sendable {
     public let path: String
     /// `session-cookie-max-age` in seconds; nil: a session cookie.
     public let maxAge: Int?
+    /// `name` as bytes, matched against Cookie fields without building a String per request.
+    public let nameBytes: [UInt8]
 
     public init(name: String = "INGRESSCOOKIE", path: String = "/", maxAge: Int? = nil) {
         self.name = name
+        self.nameBytes = Array(name.utf8)
         self.path = path
         self.maxAge = maxAge
     }

@@ -29,6 +29,27 @@ enum RawHTTP {
         return fd
     }
 
+    /// A listening socket on `host` and a free port.
+    static func listen(host: String, receiveBuffer: Int32? = nil) throws -> (fd: Int32, port: Int) {
+        let port = try FreePort.next()
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        if var size = receiveBuffer {
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        inet_pton(AF_INET, host, &address.sin_addr)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0, Glibc.listen(fd, 16) == 0 else {
+            close(fd)
+            throw HarnessError("cannot listen on \(host):\(port)")
+        }
+        return (fd, port)
+    }
+
     /// Sends `request` and reads until the server closes or `timeout` passes.
     static func exchange(port: Int, _ request: String, timeout: Double = 5) throws -> String {
         String(decoding: try self.exchangeBytes(port: port, request, timeout: timeout), as: UTF8.self)
@@ -59,16 +80,7 @@ final class UpgradeEchoServer: @unchecked Sendable {
     let port: Int
 
     init(host: String) throws {
-        self.port = try FreePort.next()
-        self.fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(self.port).bigEndian)
-        inet_pton(AF_INET, host, &address.sin_addr)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(self.fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0, listen(self.fd, 16) == 0 else { throw HarnessError("upgrade server cannot listen") }
+        (self.fd, self.port) = try RawHTTP.listen(host: host)
         let listener = self.fd
         Thread {
             while true {
@@ -106,18 +118,7 @@ final class BlackHoleServer {
     let port: Int
 
     init(host: String) throws {
-        self.port = try FreePort.next()
-        self.fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var size: Int32 = 4096
-        setsockopt(self.fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(self.port).bigEndian)
-        inet_pton(AF_INET, host, &address.sin_addr)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(self.fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0, listen(self.fd, 16) == 0 else { throw HarnessError("black hole cannot listen") }
+        (self.fd, self.port) = try RawHTTP.listen(host: host, receiveBuffer: 4096)
     }
 
     deinit { close(self.fd) }
