@@ -87,6 +87,20 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The Kubernetes API as a configuration source: list/watch into the same cluster state
+        // the directory provider produces, leader election, Ingress status.
+        .target(
+            name: "PorticoKubernetes",
+            dependencies: [
+                "PorticoConfig", "PorticoDiagnostics", "PorticoKube", "PorticoTLS",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Echo / "Hello One" backends for the shipped example and the end-to-end tests.
         .target(
             name: "PorticoDemoBackend",
@@ -105,6 +119,8 @@ let package = Package(
                 "PorticoProxy",
                 "PorticoTLS",
                 "PorticoDemoBackend",
+                "PorticoKubernetes",
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -150,7 +166,10 @@ let package = Package(
             dependencies: [
                 "portico",
                 "PorticoDemoBackend",
+                "PorticoTLS",
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

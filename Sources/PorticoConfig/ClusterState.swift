@@ -75,6 +75,16 @@ public struct ClusterState: Hashable, Sendable {
         public var namespace: String
         public var name: String
 
+        public init(kind: String, namespace: String, name: String) {
+            self.kind = kind
+            self.namespace = namespace
+            self.name = name
+        }
+
+        public init(_ object: KubeObject) {
+            self = ClusterState.identity(of: object).0
+        }
+
         public var description: String { "\(self.kind) \(self.namespace)/\(self.name)" }
     }
 

@@ -18,7 +18,7 @@ struct RulesOptions: ParsableArguments {
     @Option(name: .long, help: "Directory of Kubernetes manifests (*.yaml, *.yml, *.json), read recursively.")
     var rules: String = "ingress-rules"
 
-    @Option(name: .long, help: "The IngressClass name that is ours; Ingresses without a class are served too.")
+    @Option(name: .long, help: "The IngressClass name that is ours. From a directory, Ingresses without a class are served too.")
     var ingressClass: String = "portico"
 
     @Option(name: .long, help: "spec.controller value of IngressClasses that are ours.")
@@ -32,10 +32,12 @@ struct RulesOptions: ParsableArguments {
 
     /// The loader for these options (rules, certificates, class and default certificate).
     func loader() -> ConfigLoader {
-        ConfigLoader(
-            rulesDirectory: self.rules, certsDirectory: self.certs,
-            options: CompileOptions(
-                ingressClass: self.ingressClass, controllerName: self.controllerName,
-                defaultSSLCertificate: self.defaultSSLCertificate))
+        ConfigLoader(rulesDirectory: self.rules, certsDirectory: self.certs, options: self.compileOptions())
+    }
+
+    func compileOptions() -> CompileOptions {
+        CompileOptions(
+            ingressClass: self.ingressClass, controllerName: self.controllerName,
+            defaultSSLCertificate: self.defaultSSLCertificate)
     }
 }

@@ -19,6 +19,11 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var rules: RulesOptions
 
+    @OptionGroup(title: "Kubernetes API") var cluster: KubernetesOptions
+
+    @Option(help: "Port for /healthz and /readyz (default: 10254 with --kubernetes, off otherwise).")
+    var healthPort: Int?
+
     @Option(help: "Plain HTTP listening port.")
     var httpPort: Int = 8080
 
@@ -73,8 +78,33 @@ struct Serve: AsyncParsableCommand {
         }
         var tlsOptions = TLSOptions()
         tlsOptions.sessionResumption = self.tlsSessionResumption == "on"
-        let loader = self.rules.loader()
-        var loaded = LoadedRules(loader.load())
+        var readiness = Readiness(store: nil)
+        let health: (any Channel)?
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: self.workers)
+        var kubernetes: KubernetesController?
+        let source: any ConfigSource
+        let initial: ConfigLoader.Result
+        if self.cluster.enabled {
+            var options = self.rules.compileOptions()
+            options.watchIngressWithoutClass = self.cluster.watchIngressWithoutClass
+            let loader = ConfigLoader(rulesDirectory: self.rules.rules, certsDirectory: self.rules.certs, options: options)
+            let controller = try KubernetesController(options: self.cluster, group: group, logger: logger)
+            kubernetes = controller
+            let kubeSource = KubernetesSource(store: controller.store, loader: loader)
+            source = kubeSource
+            readiness = Readiness(store: controller.store)
+            health = try await self.startHealth(readiness: readiness, group: group, logger: logger)
+            await controller.waitForSync(logger: logger)
+            initial = kubeSource.load()
+        } else {
+            let loader = self.rules.loader()
+            source = DirectorySource(
+                loader: loader, directories: [self.rules.rules, self.rules.certs],
+                interval: self.watchInterval > 0 ? .milliseconds(max(self.watchInterval, 50)) : nil)
+            initial = loader.load()
+            health = try await self.startHealth(readiness: readiness, group: group, logger: logger)
+        }
+        var loaded = LoadedRules(initial)
         let unresolved = loaded.snapshot
         let names = ExternalNameResolver(allowLoopback: self.allowLoopbackExternalNames)
         loaded.snapshot = await names.resolve(unresolved, logger: logger)
@@ -91,7 +121,6 @@ struct Serve: AsyncParsableCommand {
                 configuration.trustedProxies.append(range)
             }
         }
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: self.workers)
         let runtime = try ProxyRuntime(
             group: group, snapshot: loaded.snapshot, configuration: configuration, tlsOptions: tlsOptions,
             accessLogDescriptor: try self.accessLogDescriptor(), diagnostics: &diagnostics)
@@ -103,7 +132,7 @@ struct Serve: AsyncParsableCommand {
             }
         }
         logger.info("configuration loaded", metadata: [
-            "rules": "\(self.rules.rules)", "routes": "\(RouteListing.rows(loaded.snapshot).count)",
+            "rules": "\(self.cluster.enabled ? "kubernetes" : self.rules.rules)", "routes": "\(RouteListing.rows(loaded.snapshot).count)",
             "errors": "\(diagnostics.filter { $0.severity == .error }.count)",
             "tls hosts": "\(loaded.snapshot.tls.count)",
             "default certificate": "\(runtime.generation.certificates.defaultSubject)",
@@ -132,21 +161,34 @@ struct Serve: AsyncParsableCommand {
             throw error
         }
 
+        let statusWriter = kubernetes?.statusWriter
+        statusWriter?.update(served: initial.servedIngresses)
         let reloads = ReloadLoop(
-            loader: loader, runtime: runtime, logger: logger, directories: [self.rules.rules, self.rules.certs],
-            interval: .milliseconds(self.watchInterval > 0 ? max(self.watchInterval, 50) : 200),
-            watchFiles: self.watchInterval > 0, names: names, loaded: unresolved)
+            source: source, runtime: runtime, logger: logger, names: names, loaded: unresolved,
+            installed: { result in statusWriter?.update(served: result.servedIngresses) })
         let watcher = Task { await reloads.run() }
         defer { watcher.cancel() }
+        readiness.markReady()
 
         let signal = await Self.waitForTermination()
         logger.info("received \(signal): no longer accepting; letting in-flight requests finish")
         try? await listener.close()
         try? await tlsListener.close()
         await runtime.quiesce(timeout: .seconds(30))
+        watcher.cancel()
+        await kubernetes?.stop()
+        try? await health?.close()
         for channel in demoChannels { try? await channel.close() }
         try await group.shutdownGracefully()
         logger.info("stopped")
+    }
+
+    /// Starts `/healthz` and `/readyz` when a health port applies.
+    private func startHealth(readiness: Readiness, group: any EventLoopGroup, logger: Logger) async throws -> (any Channel)? {
+        guard let port = self.healthPort ?? (self.cluster.enabled ? 10254 : nil) else { return nil }
+        let channel = try await HealthServer.bind(host: self.address, port: port, readiness: readiness, group: group)
+        logger.info("health endpoints on port \(port): /healthz, /readyz")
+        return channel
     }
 
     private func accessLogDescriptor() throws -> Int32? {

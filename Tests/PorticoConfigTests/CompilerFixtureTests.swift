@@ -8,8 +8,8 @@ import Testing
 /// Fixture manifests → compiled routes and diagnostics, no sockets. Each fixture is named after
 /// its case.
 @Suite struct CompilerFixtureTests {
-    static func compile(_ fixture: String, ingressClass: String = "portico") throws -> FixtureResult {
-        let (output, issues) = try Fixture.compile(fixture, ingressClass: ingressClass)
+    static func compile(_ fixture: String, options: CompileOptions = CompileOptions()) throws -> FixtureResult {
+        let (output, issues) = try Fixture.compile(fixture, options: options)
         return FixtureResult(output: output, issues: issues)
     }
 
@@ -55,8 +55,33 @@ import Testing
         let ignored = result.output.diagnostics.filter { $0.message.hasPrefix("ignored:") }.compactMap(\.object)
         #expect(Set(ignored) == ["Ingress default/theirs", "Ingress default/legacy-annotation"])
 
-        let asNginx = try Self.compile("ingress-class", ingressClass: "nginx")
-        #expect(asNginx.output.snapshot.routes.resolve(host: "legacy.test", path: "/") != nil)
+        // A name alone is ours only while no IngressClass of that name says otherwise: the
+        // "nginx" IngressClass belongs to ingress-nginx, so --ingress-class nginx does not take it.
+        let asNginx = try Self.compile("ingress-class", options: CompileOptions(ingressClass: "nginx"))
+        #expect(asNginx.output.snapshot.routes.resolve(host: "legacy.test", path: "/") == nil)
+        #expect(asNginx.output.snapshot.routes.resolve(host: "byname.test", path: "/") == nil)
+        let asMine = try Self.compile("ingress-class", options: CompileOptions(ingressClass: "mine", controllerName: "other/controller"))
+        #expect(asMine.output.snapshot.routes.resolve(host: "bycontroller.test", path: "/") == nil)
+    }
+
+    /// In a cluster (no --watch-ingress-without-class), an Ingress without a class is ours only
+    /// when one of our IngressClasses is the default.
+    @Test func ingressesWithoutClassNeedOurDefaultClass() throws {
+        let strict = CompileOptions(watchIngressWithoutClass: false)
+        let result = try Self.compile("ingress-class", options: strict)
+        #expect(result.output.snapshot.routes.resolve(host: "none.test", path: "/") == nil)
+        #expect(result.output.snapshot.routes.resolve(host: "bycontroller.test", path: "/") != nil)
+        #expect(result.output.servedIngresses.contains("default/by-controller"))
+        #expect(!result.output.servedIngresses.contains("default/no-class"))
+
+        let url = try #require(Bundle.module.url(forResource: "ingress-class", withExtension: "yaml", subdirectory: "Fixtures"))
+        var text = try String(contentsOf: url, encoding: .utf8)
+        text = text.replacingOccurrences(of: "metadata: {name: mine}", with: "metadata: {name: mine, annotations: {ingressclass.kubernetes.io/is-default-class: \"true\"}}")
+        var state = ClusterState()
+        for (object, _) in ManifestDecoder.decode(file: "x.yaml", text: text).objects { state.add(object) }
+        let withDefault = IngressCompiler.compile(state, options: strict)
+        #expect(withDefault.snapshot.routes.resolve(host: "none.test", path: "/") != nil)
+        #expect(withDefault.servedIngresses.contains("default/no-class"))
     }
 
     @Test func oldestIngressWinsAndDefaultBackendAnswersTheRest() throws {

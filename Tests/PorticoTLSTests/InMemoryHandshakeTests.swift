@@ -7,7 +7,7 @@ import PorticoRouting
 import PorticoTLS
 import Testing
 
-/// Full TLS handshakes between a real OpenSSL client and `TLSServerHandler`, bytes passed in
+/// Full TLS handshakes between a real OpenSSL client and `TLSHandler`, bytes passed in
 /// memory: no sockets (the model of swift-nio-ssl's back-to-back tests).
 @Suite struct InMemoryHandshakeTests {
     static let certs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -119,7 +119,7 @@ import Testing
 
     func channel(_ store: CertificateStore) throws -> EmbeddedChannel {
         let channel = EmbeddedChannel()
-        try channel.pipeline.syncOperations.addHandler(TLSServerHandler(store: store, logger: Logger(label: "test")))
+        try channel.pipeline.syncOperations.addHandler(TLSHandler(store: store, logger: Logger(label: "test")))
         return channel
     }
 

@@ -9,10 +9,16 @@ public struct CompileOptions: Sendable {
     /// names no Ingress covers. Without it, `certs/default.crt` + `.key`, else a generated one.
     public var defaultSSLCertificate: String?
 
+    /// Serve Ingresses that name no class. True for a directory of manifests (they are all
+    /// meant for Portico); in a cluster only with `--watch-ingress-without-class`, as
+    /// ingress-nginx, since other controllers may share it.
+    public var watchIngressWithoutClass: Bool
+
     public init(
         ingressClass: String = "portico", controllerName: String = CompileOptions.defaultControllerName,
-        defaultSSLCertificate: String? = nil
+        defaultSSLCertificate: String? = nil, watchIngressWithoutClass: Bool = true
     ) {
+        self.watchIngressWithoutClass = watchIngressWithoutClass
         self.ingressClass = ingressClass
         self.controllerName = controllerName
         self.defaultSSLCertificate = defaultSSLCertificate

@@ -11,6 +11,9 @@ public enum IngressCompiler {
     public struct Output: Sendable {
         public var snapshot: RoutingSnapshot
         public var diagnostics: [Diagnostic]
+        /// `namespace/name` of every Ingress of our class (the ones whose status we own),
+        /// oldest first.
+        public var servedIngresses: [String] = []
     }
 
     public static func compile(
@@ -18,6 +21,7 @@ public enum IngressCompiler {
     ) -> Output {
         var builder = SnapshotBuilder(state: state, options: options, regexCache: regexCache)
         let ours = IngressClassFilter(options: options, classes: state.ingressClasses)
+        var served: [String] = []
         for ingress in Self.ordered(state.ingresses) {
             if let reason = ours.rejection(for: ingress) {
                 builder.diagnostics.append(
@@ -26,9 +30,12 @@ public enum IngressCompiler {
                                message: "ignored: \(reason)"))
                 continue
             }
+            served.append("\(ingress.metadata.namespace)/\(ingress.metadata.name)")
             builder.add(ingress)
         }
-        return builder.build()
+        var output = builder.build()
+        output.servedIngresses = served
+        return output
     }
 
     /// Oldest first; objects without a timestamp (plain files) count as newest; ties by
@@ -48,22 +55,31 @@ public enum IngressCompiler {
 
 /// Decides whether an Ingress is ours.
 ///
-/// An Ingress with no class (neither `spec.ingressClassName` nor the legacy
-/// `kubernetes.io/ingress.class` annotation) is served. A class is ours when its name is
-/// `--ingress-class`, or when an IngressClass of that name has our `spec.controller`.
+/// A class is ours when an IngressClass of that name has our `spec.controller`, or, when no
+/// IngressClass of that name exists, when the name is `--ingress-class`. An IngressClass of our
+/// name that belongs to another controller wins: its owner has said so. An Ingress with no class (neither `spec.ingressClassName` nor the
+/// legacy `kubernetes.io/ingress.class` annotation) is ours when `watchIngressWithoutClass` is
+/// set (ingress-nginx's `--watch-ingress-without-class`; always so for a directory of files,
+/// which is Portico's alone), or when one of our IngressClasses carries
+/// `ingressclass.kubernetes.io/is-default-class: "true"` (an Ingress created before the default
+/// class existed never got the class the API server's admission fills in).
 struct IngressClassFilter {
     let options: CompileOptions
     let classes: [IngressClass]
 
     func rejection(for ingress: Ingress) -> String? {
         guard let name = ingress.ingressClassName ?? ingress.metadata.annotations["kubernetes.io/ingress.class"] else {
-            return nil
+            if self.options.watchIngressWithoutClass { return nil }
+            if self.classes.contains(where: { $0.isDefault && $0.controller == self.options.controllerName }) { return nil }
+            return "it has no ingressClassName, and no IngressClass of ours is the default (ingressclass.kubernetes.io/is-default-class: \"true\"; or --watch-ingress-without-class)"
         }
-        if name == self.options.ingressClass { return nil }
         if let ingressClass = self.classes.first(where: { $0.metadata.name == name }) {
             if ingressClass.controller == self.options.controllerName { return nil }
             return "class \"\(name)\" belongs to controller \"\(ingressClass.controller)\", not \(self.options.controllerName) (--ingress-class \(self.options.ingressClass))"
         }
+        // No IngressClass object of that name: the name alone decides (manifest directories
+        // rarely carry IngressClasses; ingress-nginx's --ingress-class-by-name).
+        if name == self.options.ingressClass { return nil }
         return "class \"\(name)\" is not ours (--ingress-class \(self.options.ingressClass))"
     }
 }

@@ -25,6 +25,8 @@ public final class ConfigLoader {
         public var diagnostics: [Diagnostic]
         /// `Kind namespace/name` of objects served in their previous version.
         public var keptPrevious: [String]
+        /// `namespace/name` of the Ingresses of our class.
+        public var servedIngresses: [String]
     }
 
     public init(rulesDirectory: String, certsDirectory: String, options: CompileOptions) {
@@ -33,9 +35,9 @@ public final class ConfigLoader {
         self.options = options
     }
 
+    /// Loads `ingress-rules/` and `certs/`.
     public func load() -> Result {
-        var loaded = DirectoryProvider(directory: self.rulesDirectory).load(cache: self.decodeCache)
-        loaded.state.certificateFiles = CertificateDirectory(directory: self.certsDirectory).load()
+        let loaded = DirectoryProvider(directory: self.rulesDirectory).load(cache: self.decodeCache)
         var state = loaded.state
         var kept: [String] = []
         if let previous = self.lastGood {
@@ -47,6 +49,16 @@ public final class ConfigLoader {
                 kept.append(object.key.description)
             }
         }
+        return self.load(state: state, diagnostics: loaded.diagnostics, kept: kept)
+    }
+
+    /// Compiles a state another provider produced (the Kubernetes API), with the certificate
+    /// files of `certs/`. Ingresses that no longer compile keep their last good version here
+    /// too.
+    public func load(state provided: ClusterState, diagnostics: [Diagnostic], kept previouslyKept: [String] = []) -> Result {
+        var state = provided
+        var kept = previouslyKept
+        state.certificateFiles = CertificateDirectory(directory: self.certsDirectory).load()
         var compiled = IngressCompiler.compile(state, options: self.options, regexCache: self.regexCache)
         if let previous = self.lastGood {
             // Ingresses whose new version was left out by the compiler keep their previous one.
@@ -70,7 +82,7 @@ public final class ConfigLoader {
         self.lastGood = state
         let notes = kept.map { Diagnostic(.warning, object: $0, message: "kept its last good version until the error above is fixed") }
         return Result(
-            state: state, snapshot: compiled.snapshot, diagnostics: loaded.diagnostics + compiled.diagnostics + notes,
-            keptPrevious: kept)
+            state: state, snapshot: compiled.snapshot, diagnostics: diagnostics + compiled.diagnostics + notes,
+            keptPrevious: kept, servedIngresses: compiled.servedIngresses)
     }
 }

@@ -25,7 +25,7 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
     }
 
     let loop: LoopContext
-    /// The connection came in on the HTTPS listener (behind a `TLSServerHandler`).
+    /// The connection came in on the HTTPS listener (behind a `TLSHandler`).
     let isTLS: Bool
     var context: ChannelHandlerContext!
     var forwarding: ForwardingContext!

@@ -17,7 +17,7 @@ public final class ProxyServer: Sendable {
     }
 
     /// Binds and starts accepting. Returns the listening channel. With `tls`, each connection
-    /// gets a `TLSServerHandler` on the current generation's certificates first.
+    /// gets a `TLSHandler` on the current generation's certificates first.
     public func bind(host: String, port: Int, tls: Bool = false) async throws -> any Channel {
         let runtime = self.runtime
         let logger = self.logger
@@ -30,7 +30,7 @@ public final class ProxyServer: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     let context = runtime.loopContext(for: channel.eventLoop)
                     if tls {
-                        let handler = try TLSServerHandler(store: context.generation.certificates, logger: logger)
+                        let handler = try TLSHandler(store: context.generation.certificates, logger: logger)
                         try channel.pipeline.syncOperations.addHandler(handler)
                     }
                     try channel.pipeline.syncOperations.addHandler(ProxyConnectionHandler(loop: context, isTLS: tls))

@@ -1,9 +1,13 @@
 internal import CPorticoOpenSSL
 import NIOCore
 
-/// One server-side TLS session over two memory BIOs: ciphertext from the network goes into
-/// the read BIO, ciphertext for the network comes out of the write BIO. Owns the SSL (which owns
-/// the BIOs) and keeps its certificate store alive for the servername callback.
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One TLS session over two memory BIOs: ciphertext from the network goes into the read BIO,
+/// ciphertext for the network comes out of the write BIO. Owns the SSL (which owns the BIOs)
+/// and keeps its context's owner alive (the certificate store, for the servername callback).
 final class TLSConnection {
     enum Result: Equatable {
         case complete
@@ -17,21 +21,45 @@ final class TLSConnection {
     private let ssl: OpaquePointer
     private let readBIO: OpaquePointer
     private let writeBIO: OpaquePointer
-    private let store: CertificateStore
+    private let owner: AnyObject
 
-    init(store: CertificateStore) throws(TLSError) {
+    /// A server session on the store's default context (SNI switches it).
+    convenience init(store: CertificateStore) throws(TLSError) {
+        try self.init(context: store.defaultContext.context, owner: store)
+        SSL_set_accept_state(self.ssl)
+    }
+
+    /// A client session that sends `serverName` as SNI (unless it is an IP address, RFC 6066
+    /// §3) and, when the context verifies peers, checks the certificate covers it.
+    convenience init(client: TLSClientContext, serverName: String) throws(TLSError) {
+        try self.init(context: client.context, owner: client)
+        SSL_set_connect_state(self.ssl)
+        let isAddress = Self.isIPAddress(serverName)
+        if !isAddress { _ = CPorticoOpenSSL_SSL_set_tlsext_host_name(self.ssl, serverName) }
+        if client.verifiesPeer {
+            let parameters = SSL_get0_param(self.ssl)
+            let set = isAddress ? X509_VERIFY_PARAM_set1_ip_asc(parameters, serverName) : SSL_set1_host(self.ssl, serverName)
+            guard set == 1 else { throw TLSError.drain(.contextSetup, "verifying \(serverName)") }
+        }
+    }
+
+    static func isIPAddress(_ text: String) -> Bool {
+        var storage = in6_addr()
+        return inet_pton(AF_INET, text, &storage) == 1 || inet_pton(AF_INET6, text, &storage) == 1
+    }
+
+    private init(context: OpaquePointer, owner: AnyObject) throws(TLSError) {
         ERR_clear_error()
-        guard let ssl = SSL_new(store.defaultContext.context) else { throw TLSError.drain(.contextSetup) }
+        guard let ssl = SSL_new(context) else { throw TLSError.drain(.contextSetup) }
         guard let readBIO = BIO_new(BIO_s_mem()), let writeBIO = BIO_new(BIO_s_mem()) else {
             SSL_free(ssl)
             throw TLSError.drain(.contextSetup)
         }
         SSL_set_bio(ssl, readBIO, writeBIO)  // the SSL owns both BIOs from here
-        SSL_set_accept_state(ssl)
         self.ssl = ssl
         self.readBIO = readBIO
         self.writeBIO = writeBIO
-        self.store = store
+        self.owner = owner
     }
 
     deinit {

@@ -1,12 +1,15 @@
 import Logging
 import NIOCore
 
-/// Terminates TLS for one connection: ciphertext in from the socket, plaintext up to the
-/// proxy handler; plaintext down from it, ciphertext out, encrypted on flush.
+/// TLS for one connection: ciphertext in from the socket, plaintext up to the next handler;
+/// plaintext down from it, ciphertext out, encrypted on flush.
 ///
-/// A handshake failure (a bad client hello, plain HTTP sent to the TLS port, TLS 1.0/1.1,
-/// no shared cipher) closes this connection only, with one log line.
-public final class TLSServerHandler: ChannelDuplexHandler {
+/// Server side (the HTTPS listener): a handshake failure (a bad client hello, plain HTTP sent
+/// to the TLS port, TLS 1.0/1.1, no shared cipher) closes this connection only, with one log
+/// line. Client side (Portico's own calls to the Kubernetes API): the handshake starts when the
+/// channel becomes active, and a failure (an unverifiable certificate) is fired down the
+/// pipeline as the `TLSError` before closing, so the caller can say why.
+public final class TLSHandler: ChannelDuplexHandler {
     public typealias InboundIn = ByteBuffer
     public typealias InboundOut = ByteBuffer
     public typealias OutboundIn = ByteBuffer
@@ -27,9 +30,28 @@ public final class TLSServerHandler: ChannelDuplexHandler {
     /// Plaintext the proxy wrote before the handshake completed (rare for a server).
     private var bufferedWrites: [(ByteBuffer, EventLoopPromise<Void>?)] = []
 
+    private let isClient: Bool
+
     public init(store: CertificateStore, logger: Logger) throws(TLSError) {
         self.connection = try TLSConnection(store: store)
         self.logger = logger
+        self.isClient = false
+    }
+
+    /// A client session to `serverName` (SNI and the name the certificate must cover).
+    public init(client: TLSClientContext, serverName: String, logger: Logger) throws(TLSError) {
+        self.connection = try TLSConnection(client: client, serverName: serverName)
+        self.logger = logger
+        self.isClient = true
+    }
+
+    public func handlerAdded(context: ChannelHandlerContext) {
+        if self.isClient && context.channel.isActive { self.advance(context: context) }
+    }
+
+    public func channelActive(context: ChannelHandlerContext) {
+        if self.isClient { self.advance(context: context) }
+        context.fireChannelActive()
     }
 
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -52,6 +74,7 @@ public final class TLSServerHandler: ChannelDuplexHandler {
                 self.fail(context: context, "TLS handshake failed: the client closed the connection")
                 return
             case .failed(let error):
+                if self.isClient { context.fireErrorCaught(error) }
                 self.fail(context: context, "TLS handshake failed: \(error)")
                 return
             }
@@ -159,4 +182,4 @@ public final class TLSServerHandler: ChannelDuplexHandler {
 }
 
 @available(*, unavailable)
-extension TLSServerHandler: Sendable {}
+extension TLSHandler: Sendable {}

@@ -11,18 +11,16 @@ import Synchronization
 import Glibc
 #endif
 
-/// Applies changes to `ingress-rules/` and `certs/` while serving: polls the directories, waits
-/// for a burst of writes to settle, reloads, and swaps the new snapshot in. SIGHUP reloads at
-/// once. A reload that cannot be applied keeps the current generation serving.
+/// Applies configuration changes while serving: asks its source (a directory or the
+/// Kubernetes API) every 25 ms for a change, reloads, and swaps the new snapshot in. SIGHUP
+/// reloads at once. A reload that cannot be applied keeps the current generation serving.
 final class ReloadLoop: Sendable {
-    let loader: ConfigLoaderBox
+    let source: any ConfigSource
     let runtime: ProxyRuntime
     let logger: Logger
-    let directories: [String]
-    let interval: Duration
-    /// False: reload on SIGHUP only.
-    let watchFiles: Bool
     let names: ExternalNameResolver
+    /// Told about every generation installed (readiness, Ingress status).
+    let installed: @Sendable (ConfigLoader.Result) -> Void
     /// The last loaded snapshot before name resolution, re-resolved periodically.
     private let loaded: Mutex<RoutingSnapshot>
     private let hangup = Atomic<Bool>(false)
@@ -30,55 +28,33 @@ final class ReloadLoop: Sendable {
     static let nameRefresh: Duration = .seconds(5)
 
     init(
-        loader: ConfigLoader, runtime: ProxyRuntime, logger: Logger, directories: [String], interval: Duration,
-        watchFiles: Bool, names: ExternalNameResolver, loaded: RoutingSnapshot
+        source: any ConfigSource, runtime: ProxyRuntime, logger: Logger, names: ExternalNameResolver, loaded: RoutingSnapshot,
+        installed: @escaping @Sendable (ConfigLoader.Result) -> Void = { _ in }
     ) {
-        self.watchFiles = watchFiles
+        self.source = source
         self.names = names
         self.loaded = Mutex(loaded)
-        self.loader = ConfigLoaderBox(loader)
         self.runtime = runtime
         self.logger = logger
-        self.directories = directories
-        self.interval = interval
+        self.installed = installed
     }
 
-    /// Runs until the task is cancelled. With inotify, a change is noticed within one 25 ms
-    /// tick; the fingerprint poll every `interval` stays as the safety net (and is all there is
-    /// where inotify is unavailable).
+    /// Runs until the task is cancelled.
     func run() async {
-        let source = self.watchHangup()
-        defer { source.cancel() }
-        let inotify = self.watchFiles ? InotifyWatcher(directories: self.directories) : nil
-        if self.watchFiles {
-            self.logger.info("watching for changes", metadata: ["inotify": "\(inotify != nil)", "poll": "\(self.interval)"])
-        }
-        var fingerprint = DirectoryFingerprint(directories: self.directories)
+        let signalSource = self.watchHangup()
+        defer { signalSource.cancel() }
         var lastNameRefresh = ContinuousClock.now
-        var lastPoll = ContinuousClock.now
         while !Task.isCancelled {
-            try? await Task.sleep(for: inotify == nil ? self.interval : .milliseconds(25))
+            try? await Task.sleep(for: .milliseconds(25))
             if ContinuousClock.now - lastNameRefresh >= Self.nameRefresh {
                 lastNameRefresh = ContinuousClock.now
                 await self.refreshNames()
             }
-            let forced = self.hangup.exchange(false, ordering: .relaxed)
-            guard forced || self.watchFiles else { continue }
-            let notified = inotify?.takeChange() ?? false
-            let pollDue = ContinuousClock.now - lastPoll >= self.interval
-            guard forced || notified || pollDue else { continue }
-            lastPoll = ContinuousClock.now
-            var current = DirectoryFingerprint(directories: self.directories)
-            guard forced || current != fingerprint else { continue }
-            // Coalesce a burst: wait until the tree stops changing.
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(50))
-                let again = DirectoryFingerprint(directories: self.directories)
-                if again == current { break }
-                current = again
+            if self.hangup.exchange(false, ordering: .relaxed) {
+                await self.reload(ConfigChange(reason: "SIGHUP"))
+            } else if let change = await self.source.pendingChange() {
+                await self.reload(change)
             }
-            fingerprint = current
-            await self.reload(reason: forced ? "SIGHUP" : "files changed", newestChange: current.newestModification)
         }
     }
 
@@ -92,9 +68,9 @@ final class ReloadLoop: Sendable {
         _ = try? self.runtime.install(resolved)
     }
 
-    func reload(reason: String, newestChange: Date?) async {
+    func reload(_ change: ConfigChange) async {
         let started = ContinuousClock.now
-        var result = self.loader.load()
+        var result = self.source.load()
         self.loaded.withLock { $0 = result.snapshot }
         result.snapshot = await self.names.resolve(result.snapshot, logger: self.logger)
         for diagnostic in result.diagnostics where diagnostic.severity == .error {
@@ -107,9 +83,10 @@ final class ReloadLoop: Sendable {
             let (generation, tlsDiagnostics) = try self.runtime.install(result.snapshot)
             for diagnostic in tlsDiagnostics { self.logger.error("\(diagnostic)") }
             let elapsed = ContinuousClock.now - started
-            let sinceWrite = newestChange.map { String(format: "%.0f ms", Date().timeIntervalSince($0) * 1000) } ?? "?"
+            self.installed(result)
+            let sinceWrite = change.newestWrite.map { String(format: "%.0f ms", Date().timeIntervalSince($0) * 1000) } ?? "?"
             self.logger.info(
-                "reloaded (\(reason))",
+                "reloaded (\(change.reason))",
                 metadata: [
                     "generation": "\(generation.number)", "routes": "\(RouteListing.rows(result.snapshot).count)",
                     "errors": "\(result.diagnostics.filter { $0.severity == .error }.count)",
@@ -127,17 +104,5 @@ final class ReloadLoop: Sendable {
         source.setEventHandler { [self] in self.hangup.store(true, ordering: .relaxed) }
         source.resume()
         return source
-    }
-}
-
-/// The loader is used by the reload task only, one load at a time.
-final class ConfigLoaderBox: @unchecked Sendable {
-    private let lock = Mutex(())
-    private let loader: ConfigLoader
-
-    init(_ loader: ConfigLoader) { self.loader = loader }
-
-    func load() -> ConfigLoader.Result {
-        self.lock.withLock { _ in self.loader.load() }
     }
 }

@@ -1,0 +1,121 @@
+import Foundation
+import Logging
+import PorticoConfig
+import PorticoKube
+import Synchronization
+
+/// Keeps `status.loadBalancer.ingress` of every Ingress Portico serves pointing at Portico:
+/// the addresses of `--publish-service` (its load-balancer status, external IPs or cluster IP)
+/// or `--publish-status-address`. Writes only on the leader, only where the status differs,
+/// with a JSON merge patch on the `status` subresource (RFC 7386), so it never races a user's
+/// edit of the spec.
+public final class StatusWriter: Sendable {
+    public enum Publish: Sendable {
+        case service(namespace: String, name: String)
+        case addresses([String])
+    }
+
+    let client: APIClient
+    let store: ObjectStore
+    let elector: LeaderElector
+    let publish: Publish
+    let logger: Logger
+    let interval: Duration
+    /// `namespace/name` of the Ingresses the current generation serves.
+    private let served = Mutex<[String]>([])
+    /// Set when the served set changed since the last sync.
+    private let dirty = Atomic<Bool>(true)
+
+    public init(client: APIClient, store: ObjectStore, elector: LeaderElector, publish: Publish, logger: Logger, interval: Duration = .seconds(10)) {
+        self.client = client
+        self.store = store
+        self.elector = elector
+        self.publish = publish
+        self.logger = logger
+        self.interval = interval
+    }
+
+    /// Called after each install with the Ingresses now served.
+    public func update(served: [String]) {
+        self.served.withLock { $0 = served }
+        self.dirty.store(true, ordering: .relaxed)
+    }
+
+    /// Syncs soon after every change, on gaining leadership, and every `interval` (to notice a
+    /// changed publish Service or a status someone else overwrote), until cancelled.
+    public func run() async {
+        var wasLeader = false
+        var lastSync = ContinuousClock.now
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(250))
+            let leads = self.elector.isLeader
+            defer { wasLeader = leads }
+            guard leads else { continue }
+            let changed = self.dirty.exchange(false, ordering: .relaxed)
+            guard changed || !wasLeader || ContinuousClock.now - lastSync >= self.interval else { continue }
+            lastSync = .now
+            await self.sync()
+        }
+    }
+
+    func sync() async {
+        let addresses: [String]
+        do { addresses = try await self.publishedAddresses() } catch {
+            self.logger.warning("cannot read the publish Service: \(error); Ingress status not updated")
+            return
+        }
+        for entry in self.served.withLock({ $0 }) {
+            let parts = entry.split(separator: "/", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { continue }
+            let key = ClusterState.ObjectKey(kind: "Ingress", namespace: parts[0], name: parts[1])
+            guard let current = self.store.ingressStatus(key), current.sorted() != addresses else { continue }
+            do {
+                try await self.write(addresses, namespace: parts[0], name: parts[1])
+                self.logger.info("Ingress \(entry): status.loadBalancer set to \(addresses.joined(separator: ", "))")
+            } catch {
+                self.logger.warning("Ingress \(entry): status not updated: \(error)")
+            }
+        }
+    }
+
+    private func write(_ addresses: [String], namespace: String, name: String) async throws {
+        let entries: [[String: String]] = addresses.map { address in
+            Self.isIPAddress(address) ? ["ip": address] : ["hostname": address]
+        }
+        let patch: [String: Any] = ["status": ["loadBalancer": ["ingress": entries]]]
+        let body = try JSONSerialization.data(withJSONObject: patch, options: [.sortedKeys])
+        let response = try await self.client.send(
+            .PATCH, "/apis/networking.k8s.io/v1/namespaces/\(namespace)/ingresses/\(name)/status", body: Array(body),
+            contentType: "application/merge-patch+json")
+        guard response.status == 200 else { throw APIError.from(response) }
+    }
+
+    /// The addresses to publish, sorted. For a Service: its load-balancer ingress and external
+    /// IPs; a Service without either publishes its cluster IP (an ExternalName Service its
+    /// name), as ingress-nginx's `--publish-service`.
+    func publishedAddresses() async throws -> [String] {
+        switch self.publish {
+        case .addresses(let addresses):
+            return addresses.sorted()
+        case .service(let namespace, let name):
+            let response = try await self.client.send(.GET, "/api/v1/namespaces/\(namespace)/services/\(name)")
+            guard response.status == 200 else { throw APIError.from(response) }
+            let service = try APIPayload.parse(response.text)
+            var addresses = service.loadBalancerAddresses
+            addresses += service["spec"]?["externalIPs"]?.items.compactMap(\.string) ?? []
+            if addresses.isEmpty {
+                if let externalName = service["spec"]?["externalName"]?.string {
+                    addresses = [externalName]
+                } else if let clusterIP = service["spec"]?["clusterIP"]?.string, clusterIP != "None" {
+                    addresses = [clusterIP]
+                }
+            }
+            return Array(Set(addresses)).sorted()
+        }
+    }
+
+    static func isIPAddress(_ text: String) -> Bool {
+        var storage = in6_addr()
+        return inet_pton(AF_INET, text, &storage) == 1 || inet_pton(AF_INET6, text, &storage) == 1
+    }
+}

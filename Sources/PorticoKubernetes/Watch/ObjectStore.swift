@@ -1,0 +1,150 @@
+import PorticoConfig
+import PorticoDiagnostics
+import PorticoKube
+import Synchronization
+
+/// What the watches have seen: every object of every watched kind, by key, plus what the rest
+/// of the controller needs to know about the API (synced yet? reachable?).
+///
+/// Written by the reflectors, read whole by the reload loop, which turns it into a
+/// `ClusterState` exactly like the directory provider's, so the compiler and data plane
+/// cannot tell the two apart.
+public final class ObjectStore: Sendable {
+    struct State {
+        var objects: [ResourceKind: [ClusterState.ObjectKey: KubeObject]] = [:]
+        /// Decoding problems of objects the API served (kept out, or kept in their last good
+        /// version).
+        var issues: [ClusterState.ObjectKey: Diagnostic] = [:]
+        /// `status.loadBalancer.ingress` of each Ingress, as last seen.
+        var ingressStatus: [ClusterState.ObjectKey: [String]] = [:]
+        var synced: Set<ResourceKind> = []
+        /// Kinds whose last list or watch failed, with the error.
+        var failing: [ResourceKind: String] = [:]
+        var failingSince: ContinuousClock.Instant?
+        var version = 0
+    }
+
+    private let state = Mutex(State())
+    private let changeSignal: AsyncStream<Void>.Continuation
+    /// Yields after every change (coalesced: a reader that is behind sees one element).
+    public let changes: AsyncStream<Void>
+    public let kinds: [ResourceKind]
+
+    public init(kinds: [ResourceKind] = ResourceKind.watched) {
+        self.kinds = kinds
+        (self.changes, self.changeSignal) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Replaces every object of a kind (after a full list).
+    func replace(_ kind: ResourceKind, with objects: [Decoded]) {
+        self.state.withLock { state in
+            let previous = state.objects[kind] ?? [:]
+            var next: [ClusterState.ObjectKey: KubeObject] = [:]
+            for key in previous.keys { state.issues[key] = nil }
+            if kind == .ingresses { state.ingressStatus = [:] }
+            for decoded in objects { Self.store(decoded, previous: previous, into: &next, state: &state) }
+            state.objects[kind] = next
+            state.synced.insert(kind)
+            state.version += 1
+        }
+        self.changeSignal.yield()
+    }
+
+    /// Applies one watch event.
+    func apply(_ kind: ResourceKind, _ decoded: Decoded, deleted: Bool) {
+        let changed = self.state.withLock { state -> Bool in
+            var objects = state.objects[kind] ?? [:]
+            if deleted {
+                guard objects.removeValue(forKey: decoded.key) != nil || state.issues[decoded.key] != nil else { return false }
+                state.issues[decoded.key] = nil
+                state.ingressStatus[decoded.key] = nil
+            } else {
+                let before = objects[decoded.key]
+                let previous = objects
+                state.issues[decoded.key] = nil
+                Self.store(decoded, previous: previous, into: &objects, state: &state)
+                if before == objects[decoded.key] && decoded.issue == nil {
+                    return false  // only status or resourceVersion moved: nothing to compile
+                }
+            }
+            state.objects[kind] = objects
+            state.version += 1
+            return true
+        }
+        if changed { self.changeSignal.yield() }
+    }
+
+    /// An object as decoded from the API: the object, or the problem that kept it out.
+    struct Decoded {
+        var key: ClusterState.ObjectKey
+        var object: KubeObject?
+        var issue: Diagnostic?
+        var loadBalancer: [String]
+    }
+
+    private static func store(
+        _ decoded: Decoded, previous: [ClusterState.ObjectKey: KubeObject], into objects: inout [ClusterState.ObjectKey: KubeObject],
+        state: inout State
+    ) {
+        if decoded.key.kind == "Ingress" { state.ingressStatus[decoded.key] = decoded.loadBalancer }
+        if let object = decoded.object {
+            objects[decoded.key] = object
+        } else if let old = previous[decoded.key] {
+            objects[decoded.key] = old  // a version Portico cannot read: the last good one serves
+        }
+        if let issue = decoded.issue { state.issues[decoded.key] = issue }
+    }
+
+    /// The whole state, in the shape the compiler takes, and the API objects' problems.
+    public var version: Int { self.state.withLock { $0.version } }
+
+    public func clusterState() -> (state: ClusterState, diagnostics: [Diagnostic], version: Int) {
+        self.state.withLock { state in
+            var cluster = ClusterState()
+            for kind in self.kinds {
+                let objects = state.objects[kind] ?? [:]
+                for key in objects.keys.sorted(by: { ($0.namespace, $0.name) < ($1.namespace, $1.name) }) {
+                    cluster.add(objects[key]!)
+                }
+            }
+            let diagnostics = state.issues.keys.sorted(by: { $0.description < $1.description }).map { state.issues[$0]! }
+            return (cluster, diagnostics, state.version)
+        }
+    }
+
+    /// True once every kind has been listed at least once.
+    public var isSynced: Bool { self.state.withLock { $0.synced.count == self.kinds.count } }
+
+    /// Kinds whose watch is failing, with how long the API has been failing.
+    public var health: (failing: [String: String], since: ContinuousClock.Instant?) {
+        self.state.withLock { state in
+            (Dictionary(uniqueKeysWithValues: state.failing.map { ($0.key.resource, $0.value) }), state.failingSince)
+        }
+    }
+
+    /// The load-balancer addresses each Ingress's status shows now.
+    public func ingressStatus(_ key: ClusterState.ObjectKey) -> [String]? {
+        self.state.withLock { $0.ingressStatus[key] }
+    }
+
+    /// Records a failing list or watch; returns true when this is the first failure after a
+    /// healthy period (worth one loud log line).
+    func noteFailure(_ kind: ResourceKind, _ error: String) -> Bool {
+        self.state.withLock { state in
+            let first = state.failing.isEmpty
+            state.failing[kind] = error
+            if first { state.failingSince = .now }
+            return first
+        }
+    }
+
+    /// Records a working list or watch; returns how long the API had been failing when this
+    /// ends the outage.
+    func noteHealthy(_ kind: ResourceKind) -> Duration? {
+        self.state.withLock { state in
+            guard state.failing.removeValue(forKey: kind) != nil, state.failing.isEmpty else { return nil }
+            defer { state.failingSince = nil }
+            return state.failingSince.map { .now - $0 }
+        }
+    }
+}

@@ -1,0 +1,31 @@
+/// One kind Portico lists and watches, and where the API serves it.
+public struct ResourceKind: Hashable, Sendable, CustomStringConvertible {
+    public var kind: String
+    public var apiVersion: String
+    /// The plural resource name in URLs ("ingresses").
+    public var resource: String
+    public var namespaced: Bool
+    /// Narrows what is listed and watched: Secrets of `type: kubernetes.io/tls` only, so
+    /// Portico never holds other Secrets in memory (nor needs RBAC beyond what it reads).
+    public var fieldSelector: String?
+
+    public var description: String { self.resource }
+
+    /// `/apis/networking.k8s.io/v1` or `/api/v1`.
+    var groupPath: String { self.apiVersion.contains("/") ? "/apis/\(self.apiVersion)" : "/api/\(self.apiVersion)" }
+
+    /// The collection URL, across all namespaces or in one.
+    func collectionPath(namespace: String?) -> String {
+        if self.namespaced, let namespace { return "\(self.groupPath)/namespaces/\(namespace)/\(self.resource)" }
+        return "\(self.groupPath)/\(self.resource)"
+    }
+
+    public static let ingresses = ResourceKind(kind: "Ingress", apiVersion: "networking.k8s.io/v1", resource: "ingresses", namespaced: true)
+    public static let ingressClasses = ResourceKind(kind: "IngressClass", apiVersion: "networking.k8s.io/v1", resource: "ingressclasses", namespaced: false)
+    public static let services = ResourceKind(kind: "Service", apiVersion: "v1", resource: "services", namespaced: true)
+    public static let endpointSlices = ResourceKind(kind: "EndpointSlice", apiVersion: "discovery.k8s.io/v1", resource: "endpointslices", namespaced: true)
+    public static let secrets = ResourceKind(kind: "Secret", apiVersion: "v1", resource: "secrets", namespaced: true, fieldSelector: "type=kubernetes.io/tls")
+
+    /// Everything the provider watches. RBAC in `deploy/` grants exactly list and watch on these.
+    public static let watched: [ResourceKind] = [.ingressClasses, .ingresses, .services, .endpointSlices, .secrets]
+}

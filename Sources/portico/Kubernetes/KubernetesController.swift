@@ -1,0 +1,58 @@
+import Logging
+import NIOCore
+import PorticoKubernetes
+
+/// The Kubernetes side of `serve --kubernetes`: one reflector per watched kind, and, when
+/// status publishing is configured, leader election and the status writer. Everything here
+/// runs in tasks on the control plane; the data plane only ever sees installed snapshots.
+struct KubernetesController {
+    let store = ObjectStore()
+    let client: APIClient
+    let statusWriter: StatusWriter?
+    let elector: LeaderElector?
+    private(set) var tasks: [Task<Void, Never>] = []
+
+    init(options: KubernetesOptions, group: any EventLoopGroup, logger: Logger) throws {
+        let config = try options.apiServer()
+        self.client = APIClient(config: config, group: group)
+        logger.info(
+            "reading configuration from the Kubernetes API",
+            metadata: ["server": "\(config.url)", "namespace": "\(options.namespace ?? "all")"])
+        if let publish = try options.publish() {
+            let elector = LeaderElector(
+                client: self.client, namespace: config.namespace, name: options.electionId, identity: options.identity,
+                leaseDuration: .seconds(max(options.leaseDuration, 2)), logger: logger)
+            self.elector = elector
+            self.statusWriter = StatusWriter(client: self.client, store: self.store, elector: elector, publish: publish, logger: logger)
+        } else {
+            self.elector = nil
+            self.statusWriter = nil
+        }
+        for kind in self.store.kinds {
+            let reflector = Reflector(kind: kind, client: self.client, store: self.store, namespace: options.namespace, logger: logger)
+            self.tasks.append(Task { await reflector.run() })
+        }
+        if let elector = self.elector, let statusWriter = self.statusWriter {
+            self.tasks.append(Task { await elector.run() })
+            self.tasks.append(Task { await statusWriter.run() })
+        }
+    }
+
+    /// Waits until every kind has been listed once, logging while it waits.
+    func waitForSync(logger: Logger) async {
+        var waited = 0
+        while !self.store.isSynced && !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(50))
+            waited += 50
+            if waited % 10_000 == 0 {
+                logger.warning("still waiting for the first list of every watched kind from the Kubernetes API")
+            }
+        }
+    }
+
+    /// Stops the watches; the elector gives its Lease up on the way out.
+    func stop() async {
+        for task in self.tasks { task.cancel() }
+        for task in self.tasks { await task.value }
+    }
+}

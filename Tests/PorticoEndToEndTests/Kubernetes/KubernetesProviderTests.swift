@@ -1,0 +1,195 @@
+import Foundation
+import Testing
+
+/// `portico serve --kubeconfig` against an in-test API server: every watched change reaches the
+/// data plane, and the data plane keeps serving through expiry, dropped watches and outages.
+@Suite(.serialized) struct KubernetesProviderTests {
+    /// A fake API server with one Service ("web") behind two backends, and Portico on it.
+    struct Cluster: @unchecked Sendable {
+        let api: FakeAPIServer
+        let backends: TestBackends
+        let portico: PorticoProcess
+        let curl: Curl
+        let healthPort: Int
+
+        static func start(extraArguments: [String] = [], seed: (FakeAPIServer, Int) -> Void = { _, _ in }) async throws -> Cluster {
+            let api = try await FakeAPIServer()
+            let backends = try await TestBackends(addresses: ["127.0.60.1", "127.0.60.2"], page: "web")
+            api.apply("ingressclasses", KubeObjects.ingressClass("portico"))
+            api.apply("services", KubeObjects.service("web", targetPort: backends.port))
+            api.apply("endpointslices", KubeObjects.endpointSlice("web", port: backends.port, ready: ["127.0.60.1"]))
+            api.apply("ingresses", KubeObjects.ingress("web", host: "web.test", paths: [("/", "web")]))
+            seed(api, backends.port)
+            let healthPort = try FreePort.next()
+            let empty = try RulesDirectory([:])
+            let portico = try PorticoProcess(
+                rules: empty.url,
+                extraArguments: ["--kubeconfig", try api.kubeconfig().path, "--health-port", String(healthPort)] + extraArguments,
+                certs: empty.url)
+            return Cluster(api: api, backends: backends, portico: portico, curl: Curl(port: portico.port, httpsPort: portico.httpsPort), healthPort: healthPort)
+        }
+
+        func stop() async {
+            self.portico.terminate()
+            await self.backends.stop()
+            await self.api.stop()
+        }
+
+        func endpoint(_ host: String, _ path: String = "/") -> String? {
+            let response = try? self.curl.get(host, path)
+            return response?.status == 200 ? response?.report["endpoint"] : response.map { "status \($0.status)" }
+        }
+
+        func readyz() -> (status: Int, body: String)? {
+            guard let response = try? Curl.run(["http://127.0.0.1:\(self.healthPort)/readyz"]) else { return nil }
+            return (response.status, response.body)
+        }
+    }
+
+    static func eventually(_ seconds: Double, _ condition: () -> Bool) -> Bool {
+        LiveReloadTests.eventually(seconds, condition)
+    }
+
+    @Test func initialSyncServesAndEveryKindFollowsChanges() async throws {
+        let cluster = try await Cluster.start()
+        defer { Task { await cluster.stop() } }
+        let port = cluster.backends.port
+        // Ready only after the first full state is applied; the first request is already routed.
+        #expect(cluster.readyz()?.status == 200)
+        #expect(cluster.endpoint("web.test")?.hasPrefix("127.0.60.1:") == true)
+        #expect((try? Curl.run(["http://127.0.0.1:\(cluster.healthPort)/healthz"]))?.status == 200)
+
+        // EndpointSlice: a second ready endpoint joins, the first leaves.
+        cluster.api.apply("endpointslices", KubeObjects.endpointSlice("web", port: port, ready: ["127.0.60.2"], notReady: ["127.0.60.1"]))
+        #expect(Self.eventually(5) { cluster.endpoint("web.test")?.hasPrefix("127.0.60.2:") == true })
+        for _ in 0..<4 { #expect(cluster.endpoint("web.test")?.hasPrefix("127.0.60.2:") == true) }
+
+        // Ingress added, modified, deleted.
+        cluster.api.apply("ingresses", KubeObjects.ingress("api", host: "api.test", paths: [("/v1", "web")]))
+        #expect(Self.eventually(5) { cluster.endpoint("api.test", "/v1/x")?.hasPrefix("127.0.60.2:") == true })
+        cluster.api.apply("ingresses", KubeObjects.ingress("api", host: "api.test", paths: [("/v2", "web")]))
+        #expect(Self.eventually(5) { cluster.endpoint("api.test", "/v1/x") == "status 404" })
+        #expect(cluster.endpoint("api.test", "/v2/x")?.hasPrefix("127.0.60.2:") == true)
+        cluster.api.delete("ingresses", namespace: "default", name: "api")
+        #expect(Self.eventually(5) { cluster.endpoint("api.test", "/v2/x") == "status 404" })
+
+        // Service: its port now targets a port nothing listens on → 502; back → 200.
+        cluster.api.apply("services", KubeObjects.service("web", targetPort: port))
+        cluster.api.delete("services", namespace: "default", name: "web")
+        #expect(Self.eventually(5) { cluster.endpoint("web.test") == "status 503" })
+        cluster.api.apply("services", KubeObjects.service("web", targetPort: port))
+        #expect(Self.eventually(5) { cluster.endpoint("web.test")?.hasPrefix("127.0.60.2:") == true })
+
+        // IngressClass: handing our class to another controller drops the Ingress; back again.
+        cluster.api.apply("ingressclasses", KubeObjects.ingressClass("portico", controller: "k8s.io/ingress-nginx"))
+        #expect(Self.eventually(5) { cluster.endpoint("web.test") == "status 404" })
+        cluster.api.apply("ingressclasses", KubeObjects.ingressClass("portico"))
+        #expect(Self.eventually(5) { cluster.endpoint("web.test")?.hasPrefix("127.0.60.2:") == true })
+
+        // Secrets: only kubernetes.io/tls ones are listed and watched (fieldSelector).
+        #expect(cluster.api.requests.contains { $0.contains("/api/v1/secrets?") && $0.contains("fieldSelector=type%3Dkubernetes.io%2Ftls") })
+        #expect(cluster.api.requests.contains { $0.contains("watch=1") && $0.contains("allowWatchBookmarks=true") })
+        #expect(cluster.portico.log.contains("reloaded (Kubernetes objects changed)"))
+    }
+
+    @Test func tlsSecretsFromTheAPIAreServedAndFollowed() async throws {
+        let cluster = try await Cluster.start()
+        defer { Task { await cluster.stop() } }
+        let root = PorticoProcess.repositoryRoot.appendingPathComponent("certs")
+        let certificate = try String(contentsOf: root.appendingPathComponent("nip-io.crt"), encoding: .utf8)
+        let key = try String(contentsOf: root.appendingPathComponent("nip-io.key"), encoding: .utf8)
+        let host = "web-127-0-0-1.nip.io"
+        cluster.api.apply("ingresses", KubeObjects.ingress("secure", host: host, paths: [("/", "web")], tlsSecret: "web-tls"))
+        // No Secret yet: plain HTTP redirects (ssl-redirect), the default certificate does not verify.
+        #expect(Self.eventually(5) { (try? cluster.curl.get(host, "/"))?.status == 308 })
+        #expect((try cluster.curl.get(host, "/", tls: true)).exitCode != 0)
+        // An Opaque Secret is never even seen (field selector); the TLS one is served.
+        cluster.api.apply("secrets", KubeObjects.opaqueSecret("web-tls-opaque"))
+        cluster.api.apply("secrets", KubeObjects.tlsSecret("web-tls", certificate: certificate, key: key))
+        #expect(Self.eventually(5) { (try? cluster.curl.get(host, "/", tls: true))?.status == 200 })
+        cluster.api.delete("secrets", namespace: "default", name: "web-tls")
+        #expect(Self.eventually(5) { (try? cluster.curl.get(host, "/", tls: true))?.exitCode != 0 })
+    }
+
+    @Test func largeListsArePagedWithContinue() async throws {
+        let cluster = try await Cluster.start { api, port in
+            for index in 0..<1_200 {
+                api.apply("services", KubeObjects.service("svc-\(index)", targetPort: port))
+            }
+            api.apply("endpointslices", KubeObjects.endpointSlice("svc-1199", port: port, ready: ["127.0.60.2"]))
+            api.apply("ingresses", KubeObjects.ingress("last", host: "last.test", paths: [("/", "svc-1199")]))
+        }
+        defer { Task { await cluster.stop() } }
+        #expect(cluster.endpoint("last.test")?.hasPrefix("127.0.60.2:") == true)
+        let serviceLists = cluster.api.requests.filter { $0.contains("/api/v1/services?limit=500") && !$0.contains("watch=1") }
+        #expect(serviceLists.count == 3)
+        #expect(serviceLists.filter { $0.contains("&continue=") }.count == 2)
+    }
+
+    @Test func expiredWatchListsAgainAndBookmarksAvoidIt() async throws {
+        let cluster = try await Cluster.start()
+        defer { Task { await cluster.stop() } }
+        #expect(Self.eventually(5) { cluster.api.openWatches == 5 })
+        let listsBefore = cluster.api.requests.filter { $0.contains("ingresses?limit=") }.count
+
+        // A bookmark moves the watch's resourceVersion on; history is compacted up to it; the
+        // watch drops. Resuming from the bookmark needs no new list.
+        cluster.api.apply("services", KubeObjects.service("other", targetPort: 1))  // history moves on
+        let bookmark = cluster.api.bookmark()
+        try await Task.sleep(for: .milliseconds(300))
+        cluster.api.compact()
+        cluster.api.dropWatches()
+        #expect(Self.eventually(8) { cluster.api.openWatches == 5 })
+        #expect(cluster.api.requests.contains { $0.contains("ingresses?watch=1") && $0.contains("resourceVersion=\(bookmark)&") })
+        #expect(cluster.api.requests.filter { $0.contains("ingresses?limit=") }.count == listsBefore)
+
+        // Without a bookmark: changes while disconnected, history compacted → 410 → list again,
+        // and the change made while the watch was down arrives through the new list.
+        cluster.api.apply("services", KubeObjects.service("another", targetPort: 1))
+        cluster.api.compact()
+        cluster.api.setDown(true)
+        cluster.api.delete("ingresses", namespace: "default", name: "web")
+        cluster.api.apply("ingresses", KubeObjects.ingress("moved", host: "moved.test", paths: [("/", "web")]))
+        cluster.api.compact()
+        cluster.api.setDown(false)
+        #expect(Self.eventually(10) { cluster.endpoint("moved.test")?.hasPrefix("127.0.60.1:") == true })
+        #expect(cluster.endpoint("web.test") == "status 404")
+        #expect(cluster.api.requests.filter { $0.contains("ingresses?limit=") }.count > listsBefore)
+        #expect(cluster.portico.log.contains("watch expired"))
+    }
+
+    @Test func apiOutageKeepsServingTheLastGoodState() async throws {
+        let cluster = try await Cluster.start()
+        defer { Task { await cluster.stop() } }
+        #expect(Self.eventually(5) { cluster.api.openWatches == 5 })
+        cluster.api.setDown(true)
+        // Requests keep flowing while the API is gone; readiness stays (and says why).
+        #expect(Self.eventually(8) { cluster.readyz()?.body.contains("API unreachable") == true })
+        #expect(cluster.readyz()?.status == 200)
+        for _ in 0..<10 { #expect(cluster.endpoint("web.test")?.hasPrefix("127.0.60.1:") == true) }
+        #expect(cluster.portico.log.contains("Kubernetes API unreachable"))
+        // Changed meanwhile; applied once the API is back.
+        cluster.api.apply("endpointslices", KubeObjects.endpointSlice("web", port: cluster.backends.port, ready: ["127.0.60.2"]))
+        cluster.api.setDown(false)
+        #expect(Self.eventually(40) { cluster.endpoint("web.test")?.hasPrefix("127.0.60.2:") == true })
+        #expect(Self.eventually(5) { cluster.readyz()?.body.contains("kubernetes: watching") == true })
+        #expect(cluster.portico.log.contains("reachable again"))
+    }
+
+    @Test func ingressesWithoutClassNeedTheDefaultClassOrTheFlag() async throws {
+        let cluster = try await Cluster.start { api, _ in
+            api.apply("ingresses", KubeObjects.ingress("classless", host: "classless.test", paths: [("/", "web")], className: nil))
+        }
+        defer { Task { await cluster.stop() } }
+        #expect(cluster.endpoint("classless.test") == "status 404")
+        #expect(cluster.portico.log.contains("Ingress default/classless: ignored: it has no ingressClassName"))
+        cluster.api.apply("ingressclasses", KubeObjects.ingressClass("portico", isDefault: true))
+        #expect(Self.eventually(5) { cluster.endpoint("classless.test")?.hasPrefix("127.0.60.1:") == true })
+
+        let flagged = try await Cluster.start(extraArguments: ["--watch-ingress-without-class"]) { api, _ in
+            api.apply("ingresses", KubeObjects.ingress("classless", host: "classless.test", paths: [("/", "web")], className: nil))
+        }
+        defer { Task { await flagged.stop() } }
+        #expect(flagged.endpoint("classless.test")?.hasPrefix("127.0.60.1:") == true)
+    }
+}
