@@ -144,6 +144,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "PorticoKubernetesTests",
+            dependencies: ["PorticoKubernetes", "PorticoKube"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "PorticoTLSTests",
             dependencies: [
                 "PorticoTLS", "CPorticoOpenSSL", "PorticoRouting",
@@ -167,6 +172,7 @@ let package = Package(
                 "portico",
                 "PorticoDemoBackend",
                 "PorticoTLS",
+                "PorticoRouting",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

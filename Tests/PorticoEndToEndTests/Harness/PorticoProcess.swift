@@ -28,7 +28,7 @@ final class PorticoProcess {
             .deletingLastPathComponent().deletingLastPathComponent()
     }
 
-    init(rules: URL, extraArguments: [String] = [], workingDirectory: URL? = nil, certs: URL? = nil) throws {
+    init(rules: URL, extraArguments: [String] = [], workingDirectory: URL? = nil, certs: URL? = nil, waitUntilListening: Bool = true) throws {
         self.port = try FreePort.next()
         var httpsPort = try FreePort.next()
         while httpsPort == self.port { httpsPort = try FreePort.next() }
@@ -47,7 +47,7 @@ final class PorticoProcess {
         self.process.standardOutput = log
         self.process.standardError = log
         try self.process.run()
-        try self.waitUntilListening()
+        if waitUntilListening { try self.waitUntilListening() }
     }
 
     private func waitUntilListening() throws {

@@ -20,13 +20,19 @@ import Testing
             api.apply("endpointslices", KubeObjects.endpointSlice("web", port: backends.port, ready: ["127.0.60.1"]))
             api.apply("ingresses", KubeObjects.ingress("web", host: "web.test", paths: [("/", "web")]))
             seed(api, backends.port)
+            let (portico, healthPort) = try Self.replica(of: api, extraArguments: extraArguments)
+            return Cluster(api: api, backends: backends, portico: portico, curl: Curl(port: portico.port, httpsPort: portico.httpsPort), healthPort: healthPort)
+        }
+
+        /// One more `portico serve --kubeconfig` on the same API server.
+        static func replica(of api: FakeAPIServer, token: String = "test-token", extraArguments: [String] = []) throws -> (PorticoProcess, Int) {
             let healthPort = try FreePort.next()
             let empty = try RulesDirectory([:])
             let portico = try PorticoProcess(
                 rules: empty.url,
-                extraArguments: ["--kubeconfig", try api.kubeconfig().path, "--health-port", String(healthPort)] + extraArguments,
+                extraArguments: ["--kubeconfig", try api.kubeconfig(token: token).path, "--health-port", String(healthPort)] + extraArguments,
                 certs: empty.url)
-            return Cluster(api: api, backends: backends, portico: portico, curl: Curl(port: portico.port, httpsPort: portico.httpsPort), healthPort: healthPort)
+            return (portico, healthPort)
         }
 
         func stop() async {
@@ -191,5 +197,72 @@ import Testing
         }
         defer { Task { await flagged.stop() } }
         #expect(flagged.endpoint("classless.test")?.hasPrefix("127.0.60.1:") == true)
+    }
+
+    /// `status.loadBalancer.ingress` of an Ingress as the API server holds it.
+    static func loadBalancer(_ api: FakeAPIServer, _ name: String) -> [[String: String]] {
+        let status = api.object("ingresses", namespace: "default", name: name)?["status"] as? [String: Any]
+        return (status?["loadBalancer"] as? [String: Any])?["ingress"] as? [[String: String]] ?? []
+    }
+
+    @Test func statusAddressesAreWritten() async throws {
+        let cluster = try await Cluster.start(extraArguments: ["--publish-status-address", "192.0.2.7,lb.example.com"]) { api, _ in
+            api.apply("ingresses", KubeObjects.ingress("theirs", host: "theirs.test", paths: [("/", "web")], className: "nginx"))
+            api.apply("ingressclasses", KubeObjects.ingressClass("nginx", controller: "k8s.io/ingress-nginx"))
+        }
+        defer { Task { await cluster.stop() } }
+        let expected = [["ip": "192.0.2.7"], ["hostname": "lb.example.com"]]
+        #expect(Self.eventually(10) { Self.loadBalancer(cluster.api, "web") == expected }, "\(cluster.portico.log)\n\(cluster.api.requests.filter { !$0.contains("GET") })")
+        // Someone else's Ingress is left alone; a new one of ours gets the status too.
+        cluster.api.apply("ingresses", KubeObjects.ingress("later", host: "later.test", paths: [("/", "web")]))
+        #expect(Self.eventually(10) { Self.loadBalancer(cluster.api, "later") == expected })
+        #expect(Self.loadBalancer(cluster.api, "theirs").isEmpty)
+        // Written once each: the status coming back through the watch stops further writes.
+        try await Task.sleep(for: .seconds(1))
+        #expect(cluster.api.requests.filter { $0.contains("PATCH") && $0.contains("/ingresses/web/status") }.count == 1)
+    }
+
+    @Test func twoReplicasServeButOnlyTheLeaderWritesStatus() async throws {
+        let api = try await FakeAPIServer(tokens: ["token-a", "token-b"])
+        let backends = try await TestBackends(addresses: ["127.0.60.1"], page: "web")
+        api.apply("ingressclasses", KubeObjects.ingressClass("portico"))
+        api.apply("services", KubeObjects.service("web", targetPort: backends.port))
+        api.apply("endpointslices", KubeObjects.endpointSlice("web", port: backends.port, ready: ["127.0.60.1"]))
+        api.apply("ingresses", KubeObjects.ingress("web", host: "web.test", paths: [("/", "web")]))
+        var publish = KubeObjects.service("portico", namespace: "portico-system", targetPort: 8080)
+        publish["status"] = ["loadBalancer": ["ingress": [["ip": "192.0.2.80"]]]]
+        api.apply("services", publish)
+
+        let arguments = ["--publish-service", "portico-system/portico", "--lease-duration", "3"]
+        let (a, _) = try Cluster.replica(of: api, token: "token-a", extraArguments: arguments)
+        let (b, _) = try Cluster.replica(of: api, token: "token-b", extraArguments: arguments)
+        defer { a.terminate(); b.terminate() }
+        // Both serve.
+        for replica in [a, b] {
+            #expect((try Curl(port: replica.port).get("web.test", "/")).status == 200)
+        }
+        #expect(Self.eventually(10) { Self.loadBalancer(api, "web") == [["ip": "192.0.2.80"]] })
+        // One leader, holding the Lease; only its token ever patched status.
+        let leaders = [a, b].filter { $0.log.contains("became the leader") }
+        #expect(leaders.count == 1)
+        let lease = try #require(api.object("leases", namespace: "portico-system", name: "portico-leader"))
+        let holder = ((lease["spec"] as? [String: Any])?["holderIdentity"] as? String) ?? ""
+        #expect(!holder.isEmpty)
+        let leaderToken = leaders.first === a ? "token-a" : "token-b"
+        let patches = api.requests.filter { $0.contains("PATCH") }
+        #expect(!patches.isEmpty && patches.allSatisfy { $0.hasPrefix(leaderToken + " ") })
+
+        // The leader stops (releasing the Lease); the other takes over and writes status.
+        let (leader, follower) = leaders.first === a ? (a, b) : (b, a)
+        leader.terminate()
+        #expect(Self.eventually(10) { follower.log.contains("became the leader") })
+        api.apply("ingresses", KubeObjects.ingress("after", host: "after.test", paths: [("/", "web")]))
+        #expect(Self.eventually(10) { Self.loadBalancer(api, "after") == [["ip": "192.0.2.80"]] })
+        let followerToken = leaderToken == "token-a" ? "token-b" : "token-a"
+        #expect(api.requests.contains { $0.hasPrefix(followerToken + " PATCH") && $0.contains("/ingresses/after/status") })
+        #expect((try Curl(port: follower.port).get("after.test", "/")).status == 200)
+        follower.terminate()
+        await backends.stop()
+        await api.stop()
     }
 }
