@@ -98,9 +98,11 @@ struct Serve: AsyncParsableCommand {
             initial = kubeSource.load()
         } else {
             let loader = self.rules.loader()
-            source = DirectorySource(
+            let directorySource = DirectorySource(
                 loader: loader, directories: [self.rules.rules, self.rules.certs],
                 interval: self.watchInterval > 0 ? .milliseconds(max(self.watchInterval, 50)) : nil)
+            logger.info("watching for changes", metadata: directorySource.watchMetadata)
+            source = directorySource
             initial = loader.load()
             health = try await self.startHealth(readiness: readiness, group: group, logger: logger)
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import PorticoConfig
 import Synchronization
 
@@ -26,8 +27,9 @@ final class DirectorySource: ConfigSource, @unchecked Sendable {
         self.fingerprint = DirectoryFingerprint(directories: directories)
     }
 
-    var watchDescription: String {
-        self.watches ? "inotify: \(self.inotify != nil), poll: \(self.interval)" : "SIGHUP only"
+    /// For the start-up log line.
+    var watchMetadata: Logger.Metadata {
+        self.watches ? ["inotify": "\(self.inotify != nil)", "poll": "\(self.interval)"] : ["reload": "SIGHUP only"]
     }
 
     func pendingChange() async -> ConfigChange? {
