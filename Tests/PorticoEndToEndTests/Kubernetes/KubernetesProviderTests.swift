@@ -265,4 +265,53 @@ import Testing
         await backends.stop()
         await api.stop()
     }
+
+    @Test func trafficFlowsThroughChurnDroppedWatchesAndExpiry() async throws {
+        let addresses = ["127.0.61.1", "127.0.61.2", "127.0.61.3"]
+        let cluster = try await Cluster.start()
+        let backends = try await TestBackends(addresses: addresses, page: "churn")
+        let port = backends.port
+        cluster.api.apply("services", KubeObjects.service("churn", targetPort: port))
+        cluster.api.apply("endpointslices", KubeObjects.endpointSlice("churn", port: port, ready: [addresses[0], addresses[1]]))
+        cluster.api.apply("ingresses", KubeObjects.ingress("churn", host: "churn.test", paths: [("/", "churn")]))
+        #expect(Self.eventually(5) { cluster.endpoint("churn.test") != "status 404" })
+
+        let log = LoadLog.start(port: cluster.portico.port, host: "churn.test", clients: 2)
+        let api = cluster.api
+        let phases: [(change: () -> Void, allowed: Set<String>)] = [
+            ({ api.apply("endpointslices", KubeObjects.endpointSlice("churn", port: port, ready: [addresses[1], addresses[2]], notReady: [addresses[0]])) },
+             [addresses[1], addresses[2]]),
+            ({ api.dropWatches() }, [addresses[1], addresses[2]]),
+            ({ api.apply("ingresses", KubeObjects.ingress("other", host: "other.test", paths: [("/", "churn")])) }, [addresses[1], addresses[2]]),
+            ({
+                // Changed while no watch is open and history compacted: 410, list again.
+                api.setDown(true)
+                api.apply("endpointslices", KubeObjects.endpointSlice("churn", port: port, ready: [addresses[0]]))
+                api.compact()
+                api.setDown(false)
+            }, [addresses[0]]),
+            ({ api.apply("endpointslices", KubeObjects.endpointSlice("churn", port: port, ready: addresses)) }, Set(addresses)),
+        ]
+        var violations: [String] = []
+        for (index, phase) in phases.enumerated() {
+            phase.change()
+            try await Task.sleep(for: .milliseconds(index == 3 ? 4_000 : 800))  // the re-list waits out a backoff
+            let windowStart = Date()
+            try await Task.sleep(for: .milliseconds(600))
+            let window = log.entries.filter { $0.0 >= windowStart }
+            #expect(!window.isEmpty)
+            for (_, status, endpoint) in window where status == 200 && !phase.allowed.contains(endpoint) {
+                violations.append("phase \(index): answered by \(endpoint)")
+            }
+        }
+        log.stopAndWait()
+        let all = log.entries
+        let failed = all.filter { $0.1 != 200 }
+        print("kubernetes churn under load: \(all.count) requests, \(failed.count) failed, \(violations.count) from a removed endpoint")
+        #expect(all.count > 200)
+        #expect(failed.isEmpty, "failed: \(failed.prefix(5))")
+        #expect(violations.isEmpty, "\(violations.prefix(5))")
+        await backends.stop()
+        await cluster.stop()
+    }
 }
