@@ -15,6 +15,12 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "portico", targets: ["portico"]),
+        // For the libFuzzer package in Tests/Fuzz.
+        .library(name: "PorticoProxy", targets: ["PorticoProxy"]),
+        .library(name: "PorticoKube", targets: ["PorticoKube"]),
+        .library(name: "PorticoConfig", targets: ["PorticoConfig"]),
+        .library(name: "PorticoRouting", targets: ["PorticoRouting"]),
+        .library(name: "PorticoRegex", targets: ["PorticoRegex"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),

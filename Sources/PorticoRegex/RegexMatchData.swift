@@ -41,8 +41,11 @@ extension RegexMatchData {
     public func range(of group: Int) -> Range<Int>? {
         guard group < self.capacity, group < self.lastPairs else { return nil }
         let ovector = pcre2_get_ovector_pointer_8(self.matchData)!
-        let start = Int(bitPattern: UInt(ovector[2 * group]))
-        let end = Int(bitPattern: UInt(ovector[2 * group + 1]))
+        // PCRE2_SIZE is size_t, imported as Int: PCRE2_UNSET (SIZE_MAX, a group that did not
+        // take part, e.g. the other side of an alternation) reads as -1. Converting it to UInt
+        // trapped, a crash any request could trigger (found by Tests/Fuzz).
+        let start = Int(truncatingIfNeeded: ovector[2 * group])
+        let end = Int(truncatingIfNeeded: ovector[2 * group + 1])
         guard start >= 0, end >= start else { return nil }
         return start..<end
     }

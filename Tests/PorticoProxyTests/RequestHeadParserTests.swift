@@ -48,6 +48,19 @@ import Testing
         #expect(head.pathEnd - head.targetStart == 2)
     }
 
+    /// Found by the framing fuzzer: `http://host` has an empty path, which is `/`, never an
+    /// empty target (that would forward `GET  HTTP/1.1`).
+    @Test func absoluteFormWithoutPathTargetsTheRoot() {
+        let text = "GET http://Example.com HTTP/1.1\r\nHost: other\r\n\r\n"
+        let (result, head) = self.parse(text)
+        #expect(result == .complete)
+        let bytes = Array(text.utf8)
+        #expect(Array(bytes[head.targetStart..<head.targetEnd]) == Array("/".utf8))
+        #expect(head.pathEnd == head.targetEnd)
+        #expect(head.authority.map { String(decoding: bytes[$0], as: UTF8.self) } == "Example.com")
+        #expect(self.status("GET http://Example.com?x=1 HTTP/1.1\r\nHost: other\r\n\r\n") == 400)
+    }
+
     /// Requests RFC 9112 says to refuse; each is a request-smuggling or header-injection vector.
     @Test(arguments: [
         ("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n", 400),

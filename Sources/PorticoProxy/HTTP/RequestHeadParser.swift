@@ -128,6 +128,17 @@ enum RequestHeadParser {
             guard authorityEnd > start + scheme else { return .badRequest("absolute URI without a host") }
             head.authority = (start + scheme)..<authorityEnd
             pathStart = authorityEnd
+            if authorityEnd == end {
+                // `http://host`: an empty path means `/` (RFC 9110 §4.2.3). As nginx does, the
+                // target becomes the second slash of `://`, so the head bytes still hold it.
+                head.targetStart = start + scheme - 1
+                head.targetEnd = start + scheme
+                head.pathEnd = head.targetEnd
+                return nil
+            }
+            if bytes[authorityEnd] == UInt8(ascii: "?") {
+                return .badRequest("absolute URI with a query but no path")
+            }
         }
         head.targetStart = pathStart
         head.targetEnd = end
