@@ -35,6 +35,7 @@ final class DemoBackendHandler: ChannelInboundHandler {
             self.head = head
             self.requestsOnConnection += 1
             self.statistics?.requestStarted()
+            self.statistics?.record("HEAD \(head.method) \(head.uri)")
             self.bodyBytes = 0
             self.bodyHash = DemoPattern.fnvOffset
             self.keepAlive = head.isKeepAlive
@@ -42,6 +43,7 @@ final class DemoBackendHandler: ChannelInboundHandler {
             self.bodyBytes += buffer.readableBytes
             self.bodyHash = buffer.withUnsafeReadableBytes { DemoPattern.fnv1a($0, seed: self.bodyHash) }
         case .end:
+            if let head = self.head { self.statistics?.record("END \(head.method) \(head.uri) \(self.bodyBytes)") }
             self.respond(context: context)
         }
     }

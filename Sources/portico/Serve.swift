@@ -48,6 +48,18 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Upstream read timeout in seconds (proxy-read-timeout).")
     var upstreamReadTimeout: Double = 60
 
+    @Option(help: "Seconds a client may take to send a request head once it has begun (client-header-timeout).")
+    var clientHeaderTimeout: Double = 60
+
+    @Option(help: "Seconds a client may stay silent in the middle of a request body (client-body-timeout); 408 then.")
+    var clientBodyTimeout: Double = 60
+
+    @Option(help: "Seconds an idle keep-alive client connection is kept open (keep-alive).")
+    var keepaliveTimeout: Double = 75
+
+    @Option(help: "Open client connections per worker (event loop); more are closed at once (max-worker-connections).")
+    var maxWorkerConnections: Int = 16384
+
     @Flag(help: "Also start demo backends on the loopback endpoint addresses of the rules, answering with each Service's portico.dev/demo-page.")
     var demo = false
 
@@ -114,6 +126,17 @@ struct Serve: AsyncParsableCommand {
         var configuration = ProxyConfiguration()
         configuration.connectTimeout = .nanoseconds(Int64(self.upstreamConnectTimeout * 1e9))
         configuration.readTimeout = .nanoseconds(Int64(self.upstreamReadTimeout * 1e9))
+        for (name, value) in [
+            ("--client-header-timeout", self.clientHeaderTimeout), ("--client-body-timeout", self.clientBodyTimeout),
+            ("--keepalive-timeout", self.keepaliveTimeout),
+        ] where !(value > 0) {
+            throw ValidationError("\(name) must be a positive number of seconds")
+        }
+        guard self.maxWorkerConnections >= 1 else { throw ValidationError("--max-worker-connections must be at least 1") }
+        configuration.headerTimeout = .nanoseconds(Int64(self.clientHeaderTimeout * 1e9))
+        configuration.bodyTimeout = .nanoseconds(Int64(self.clientBodyTimeout * 1e9))
+        configuration.keepAliveTimeout = .nanoseconds(Int64(self.keepaliveTimeout * 1e9))
+        configuration.maxConnectionsPerLoop = self.maxWorkerConnections
         configuration.httpsPort = self.httpsPort
         if let trusted = self.trustedProxies {
             for item in trusted.split(separator: ",") {

@@ -200,7 +200,7 @@ import Testing
     }
 
     @Test func webSocketUpgradesBecomeATunnel() async throws {
-        let echo = try UpgradeEchoServer(host: "127.0.19.9")
+        let echo = try UpgradeEchoServer.start(host: "127.0.19.9")
         let rules = try RulesDirectory([
             "a.yaml": RulesDirectory.service("ws", port: echo.port, ready: ["127.0.19.9"])
                 + RulesDirectory.ingress("ws", host: nil, paths: [("/", "Prefix", "ws")]),

@@ -103,8 +103,12 @@ extension ProxyConnectionHandler {
         self.inbound.moveReaderIndex(forwardBy: self.head.headLength)
         switch self.head.framing {
         case .none, .untilClose: self.requestBody = .none
-        case .length(let length): self.requestBody = .length(remaining: length)
-        case .chunked: self.requestBody = .chunked(ChunkedDecoder())
+        case .length(let length):
+            self.requestBody = .length(remaining: length)
+            self.lastClientActivity = .now()
+        case .chunked:
+            self.requestBody = .chunked(ChunkedDecoder())
+            self.lastClientActivity = .now()
         }
         if self.head.expectContinue, !self.requestBody.isComplete {
             self.context.writeAndFlush(Self.wrapOutboundOut(ErrorResponses.continueResponse), promise: nil)

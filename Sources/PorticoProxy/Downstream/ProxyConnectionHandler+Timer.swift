@@ -13,12 +13,21 @@ extension ProxyConnectionHandler {
             let timeout = self.inbound.readableBytes > 0 ? configuration.headerTimeout : configuration.keepAliveTimeout
             return self.idleSince + timeout
         case .proxying:
-            let reading = self.lastUpstreamActivity + self.readTimeout
-            guard let blocked = self.sendBlockedSince else { return reading }
-            return min(reading, blocked + self.sendTimeout)
-        case .connecting, .tunnel, .closing:
-            return nil  // connect has its own timeout; tunnels are not timed yet
+            var deadline = self.lastUpstreamActivity + self.readTimeout
+            if let blocked = self.sendBlockedSince { deadline = min(deadline, blocked + self.sendTimeout) }
+            return min(deadline, self.bodyDeadline ?? .distantFuture)
+        case .connecting:
+            return self.bodyDeadline  // connect itself has its own timeout
+        case .tunnel, .closing:
+            return nil  // tunnels are not timed yet
         }
+    }
+
+    /// While the client is expected to send more of a request body (not held back by
+    /// back-pressure), when its silence exceeds `client_body_timeout`.
+    var bodyDeadline: NIODeadline? {
+        guard !self.requestBody.isComplete, self.isReading else { return nil }
+        return self.lastClientActivity + self.loop.configuration.bodyTimeout
     }
 
     /// The upstream stopped taking the body: start the send clock.
@@ -63,15 +72,37 @@ extension ProxyConnectionHandler {
                 self.state = .closing
                 self.context.close(promise: nil)
             }
-        case .proxying:
+        case .proxying, .connecting:
+            if let body = self.bodyDeadline, NIODeadline.now() >= body {
+                self.clientBodyTimedOut()
+                return
+            }
+            guard self.state == .proxying else { return }
             if let upstream = self.upstream {
                 self.upstream = nil
                 upstream.close()
             }
             let sendExpired = self.sendBlockedSince.map { NIODeadline.now() >= $0 + self.sendTimeout } ?? false
             self.attemptFailed(sendExpired ? .sendTimeout : .readTimeout)
-        case .connecting, .tunnel, .closing:
+        case .tunnel, .closing:
             break
+        }
+    }
+
+    /// The client stopped sending its body: 408 as nginx answers it (the upstream, which got a
+    /// partial body, is dropped), or a plain close once a response has begun.
+    func clientBodyTimedOut() {
+        if let upstream = self.upstream {
+            self.upstream = nil
+            upstream.close()
+            self.recordAttemptEnd()
+        }
+        self.exchangeID += 1  // late callbacks of the abandoned attempt are ignored
+        if self.responseStarted {
+            self.state = .closing
+            self.context.close(promise: nil)
+        } else {
+            self.respondWithError(408, close: true)
         }
     }
 }

@@ -78,6 +78,8 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
     var keepAlive = true
     var closeAfterResponse = false
     var lastUpstreamActivity = NIODeadline.now()
+    /// When the client last sent bytes while a request body was expected (`client_body_timeout`).
+    var lastClientActivity = NIODeadline.now()
     var requestStart = NIODeadline.now()
     var status = 0
     var bytesSent = 0
@@ -156,6 +158,7 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = Self.unwrapInboundIn(data)
+        if !self.requestBody.isComplete { self.lastClientActivity = .now() }
         if self.inbound.readableBytes == 0 {
             self.inbound = buffer
         } else {

@@ -4,6 +4,9 @@ struct HTTPFailure: Error, Equatable {
     let reason: String
 
     static func badRequest(_ reason: String) -> HTTPFailure { HTTPFailure(status: 400, reason: reason) }
+
+    /// 431 (RFC 6585 §5): the head, one field, or the number of fields is over its limit.
+    static func headerTooLarge(_ reason: String) -> HTTPFailure { HTTPFailure(status: 431, reason: reason) }
 }
 
 /// The outcome of one attempt to parse a head from the bytes received so far.

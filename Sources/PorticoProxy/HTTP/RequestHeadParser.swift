@@ -32,13 +32,18 @@ enum RequestHeadParser {
             return .failure(.badRequest("bare CR before the request line"))
         }
         guard let headEnd = Self.findHeadEnd(bytes) else {
-            if bytes.count > Self.maxHead { return .failure(.badRequest("request header too large")) }
+            if bytes.count > Self.maxHead { return .failure(.headerTooLarge("request header too large")) }
+            // A line ended by a bare LF can never complete a CRLF head: refuse it now rather
+            // than wait for the header timeout (RFC 9112 §2.2 lets a server reject it).
+            if let newline = bytes.firstIndex(of: HTTPBytes.lf), newline == 0 || bytes[newline - 1] != HTTPBytes.cr {
+                return .failure(.badRequest("bare LF in the request head"))
+            }
             if bytes.firstIndex(of: HTTPBytes.lf) == nil, bytes.count > Self.maxRequestLine {
                 return .failure(HTTPFailure(status: 414, reason: "request-URI too large"))
             }
             return .incomplete
         }
-        guard headEnd <= Self.maxHead else { return .failure(.badRequest("request header too large")) }
+        guard headEnd <= Self.maxHead else { return .failure(.headerTooLarge("request header too large")) }
         head.reset()
         head.headLength = headEnd
         var cursor = 0
@@ -165,8 +170,8 @@ enum RequestHeadParser {
                 return .badRequest("malformed header field")
             }
             cursor = next
-            if cursor - lineStart > Self.maxFieldLine { return .badRequest("request header field too large") }
-            if head.fields.count >= Self.maxFields { return .badRequest("too many header fields") }
+            if cursor - lineStart > Self.maxFieldLine { return .headerTooLarge("request header field too large") }
+            if head.fields.count >= Self.maxFields { return .headerTooLarge("too many header fields") }
             head.fields.append(field)
             let valueStart = field.valueStart
             let valueEnd = field.valueEnd

@@ -106,6 +106,12 @@ enum ResponseHeadParser {
         if requestMethod == .head || (100..<200).contains(status) || status == 204 || status == 304 {
             head.framing = .none
         } else if chunked || otherCoding {
+            // Both framings at once is how a response desynchronises the upstream connection;
+            // refused (502) like nginx ≥ 1.23 ("upstream sent Content-Length and
+            // Transfer-Encoding headers at the same time"), not silently resolved.
+            if contentLength != nil || badLength {
+                return .failure(.badRequest("upstream sent Content-Length and Transfer-Encoding"))
+            }
             head.framing = head.isChunked ? .chunked : .untilClose
         } else if badLength {
             return .failure(.badRequest("invalid Content-Length from upstream"))

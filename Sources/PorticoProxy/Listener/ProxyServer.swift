@@ -29,6 +29,10 @@ public final class ProxyServer: Sendable {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let context = runtime.loopContext(for: channel.eventLoop)
+                    guard context.admitConnection(logger: logger) else {
+                        channel.close(promise: nil)
+                        return
+                    }
                     if tls {
                         let handler = try TLSHandler(store: context.generation.certificates, logger: logger)
                         try channel.pipeline.syncOperations.addHandler(handler)

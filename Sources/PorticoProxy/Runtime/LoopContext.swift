@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 import PorticoRouting
 
@@ -14,6 +15,9 @@ final class LoopContext {
     let routing = RoutingScratch()
     /// Open client connections, so shutdown can ask each to finish its exchange and close.
     var connections: [ObjectIdentifier: ProxyConnectionHandler] = [:]
+    /// Connections refused since the last "limit reached" log line, and when it was written.
+    var refusedConnections = 0
+    var lastRefusalLog = NIODeadline.uptimeNanoseconds(0)
     var isQuiescing = false
 
     init(eventLoop: any EventLoop, generation: Generation, configuration: ProxyConfiguration, accessLog: AccessLogWriter?) {
@@ -23,6 +27,23 @@ final class LoopContext {
         self.pool = UpstreamPool(configuration: configuration)
         self.accessLog = accessLog
         self.requestIDs = RequestIDGenerator()
+    }
+}
+
+extension LoopContext {
+    /// Whether a new client connection fits under `maxConnectionsPerLoop`. A refusal is
+    /// logged at most once a second, with how many were refused, so a flood cannot flood the log.
+    func admitConnection(logger: Logger) -> Bool {
+        guard self.connections.count >= self.configuration.maxConnectionsPerLoop else { return true }
+        self.refusedConnections += 1
+        let now = NIODeadline.now()
+        if now - self.lastRefusalLog >= .seconds(1) {
+            logger.warning(
+                "connection limit reached: \(self.connections.count) open on this event loop (--max-worker-connections); refused \(self.refusedConnections)")
+            self.refusedConnections = 0
+            self.lastRefusalLog = now
+        }
+        return false
     }
 }
 

@@ -11,8 +11,14 @@ public struct ProxyConfiguration: Sendable {
     public var sendTimeout: TimeAmount = .seconds(60)
     /// Client keep-alive idle timeout, nginx `keepalive_timeout 75s`.
     public var keepAliveTimeout: TimeAmount = .seconds(75)
-    /// `client_header_timeout 60s`.
+    /// `client_header_timeout 60s`: a request head must arrive within this once it has begun.
     public var headerTimeout: TimeAmount = .seconds(60)
+    /// `client_body_timeout 60s`: longest silence from a client in the middle of sending a body
+    /// (a slow-body attack holds an upstream connection otherwise); 408 then.
+    public var bodyTimeout: TimeAmount = .seconds(60)
+    /// ingress-nginx's `max-worker-connections` 16384: open client connections per event loop;
+    /// beyond it new connections are closed at once (nginx: "worker_connections are not enough").
+    public var maxConnectionsPerLoop = 16384
     /// nginx `keepalive_requests 1000`.
     public var maxRequestsPerConnection = 1000
     /// `proxy_next_upstream_tries 3`, the first attempt included.
@@ -36,6 +42,6 @@ public struct ProxyConfiguration: Sendable {
 
     /// The shortest of the per-connection timeouts: the connection timer's longest sleep.
     var shortestTimeout: TimeAmount {
-        min(self.keepAliveTimeout, self.headerTimeout, self.readTimeout, self.sendTimeout)
+        min(self.keepAliveTimeout, self.headerTimeout, self.bodyTimeout, self.readTimeout, self.sendTimeout)
     }
 }

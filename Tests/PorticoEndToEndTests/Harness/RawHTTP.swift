@@ -73,41 +73,56 @@ enum RawHTTP {
     }
 }
 
-/// A backend that answers any request with `101 Switching Protocols` and then echoes every byte,
-/// like a WebSocket server after its handshake (one connection at a time, on its own thread).
-final class UpgradeEchoServer: @unchecked Sendable {
+/// A raw backend for answers no real server would give: each connection's request head is
+/// read, then `reply` writes whatever it likes and the connection is closed (one connection at
+/// a time, on its own thread).
+final class ScriptedServer: @unchecked Sendable {
     let fd: Int32
     let port: Int
 
-    init(host: String) throws {
+    init(host: String, reply: @escaping @Sendable (_ client: Int32, _ head: [UInt8]) -> Void) throws {
         (self.fd, self.port) = try RawHTTP.listen(host: host)
         let listener = self.fd
         Thread {
             while true {
                 let client = accept(listener, nil, nil)
                 guard client >= 0 else { return }
-                var buffer = [UInt8](repeating: 0, count: 65536)
+                var byte: UInt8 = 0
                 var head: [UInt8] = []
                 while !(head.count >= 4 && Array(head.suffix(4)) == Array("\r\n\r\n".utf8)) {
-                    let count = recv(client, &buffer, 1, 0)
-                    guard count > 0 else { break }
-                    head.append(buffer[0])
+                    guard recv(client, &byte, 1, 0) > 0 else { break }
+                    head.append(byte)
                 }
-                let answer = Array("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n".utf8)
-                _ = answer.withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-                while true {
-                    let count = recv(client, &buffer, buffer.count, 0)
-                    guard count > 0 else { break }
-                    _ = buffer.withUnsafeBytes { send(client, $0.baseAddress, count, Int32(MSG_NOSIGNAL)) }
-                }
+                reply(client, head)
                 close(client)
             }
         }.start()
     }
 
+    static func send(_ client: Int32, _ text: String) {
+        let bytes = Array(text.utf8)
+        _ = bytes.withUnsafeBytes { Glibc.send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+    }
+
     deinit {
         shutdown(self.fd, Int32(SHUT_RDWR))
         close(self.fd)
+    }
+}
+
+/// A backend that answers any request with `101 Switching Protocols` and then echoes every byte,
+/// like a WebSocket server after its handshake.
+enum UpgradeEchoServer {
+    static func start(host: String) throws -> ScriptedServer {
+        try ScriptedServer(host: host) { client, _ in
+            ScriptedServer.send(client, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            while true {
+                let count = recv(client, &buffer, buffer.count, 0)
+                guard count > 0 else { break }
+                _ = buffer.withUnsafeBytes { Glibc.send(client, $0.baseAddress, count, Int32(MSG_NOSIGNAL)) }
+            }
+        }
     }
 }
 

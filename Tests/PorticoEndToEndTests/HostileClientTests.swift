@@ -1,0 +1,164 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Hostile clients and broken backends, over raw sockets, with a backend that records what
+/// reached it: nothing malformed gets through, nothing takes Portico down.
+@Suite(.serialized) struct HostileClientTests {
+    /// Each request is refused with its status, and its marker path never reaches the backend.
+    static let refused: [(name: String, request: String, status: Int)] = [
+        ("CL and TE", "POST /m1 HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
+        ("two CL", "POST /m2 HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", 400),
+        ("CL list", "POST /m3 HTTP/1.1\r\nHost: h\r\nContent-Length: 4, 4\r\n\r\nabcd", 400),
+        ("CL sign", "POST /m4 HTTP/1.1\r\nHost: h\r\nContent-Length: +4\r\n\r\nabcd", 400),
+        ("TE not chunked", "POST /m5 HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip\r\n\r\n", 501),
+        ("TE chunked not last", "POST /m6 HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", 501),
+        ("TE on 1.0", "POST /m7 HTTP/1.0\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
+        ("obs-fold", "GET /m8 HTTP/1.1\r\nHost: h\r\nX-A: 1\r\n 2\r\n\r\n", 400),
+        ("space before colon", "GET /m9 HTTP/1.1\r\nHost: h\r\nX-A : 1\r\n\r\n", 400),
+        ("bare LF", "GET /m10 HTTP/1.1\nHost: h\n\n", 400),
+        ("NUL in value", "GET /m11 HTTP/1.1\r\nHost: h\r\nX-A: a\u{0}b\r\n\r\n", 400),
+        ("CTL in name", "GET /m12 HTTP/1.1\r\nHost: h\r\nX\u{1}A: 1\r\n\r\n", 400),
+        ("CTL in target", "GET /m13\u{7f}x HTTP/1.1\r\nHost: h\r\n\r\n", 400),
+        ("no Host", "GET /m14 HTTP/1.1\r\n\r\n", 400),
+        ("two Hosts", "GET /m15 HTTP/1.1\r\nHost: h\r\nHost: i\r\n\r\n", 400),
+        ("invalid Host", "GET /m16 HTTP/1.1\r\nHost: h/../x\r\n\r\n", 400),
+        ("HTTP/2 preface", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 505),
+        ("header too large", "GET /m18 HTTP/1.1\r\nHost: h\r\nX-A: \(String(repeating: "a", count: 40_000))\r\n\r\n", 431),
+        ("too many fields", "GET /m19 HTTP/1.1\r\nHost: h\r\n\((0..<150).map { "X-\($0): v\r\n" }.joined())\r\n", 431),
+        ("URI too long", "GET /m20/\(String(repeating: "a", count: 10_000)) HTTP/1.1\r\nHost: h\r\n\r\n", 414),
+        ("body too large", "POST /m21 HTTP/1.1\r\nHost: h\r\nContent-Length: 2000000\r\n\r\n", 413),
+        ("absolute https target, bad host", "GET http:///m22 HTTP/1.1\r\nHost: h\r\n\r\n", 400),
+        ("encoded NUL in path", "GET /m23%00 HTTP/1.1\r\nHost: h\r\n\r\n", 400),
+        ("dot segments above root", "GET /../m24 HTTP/1.1\r\nHost: h\r\n\r\n", 400),
+    ]
+
+    @Test func malformedRequestsAreRefusedAndNeverReachTheBackend() async throws {
+        let proxy = try await SingleServiceProxy.start(addresses: ["127.0.70.1"])
+        var wrong: [String] = []
+        for (name, request, status) in Self.refused {
+            let answer = try RawHTTP.exchange(port: proxy.port, request, timeout: 3)
+            if !answer.hasPrefix("HTTP/1.1 \(status) ") { wrong.append("\(name): \(answer.prefix(40))") }
+            // One answer, then the connection closes (nothing left in it is read as a request).
+            if answer.components(separatedBy: "HTTP/1.1 ").count != 2 { wrong.append("\(name): more than one response") }
+        }
+        #expect(wrong.isEmpty, "\(wrong)")
+        // Canonical requests still pass on the same server, and only those reached the backend.
+        #expect(try RawHTTP.exchange(port: proxy.port, "GET /ok HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n").hasPrefix("HTTP/1.1 200 "))
+        #expect(try RawHTTP.exchange(port: proxy.port, "GET http://h HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n").hasPrefix("HTTP/1.1 200 "))
+        let received = proxy.backends.statistics.received
+        #expect(received.contains("END GET /ok 0"))
+        #expect(received.contains("END GET / 0"))  // http://h arrives as origin-form `/`
+        let leaked = received.filter { line in line.contains(" /m") }
+        #expect(leaked.isEmpty, "reached the backend: \(leaked)")
+        await proxy.stop()
+    }
+
+    @Test func invalidChunkedBodiesNeverCompleteUpstream() async throws {
+        let proxy = try await SingleServiceProxy.start(addresses: ["127.0.70.2"])
+        let bodies = [
+            ("bad size", "zz\r\nhello\r\n0\r\n\r\n"),
+            ("size overflow", "fffffffffffffffffff\r\nx\r\n0\r\n\r\n"),
+            ("CTL in extension", "5;a=\u{1}\r\nhello\r\n0\r\n\r\n"),
+            ("missing CRLF after data", "5\r\nhelloX0\r\n\r\n"),
+            ("bare LF size line", "5\nhello\r\n0\r\n\r\n"),
+        ]
+        for (index, (name, body)) in bodies.enumerated() {
+            let answer = try RawHTTP.exchange(
+                port: proxy.port, "POST /chunk\(index) HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n\(body)", timeout: 3)
+            #expect(answer.isEmpty || answer.hasPrefix("HTTP/1.1 400 ") || answer.hasPrefix("HTTP/1.1 502 "), "\(name): \(answer.prefix(60))")
+        }
+        let completed = proxy.backends.statistics.received.filter { $0.hasPrefix("END POST /chunk") }
+        #expect(completed.isEmpty, "completed upstream: \(completed)")
+        await proxy.stop()
+    }
+
+    @Test func slowAndIdleClientsAreCutOff() async throws {
+        let proxy = try await SingleServiceProxy.start(
+            addresses: ["127.0.70.3"],
+            extraArguments: ["--client-header-timeout", "1", "--client-body-timeout", "1", "--keepalive-timeout", "1.5"])
+        // Slowloris: a head that never ends → 408 after the header timeout.
+        var started = Date()
+        let head = try RawHTTP.exchange(port: proxy.port, "GET /slow-head HTTP/1.1\r\nHost: h\r\nX-A: 1\r\n", timeout: 6)
+        #expect(head.hasPrefix("HTTP/1.1 408 "))
+        #expect(Date().timeIntervalSince(started) < 4)
+        // A body that stops halfway → 408 after the body timeout; the upstream never gets it whole.
+        started = Date()
+        let body = try RawHTTP.exchange(port: proxy.port, "POST /slow-body HTTP/1.1\r\nHost: h\r\nContent-Length: 100\r\n\r\n0123456789", timeout: 6)
+        #expect(body.hasPrefix("HTTP/1.1 408 "), "\(body.prefix(60))")
+        #expect(Date().timeIntervalSince(started) < 4)
+        #expect(!proxy.backends.statistics.received.contains { $0.hasPrefix("END POST /slow-body") })
+        // An idle keep-alive connection is closed after the keep-alive timeout.
+        started = Date()
+        let idle = try RawHTTP.exchange(port: proxy.port, "GET /idle HTTP/1.1\r\nHost: h\r\n\r\n", timeout: 8)
+        #expect(idle.hasPrefix("HTTP/1.1 200 "))
+        let elapsed = Date().timeIntervalSince(started)
+        #expect(elapsed > 1 && elapsed < 5, "closed after \(elapsed) s")
+        await proxy.stop()
+    }
+
+    @Test func connectionsBeyondTheCapAreClosedAndIdleOnesAreCheap() async throws {
+        let proxy = try await SingleServiceProxy.start(addresses: ["127.0.70.4"], extraArguments: ["--workers", "1", "--max-worker-connections", "400"])
+        let before = Self.residentKiB(proxy.portico)
+        var open: [Int32] = []
+        for _ in 0..<400 {
+            guard let fd = RawHTTP.connect(port: proxy.port) else { break }
+            open.append(fd)
+        }
+        #expect(open.count == 400)
+        // Every idle connection costs little: a handler and no buffers.
+        try await Task.sleep(for: .milliseconds(500))
+        let perConnection = Double(Self.residentKiB(proxy.portico) - before) / 400
+        print("idle connection cost: \(perConnection) KiB")
+        #expect(perConnection < 16)
+        // The 401st is closed at once, without an answer.
+        let refused = try RawHTTP.exchange(port: proxy.port, "GET / HTTP/1.1\r\nHost: h\r\n\r\n", timeout: 3)
+        #expect(refused.isEmpty)
+        #expect(proxy.portico.log.contains("connection limit reached"))
+        // Room again once some close.
+        for fd in open.prefix(10) { close(fd) }
+        #expect(LiveReloadTests.eventually(3) {
+            (try? RawHTTP.exchange(port: proxy.port, "GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"))?.hasPrefix("HTTP/1.1 200 ") == true
+        })
+        for fd in open.dropFirst(10) { close(fd) }
+        await proxy.stop()
+    }
+
+    static func residentKiB(_ portico: PorticoProcess) -> Int {
+        let status = (try? String(contentsOfFile: "/proc/\(portico.process.processIdentifier)/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+        return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? 0
+    }
+
+    /// Upstream answers no proxy may pass on as they are.
+    @Test(arguments: [
+        ("invalid status line", "HTTP/1.1 2x0 OK\r\nContent-Length: 2\r\n\r\nok", true),
+        ("truncated head", "HTTP/1.1 200 OK\r\nContent-Len", true),
+        ("differing Content-Lengths", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 5\r\n\r\nokokok", true),
+        ("CL and TE", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n", true),
+        ("not HTTP", "SSH-2.0-OpenSSH_9.2\r\n\r\n", true),
+        ("body shorter than Content-Length", "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly this", false),
+    ])
+    func brokenUpstreamAnswersBecome502OrATruncatedClose(name: String, answer: String, expect502: Bool) async throws {
+        let backend = try ScriptedServer(host: "127.0.70.9") { client, _ in ScriptedServer.send(client, answer) }
+        let rules = try RulesDirectory([
+            "rules.yaml": RulesDirectory.service("svc", port: backend.port, ready: ["127.0.70.9"])
+                + RulesDirectory.ingress("ing", host: nil, paths: [("/", "Prefix", "svc")], annotations: ["nginx.ingress.kubernetes.io/proxy-next-upstream": "off"]),
+        ])
+        let portico = try PorticoProcess(rules: rules.url)
+        defer { portico.terminate() }
+        let response = try RawHTTP.exchange(port: portico.port, "GET / HTTP/1.1\r\nHost: h\r\n\r\n", timeout: 5)
+        if expect502 {
+            #expect(response.hasPrefix("HTTP/1.1 502 "), "\(name): \(response.prefix(80))")
+        } else {
+            // The head was valid and already relayed: the client sees Content-Length: 100, gets
+            // fewer bytes, and the connection closes, so it cannot mistake it for a whole body.
+            #expect(response.hasPrefix("HTTP/1.1 200 "), "\(name): \(response.prefix(80))")
+            #expect(response.hasSuffix("only this"))
+        }
+        _ = backend
+    }
+}
