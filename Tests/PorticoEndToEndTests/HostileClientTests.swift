@@ -161,4 +161,31 @@ import Glibc
         }
         _ = backend
     }
+
+    /// Found by Benchmarks/soak.sh: a response that ended while its client was slow left the
+    /// upstream connection with reading paused; pooled like that, the next request on it never
+    /// saw its answer (504 after 60 s). Each slow download is followed by a request that must
+    /// be answered at once on the same event loop's pool.
+    @Test func aSlowClientsDownloadLeavesThePooledConnectionReading() async throws {
+        let proxy = try await SingleServiceProxy.start(addresses: ["127.0.70.5"], extraArguments: ["--workers", "1"])
+        for round in 0..<3 {
+            let fd = try #require(RawHTTP.connect(port: proxy.port, receiveBuffer: 4096))
+            let request = Array("GET /__download/2000000 HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n".utf8)
+            _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+            var received = 0
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let count = recv(fd, &buffer, buffer.count, 0)
+                if count <= 0 { break }
+                received += count
+                usleep(200)  // slower than the upstream: back-pressure all the way to the end
+            }
+            close(fd)
+            #expect(received > 2_000_000, "round \(round): \(received) bytes")
+            let started = Date()
+            let next = try proxy.curl.get("h", "/after-\(round)", ["--max-time", "5"])
+            #expect(next.status == 200, "round \(round): \(next.status) after \(Date().timeIntervalSince(started)) s")
+        }
+        await proxy.stop()
+    }
 }

@@ -49,6 +49,8 @@ final class UpstreamHandler: ChannelInboundHandler {
     private var dechunk = false
     private var receivedAny = false
     private var reusable = true
+    /// False while the client side cannot take more (back-pressure): autoRead is off.
+    private var reading = true
 
     init(address: SocketAddress, pool: UpstreamPool) {
         self.address = address
@@ -95,6 +97,8 @@ final class UpstreamHandler: ChannelInboundHandler {
     var isWritable: Bool { self.context?.channel.isWritable ?? false }
 
     func setReading(_ reading: Bool) {
+        guard reading != self.reading else { return }
+        self.reading = reading
         try? self.context?.channel.syncOptions?.setOption(.autoRead, value: reading)
         if reading { self.context?.read() }
     }
@@ -110,6 +114,11 @@ final class UpstreamHandler: ChannelInboundHandler {
 
     /// Detaches from an owner that finished with the connection; it may then be pooled.
     private func finish() {
+        // A response that ended while the client was slow left reading paused; a pooled
+        // connection must read again, or the next exchange on it would never see its answer
+        // (a 504 after proxy-read-timeout; found by Benchmarks/soak.sh) and a close by the
+        // upstream would go unnoticed.
+        self.setReading(true)
         let owner = self.owner
         self.owner = nil
         self.phase = .idle

@@ -12,9 +12,12 @@ enum RawHTTP {
         return true
     }
 
-    static func connect(port: Int, host: String = "127.0.0.1") -> Int32? {
+    static func connect(port: Int, host: String = "127.0.0.1", receiveBuffer: Int32? = nil) -> Int32? {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return nil }
+        if var size = receiveBuffer {
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
