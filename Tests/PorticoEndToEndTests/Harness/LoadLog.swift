@@ -36,4 +36,32 @@ final class LoadLog: Sendable {
         self.flag.store(false, ordering: .relaxed)
         while self.finished.load(ordering: .relaxed) < self.clients { usleep(10_000) }
     }
+
+    /// One step of a live change under load: the change, how long it may take to apply, and
+    /// the endpoints allowed to answer once it has.
+    struct Phase {
+        var change: () throws -> Void
+        var settle: Duration = .milliseconds(800)
+        var allowed: Set<String>
+    }
+
+    /// Applies each phase while the clients run; after each one settles, watches a window in
+    /// which only its allowed endpoints may answer. Returns the violations (and `empty` counts
+    /// windows in which no request completed).
+    func run(_ phases: [Phase], window: Duration = .milliseconds(600)) async throws -> (violations: [String], empty: Int) {
+        var violations: [String] = []
+        var empty = 0
+        for (index, phase) in phases.enumerated() {
+            try phase.change()
+            try await Task.sleep(for: phase.settle)
+            let windowStart = Date()
+            try await Task.sleep(for: window)
+            let seen = self.entries.filter { $0.0 >= windowStart }
+            if seen.isEmpty { empty += 1 }
+            for (_, status, endpoint) in seen where status == 200 && !phase.allowed.contains(endpoint) {
+                violations.append("phase \(index): answered by \(endpoint)")
+            }
+        }
+        return (violations, empty)
+    }
 }

@@ -278,32 +278,24 @@ import Testing
 
         let log = LoadLog.start(port: cluster.portico.port, host: "churn.test", clients: 2)
         let api = cluster.api
-        let phases: [(change: () -> Void, allowed: Set<String>)] = [
-            ({ api.apply("endpointslices", KubeObjects.endpointSlice("churn", port: port, ready: [addresses[1], addresses[2]], notReady: [addresses[0]])) },
-             [addresses[1], addresses[2]]),
-            ({ api.dropWatches() }, [addresses[1], addresses[2]]),
-            ({ api.apply("ingresses", KubeObjects.ingress("other", host: "other.test", paths: [("/", "churn")])) }, [addresses[1], addresses[2]]),
-            ({
-                // Changed while no watch is open and history compacted: 410, list again.
-                api.setDown(true)
-                api.apply("endpointslices", KubeObjects.endpointSlice("churn", port: port, ready: [addresses[0]]))
-                api.compact()
-                api.setDown(false)
-            }, [addresses[0]]),
-            ({ api.apply("endpointslices", KubeObjects.endpointSlice("churn", port: port, ready: addresses)) }, Set(addresses)),
+        let phases: [LoadLog.Phase] = [
+            .init(change: { api.apply("endpointslices", KubeObjects.endpointSlice("churn", port: port, ready: [addresses[1], addresses[2]], notReady: [addresses[0]])) },
+                  allowed: [addresses[1], addresses[2]]),
+            .init(change: { api.dropWatches() }, allowed: [addresses[1], addresses[2]]),
+            .init(change: { api.apply("ingresses", KubeObjects.ingress("other", host: "other.test", paths: [("/", "churn")])) }, allowed: [addresses[1], addresses[2]]),
+            .init(
+                change: {
+                    // Changed while no watch is open and history compacted: 410, list again
+                    // (after a backoff, hence the longer settle).
+                    api.setDown(true)
+                    api.apply("endpointslices", KubeObjects.endpointSlice("churn", port: port, ready: [addresses[0]]))
+                    api.compact()
+                    api.setDown(false)
+                }, settle: .seconds(4), allowed: [addresses[0]]),
+            .init(change: { api.apply("endpointslices", KubeObjects.endpointSlice("churn", port: port, ready: addresses)) }, allowed: Set(addresses)),
         ]
-        var violations: [String] = []
-        for (index, phase) in phases.enumerated() {
-            phase.change()
-            try await Task.sleep(for: .milliseconds(index == 3 ? 4_000 : 800))  // the re-list waits out a backoff
-            let windowStart = Date()
-            try await Task.sleep(for: .milliseconds(600))
-            let window = log.entries.filter { $0.0 >= windowStart }
-            #expect(!window.isEmpty)
-            for (_, status, endpoint) in window where status == 200 && !phase.allowed.contains(endpoint) {
-                violations.append("phase \(index): answered by \(endpoint)")
-            }
-        }
+        let (violations, emptyWindows) = try await log.run(phases)
+        #expect(emptyWindows == 0)
         log.stopAndWait()
         let all = log.entries
         let failed = all.filter { $0.1 != 200 }
