@@ -306,4 +306,23 @@ import Testing
         await backends.stop()
         await cluster.stop()
     }
+
+    @Test func namespaceFlagWatchesOneNamespace() async throws {
+        let cluster = try await Cluster.start(extraArguments: ["--namespace", "team-a"]) { api, port in
+            for namespace in ["team-a", "team-b"] {
+                api.apply("services", KubeObjects.service("web", namespace: namespace, targetPort: port))
+                api.apply("endpointslices", KubeObjects.endpointSlice("web", namespace: namespace, port: port, ready: ["127.0.60.2"]))
+                api.apply("ingresses", KubeObjects.ingress("web", namespace: namespace, host: "\(namespace).test", paths: [("/", "web")]))
+            }
+        }
+        #expect(cluster.endpoint("team-a.test")?.hasPrefix("127.0.60.2:") == true)
+        #expect(cluster.endpoint("team-b.test") == "status 404")
+        #expect(cluster.endpoint("web.test") == "status 404")  // the seed Ingress lives in default
+        let namespaced = cluster.api.requests.filter { $0.contains("/namespaces/") }
+        #expect(namespaced.contains { $0.contains("/api/v1/namespaces/team-a/services?") })
+        #expect(!namespaced.contains { $0.contains("/namespaces/team-b/") })
+        // IngressClasses are cluster-scoped: still listed across the cluster.
+        #expect(cluster.api.requests.contains { $0.contains("/apis/networking.k8s.io/v1/ingressclasses?") })
+        await cluster.stop()
+    }
 }
