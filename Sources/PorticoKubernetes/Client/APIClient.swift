@@ -69,7 +69,7 @@ public struct APIClient: Sendable {
         let channel = try await self.connect()
         try await channel.executeThenClose { inbound, outbound in
             var headers = HTTPHeaders()
-            headers.add(name: "Host", value: self.config.url.split(separator: "/").last.map(String.init) ?? self.config.host)
+            headers.add(name: "Host", value: self.config.authority)
             headers.add(name: "Accept", value: "application/json")
             headers.add(name: "User-Agent", value: "portico")
             if let token = try self.config.token?.read(), !token.isEmpty {

@@ -51,8 +51,11 @@ public struct APIServerConfig: Sendable {
         self.namespace = namespace
     }
 
+    /// `host:port` (IPv6 hosts bracketed), the Host header's value.
+    public var authority: String { "\(self.host.contains(":") ? "[\(self.host)]" : self.host):\(self.port)" }
+
     /// `https://host:port` for messages.
-    public var url: String { "\(self.scheme)://\(self.host.contains(":") ? "[\(self.host)]" : self.host):\(self.port)" }
+    public var url: String { "\(self.scheme)://\(self.authority)" }
 
     public static let serviceAccountDirectory = "/var/run/secrets/kubernetes.io/serviceaccount"
 
