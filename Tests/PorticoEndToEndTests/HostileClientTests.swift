@@ -188,4 +188,26 @@ import Glibc
         }
         await proxy.stop()
     }
+
+    /// proxy-read-timeout starts once the request is sent, as nginx's: an upload slower than it
+    /// (but never silent for the client-body timeout) still gets the backend's answer.
+    @Test func aSlowUploadIsNotCutByTheReadTimeout() async throws {
+        let proxy = try await SingleServiceProxy.start(addresses: ["127.0.70.6"], extraArguments: ["--upstream-read-timeout", "1"])
+        let fd = try #require(RawHTTP.connect(port: proxy.port))
+        defer { close(fd) }
+        func send(_ text: String) { _ = Array(text.utf8).withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, 0) } }
+        send("POST /slow-upload HTTP/1.1\r\nHost: h\r\nContent-Length: 6000\r\nConnection: close\r\n\r\n")
+        for _ in 0..<6 {
+            send(String(repeating: "u", count: 1000))
+            usleep(400_000)  // 2.4 s in all, over twice the read timeout
+        }
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        let count = recv(fd, &buffer, buffer.count, 0)
+        let answer = String(decoding: buffer.prefix(max(count, 0)), as: UTF8.self)
+        #expect(answer.hasPrefix("HTTP/1.1 200 "), "\(answer.prefix(60))")
+        #expect(proxy.backends.statistics.received.contains("END POST /slow-upload 6000"))
+        await proxy.stop()
+    }
 }

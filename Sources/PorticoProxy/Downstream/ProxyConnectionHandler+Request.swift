@@ -217,6 +217,8 @@ extension ProxyConnectionHandler {
         }
         if wrote {
             self.bodyStreamed = true
+            // The request is fully sent: proxy-read-timeout counts from here.
+            if self.requestBody.isComplete { self.lastUpstreamActivity = .now() }
             upstream.flush()
             if !upstream.isWritable {
                 self.setReading(false)

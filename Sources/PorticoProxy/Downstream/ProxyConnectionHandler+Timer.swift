@@ -13,7 +13,10 @@ extension ProxyConnectionHandler {
             let timeout = self.inbound.readableBytes > 0 ? configuration.headerTimeout : configuration.keepAliveTimeout
             return self.idleSince + timeout
         case .proxying:
-            var deadline = self.lastUpstreamActivity + self.readTimeout
+            // proxy-read-timeout runs once the request is sent (or the answer has begun), as
+            // nginx's: a long upload is timed by the send and client-body timeouts instead.
+            var deadline = NIODeadline.distantFuture
+            if self.requestBody.isComplete || self.responseStarted { deadline = self.lastUpstreamActivity + self.readTimeout }
             if let blocked = self.sendBlockedSince { deadline = min(deadline, blocked + self.sendTimeout) }
             return min(deadline, self.bodyDeadline ?? .distantFuture)
         case .connecting:
