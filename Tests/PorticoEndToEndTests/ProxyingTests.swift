@@ -205,7 +205,7 @@ import Testing
             "a.yaml": RulesDirectory.service("ws", port: echo.port, ready: ["127.0.19.9"])
                 + RulesDirectory.ingress("ws", host: nil, paths: [("/", "Prefix", "ws")]),
         ])
-        let portico = try PorticoProcess(rules: rules.url)
+        let portico = try PorticoProcess(rules: rules.url, extraArguments: ["--upstream-read-timeout", "1.5"])
         defer { portico.terminate() }
         let fd = try #require(RawHTTP.connect(port: portico.port))
         defer { close(fd) }
@@ -235,6 +235,18 @@ import Testing
             send(message)
             #expect(receive(until: message).hasSuffix(message))
         }
+        // Traffic keeps the tunnel open past the read timeout (1.5 s here)…
+        for index in 0..<5 {
+            usleep(500_000)
+            send("keep-\(index)")
+            #expect(receive(until: "keep-\(index)").hasSuffix("keep-\(index)"))
+        }
+        // …and a tunnel idle both ways for it is closed, as ingress-nginx closes idle WebSockets.
+        let idleStart = Date()
+        var byte: UInt8 = 0
+        #expect(recv(fd, &byte, 1, 0) == 0)  // orderly close, within the 5 s receive timeout
+        let idle = Date().timeIntervalSince(idleStart)
+        #expect(idle > 1 && idle < 4, "closed after \(idle) s")
     }
 
     @Test func smugglingAttemptsAreRefusedAndTheConnectionClosed() async throws {

@@ -21,8 +21,12 @@ extension ProxyConnectionHandler {
             return min(deadline, self.bodyDeadline ?? .distantFuture)
         case .connecting:
             return self.bodyDeadline  // connect itself has its own timeout
-        case .tunnel, .closing:
-            return nil  // tunnels are not timed yet
+        case .tunnel:
+            // An upgraded connection (WebSocket) idle both ways for proxy-read-timeout is closed,
+            // as ingress-nginx closes idle WebSockets after 60 s.
+            return max(self.lastUpstreamActivity, self.lastClientActivity) + self.readTimeout
+        case .closing:
+            return nil
         }
     }
 
@@ -87,7 +91,14 @@ extension ProxyConnectionHandler {
             }
             let sendExpired = self.sendBlockedSince.map { NIODeadline.now() >= $0 + self.sendTimeout } ?? false
             self.attemptFailed(sendExpired ? .sendTimeout : .readTimeout)
-        case .tunnel, .closing:
+        case .tunnel:
+            if let upstream = self.upstream {
+                self.upstream = nil
+                upstream.close()
+            }
+            self.state = .closing
+            self.context.close(promise: nil)
+        case .closing:
             break
         }
     }

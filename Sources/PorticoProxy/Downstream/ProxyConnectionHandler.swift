@@ -200,6 +200,7 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
                 return
             case .tunnel:
                 if self.inbound.readableBytes > 0, let upstream = self.upstream {
+                    self.lastClientActivity = .now()
                     upstream.write(self.inbound)
                     upstream.flush()
                     self.inbound.moveReaderIndex(to: self.inbound.writerIndex)
