@@ -37,8 +37,15 @@ public struct Reflector: Sendable {
                     resourceVersion = try await self.list()
                     self.healthy()
                 }
+                let started = ContinuousClock.now
                 try await self.watch(from: &resourceVersion)
-                backoff.reset()
+                // A watch the server ends at once, again and again (a misbehaving proxy in
+                // front of the API), must not become a tight loop of requests.
+                if ContinuousClock.now - started < .seconds(1) {
+                    try? await Task.sleep(for: backoff.next())
+                } else {
+                    backoff.reset()
+                }
             } catch APIError.expired(let message) {
                 self.logger.info("\(self.kind): watch expired (\(message)); listing again")
                 resourceVersion = nil

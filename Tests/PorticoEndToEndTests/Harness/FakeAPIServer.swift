@@ -26,6 +26,8 @@ final class FakeAPIServer: @unchecked Sendable {
     private var oldestWatchable = 0
     private var watches: [ObjectIdentifier: Watch] = [:]
     private var down = false
+    /// Ends every watch right after its backlog (a proxy in front of the API that cuts streams).
+    private var cutWatches = false
     /// "TOKEN METHOD path?query" of every request.
     private var requestLog: [String] = []
     let tokens: Set<String>
@@ -166,6 +168,11 @@ final class FakeAPIServer: @unchecked Sendable {
         if down { self.dropWatches() }
     }
 
+    func setCutWatches(_ cut: Bool) {
+        self.lock.withLock { self.cutWatches = cut }
+        if cut { self.dropWatches() }
+    }
+
     var requests: [String] { self.lock.withLock { self.requestLog } }
     var openWatches: Int { self.lock.withLock { self.watches.count } }
 
@@ -274,6 +281,10 @@ final class FakeAPIServer: @unchecked Sendable {
             Self.send(["type": event.type, "object": event.object], on: channel)
         }
         channel.flush()
+        if self.cutWatches {
+            channel.writeAndFlush(HTTPServerResponsePart.end(nil), promise: nil)
+            return
+        }
         self.watches[ObjectIdentifier(channel)] = watch
         channel.closeFuture.whenComplete { _ in
             self.lock.withLock { _ = self.watches.removeValue(forKey: ObjectIdentifier(channel)) }

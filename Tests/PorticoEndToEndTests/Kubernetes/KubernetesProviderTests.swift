@@ -325,4 +325,18 @@ import Testing
         #expect(cluster.api.requests.contains { $0.contains("/apis/networking.k8s.io/v1/ingressclasses?") })
         await cluster.stop()
     }
+
+    @Test func watchesCutAtOnceBackOffInsteadOfLooping() async throws {
+        let cluster = try await Cluster.start()
+        #expect(Self.eventually(5) { cluster.api.openWatches == 5 })
+        let before = cluster.api.requests.count
+        cluster.api.setCutWatches(true)
+        try await Task.sleep(for: .seconds(3))
+        let watches = cluster.api.requests.dropFirst(before).filter { $0.contains("watch=1") }.count
+        // Five kinds, each backing off from 0.8 s: a handful of tries, not a tight loop.
+        #expect(watches > 5 && watches <= 25, "\(watches) watch requests in 3 s")
+        cluster.api.setCutWatches(false)
+        #expect(cluster.endpoint("web.test")?.hasPrefix("127.0.60.1:") == true)  // serving throughout
+        await cluster.stop()
+    }
 }
