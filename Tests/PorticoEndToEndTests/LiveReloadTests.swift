@@ -252,16 +252,8 @@ import Testing
             .init(change: { try FileManager.default.removeItem(at: rules.url.appendingPathComponent("other.yaml")) }, allowed: ["127.0.51.1"]),
             .init(change: { try write("svc.yaml", endpoints(ready: [1, 2, 3, 4])) }, allowed: Set(addresses)),
         ]
-        let (violations, emptyWindows) = try await log.run(phases, window: .milliseconds(700))
-        #expect(emptyWindows == 0)
-        log.stopAndWait()
+        try await log.check(phases, window: .milliseconds(700), label: "live reload under load")
         #expect(try OpenSSLClient.connect(port: portico.httpsPort, serverName: "any.test").subject == "CN = *.nip.io")
-        let all = log.entries
-        let failed = all.filter { $0.1 != 200 }
-        print("live reload under load: \(all.count) requests, \(failed.count) failed, \(violations.count) sent to a removed endpoint")
-        #expect(all.count > 200)
-        #expect(failed.isEmpty, "failed: \(failed.prefix(5))")
-        #expect(violations.isEmpty, "\(violations.prefix(5))")
         await backends.stop()
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import Testing
 
 /// Keep-alive clients on their own threads (blocking sockets stay off the test's executor),
 /// each looping GET requests and recording (time, status, answering endpoint) until stopped.
@@ -43,6 +44,20 @@ final class LoadLog: Sendable {
         var change: () throws -> Void
         var settle: Duration = .milliseconds(800)
         var allowed: Set<String>
+    }
+
+    /// Runs the phases, stops the clients, and checks the outcome: every window saw requests,
+    /// none failed, none was answered by an endpoint its phase had removed.
+    func check(_ phases: [Phase], window: Duration = .milliseconds(600), label: String) async throws {
+        let (violations, emptyWindows) = try await self.run(phases, window: window)
+        self.stopAndWait()
+        let all = self.entries
+        let failed = all.filter { $0.1 != 200 }
+        print("\(label): \(all.count) requests, \(failed.count) failed, \(violations.count) from a removed endpoint")
+        #expect(emptyWindows == 0)
+        #expect(all.count > 200)
+        #expect(failed.isEmpty, "failed: \(failed.prefix(5))")
+        #expect(violations.isEmpty, "\(violations.prefix(5))")
     }
 
     /// Applies each phase while the clients run; after each one settles, watches a window in
