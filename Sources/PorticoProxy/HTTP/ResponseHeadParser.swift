@@ -106,9 +106,8 @@ enum ResponseHeadParser {
         if requestMethod == .head || (100..<200).contains(status) || status == 204 || status == 304 {
             head.framing = .none
         } else if chunked || otherCoding {
-            // Both framings at once is how a response desynchronises the upstream connection;
-            // refused (502) like nginx ≥ 1.23 ("upstream sent Content-Length and
-            // Transfer-Encoding headers at the same time"), not silently resolved.
+            // Both framings at once is how a response desynchronises the upstream connection.
+            // RFC 9112 §6.3 lets Transfer-Encoding win; refusing it (502) is the stricter choice.
             if contentLength != nil || badLength {
                 return .failure(.badRequest("upstream sent Content-Length and Transfer-Encoding"))
             }
