@@ -187,4 +187,22 @@ import Testing
         #expect(!RawHTTP.canConnect(port: portico.port))
         await proxy.stop()
     }
+
+    /// A POST may not be re-sent if its pooled connection turns out closed, so it takes only a
+    /// connection idle for under 2 s (an upstream closing an idle connection as the request goes
+    /// out is then not a race it can lose); GETs reuse any live one.
+    @Test func nonIdempotentRequestsReuseOnlyFreshConnections() async throws {
+        let proxy = try await SingleServiceProxy.start(addresses: ["127.0.21.7"], extraArguments: ["--workers", "1"])
+        func connectionRequests(_ arguments: [String], _ path: String) throws -> String? {
+            try proxy.curl.get("r.test", path, arguments).report["connection-requests"]
+        }
+        #expect(try connectionRequests([], "/a") == "1")
+        #expect(try connectionRequests(["-X", "POST", "-d", "x"], "/b") == "2")  // idle a moment: reused
+        try await Task.sleep(for: .milliseconds(2300))
+        #expect(try connectionRequests(["-X", "POST", "-d", "x"], "/c") == "1")  // idle 2.3 s: a fresh one
+        #expect(try connectionRequests([], "/d") == "2")  // the fresh one, now pooled
+        try await Task.sleep(for: .milliseconds(2300))
+        #expect(try connectionRequests([], "/e") == "3")  // GETs take an older one
+        await proxy.stop()
+    }
 }

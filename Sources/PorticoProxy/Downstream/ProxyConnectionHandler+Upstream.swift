@@ -16,7 +16,8 @@ extension ProxyConnectionHandler {
             self.attemptStart = now
         }
         self.endpoint = endpoint
-        if !fresh, let connection = self.loop.pool.checkout(endpoint.address, now: now) {
+        let maxIdle = self.head.method.isIdempotent ? nil : self.loop.configuration.nonIdempotentMaxIdle
+        if !fresh, let connection = self.loop.pool.checkout(endpoint.address, now: now, maxIdle: maxIdle) {
             self.attach(connection)
             return
         }

@@ -27,6 +27,11 @@ public struct ProxyConfiguration: Sendable {
     public var maxIdlePerEndpoint = 64
     /// Idle upstream connections older than this are not reused (`keepalive_timeout 60s`).
     public var upstreamIdleTimeout: TimeAmount = .seconds(60)
+    /// A request that may not be re-sent (POST, PATCH…) reuses only a pooled connection idle for
+    /// less than this. An upstream may close an idle connection just as a request goes out on it
+    /// (Node.js closes after 5 s idle); a GET is then retried elsewhere, a POST would fail with
+    /// 502, so POSTs take only connections too fresh to be in that race.
+    public var nonIdempotentMaxIdle: TimeAmount = .seconds(2)
     /// How long an endpoint whose connect failed is skipped (nginx `max_fails=1 fail_timeout=10s`).
     public var failedEndpointBackoff: TimeAmount = .seconds(10)
 

@@ -13,8 +13,10 @@ final class UpstreamPool {
         self.configuration = configuration
     }
 
-    /// An idle, open connection to `address`, or nil.
-    func checkout(_ address: SocketAddress, now: NIODeadline) -> UpstreamHandler? {
+    /// An idle, open connection to `address`, or nil. With `maxIdle`, only a connection idle
+    /// for less than that is taken (the others stay pooled for requests that may be retried).
+    func checkout(_ address: SocketAddress, now: NIODeadline, maxIdle: TimeAmount? = nil) -> UpstreamHandler? {
+        if let maxIdle, let warmest = self.idle[address]?.last, now - warmest.idleSince >= maxIdle { return nil }
         // Optional chaining mutates the stored array in place (no copy-on-write copy).
         while let connection = self.idle[address]?.popLast() {
             connection.isPooled = false
