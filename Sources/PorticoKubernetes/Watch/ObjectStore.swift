@@ -40,7 +40,9 @@ public final class ObjectStore: Sendable {
         self.state.withLock { state in
             let previous = state.objects[kind] ?? [:]
             var next: [ClusterState.ObjectKey: KubeObject] = [:]
-            for key in previous.keys { state.issues[key] = nil }
+            // A full list replaces what is known of the kind, its problems included (an object
+            // that failed to decode and was deleted meanwhile must not be reported forever).
+            state.issues = state.issues.filter { $0.key.kind != kind.kind }
             if kind == .ingresses { state.ingressStatus = [:] }
             for decoded in objects { Self.store(decoded, previous: previous, into: &next, state: &state) }
             state.objects[kind] = next
