@@ -98,7 +98,7 @@ let package = Package(
         .target(
             name: "PorticoKubernetes",
             dependencies: [
-                "PorticoConfig", "PorticoDiagnostics", "PorticoKube", "PorticoTLS",
+                "PorticoConfig", "PorticoDiagnostics", "PorticoKube", "PorticoRouting", "PorticoTLS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -81,10 +81,6 @@ public struct ClusterState: Hashable, Sendable {
             self.name = name
         }
 
-        public init(_ object: KubeObject) {
-            self = ClusterState.identity(of: object).0
-        }
-
         public var description: String { "\(self.kind) \(self.namespace)/\(self.name)" }
     }
 

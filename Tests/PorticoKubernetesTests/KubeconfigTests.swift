@@ -144,3 +144,30 @@ import Testing
         #expect(Reflector.escape("type=kubernetes.io/tls") == "type%3Dkubernetes.io%2Ftls")
     }
 }
+
+@Suite struct KubeconfigClientCertificateTests {
+    static func certs(_ name: String) -> String {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return (try? String(contentsOf: root.appendingPathComponent("certs/\(name)"), encoding: .utf8)) ?? ""
+    }
+
+    static func config(certificate: String, key: String?) -> String {
+        var user = "client-certificate-data: \(Data(certificate.utf8).base64EncodedString())"
+        if let key { user += ", client-key-data: \(Data(key.utf8).base64EncodedString())" }
+        return """
+            current-context: c
+            clusters: [{name: k, cluster: {server: "https://127.0.0.1:6443", certificate-authority-data: \(Data(Self.certs("ca.crt").utf8).base64EncodedString())}}]
+            users: [{name: u, user: {\(user)}}]
+            contexts: [{name: c, context: {cluster: k, user: u}}]
+            """
+    }
+
+    @Test func clientCertificateDataIsLoadedAndCheckedAgainstItsKey() throws {
+        let good = try KubeconfigTests.write(Self.config(certificate: Self.certs("nip-io.crt"), key: Self.certs("nip-io.key")))
+        #expect(try Kubeconfig.load(path: good).tls != nil)
+        let mismatched = try KubeconfigTests.write(Self.config(certificate: Self.certs("nip-io.crt"), key: Self.certs("sslip-io.key")))
+        #expect(KubeconfigTests.failure(mismatched).contains("private key does not belong"))
+        let keyless = try KubeconfigTests.write(Self.config(certificate: Self.certs("nip-io.crt"), key: nil))
+        #expect(KubeconfigTests.failure(keyless).contains("client-certificate without client-key"))
+    }
+}

@@ -85,6 +85,7 @@ import Testing
         ("GET / HTTP/1.1\r\nHost: a\r\nX:\u{0}\r\n\r\n", 400),
         ("GET / HTTP/1.1\nHost: a\n\n", 400),
         ("GET / HTTP/1.1\nHost: a", 400),
+        ("GET / HTTP/1.1\r\nHost: a\nX: partial", 400),  // a bare LF on a later line, head incomplete
     ])
     func refuses(request: String, status: Int) {
         #expect(self.status(request) == status)

@@ -42,7 +42,6 @@ public final class LeaderElector: Sendable {
     struct Observation {
         var holder: String
         var renewTime: String
-        var transitions: Int
         var seen: ContinuousClock.Instant
     }
 
@@ -96,7 +95,7 @@ public final class LeaderElector: Sendable {
         let transitions = spec?["leaseTransitions"]?.int ?? 0
         let acquireTime = spec?["acquireTime"]?.string ?? now
         if observed?.holder != holder || observed?.renewTime != renewTime {
-            observed = Observation(holder: holder, renewTime: renewTime, transitions: transitions, seen: .now)
+            observed = Observation(holder: holder, renewTime: renewTime, seen: .now)
         }
         let duration = spec?["leaseDurationSeconds"]?.int.map { Duration.seconds($0) } ?? self.leaseDuration
         let heldByOther = !holder.isEmpty && holder != self.identity

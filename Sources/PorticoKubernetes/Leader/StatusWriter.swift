@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PorticoConfig
 import PorticoKube
+import PorticoRouting
 import Synchronization
 
 /// Keeps `status.loadBalancer.ingress` of every Ingress Portico serves pointing at Portico:
@@ -80,7 +81,7 @@ public final class StatusWriter: Sendable {
 
     private func write(_ addresses: [String], namespace: String, name: String) async throws {
         let entries: [[String: String]] = addresses.map { address in
-            Self.isIPAddress(address) ? ["ip": address] : ["hostname": address]
+            IPAddressBytes.parse(address) != nil ? ["ip": address] : ["hostname": address]
         }
         let patch: [String: Any] = ["status": ["loadBalancer": ["ingress": entries]]]
         let body = try JSONSerialization.data(withJSONObject: patch, options: [.sortedKeys])
@@ -112,10 +113,5 @@ public final class StatusWriter: Sendable {
             }
             return Array(Set(addresses)).sorted()
         }
-    }
-
-    static func isIPAddress(_ text: String) -> Bool {
-        var storage = in6_addr()
-        return inet_pton(AF_INET, text, &storage) == 1 || inet_pton(AF_INET6, text, &storage) == 1
     }
 }

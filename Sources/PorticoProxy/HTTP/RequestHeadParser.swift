@@ -31,13 +31,16 @@ enum RequestHeadParser {
             if bytes.count == 1 { return .incomplete }  // a lone CR: wait for its LF
             return .failure(.badRequest("bare CR before the request line"))
         }
-        guard let headEnd = Self.findHeadEnd(bytes) else {
+        let headEnd: Int
+        switch Self.findHeadEnd(bytes, limit: Self.maxHead) {
+        case .found(let end):
+            headEnd = end
+        case .bareLF:
+            // A line ended by a bare LF can never complete a CRLF head: refused now rather
+            // than after the header timeout (RFC 9112 §2.2 lets a server reject it).
+            return .failure(.badRequest("bare LF in the request head"))
+        case .incomplete:
             if bytes.count > Self.maxHead { return .failure(.headerTooLarge("request header too large")) }
-            // A line ended by a bare LF can never complete a CRLF head: refuse it now rather
-            // than wait for the header timeout (RFC 9112 §2.2 lets a server reject it).
-            if let newline = bytes.firstIndex(of: HTTPBytes.lf), newline == 0 || bytes[newline - 1] != HTTPBytes.cr {
-                return .failure(.badRequest("bare LF in the request head"))
-            }
             if bytes.firstIndex(of: HTTPBytes.lf) == nil, bytes.count > Self.maxRequestLine {
                 return .failure(HTTPFailure(status: 414, reason: "request-URI too large"))
             }
@@ -55,23 +58,28 @@ enum RequestHeadParser {
         return .complete
     }
 
-    /// Index just past the CRLFCRLF that ends the head, or nil.
-    static func findHeadEnd(_ bytes: UnsafeRawBufferPointer) -> Int? {
-        guard bytes.count >= 4 else { return nil }
-        var index = 3
-        let limit = min(bytes.count, Self.maxHead + 1)
-        while index < limit {
+    enum HeadEnd: Equatable {
+        /// Index just past the CRLFCRLF that ends the head.
+        case found(Int)
+        /// An LF without its CR: no CRLF head can ever end here.
+        case bareLF
+        case incomplete
+    }
+
+    /// Finds the CRLFCRLF that ends a head within its first `limit` bytes. Every LF on the way
+    /// is checked for its CR in the same pass, so a bare LF on any line is caught as soon as it
+    /// arrives (requests and upstream responses alike).
+    static func findHeadEnd(_ bytes: UnsafeRawBufferPointer, limit: Int) -> HeadEnd {
+        let end = min(bytes.count, limit + 1)
+        var index = 0
+        while index < end {
             if bytes[index] == HTTPBytes.lf {
-                if bytes[index - 1] == HTTPBytes.cr && bytes[index - 2] == HTTPBytes.lf && bytes[index - 3] == HTTPBytes.cr {
-                    return index + 1
-                }
-                index += 1
-            } else {
-                // The byte 2 ahead must be LF for a match ending there; skip when it cannot be.
-                index += 1
+                guard index > 0, bytes[index - 1] == HTTPBytes.cr else { return .bareLF }
+                if index >= 3, bytes[index - 2] == HTTPBytes.lf, bytes[index - 3] == HTTPBytes.cr { return .found(index + 1) }
             }
+            index += 1
         }
-        return nil
+        return .incomplete
     }
 
     static func parseRequestLine(_ bytes: UnsafeRawBufferPointer, _ cursor: inout Int, _ head: inout RequestHead) -> HTTPFailure? {

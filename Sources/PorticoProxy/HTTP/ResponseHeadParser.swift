@@ -38,7 +38,11 @@ enum ResponseHeadParser {
     static let maxHead = 65536
 
     static func parse(_ bytes: UnsafeRawBufferPointer, requestMethod: RequestHead.Method, into head: inout ResponseHead) -> HeadParseResult {
-        guard let headEnd = RequestHeadParser.findHeadEnd(bytes) else {
+        let headEnd: Int
+        switch RequestHeadParser.findHeadEnd(bytes, limit: Self.maxHead) {
+        case .found(let end): headEnd = end
+        case .bareLF: return .failure(.badRequest("bare LF in the upstream response head"))
+        case .incomplete:
             return bytes.count > Self.maxHead ? .failure(.badRequest("upstream response head too large")) : .incomplete
         }
         head.reset()

@@ -1,9 +1,6 @@
 internal import CPorticoOpenSSL
 import NIOCore
-
-#if canImport(Glibc)
-import Glibc
-#endif
+import PorticoRouting
 
 /// One TLS session over two memory BIOs: ciphertext from the network goes into the read BIO,
 /// ciphertext for the network comes out of the write BIO. Owns the SSL (which owns the BIOs)
@@ -34,18 +31,13 @@ final class TLSConnection {
     convenience init(client: TLSClientContext, serverName: String) throws(TLSError) {
         try self.init(context: client.context, owner: client)
         SSL_set_connect_state(self.ssl)
-        let isAddress = Self.isIPAddress(serverName)
+        let isAddress = IPAddressBytes.parse(serverName) != nil
         if !isAddress { _ = CPorticoOpenSSL_SSL_set_tlsext_host_name(self.ssl, serverName) }
         if client.verifiesPeer {
             let parameters = SSL_get0_param(self.ssl)
             let set = isAddress ? X509_VERIFY_PARAM_set1_ip_asc(parameters, serverName) : SSL_set1_host(self.ssl, serverName)
             guard set == 1 else { throw TLSError.drain(.contextSetup, "verifying \(serverName)") }
         }
-    }
-
-    static func isIPAddress(_ text: String) -> Bool {
-        var storage = in6_addr()
-        return inet_pton(AF_INET, text, &storage) == 1 || inet_pton(AF_INET6, text, &storage) == 1
     }
 
     private init(context: OpaquePointer, owner: AnyObject) throws(TLSError) {

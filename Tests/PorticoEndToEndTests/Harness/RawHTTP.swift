@@ -13,18 +13,9 @@ enum RawHTTP {
     }
 
     static func connect(port: Int, host: String = "127.0.0.1", receiveBuffer: Int32? = nil) -> Int32? {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let (fd, address) = self.socket(host: host, port: port, receiveBuffer: receiveBuffer)
         guard fd >= 0 else { return nil }
-        if var size = receiveBuffer {
-            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
-        }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        inet_pton(AF_INET, host, &address.sin_addr)
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
+        let result = Self.withSockaddr(address) { Glibc.connect(fd, $0, $1) }
         if result != 0 {
             close(fd)
             return nil
@@ -32,20 +23,31 @@ enum RawHTTP {
         return fd
     }
 
-    /// A listening socket on `host` and a free port.
-    static func listen(host: String, receiveBuffer: Int32? = nil) throws -> (fd: Int32, port: Int) {
-        let port = try FreePort.next()
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        if var size = receiveBuffer {
+    /// A TCP socket (with its receive buffer set before any connection) and the address of
+    /// `host:port`.
+    private static func socket(host: String, port: Int, receiveBuffer: Int32?) -> (Int32, sockaddr_in) {
+        let fd = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        if fd >= 0, var size = receiveBuffer {
             setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
         }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         inet_pton(AF_INET, host, &address.sin_addr)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        return (fd, address)
+    }
+
+    private static func withSockaddr(_ address: sockaddr_in, _ body: (UnsafePointer<sockaddr>, socklen_t) -> Int32) -> Int32 {
+        withUnsafePointer(to: address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
+    }
+
+    /// A listening socket on `host` and a free port.
+    static func listen(host: String, receiveBuffer: Int32? = nil) throws -> (fd: Int32, port: Int) {
+        let port = try FreePort.next()
+        let (fd, address) = self.socket(host: host, port: port, receiveBuffer: receiveBuffer)
+        let bound = Self.withSockaddr(address) { bind(fd, $0, $1) }
         guard bound == 0, Glibc.listen(fd, 16) == 0 else {
             close(fd)
             throw HarnessError("cannot listen on \(host):\(port)")
