@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import PorticoConfig
 import PorticoDiagnostics
@@ -148,22 +149,10 @@ public struct Reflector: Sendable {
             loadBalancer: self.kind == .ingresses ? item.loadBalancerAddresses : [])
     }
 
-    /// Percent-encodes a query value.
+    /// Percent-encodes a query value (RFC 3986 unreserved characters stay).
     static func escape(_ value: String) -> String {
-        var allowed = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~".utf8)
-        allowed.remove(UInt8(ascii: "+"))
-        var result = ""
-        for byte in value.utf8 {
-            if allowed.contains(byte) { result.unicodeScalars.append(Unicode.Scalar(byte)) } else {
-                result += "%" + String(byte, radix: 16, uppercase: true).leftPadded(2)
-            }
-        }
-        return result
+        value.addingPercentEncoding(withAllowedCharacters: Self.unreserved) ?? value
     }
-}
 
-extension String {
-    fileprivate func leftPadded(_ width: Int) -> String {
-        self.count >= width ? self : String(repeating: "0", count: width - self.count) + self
-    }
+    static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 }
