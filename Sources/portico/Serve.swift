@@ -54,6 +54,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds a client may stay silent in the middle of a request body (client-body-timeout); 408 then.")
     var clientBodyTimeout: Double = 60
 
+    @Option(help: "Bytes per second a request body must average over each --client-body-rate-window (408 below it); 0 disables.")
+    var clientBodyMinRate: Int = 256
+
+    @Option(help: "Seconds over which --client-body-min-rate is averaged.")
+    var clientBodyRateWindow: Double = 10
+
     @Option(help: "Seconds an idle keep-alive client connection is kept open (keep-alive).")
     var keepaliveTimeout: Double = 75
 
@@ -128,13 +134,16 @@ struct Serve: AsyncParsableCommand {
         configuration.readTimeout = .nanoseconds(Int64(self.upstreamReadTimeout * 1e9))
         for (name, value) in [
             ("--client-header-timeout", self.clientHeaderTimeout), ("--client-body-timeout", self.clientBodyTimeout),
-            ("--keepalive-timeout", self.keepaliveTimeout),
+            ("--keepalive-timeout", self.keepaliveTimeout), ("--client-body-rate-window", self.clientBodyRateWindow),
         ] where !(value > 0) {
             throw ValidationError("\(name) must be a positive number of seconds")
         }
         guard self.maxWorkerConnections >= 1 else { throw ValidationError("--max-worker-connections must be at least 1") }
         configuration.headerTimeout = .nanoseconds(Int64(self.clientHeaderTimeout * 1e9))
         configuration.bodyTimeout = .nanoseconds(Int64(self.clientBodyTimeout * 1e9))
+        guard self.clientBodyMinRate >= 0 else { throw ValidationError("--client-body-min-rate must be 0 or more bytes per second") }
+        configuration.minBodyRate = self.clientBodyMinRate
+        configuration.bodyRateWindow = .nanoseconds(Int64(self.clientBodyRateWindow * 1e9))
         configuration.keepAliveTimeout = .nanoseconds(Int64(self.keepaliveTimeout * 1e9))
         configuration.maxConnectionsPerLoop = self.maxWorkerConnections
         configuration.httpsPort = self.httpsPort

@@ -89,11 +89,28 @@ import Testing
         #expect(self.backend(result, "shared.test", "/api/x")?.ref.service == "old-svc")  // older wins the same Prefix
         #expect(self.backend(result, "shared.test", "/api")?.ref.service == "new-svc")  // Exact beats Prefix
         #expect(self.backend(result, "shared.test", "/new/y")?.ref.service == "new-svc")  // ImplementationSpecific = Prefix
-        #expect(self.backend(result, "shared.test", "/zzz")?.ref.service == "default-svc")
-        #expect(self.backend(result, "other.test", "/")?.ref.service == "default-svc")  // whatever the host
-        let conflict = try #require(result.output.diagnostics.first { $0.severity == .warning })
+        #expect(self.backend(result, "shared.test", "/zzz")?.ref.service == "default-svc")  // its own host's default
+        let conflict = try #require(result.output.diagnostics.first { $0.severity == .warning && $0.object == "Ingress default/newer" })
         #expect(conflict.object == "Ingress default/newer")
         #expect(conflict.message.contains("older Ingress default/older"))
+    }
+
+    @Test func defaultBackendsStayWithTheirOwnHosts() throws {
+        let result = try Self.compile("merge-and-defaults")
+        // A host no rule names gets the catch-all (no rules), not the default of an Ingress with rules.
+        #expect(self.backend(result, "other.test", "/")?.ref.service == "catch-svc")
+        #expect(self.backend(result, "other.test", "/zzz")?.ref.service == "catch-svc")
+        // Another tenant's host: its path, else 404; neither default-svc nor the catch-all.
+        #expect(self.backend(result, "tenant.test", "/app/x")?.ref.service == "app")
+        #expect(self.backend(result, "tenant.test", "/zzz") == nil)
+        // `host: ""` rules answer hosts no rule names; their unmatched paths go on to the catch-all.
+        #expect(self.backend(result, "other.test", "/anyhost/x")?.ref.service == "app")
+        #expect(self.backend(result, "shared.test", "/anyhost")?.ref.service == "default-svc")  // a named host keeps its own
+        #expect(result.output.diagnostics.filter { $0.severity == .error }.isEmpty)  // `host: ""` is not an error
+        let loser = try #require(result.output.diagnostics.first { $0.object == "Ingress default/late-catch-all" })
+        #expect(loser.severity == .warning)
+        #expect(loser.field == "spec.defaultBackend")
+        #expect(loser.message.contains("older Ingress default/catch-all is already the catch-all"))
     }
 
     @Test func endpointsResolveStraightToPods() throws {

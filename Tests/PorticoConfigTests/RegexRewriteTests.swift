@@ -60,7 +60,7 @@ import Testing
 
     @Test func xForwardedPrefixOnlyWithARewrite() throws {
         let route = try #require(Self.compiled.snapshot.routes.resolve(host: "rewrite.bar.com", path: "/something/x"))
-        #expect(route.forwardedPrefix == "/something")
+        #expect(route.policy.forwardedPrefix == "/something")
         #expect(route.rewrite?.text == "/$2")
     }
 
@@ -86,9 +86,13 @@ import Testing
         #expect(self.outcome("http://redos.test/aaa").status == nil)
     }
 
-    @Test func invalidUseRegexDropsTheIngress() {
-        #expect(self.outcome("http://badbool.test/").status == 404)
-        #expect(Self.compiled.diagnostics.contains { $0.object == "Ingress default/bad-bool" && $0.severity == .error })
+    /// ingress-nginx's rewrite parser: an invalid `use-regex` is "defaulting to 'false'"; the
+    /// Ingress keeps serving.
+    @Test func invalidUseRegexFallsBackToFalse() throws {
+        #expect(self.outcome("http://badbool.test/").status == nil)
+        let diagnostic = try #require(Self.compiled.diagnostics.first { $0.object == "Ingress default/bad-bool" })
+        #expect(diagnostic.severity == .warning)
+        #expect(diagnostic.message.contains("uses the default (false)"))
     }
 
     @Test func recompilingReusesCompiledRegexes() throws {

@@ -21,6 +21,16 @@ import Testing
         #expect(self.outcome("https://secure.test/app").status == nil)  // proxied over HTTPS
     }
 
+    /// ingress-nginx strips one trailing `/` from the request URI (lua_ingress.lua; e2e
+    /// `ssl/http_redirect.go` expects `Location: https://redirect.com` for `/`).
+    @Test func redirectStripsOneTrailingSlashUnlessPreserved() {
+        #expect(self.outcome("http://secure.test/app/").location == "https://secure.test/app")
+        #expect(self.outcome("http://secure.test/").location == "https://secure.test")
+        #expect(self.outcome("http://secure.test/app/x?y=/").location == "https://secure.test/app/x?y=")
+        #expect(self.outcome("http://kept.test/app/").location == "https://kept.test/app/")
+        #expect(self.outcome("http://kept.test/").location == "https://kept.test/")
+    }
+
     @Test func optOutForceAndACME() {
         #expect(self.outcome("http://secure.test/plain").status == nil)  // ssl-redirect: "false"
         #expect(self.outcome("http://forced.test/x").status == 308)  // force-ssl-redirect, no TLS

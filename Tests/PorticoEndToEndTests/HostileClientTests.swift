@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import Foundation
 import Testing
 
@@ -28,7 +29,8 @@ import Glibc
         ("invalid Host", "GET /m16 HTTP/1.1\r\nHost: h/../x\r\n\r\n", 400),
         ("HTTP/2 preface", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 505),
         ("header too large", "GET /m18 HTTP/1.1\r\nHost: h\r\nX-A: \(String(repeating: "a", count: 40_000))\r\n\r\n", 431),
-        ("too many fields", "GET /m19 HTTP/1.1\r\nHost: h\r\n\((0..<150).map { "X-\($0): v\r\n" }.joined())\r\n", 431),
+        ("two equal Content-Lengths", "POST /m19 HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\nContent-Length: 4\r\n\r\nabcd", 400),
+        ("HTTP/0.9 request line", "GET /m25\r\n", 400),
         ("URI too long", "GET /m20/\(String(repeating: "a", count: 10_000)) HTTP/1.1\r\nHost: h\r\n\r\n", 414),
         ("body too large", "POST /m21 HTTP/1.1\r\nHost: h\r\nContent-Length: 2000000\r\n\r\n", 413),
         ("absolute https target, bad host", "GET http:///m22 HTTP/1.1\r\nHost: h\r\n\r\n", 400),
@@ -73,6 +75,74 @@ import Glibc
         }
         let completed = proxy.backends.statistics.received.filter { $0.hasPrefix("END POST /chunk") }
         #expect(completed.isEmpty, "completed upstream: \(completed)")
+        await proxy.stop()
+    }
+
+    /// Request trailers are checked like head fields and dropped (nginx drops them); bytes
+    /// posing as trailers, a second request after the last chunk, fail the body with 400 and the
+    /// upstream never gets a complete message.
+    @Test func chunkedTrailersAreDroppedAndFakeOnesRefused() async throws {
+        let received = NIOLockedValueBox<[String]>([])
+        let backend = try ScriptedServer(host: "127.0.70.10") { client, head in
+            var bytes = head
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            // Read until the chunked body ends (or the proxy closes the connection).
+            while !String(decoding: bytes, as: UTF8.self).hasSuffix("0\r\n\r\n") {
+                let count = recv(client, &buffer, buffer.count, 0)
+                guard count > 0 else { break }
+                bytes += buffer[0..<count]
+            }
+            received.withLockedValue { $0.append(String(decoding: bytes, as: UTF8.self)) }
+            ScriptedServer.send(client, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+        }
+        let rules = try RulesDirectory([
+            "rules.yaml": RulesDirectory.service("svc", port: backend.port, ready: ["127.0.70.10"])
+                + RulesDirectory.ingress("ing", host: nil, paths: [("/", "Prefix", "svc")]),
+        ])
+        let portico = try PorticoProcess(rules: rules.url)
+        defer { portico.terminate() }
+        let head = "POST /t HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+        let good = try RawHTTP.exchange(port: portico.port, head + "5\r\nhello\r\n0\r\nX-Checksum: abc\r\n\r\n")
+        #expect(good.hasPrefix("HTTP/1.1 200 "), "\(good.prefix(60))")
+        let forwarded = try #require(received.withLockedValue { $0.first })
+        #expect(forwarded.hasSuffix("5\r\nhello\r\n0\r\n\r\n"), "\(forwarded)")
+        #expect(!forwarded.contains("X-Checksum"))
+        for fake in ["0\r\nX: y\r\nGET /smuggled HTTP/1.1\r\nHost: h\r\n\r\n", "0\r\nX-A : 1\r\n\r\n", "0\r\nX-A: 1\n\r\n"] {
+            let answer = try RawHTTP.exchange(port: portico.port, head + "5\r\nhello\r\n" + fake, timeout: 3)
+            #expect(answer.hasPrefix("HTTP/1.1 400 ") || answer.isEmpty, "\(fake): \(answer.prefix(60))")
+        }
+        let all = received.withLockedValue { $0 }
+        #expect(!all.contains { $0.contains("smuggled") || $0.contains("X-A") }, "\(all)")
+        #expect(all.count == 1 || all.dropFirst().allSatisfy { !$0.hasSuffix("0\r\n\r\n") })
+    }
+
+    /// A byte every 300 ms resets client_body_timeout on every read; the minimum rate still
+    /// ends it (408) once a window has passed, while a normal upload on the same server passes.
+    @Test func aDribbledBodyIsCutOffByTheMinimumRate() async throws {
+        let proxy = try await SingleServiceProxy.start(
+            addresses: ["127.0.70.11"],
+            extraArguments: ["--client-body-min-rate", "100", "--client-body-rate-window", "1", "--client-body-timeout", "30"])
+        guard let fd = RawHTTP.connect(port: proxy.port) else { throw CocoaError(.fileReadUnknown) }
+        defer { close(fd) }
+        ScriptedServer.send(fd, "POST /dribble HTTP/1.1\r\nHost: h\r\nContent-Length: 100\r\n\r\n")
+        let started = Date()
+        var answer = ""
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        var flags = fcntl(fd, F_GETFL)
+        flags |= O_NONBLOCK
+        _ = fcntl(fd, F_SETFL, flags)
+        while Date().timeIntervalSince(started) < 8, answer.isEmpty {
+            ScriptedServer.send(fd, "x")
+            usleep(300_000)
+            let count = recv(fd, &buffer, buffer.count, 0)
+            if count > 0 { answer = String(decoding: buffer[0..<count], as: UTF8.self) }
+        }
+        #expect(answer.hasPrefix("HTTP/1.1 408 "), "\(answer.prefix(60))")
+        #expect(Date().timeIntervalSince(started) < 4)
+        let upload = String(repeating: "u", count: 50_000)
+        let ok = try RawHTTP.exchange(
+            port: proxy.port, "POST /upload HTTP/1.1\r\nHost: h\r\nContent-Length: 50000\r\nConnection: close\r\n\r\n\(upload)")
+        #expect(ok.hasPrefix("HTTP/1.1 200 "), "\(ok.prefix(60))")
         await proxy.stop()
     }
 

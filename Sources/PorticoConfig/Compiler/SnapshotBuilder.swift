@@ -20,11 +20,7 @@ struct SnapshotBuilder {
         var object: String
         /// One per rule; nil for a rule without host.
         var patterns: [HostPattern?]
-        var annotations: RewriteAnnotations
-        var redirects: RedirectAnnotations
-        var proxy: ProxyAnnotations
-        var access: AccessAnnotations
-        var cookieAffinity: CookieAffinity?
+        var annotations: IngressAnnotations
         var forcesRegex: Bool
     }
 
@@ -55,12 +51,7 @@ struct SnapshotBuilder {
         let name = "\(ingress.metadata.namespace)/\(ingress.metadata.name)"
         let object = "Ingress \(name)"
         AnnotationCheck.check(ingress, object: object, into: &self.diagnostics)
-        guard let annotations = RewriteAnnotations.parse(ingress, object: object, diagnostics: &self.diagnostics),
-            let redirects = RedirectAnnotations.parse(ingress, object: object, diagnostics: &self.diagnostics),
-            let proxy = ProxyAnnotations.parse(ingress, object: object, diagnostics: &self.diagnostics),
-            let access = AccessAnnotations.parse(ingress, object: object, diagnostics: &self.diagnostics),
-            let cookieAffinity = AffinityAnnotations.parse(ingress, object: object, diagnostics: &self.diagnostics)
-        else {
+        guard let annotations = IngressAnnotations.parse(ingress, object: object, diagnostics: &self.diagnostics) else {
             return
         }
         // Validate every host first: an invalid host makes the whole Ingress invalid, as the
@@ -98,7 +89,6 @@ struct SnapshotBuilder {
         }
         self.accepted.append(
             Accepted(ingress: ingress, name: name, object: object, patterns: patterns, annotations: annotations,
-                     redirects: redirects, proxy: proxy, access: access, cookieAffinity: cookieAffinity,
                      forcesRegex: forcesRegex))
     }
 
@@ -126,14 +116,22 @@ struct SnapshotBuilder {
             let ingress = entry.ingress
             var fallback: Route?
             if let backend = ingress.defaultBackend, let id = self.backendID(for: backend, entry) {
-                fallback = Route(
+                let route = Route(
                     match: .prefix("/"), backend: id, source: RouteSource(ingress: entry.name, kind: .defaultBackend),
-                    maxBodySize: entry.proxy.maxBodySize, allowedSources: entry.access.allowedSources,
-                    connectTimeoutSeconds: entry.proxy.connectTimeoutSeconds, readTimeoutSeconds: entry.proxy.readTimeoutSeconds,
-                    sendTimeoutSeconds: entry.proxy.sendTimeoutSeconds,
-                    hashKey: entry.proxy.hashKey, upstreamHost: entry.proxy.upstreamHost,
-                    cookieAffinity: entry.cookieAffinity, nextUpstream: entry.proxy.nextUpstream, ewma: entry.proxy.ewma)
-                if defaultRoute == nil { defaultRoute = fallback }
+                    policy: self.policy(entry, id))
+                if !ingress.rules.isEmpty {
+                    // With rules, it answers the unmatched paths of this Ingress's own hosts
+                    // only (ingress-nginx createServers; e2e ingress/without_host.go).
+                    fallback = route
+                } else if let owner = defaultRoute {
+                    self.diagnostics.append(
+                        Diagnostic(.warning, file: ingress.location.file, line: backend.line, object: entry.object,
+                                   field: "spec.defaultBackend",
+                                   message: "the older Ingress \(owner.source.ingress) is already the catch-all default backend, which wins; this one answers nothing"))
+                } else {
+                    // No rules: the catch-all for hosts no rule names; the oldest wins.
+                    defaultRoute = route
+                }
             }
             for (ruleIndex, rule) in ingress.rules.enumerated() {
                 let key = entry.patterns[ruleIndex]
@@ -143,7 +141,7 @@ struct SnapshotBuilder {
                 }
                 if let fallback, fallbacks[key] == nil { fallbacks[key] = fallback }
                 if let appRoot = entry.annotations.appRoot, appRoots[key] == nil { appRoots[key] = appRoot }
-                if firstRedirects[key] == nil { firstRedirects[key] = entry.redirects.sslRedirect }
+                if firstRedirects[key] == nil { firstRedirects[key] = entry.annotations.policy.sslRedirect }
                 for (pathIndex, path) in (rule.paths ?? []).enumerated() {
                     let field = "spec.rules[\(ruleIndex)].http.paths[\(pathIndex)]"
                     guard let id = self.backendID(for: path.backend, entry) else { continue }
@@ -159,18 +157,7 @@ struct SnapshotBuilder {
                     routes[key]!.append(
                         Route(match: match, backend: id,
                               source: RouteSource(ingress: entry.name, kind: .rule(ruleIndex: ruleIndex, pathIndex: pathIndex)),
-                              rewrite: entry.annotations.rewrite(for: path.path),
-                              forwardedPrefix: entry.annotations.forwardedPrefix,
-                              sslRedirect: entry.redirects.sslRedirect,
-                              forceSSLRedirect: entry.redirects.forceSSLRedirect,
-                              maxBodySize: entry.proxy.maxBodySize,
-                              allowedSources: entry.access.allowedSources,
-                              connectTimeoutSeconds: entry.proxy.connectTimeoutSeconds,
-                              readTimeoutSeconds: entry.proxy.readTimeoutSeconds,
-                              sendTimeoutSeconds: entry.proxy.sendTimeoutSeconds,
-                              hashKey: entry.proxy.hashKey, upstreamHost: entry.proxy.upstreamHost,
-                              cookieAffinity: entry.cookieAffinity, nextUpstream: entry.proxy.nextUpstream,
-                              ewma: entry.proxy.ewma))
+                              rewrite: entry.annotations.rewrite(for: path.path), policy: self.policy(entry, id)))
                 }
             }
         }
@@ -233,16 +220,20 @@ struct SnapshotBuilder {
                         Diagnostic(.warning, file: entry.ingress.location.file, line: tls.line, object: entry.object,
                                    field: field + ".secretName", message: "no secretName; its hosts get the default certificate"))
                 }
-                let hosts = tls.hosts.isEmpty ? ruleHosts : tls.hosts.compactMap { try? HostPattern.parse($0).get() }
-                for host in hosts {
-                    guard ruleHosts.contains(host) else {
+                let tlsHosts = tls.hosts.isEmpty ? ruleHosts : tls.hosts.compactMap { try? HostPattern.parse($0).get() }
+                for tlsHost in tlsHosts {
+                    // A wildcard entry (`*.example.com`) serves every rule host it covers
+                    // (`kiada.example.com`), as ingress-nginx finds the certificate by its names.
+                    let covered = ruleHosts.filter { tlsHost.covers($0) }
+                    guard !covered.isEmpty else {
                         self.diagnostics.append(
                             Diagnostic(.warning, file: entry.ingress.location.file, line: tls.line, object: entry.object,
-                                       field: field + ".hosts", message: "\(host) is not a host of this Ingress's rules; ignored"))
+                                       field: field + ".hosts", message: "\(tlsHost) is not a host of this Ingress's rules; ignored"))
                         continue
                     }
-                    guard bound.insert(host).inserted else { continue }
-                    bindings.append(TLSBinding(host: host, certificate: source, ingress: entry.name))
+                    for host in covered where bound.insert(host).inserted {
+                        bindings.append(TLSBinding(host: host, certificate: source, ingress: entry.name))
+                    }
                 }
             }
         }
@@ -266,6 +257,13 @@ struct SnapshotBuilder {
                        "\(error) (another Ingress puts this host in regex mode); this path is left out")
             return nil
         }
+    }
+
+    /// The route policy of one of the entry's paths, sending to `backend`.
+    private func policy(_ entry: Accepted, _ backend: BackendID) -> RoutePolicy {
+        entry.annotations.policy(
+            namespace: entry.ingress.metadata.namespace, ingressName: entry.ingress.metadata.name,
+            backend: self.backendRefs[backend])
     }
 
     private mutating func backendID(for backend: IngressBackend, _ entry: Accepted) -> BackendID? {

@@ -93,7 +93,7 @@ public enum Explanation {
         } else {
             text += "\n          upstream path \(outcome.upstreamPath ?? "") (as received)"
         }
-        if let prefix = matched?.forwardedPrefix { text += "\n          X-Forwarded-Prefix: \(prefix)" }
+        if let prefix = matched?.policy.forwardedPrefix { text += "\n          X-Forwarded-Prefix: \(prefix)" }
         if outcome.endpoints.isEmpty {
             let reason = snapshot.backends.first { $0.ref.description == service }?.unavailableReason ?? "no ready endpoints"
             text += "\n          503: \(reason)"

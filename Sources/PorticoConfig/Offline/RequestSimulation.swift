@@ -51,13 +51,14 @@ public enum RequestSimulation {
         switch decision {
         case .status(let status):
             outcome.status = status
-        case .httpsRedirect:
+        case .httpsRedirect(let preserveTrailingSlash):
             outcome.status = 308
             var target = Array((request.path + request.query).utf8)
             let location = host.withUnsafeMutableBytes { hostBytes in
                 target.withUnsafeMutableBytes {
                     RequestRouter.httpsLocation(
-                        hostValue: UnsafeRawBufferPointer(hostBytes), target: UnsafeRawBufferPointer($0), httpsPort: httpsPort)
+                        hostValue: UnsafeRawBufferPointer(hostBytes), target: UnsafeRawBufferPointer($0), httpsPort: httpsPort,
+                        preserveTrailingSlash: preserveTrailingSlash)
                 }
             }
             outcome.location = String(decoding: location, as: UTF8.self)
@@ -71,7 +72,7 @@ public enum RequestSimulation {
             outcome.endpoints = backend.endpoints.map(\.description)
             outcome.upstreamPath =
                 rewritten ? String(decoding: scratch.rewrittenTarget, as: UTF8.self) : request.path + request.query
-            if backend.endpoints.isEmpty { outcome.status = 503 }
+            if backend.endpoints.isEmpty || route.policy.deniedReason != nil { outcome.status = 503 }
         }
         return outcome
     }

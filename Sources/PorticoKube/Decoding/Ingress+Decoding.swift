@@ -14,7 +14,9 @@ extension Ingress {
         }
         self.rules = []
         for rule in try spec?.optionalList("rules") ?? [] {
-            let host = try rule.optionalString("host")
+            // `host: ""` is no host: the API server stores it as absent and ingress-nginx treats
+            // it as the rules for every host (`k8s.io/api` IngressRule.Host is `omitempty`).
+            let host = try rule.optionalString("host").flatMap { $0.isEmpty ? nil : $0 }
             var paths: [HTTPIngressPath]?
             if let http = try rule.child("http") {
                 let list = try http.required("paths").list()

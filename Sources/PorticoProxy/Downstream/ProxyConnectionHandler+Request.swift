@@ -45,57 +45,57 @@ extension ProxyConnectionHandler {
         case .appRootRedirect(let appRoot):
             self.redirectToAppRoot(appRoot, close: hasBody || !self.keepAlive)
             return
-        case .httpsRedirect:
-            self.redirectToHTTPS(close: hasBody || !self.keepAlive)
+        case .httpsRedirect(let preserveTrailingSlash):
+            self.redirectToHTTPS(preserveTrailingSlash: preserveTrailingSlash, close: hasBody || !self.keepAlive)
             return
         }
         self.routeName = route.source.ingress
-        self.maxBodySize = route.maxBodySize
+        self.maxBodySize = route.policy.maxBodySize
         self.bodyBytesSeen = 0
         let configuration = self.loop.configuration
-        self.connectTimeout = route.connectTimeoutSeconds.map { .seconds(Int64($0)) } ?? configuration.connectTimeout
-        self.readTimeout = route.readTimeoutSeconds.map { .seconds(Int64($0)) } ?? configuration.readTimeout
-        self.sendTimeout = route.sendTimeoutSeconds.map { .seconds(Int64($0)) } ?? configuration.sendTimeout
+        self.connectTimeout = route.policy.connectTimeoutSeconds.map { .seconds(Int64($0)) } ?? configuration.connectTimeout
+        self.readTimeout = route.policy.readTimeoutSeconds.map { .seconds(Int64($0)) } ?? configuration.readTimeout
+        self.sendTimeout = route.policy.sendTimeoutSeconds.map { .seconds(Int64($0)) } ?? configuration.sendTimeout
         self.sendBlockedSince = nil
-        if let limit = route.maxBodySize, case .length(let length) = self.head.framing, length > limit {
+        if let limit = route.policy.maxBodySize, case .length(let length) = self.head.framing, length > limit {
             // nginx `client_max_body_size`: 413 before anything is sent; the body is not read.
             self.inbound.moveReaderIndex(forwardBy: self.head.headLength)
             self.respondWithError(413, close: true)
             return
         }
         let backend = generation.backends[route.backend]
-        guard !backend.endpoints.isEmpty else {
+        guard !backend.endpoints.isEmpty, route.policy.deniedReason == nil else {
             self.inbound.moveReaderIndex(forwardBy: self.head.headLength)
             self.respondWithError(503, close: hasBody || !self.keepAlive)
             return
         }
         self.realClient = self.realClientAddress()
         // ingress-nginx's phases: the 503 above (rewrite phase) comes before the allow-list (access).
-        guard route.allows(self.realClient?.bytes ?? self.forwarding.peerBytes) else {
+        guard route.policy.allows(self.realClient?.bytes ?? self.forwarding.peerBytes) else {
             self.inbound.moveReaderIndex(forwardBy: self.head.headLength)
             self.respondWithError(403, close: hasBody || !self.keepAlive)
             return
         }
         self.backend = backend
         self.affinityHash = self.affinityHash(for: route, backend: backend)
-        self.cookieAffinity = route.cookieAffinity
-        let tries = route.nextUpstream.tries.map { $0 == 0 ? max(backend.endpoints.count, 1) : $0 } ?? configuration.maxTries
-        self.retryPolicy = RetryPolicy(maxTries: tries, next: route.nextUpstream)
-        self.ewma = route.ewma
-        self.cookieEndpoint = route.cookieAffinity.flatMap { self.endpointFromCookie($0, backend: backend) }
+        self.cookieAffinity = route.policy.cookieAffinity
+        let tries = route.policy.nextUpstream.tries.map { $0 == 0 ? max(backend.endpoints.count, 1) : $0 } ?? configuration.maxTries
+        self.retryPolicy = RetryPolicy(maxTries: tries, next: route.policy.nextUpstream)
+        self.ewma = route.policy.ewma
+        self.cookieEndpoint = route.policy.cookieAffinity.flatMap { self.endpointFromCookie($0, backend: backend) }
 
         var out = self.context.channel.allocator.buffer(capacity: self.head.headLength + 384)
         self.inbound.withUnsafeReadableBytes { bytes in
             if rewritten {
                 self.loop.routing.rewrittenTarget.withUnsafeBytes { target in
                     UpstreamRequestWriter.write(
-                        self.head, from: bytes, rewrittenTarget: target, forwardedPrefix: route.forwardedPrefix,
-                        upstreamHost: route.upstreamHost, realClient: self.realClient?.text, forwarding: self.forwarding,
+                        self.head, from: bytes, rewrittenTarget: target, forwardedPrefix: route.policy.forwardedPrefix,
+                        upstreamHost: route.policy.upstreamHost, realClient: self.realClient?.text, forwarding: self.forwarding,
                         requestIDs: &self.loop.requestIDs, into: &out)
                 }
             } else {
                 UpstreamRequestWriter.write(
-                    self.head, from: bytes, upstreamHost: route.upstreamHost, realClient: self.realClient?.text,
+                    self.head, from: bytes, upstreamHost: route.policy.upstreamHost, realClient: self.realClient?.text,
                     forwarding: self.forwarding, requestIDs: &self.loop.requestIDs, into: &out)
             }
         }
@@ -110,6 +110,10 @@ extension ProxyConnectionHandler {
             self.requestBody = .chunked(ChunkedDecoder())
             self.lastClientActivity = .now()
         }
+        if !self.requestBody.isComplete {
+            self.bodyRate = BodyRateGuard(
+                minimumBytesPerSecond: configuration.minBodyRate, window: configuration.bodyRateWindow, now: .now())
+        }
         if self.head.expectContinue, !self.requestBody.isComplete {
             self.context.writeAndFlush(Self.wrapOutboundOut(ErrorResponses.continueResponse), promise: nil)
         }
@@ -122,7 +126,7 @@ extension ProxyConnectionHandler {
     /// client IP when the Service has `sessionAffinity: ClientIP`, else none (round-robin).
     func affinityHash(for route: Route, backend: ProxyBackend) -> UInt64? {
         let clientHash = self.realClient.map { ProxyBackend.fnv1a(Array($0.text.utf8)) } ?? self.forwarding.peerHash
-        guard let key = route.hashKey else { return backend.clientIPAffinity ? clientHash : nil }
+        guard let key = route.policy.hashKey else { return backend.clientIPAffinity ? clientHash : nil }
         return self.inbound.withUnsafeReadableBytes { bytes -> UInt64 in
             switch key {
             case .clientAddress:
@@ -156,12 +160,12 @@ extension ProxyConnectionHandler {
     }
 
     /// `ssl-redirect`: 308 to the same path and query on the HTTPS port.
-    func redirectToHTTPS(close: Bool) {
+    func redirectToHTTPS(preserveTrailingSlash: Bool, close: Bool) {
         let location = self.inbound.withUnsafeReadableBytes { bytes in
             RequestRouter.httpsLocation(
                 hostValue: (self.head.authority ?? self.head.hostValue).map { UnsafeRawBufferPointer(rebasing: bytes[$0]) },
                 target: UnsafeRawBufferPointer(rebasing: bytes[self.head.targetStart..<self.head.targetEnd]),
-                httpsPort: self.loop.configuration.httpsPort)
+                httpsPort: self.loop.configuration.httpsPort, preserveTrailingSlash: preserveTrailingSlash)
         }
         self.inbound.moveReaderIndex(forwardBy: self.head.headLength)
         self.respond(ErrorResponses.redirect(status: 308, location: location, close: close), status: 308, close: close)
@@ -193,13 +197,20 @@ extension ProxyConnectionHandler {
                 if self.responseStarted { self.context.close(promise: nil) } else { self.respondWithError(413, close: true) }
                 return
             }
+            // Trailer fields are validated and dropped, as nginx drops request trailers: only the
+            // bytes before them go upstream, and the message is closed with its own CRLF.
             switch outcome {
             case .needMore:
-                upstream.write(self.inbound.readSlice(length: self.inbound.readableBytes)!)
+                let readable = self.inbound.readableBytes
+                if decoder.forwardable > 0 { upstream.write(self.inbound.readSlice(length: decoder.forwardable)!) }
+                self.inbound.moveReaderIndex(forwardBy: readable - decoder.forwardable)
                 self.requestBody = .chunked(decoder)
-                wrote = true
+                wrote = decoder.forwardable > 0
             case .done(let end):
-                upstream.write(self.inbound.readSlice(length: end)!)
+                let forward = min(decoder.forwardable, end)
+                if forward > 0 { upstream.write(self.inbound.readSlice(length: forward)!) }
+                self.inbound.moveReaderIndex(forwardBy: end - forward)
+                upstream.write(Self.lastChunkEnd)
                 self.requestBody = .complete
                 wrote = true
             case .failure:
@@ -226,6 +237,9 @@ extension ProxyConnectionHandler {
             }
         }
     }
+
+    /// The CRLF that ends a chunked body after its last chunk, once its trailers are dropped.
+    static let lastChunkEnd: ByteBuffer = ByteBuffer(staticString: "\r\n")
 
     /// Answers with the proxy's own response (404, 502, …) and logs it.
     func respondWithError(_ status: Int, close: Bool) {

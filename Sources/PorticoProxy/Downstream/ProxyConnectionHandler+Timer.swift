@@ -34,7 +34,14 @@ extension ProxyConnectionHandler {
     /// back-pressure), when its silence exceeds `client_body_timeout`.
     var bodyDeadline: NIODeadline? {
         guard !self.requestBody.isComplete, self.isReading else { return nil }
-        return self.lastClientActivity + self.loop.configuration.bodyTimeout
+        return min(self.lastClientActivity + self.loop.configuration.bodyTimeout, self.bodyRate.checkAt ?? .distantFuture)
+    }
+
+    /// At a body deadline: the silence timeout, or a window whose average fell below
+    /// `--client-body-min-rate` (otherwise the next window starts and nothing happens).
+    func bodyTimedOut(now: NIODeadline) -> Bool {
+        if now >= self.lastClientActivity + self.loop.configuration.bodyTimeout { return true }
+        return self.bodyRate.isTooSlow(now: now)
     }
 
     /// The upstream stopped taking the body: start the send clock.
@@ -80,9 +87,17 @@ extension ProxyConnectionHandler {
                 self.context.close(promise: nil)
             }
         case .proxying, .connecting:
-            if let body = self.bodyDeadline, NIODeadline.now() >= body {
-                self.clientBodyTimedOut()
-                return
+            let now = NIODeadline.now()
+            if let body = self.bodyDeadline, now >= body {
+                if self.bodyTimedOut(now: now) {
+                    self.clientBodyTimedOut()
+                    return
+                }
+                // A rate window passed at a good average: only the next one is due.
+                if self.currentDeadline.map({ now < $0 }) ?? true {
+                    self.armTimer()
+                    return
+                }
             }
             guard self.state == .proxying else { return }
             if let upstream = self.upstream {

@@ -80,6 +80,8 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
     var lastUpstreamActivity = NIODeadline.now()
     /// When the client last sent bytes while a request body was expected (`client_body_timeout`).
     var lastClientActivity = NIODeadline.now()
+    /// `--client-body-min-rate` over the body being read.
+    var bodyRate = BodyRateGuard(minimumBytesPerSecond: 0, window: .seconds(10), now: .now())
     var requestStart = NIODeadline.now()
     var status = 0
     var bytesSent = 0
@@ -158,7 +160,10 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = Self.unwrapInboundIn(data)
-        if !self.requestBody.isComplete { self.lastClientActivity = .now() }
+        if !self.requestBody.isComplete {
+            self.lastClientActivity = .now()
+            self.bodyRate.received(buffer.readableBytes)
+        }
         if self.inbound.readableBytes == 0 {
             self.inbound = buffer
         } else {
@@ -244,6 +249,7 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
     func setReading(_ reading: Bool) {
         guard reading != self.isReading else { return }
         self.isReading = reading
+        if reading { self.bodyRate.restart(now: .now()) }  // time held back by back-pressure is not the client's
         try? self.context.channel.syncOptions?.setOption(.autoRead, value: reading)
         if reading { self.context.read() }
     }

@@ -3,9 +3,16 @@
 /// The proxy forwards chunked bodies as received once they validate; the decoder tells where the
 /// message ends (so bytes after it are never mistaken for body) and, for HTTP/1.0 clients, which
 /// byte ranges are data.
+///
+/// Trailer fields (§7.1.2) are parsed with the head's strictness: a token name, a colon with no
+/// space before it, field-value bytes, CRLF; a line of at most 8 KiB and a section of at most
+/// 32 KiB. Anything else fails the body, so bytes posing as trailers (a second request written
+/// after the last chunk, without the final CRLF) never complete a message upstream.
+/// `forwardable` tells the request path where the trailer section began, so it forwards the
+/// body without trailers, as nginx drops request trailers.
 struct ChunkedDecoder {
     enum State {
-        case size, sizeExtension, sizeLF, data, dataCR, dataLF, trailerStart, trailerLine, trailerLF, lastLF, done
+        case size, sizeExtension, sizeLF, data, dataCR, dataLF, trailerStart, trailerName, trailerValue, trailerLF, lastLF, done
     }
 
     enum Outcome: Equatable {
@@ -20,9 +27,21 @@ struct ChunkedDecoder {
     private var sawDigit = false
     private var remaining = 0
     private var lineBytes = 0
+    private var trailerBytes = 0
+    /// After each `consume`: how many leading bytes of that call came before the trailer
+    /// section (all of them when none of it was in the call). The rest were trailer fields.
+    private(set) var forwardable = 0
 
     static let maxChunkSize = 1 << 40
     static let maxLine = 8192
+    static let maxTrailerSection = 32768
+
+    var isInTrailers: Bool {
+        switch self.state {
+        case .trailerStart, .trailerName, .trailerValue, .trailerLF, .lastLF, .done: true
+        default: false
+        }
+    }
 
     init() {}
 
@@ -30,6 +49,7 @@ struct ChunkedDecoder {
     mutating func consume(_ bytes: UnsafeRawBufferPointer, onData: (Range<Int>) -> Void = { _ in }) -> Outcome {
         var index = 0
         let count = bytes.count
+        self.forwardable = self.isInTrailers ? 0 : count
         while index < count {
             let byte = bytes[index]
             switch self.state {
@@ -62,6 +82,8 @@ struct ChunkedDecoder {
                 index += 1
                 if self.chunkSize == 0 {
                     self.state = .trailerStart
+                    self.forwardable = index
+                    self.trailerBytes = 0
                 } else {
                     self.remaining = self.chunkSize
                     self.state = .data
@@ -87,11 +109,20 @@ struct ChunkedDecoder {
                     self.state = .lastLF
                 } else {
                     guard HTTPBytes.isToken(byte) else { return .failure }
-                    self.state = .trailerLine
+                    self.state = .trailerName
                     self.lineBytes = 1
                 }
                 index += 1
-            case .trailerLine:
+            case .trailerName:
+                if byte == UInt8(ascii: ":") {
+                    self.state = .trailerValue
+                } else {
+                    guard HTTPBytes.isToken(byte) else { return .failure }  // no space before the colon
+                }
+                self.lineBytes += 1
+                guard self.lineBytes <= Self.maxLine else { return .failure }
+                index += 1
+            case .trailerValue:
                 if byte == HTTPBytes.cr {
                     self.state = .trailerLF
                 } else {
@@ -101,6 +132,8 @@ struct ChunkedDecoder {
                 index += 1
             case .trailerLF:
                 guard byte == HTTPBytes.lf else { return .failure }
+                self.trailerBytes += self.lineBytes + 2
+                guard self.trailerBytes <= Self.maxTrailerSection else { return .failure }
                 self.state = .trailerStart
                 index += 1
             case .lastLF:

@@ -10,7 +10,6 @@ enum RequestHeadParser {
     static let maxRequestLine = 8192
     static let maxFieldLine = 8192
     static let maxHead = 32768
-    static let maxFields = 100
 
     /// Parses `bytes` (everything received and not yet consumed) into `head`.
     static func parse(_ bytes: UnsafeRawBufferPointer, into head: inout RequestHead) -> HeadParseResult {
@@ -41,8 +40,14 @@ enum RequestHeadParser {
             return .failure(.badRequest("bare LF in the request head"))
         case .incomplete:
             if bytes.count > Self.maxHead { return .failure(.headerTooLarge("request header too large")) }
-            if bytes.firstIndex(of: HTTPBytes.lf) == nil, bytes.count > Self.maxRequestLine {
-                return .failure(HTTPFailure(status: 414, reason: "request-URI too large"))
+            guard let lineFeed = bytes.firstIndex(of: HTTPBytes.lf) else {
+                if bytes.count > Self.maxRequestLine { return .failure(HTTPFailure(status: 414, reason: "request-URI too large")) }
+                return .incomplete
+            }
+            // The request line is complete: without ` HTTP/x.y` it is HTTP/0.9 (`GET /`), which
+            // has no head to wait for; answer now, not after the header timeout.
+            if !Self.endsWithVersion(bytes, lineEnd: lineFeed - 1) {
+                return .failure(.badRequest("request line without an HTTP version (HTTP/0.9)"))
             }
             return .incomplete
         }
@@ -56,6 +61,16 @@ enum RequestHeadParser {
             return .failure(.badRequest("HTTP/1.1 request without Host"))
         }
         return .complete
+    }
+
+    /// Whether the line ending at `lineEnd` (its CR) ends in ` HTTP/d.d`.
+    static func endsWithVersion(_ bytes: UnsafeRawBufferPointer, lineEnd: Int) -> Bool {
+        guard lineEnd >= 9 else { return false }
+        let start = lineEnd - 9
+        let digits = UInt8(ascii: "0")...UInt8(ascii: "9")
+        return bytes[start] == HTTPBytes.sp
+            && UnsafeRawBufferPointer(rebasing: bytes[(start + 1)..<(start + 6)]).elementsEqual("HTTP/".utf8)
+            && digits.contains(bytes[start + 6]) && bytes[start + 7] == UInt8(ascii: ".") && digits.contains(bytes[start + 8])
     }
 
     enum HeadEnd: Equatable {
@@ -179,7 +194,6 @@ enum RequestHeadParser {
             }
             cursor = next
             if cursor - lineStart > Self.maxFieldLine { return .headerTooLarge("request header field too large") }
-            if head.fields.count >= Self.maxFields { return .headerTooLarge("too many header fields") }
             head.fields.append(field)
             let valueStart = field.valueStart
             let valueEnd = field.valueEnd
@@ -191,7 +205,11 @@ enum RequestHeadParser {
                 guard let length = HTTPBytes.parseDecimal(bytes, valueStart, valueEnd) else {
                     return .badRequest("invalid Content-Length")
                 }
-                if let previous = contentLength, previous != length { return .badRequest("conflicting Content-Length") }
+                // Even an identical repeat is refused: forwarding both lines lets the next hop
+                // choose (nginx: "client sent duplicate header line", 400).
+                if let previous = contentLength {
+                    return .badRequest(previous == length ? "duplicate Content-Length" : "conflicting Content-Length")
+                }
                 contentLength = length
             case .transferEncoding:
                 guard !hasTransferEncoding else { return HTTPFailure(status: 501, reason: "unsupported transfer coding") }

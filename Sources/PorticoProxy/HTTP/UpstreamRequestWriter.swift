@@ -1,4 +1,5 @@
 import NIOCore
+import PorticoRouting
 
 /// Per-connection bytes that every forwarded request carries, computed once per connection.
 struct ForwardingContext {
@@ -39,7 +40,7 @@ enum UpstreamRequestWriter {
         from bytes: UnsafeRawBufferPointer,
         rewrittenTarget: UnsafeRawBufferPointer? = nil,
         forwardedPrefix: String? = nil,
-        upstreamHost: String? = nil,
+        upstreamHost: UpstreamHostTemplate? = nil,
         realClient: String? = nil,
         forwarding: ForwardingContext,
         requestIDs: inout RequestIDGenerator,
@@ -66,9 +67,7 @@ enum UpstreamRequestWriter {
                 Self.copyLine(bytes, field, into: &out)
             case .host:
                 if let upstreamHost {
-                    out.writeStaticString("Host: ")
-                    out.writeString(upstreamHost)
-                    out.writeStaticString("\r\n")
+                    Self.writeHost(upstreamHost, head, bytes, into: &out)
                 } else if let authority = head.authority {
                     out.writeStaticString("Host: ")
                     out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[authority]))
@@ -85,11 +84,11 @@ enum UpstreamRequestWriter {
             }
         }
         let hostValue = head.authority ?? head.hostValue
-        if head.hostValue == nil {
+        if head.hostValue == nil, let upstreamHost {
+            Self.writeHost(upstreamHost, head, bytes, into: &out)
+        } else if head.hostValue == nil {
             out.writeStaticString("Host: ")
-            if let upstreamHost {
-                out.writeString(upstreamHost)
-            } else if let authority = head.authority {
+            if let authority = head.authority {
                 out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[authority]))
             }
             out.writeStaticString("\r\n")
@@ -131,6 +130,16 @@ enum UpstreamRequestWriter {
             out.writeStaticString("\r\n")
         }
         out.writeBytes(forwarding.listenerFields)
+    }
+
+    /// `Host: ` from `upstream-vhost`, its `$host`/`$http_host` taken from this request.
+    static func writeHost(
+        _ template: UpstreamHostTemplate, _ head: RequestHead, _ bytes: UnsafeRawBufferPointer, into out: inout ByteBuffer
+    ) {
+        out.writeStaticString("Host: ")
+        let hostValue = (head.authority ?? head.hostValue).map { UnsafeRawBufferPointer(rebasing: bytes[$0]) }
+        template.render(hostValue: hostValue) { out.writeBytes($0) }
+        out.writeStaticString("\r\n")
     }
 
     @inline(__always)

@@ -16,6 +16,11 @@ public struct ProxyConfiguration: Sendable {
     /// `client_body_timeout 60s`: longest silence from a client in the middle of sending a body
     /// (a slow-body attack holds an upstream connection otherwise); 408 then.
     public var bodyTimeout: TimeAmount = .seconds(60)
+    /// `--client-body-min-rate`: bytes a second a request body must average over each
+    /// `bodyRateWindow` (408 below it); 0 disables. 256 B/s is far below any real uplink (2G
+    /// GPRS sends ~5 KB/s) and far above a dribbling attacker's few bytes a minute.
+    public var minBodyRate = 256
+    public var bodyRateWindow: TimeAmount = .seconds(10)
     /// ingress-nginx's `max-worker-connections` 16384: open client connections per event loop;
     /// beyond it new connections are closed at once (nginx: "worker_connections are not enough").
     public var maxConnectionsPerLoop = 16384

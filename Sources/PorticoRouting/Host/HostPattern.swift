@@ -21,6 +21,17 @@ public enum HostPattern: Hashable, Sendable, CustomStringConvertible {
         return .success(.exact(lowered))
     }
 
+    /// Whether a certificate named by this pattern serves `host`: the same pattern, or a
+    /// one-label wildcard over an exact name (RFC 6125 §6.4.3, as OpenSSL's
+    /// `X509_check_host` and ingress-nginx's certificate lookup by name apply it).
+    public func covers(_ host: HostPattern) -> Bool {
+        if self == host { return true }
+        guard case .wildcard(let suffix) = self, case .exact(let name) = host,
+            let dot = name.firstIndex(of: "."), dot != name.startIndex
+        else { return false }
+        return name[name.index(after: dot)...] == suffix
+    }
+
     public var description: String {
         switch self {
         case .exact(let name): name

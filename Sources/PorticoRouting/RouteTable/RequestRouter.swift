@@ -25,8 +25,9 @@ public enum RoutingDecision: Sendable {
     case proxy(Route, rewritten: Bool)
     /// `app-root`: 302 to this path on the request's own scheme and Host.
     case appRootRedirect(String)
-    /// `ssl-redirect`/`force-ssl-redirect`: 308 to the same path and query over HTTPS.
-    case httpsRedirect
+    /// `ssl-redirect`/`force-ssl-redirect`: 308 to the same path and query over HTTPS;
+    /// `preserveTrailingSlash` from the route's `preserve-trailing-slash`.
+    case httpsRedirect(preserveTrailingSlash: Bool)
     /// The proxy answers itself: 400 (bad Host or path), 404 (no route), 500 (regex limit).
     case status(Int)
 }
@@ -71,8 +72,8 @@ public enum RequestRouter {
     ) -> RoutingDecision {
         switch table.resolve(host: host, path: path, scratch: scratch.regex, observer: &observer) {
         case .route(let route, let hostHasTLS):
-            if !isTLS, route.forceSSLRedirect || (hostHasTLS && route.sslRedirect), !Self.isACMEChallenge(path) {
-                return .httpsRedirect
+            if !isTLS, route.policy.forceSSLRedirect || (hostHasTLS && route.policy.sslRedirect), !Self.isACMEChallenge(path) {
+                return .httpsRedirect(preserveTrailingSlash: route.policy.preserveTrailingSlash)
             }
             guard let rewrite = route.rewrite else { return .proxy(route, rewritten: false) }
             scratch.rewrittenTarget.removeAll(keepingCapacity: true)
@@ -82,21 +83,33 @@ public enum RequestRouter {
         case .appRootRedirect(let appRoot):
             return .appRootRedirect(appRoot)
         case .notFound(let redirectToHTTPS):
-            return redirectToHTTPS && !isTLS && !Self.isACMEChallenge(path) ? .httpsRedirect : .status(404)
+            return redirectToHTTPS && !isTLS && !Self.isACMEChallenge(path)
+                ? .httpsRedirect(preserveTrailingSlash: false) : .status(404)
         case .regexLimitExceeded:
             return .status(500)
         }
     }
 
-    /// The `Location` of an HTTPS redirect: `https://<host without port>[:port]<path and query>`,
-    /// the port left out when it is 443. Path and query are kept as received.
-    public static func httpsLocation(hostValue: UnsafeRawBufferPointer?, target: UnsafeRawBufferPointer, httpsPort: Int) -> [UInt8] {
+    /// The `Location` of an HTTPS redirect: `https://<host without port>[:port]<request URI>`,
+    /// the port left out when it is 443. As ingress-nginx's lua_ingress.lua does
+    /// (`string.gsub(ngx.var.request_uri, "/$", "")`), one trailing `/` of the request URI (path
+    /// and query as received) is removed unless `preserve-trailing-slash`: `http://h/foo/` goes
+    /// to `https://h/foo` and `http://h/` to `https://h` (e2e `ssl/http_redirect.go`).
+    public static func httpsLocation(
+        hostValue: UnsafeRawBufferPointer?, target: UnsafeRawBufferPointer, httpsPort: Int, preserveTrailingSlash: Bool = false
+    ) -> [UInt8] {
         var location = Array("https://".utf8)
         if let hostValue, let range = HostBytes.hostRange(of: hostValue) {
             location += hostValue[range]
         }
         if httpsPort != 443 { location += ":\(httpsPort)".utf8 }
-        if target.isEmpty { location.append(UInt8(ascii: "/")) } else { location += target }
+        if target.isEmpty {
+            if preserveTrailingSlash { location.append(UInt8(ascii: "/")) }  // an empty target is `/`
+        } else if !preserveTrailingSlash, target.last == UInt8(ascii: "/") {
+            location += target.dropLast()
+        } else {
+            location += target
+        }
         return location
     }
 

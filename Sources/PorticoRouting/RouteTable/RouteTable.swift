@@ -40,10 +40,13 @@ public struct NoLookupObserver: RouteLookupObserver {
 ///    rules written without a host;
 /// 2. its `app-root` redirect, for a request of exactly `/`;
 /// 3. its first matching route;
-/// 4. its host-level fallback (`spec.defaultBackend` of an Ingress naming the host);
-/// 5. the cluster-wide default: the oldest Ingress's `spec.defaultBackend` answers any request
-///    that matched no rule, whatever its host (Ingress API; the conformance suite);
-/// 6. otherwise no route: 404.
+/// 4. its host-level fallback: the `spec.defaultBackend` of an Ingress with rules for that host
+///    (oldest first); it answers that Ingress's own hosts only;
+/// 5. a named host stops here: 404 (or its HTTPS redirect). A host one Ingress defines never
+///    falls through to another Ingress's default backend, so no tenant catches another's 404s;
+/// 6. otherwise (no named host, or the host-less rules matched nothing) the catch-all: the oldest
+///    Ingress with a `spec.defaultBackend` and no rules (Ingress API; the conformance suite);
+/// 7. otherwise no route: 404.
 public struct RouteTable: Sendable {
     public let hosts: HostTable<VirtualHost>
     /// Rules with no `host`.
@@ -88,6 +91,7 @@ public struct RouteTable: Sendable {
             }
             if let fallback = virtualHost.fallback { return .route(fallback, hostHasTLS: virtualHost.hasTLS) }
             if virtualHost.redirectsUnmatched { return .notFound(redirectToHTTPS: true) }
+            if virtualHost.isNamed { return .notFound(redirectToHTTPS: false) }
         }
         if let defaultRoute = self.defaultRoute { return .route(defaultRoute, hostHasTLS: false) }
         return .notFound(redirectToHTTPS: false)

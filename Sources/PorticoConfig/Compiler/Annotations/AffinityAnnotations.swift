@@ -1,40 +1,43 @@
-import PorticoDiagnostics
-import PorticoKube
+import Foundation
 import PorticoRouting
 
 /// `affinity: cookie` with `session-cookie-name`, `session-cookie-path` and
-/// `session-cookie-max-age` (ingress-nginx `annotations/sessionaffinity`).
-enum AffinityAnnotations {
-    static let affinityKey = "nginx.ingress.kubernetes.io/affinity"
-    static let nameKey = "nginx.ingress.kubernetes.io/session-cookie-name"
-    static let pathKey = "nginx.ingress.kubernetes.io/session-cookie-path"
-    static let maxAgeKey = "nginx.ingress.kubernetes.io/session-cookie-max-age"
+/// `session-cookie-max-age` (ingress-nginx `annotations/sessionaffinity/main.go`). Its parser
+/// ignores every invalid value: an unknown `affinity` is no affinity, a bad cookie name is
+/// `INGRESSCOOKIE`, a bad path or max-age is none.
+enum AffinityAnnotations: AnnotationGroup {
+    static let names = ["affinity", "session-cookie-name", "session-cookie-path", "session-cookie-max-age"]
 
-    /// `.some(nil)` without cookie affinity; nil when a value is invalid (the Ingress is dropped).
-    static func parse(_ ingress: Ingress, object: String, diagnostics: inout [Diagnostic]) -> CookieAffinity?? {
-        let annotations = ingress.metadata.annotations
-        guard let kind = annotations[Self.affinityKey] else { return .some(nil) }
-        func invalid(_ key: String, _ value: String, _ expected: String) -> CookieAffinity?? {
-            diagnostics.append(
-                Diagnostic(.error, file: ingress.location.file, line: ingress.location.line, object: object,
-                           field: "metadata.annotations[\(key)]",
-                           message: "\"\(value)\" is not \(expected); ingress-nginx drops such an Ingress, so it is left out"))
-            return nil
+    static func parse(_ reader: inout AnnotationReader, into annotations: inout IngressAnnotations) {
+        guard let kind = reader.value("affinity") else { return }
+        guard kind.trimmingCharacters(in: .whitespaces) == "cookie" else {
+            return reader.fallBack("affinity", kind, expected: "cookie", to: "no affinity")
         }
-        guard kind == "cookie" else { return invalid(Self.affinityKey, kind, "cookie") }
-        let name = annotations[Self.nameKey] ?? "INGRESSCOOKIE"
-        guard !name.isEmpty, name.utf8.allSatisfy({ HostBytes.isLabelByte($0) || $0 == UInt8(ascii: ".") }) else {
-            return invalid(Self.nameKey, name, "a cookie name")
+        var name = "INGRESSCOOKIE"
+        if let text = reader.value("session-cookie-name") {
+            // `BasicCharsRegex`, and a cookie-name token.
+            if text.utf8.allSatisfy({ HostBytes.isLabelByte($0) || $0 == UInt8(ascii: ".") }) {
+                name = text
+            } else {
+                reader.fallBack("session-cookie-name", text, expected: "a cookie name", to: name)
+            }
         }
-        let path = annotations[Self.pathKey] ?? "/"
-        guard path.hasPrefix("/"), path.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: ";") }) else {
-            return invalid(Self.pathKey, path, "a path")
+        var path = "/"
+        if let text = reader.value("session-cookie-path") {
+            if text.hasPrefix("/"), text.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: ";") }) {
+                path = text
+            } else {
+                reader.fallBack("session-cookie-path", text, expected: "a path", to: path)
+            }
         }
         var maxAge: Int?
-        if let text = annotations[Self.maxAgeKey] {
-            guard let seconds = Int(text), seconds >= 0 else { return invalid(Self.maxAgeKey, text, "a number of seconds") }
-            maxAge = seconds
+        if let text = reader.value("session-cookie-max-age") {
+            if let seconds = Int(text), seconds >= 0 {
+                maxAge = seconds
+            } else {
+                reader.fallBack("session-cookie-max-age", text, expected: "a number of seconds", to: "a session cookie")
+            }
         }
-        return .some(CookieAffinity(name: name, path: path, maxAge: maxAge))
+        annotations.policy.cookieAffinity = CookieAffinity(name: name, path: path, maxAge: maxAge)
     }
 }

@@ -6,14 +6,8 @@ import PorticoRouting
 /// Ingress never silently behaves differently.
 enum AnnotationCheck {
     static let prefix = "nginx.ingress.kubernetes.io/"
-    /// Annotations that are acted on.
-    static let supported: Set<String> = [
-        "use-regex", "rewrite-target", "app-root", "x-forwarded-prefix", "ssl-redirect", "force-ssl-redirect",
-        "proxy-body-size", "allowlist-source-range", "whitelist-source-range", "proxy-connect-timeout",
-        "proxy-read-timeout", "upstream-hash-by", "upstream-vhost", "affinity", "session-cookie-name",
-        "session-cookie-path", "session-cookie-max-age", "proxy-next-upstream", "proxy-next-upstream-tries",
-        "load-balance", "proxy-send-timeout",
-    ]
+    /// Annotations that are acted on: the names the parser registry declares.
+    static var supported: Set<String> { IngressAnnotations.supportedNames }
 
     static func check(_ ingress: Ingress, object: String, into diagnostics: inout [Diagnostic]) {
         for key in ingress.metadata.annotations.keys.sorted() where key.hasPrefix(Self.prefix) {

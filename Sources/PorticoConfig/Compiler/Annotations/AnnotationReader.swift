@@ -1,0 +1,101 @@
+import PorticoDiagnostics
+import PorticoKube
+
+/// Reads one Ingress's `nginx.ingress.kubernetes.io/*` values for the annotation parsers and
+/// reports a bad value the way ingress-nginx treats it, in one set of words:
+///
+/// - **falls back**: most parsers swallow a value their validator refuses and use the default
+///   (e.g. `annotations/proxy/main.go`: `if err != nil { config.ReadTimeout = defBackend… }`);
+/// - **drops**: a parser that returns the validator's `ValidationError` makes
+///   `annotations.Extractor.Extract` fail, and the store leaves the Ingress out
+///   (`store.go`: `parsed, err := s.annotations.Extract(ing); if err != nil { return }`);
+/// - **denies**: an invalid allow-list is a `LocationDeniedError`: the paths answer 503.
+///
+/// Empty values count as absent, as `checkAnnotation` skips validating them and `parseString`
+/// treats them as missing.
+struct AnnotationReader {
+    static let prefix = "nginx.ingress.kubernetes.io/"
+
+    let ingress: Ingress
+    let object: String
+    var diagnostics: [Diagnostic] = []
+    /// Some value made ingress-nginx refuse the whole Ingress.
+    private(set) var dropped = false
+
+    init(ingress: Ingress, object: String) {
+        self.ingress = ingress
+        self.object = object
+    }
+
+    /// The value of `nginx.ingress.kubernetes.io/<name>`; nil when absent or empty.
+    func value(_ name: String) -> String? {
+        guard let text = self.ingress.metadata.annotations[Self.prefix + name], !text.isEmpty else { return nil }
+        return text
+    }
+
+    /// A boolean as Go's `strconv.ParseBool` reads it; an invalid one falls back to `fallback`
+    /// (every boolean annotation Portico reads does, in ingress-nginx's parsers).
+    mutating func bool(_ name: String, default fallback: Bool) -> Bool {
+        guard let text = self.value(name) else { return fallback }
+        switch text {
+        case "true", "True", "TRUE", "t", "T", "1": return true
+        case "false", "False", "FALSE", "f", "F", "0": return false
+        default:
+            self.fallBack(name, text, expected: "true or false", to: "\(fallback)")
+            return fallback
+        }
+    }
+
+    mutating func fallBack(_ name: String, _ value: String, expected: String, to fallback: String) {
+        self.report(.warning, name, "\"\(value)\" is not \(expected); ingress-nginx ignores the value and uses the default (\(fallback)), and so does Portico")
+    }
+
+    mutating func drop(_ name: String, _ value: String, expected: String) {
+        self.dropped = true
+        self.report(.error, name, "\"\(value)\" is not \(expected); ingress-nginx drops such an Ingress, so it is left out")
+    }
+
+    mutating func deny(_ name: String, _ value: String, expected: String) {
+        self.report(.error, name, "\"\(value)\" is not \(expected); ingress-nginx denies the Ingress's paths, so they answer 503")
+    }
+
+    mutating func warn(_ name: String, _ message: String) {
+        self.report(.warning, name, message)
+    }
+
+    private mutating func report(_ severity: Diagnostic.Severity, _ name: String, _ message: String) {
+        self.diagnostics.append(
+            Diagnostic(severity, file: self.ingress.location.file, line: self.ingress.location.line, object: self.object,
+                       field: "metadata.annotations[\(Self.prefix + name)]", message: message))
+    }
+
+    /// ingress-nginx's validator character classes (`annotations/parser/validators.go`).
+    enum Characters {
+        /// `alphaNumericChars`: `-._~`, letters, digits, `/` and `:`.
+        static func isAlphaNumeric(_ byte: UInt8) -> Bool {
+            HostBytesASCII.isAlphaNumeric(byte) || "-._~/:".utf8.contains(byte)
+        }
+
+        /// `RegexPathWithCapture`: `^/?[alphaNumericChars/$]*$`.
+        static func isPathWithCapture(_ text: String) -> Bool {
+            text.utf8.allSatisfy { Self.isAlphaNumeric($0) || $0 == UInt8(ascii: "$") }
+        }
+
+        /// `IsValidRegex` (`ValidateServerName`): alphaNumericChars plus `^$[](){}*+?|&=\`.
+        static func isServerName(_ text: String) -> Bool {
+            text.utf8.allSatisfy { Self.isAlphaNumeric($0) || "^$[](){}*+?|&=\\".utf8.contains($0) }
+        }
+    }
+}
+
+/// Letters and digits, without building Strings.
+enum HostBytesASCII {
+    static func isAlphaNumeric(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            true
+        default:
+            false
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import PorticoDiagnostics
+import PorticoKube
+import PorticoRouting
+
+/// One group of annotations that ingress-nginx parses together
+/// (`internal/ingress/annotations/<group>/main.go`).
+protocol AnnotationGroup {
+    /// The annotation names, without prefix, this group acts on.
+    static var names: [String] { get }
+    static func parse(_ reader: inout AnnotationReader, into annotations: inout IngressAnnotations)
+}
+
+/// Everything an Ingress's annotations say: the policy each of its routes carries, plus what the
+/// compiler itself needs (regex mode, the rewrite template, app-root).
+struct IngressAnnotations {
+    var policy = RoutePolicy()
+    var useRegex = false
+    var rewriteTarget: RewriteTemplate?
+    var appRoot: String?
+    /// `upstream-vhost` before its per-route variables are filled in.
+    var upstreamHost: UpstreamHostTemplate?
+
+    /// The registry: adding an annotation is a group here (or a name in one), a `RoutePolicy`
+    /// field, and the phase that reads it. Like ingress-nginx's `annotations.Extractor`.
+    static let groups: [any AnnotationGroup.Type] = [
+        RewriteAnnotations.self, RedirectAnnotations.self, ProxyAnnotations.self, UpstreamAnnotations.self,
+        AccessAnnotations.self, AffinityAnnotations.self,
+    ]
+
+    static let supportedNames: Set<String> = Set(Self.groups.flatMap { $0.names })
+
+    /// Nil when a value makes ingress-nginx drop the Ingress; the reasons are in `diagnostics`.
+    static func parse(_ ingress: Ingress, object: String, diagnostics: inout [Diagnostic]) -> IngressAnnotations? {
+        var reader = AnnotationReader(ingress: ingress, object: object)
+        var result = IngressAnnotations()
+        for group in Self.groups { group.parse(&reader, into: &result) }
+        diagnostics += reader.diagnostics
+        return reader.dropped ? nil : result
+    }
+
+    /// ingress-nginx's `needsRewrite`: a target that differs from the path.
+    func rewrite(for path: String) -> RewriteTemplate? {
+        guard let target = self.rewriteTarget, target.text != path else { return nil }
+        return target
+    }
+
+    /// Whether this Ingress puts its hosts in regex mode (template.go `enforceRegexModifier`).
+    func forcesRegex(paths: [String]) -> Bool {
+        self.useRegex || paths.contains { self.rewrite(for: $0) != nil }
+    }
+
+    /// The policy of one route of this Ingress: the `upstream-vhost` variables that name the
+    /// location's own Service are filled in here.
+    func policy(namespace: String, ingressName: String, backend: BackendRef) -> RoutePolicy {
+        var policy = self.policy
+        if let template = self.upstreamHost {
+            policy.upstreamHost = template.resolved(
+                namespace: namespace, ingressName: ingressName, serviceName: backend.service, servicePort: backend.port.description)
+        }
+        return policy
+    }
+}

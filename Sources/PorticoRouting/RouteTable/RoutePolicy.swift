@@ -1,0 +1,50 @@
+/// What an Ingress's `nginx.ingress.kubernetes.io/*` annotations ask of each of its paths: one
+/// value per route, built once by the compiler's annotation parsers and read by the data plane's
+/// phases. A new annotation is a field here, a parser in the compiler, and the phase that reads
+/// it — never a new parameter threaded through the route.
+public struct RoutePolicy: Hashable, Sendable {
+    /// `x-forwarded-prefix`: sent as `X-Forwarded-Prefix` only while a rewrite is active.
+    public var forwardedPrefix: String?
+    /// `ssl-redirect` (default true): redirect plain HTTP to HTTPS when the host has TLS.
+    public var sslRedirect = true
+    /// `force-ssl-redirect` (default false): redirect even when the host has no TLS.
+    public var forceSSLRedirect = false
+    /// `preserve-trailing-slash` (default false): the HTTPS redirect keeps a trailing `/`
+    /// (ingress-nginx's lua_ingress.lua strips one otherwise).
+    public var preserveTrailingSlash = false
+    /// `proxy-body-size`: the largest request body accepted (413 above); nil is unlimited.
+    public var maxBodySize: Int? = RoutePolicy.defaultBodySize
+    /// `allowlist-source-range`: clients outside these blocks get 403; nil allows everyone.
+    public var allowedSources: [SourceRange]?
+    /// Set when an annotation's value makes ingress-nginx deny the location (an invalid
+    /// allow-list: `LocationDeniedError`, `return 503` in nginx.tmpl): every request gets 503.
+    public var deniedReason: String?
+    /// `proxy-connect-timeout` / `proxy-read-timeout` in seconds; nil: the server's defaults.
+    public var connectTimeoutSeconds: Int?
+    public var readTimeoutSeconds: Int?
+    /// `proxy-send-timeout` in seconds: how long an upstream may stop taking the request body.
+    public var sendTimeoutSeconds: Int?
+    /// `upstream-hash-by`: consistent hashing on this key instead of round-robin.
+    public var hashKey: HashKey?
+    /// `upstream-vhost`: the Host sent upstream instead of the client's, its per-route
+    /// variables already filled in.
+    public var upstreamHost: UpstreamHostTemplate?
+    /// `affinity: cookie`.
+    public var cookieAffinity: CookieAffinity?
+    /// `proxy-next-upstream` / `proxy-next-upstream-tries`.
+    public var nextUpstream = NextUpstream()
+    /// `load-balance: ewma`: peak-EWMA latency with two random choices instead of round-robin.
+    public var ewma = false
+
+    /// nginx's `client_max_body_size 1m`, ingress-nginx's default `proxy-body-size`.
+    public static let defaultBodySize = 1024 * 1024
+
+    public init() {}
+
+    /// Whether a client (4 or 16 address bytes) may use this route.
+    @inlinable
+    public func allows(_ peer: [UInt8]) -> Bool {
+        guard let ranges = self.allowedSources else { return true }
+        return ranges.contains { $0.contains(peer) }
+    }
+}
