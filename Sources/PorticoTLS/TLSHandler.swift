@@ -166,6 +166,7 @@ public final class TLSHandler: ChannelDuplexHandler {
     }
 
     public func channelInactive(context: ChannelHandlerContext) {
+        if self.state == .active { self.connection.markQuietShutdown() }  // keeps the session resumable
         self.state = .closed
         self.failPending(ChannelError.ioOnClosedChannel)
         context.fireChannelInactive()

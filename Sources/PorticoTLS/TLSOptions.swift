@@ -3,9 +3,26 @@ public struct TLSOptions: Sendable, Hashable {
     /// `ssl-ciphers` for TLS 1.2 (TLS 1.3 suites are OpenSSL's defaults).
     public var cipherList =
         "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384"
-    /// Session tickets and the session cache, so returning clients skip the full handshake.
-    /// `--tls-session-resumption off` turns both off (to benchmark full handshakes).
-    public var sessionResumption = true
+    /// `ssl-session-cache` (ingress-nginx default true: `shared:SSL:10m`): a server-side
+    /// session cache, so returning clients skip the full handshake.
+    public var sessionCache = true
+    /// `ssl-session-tickets` (ingress-nginx default false): stateless tickets, whose keys would
+    /// have to be shared and rotated across replicas to be safe.
+    public var sessionTickets = false
+    /// `ssl-session-timeout` (10m).
+    public var sessionTimeoutSeconds = 600
+    /// `ssl-ecdh-curve`: the key-exchange groups offered, Mozilla's "intermediate" profile.
+    public var groups = "X25519:P-256:P-384"
+
+    /// Both cache and tickets (`--tls-session-resumption off` turns both off, to benchmark
+    /// full handshakes).
+    public var sessionResumption: Bool {
+        get { self.sessionCache || self.sessionTickets }
+        set {
+            self.sessionCache = newValue
+            if !newValue { self.sessionTickets = false }
+        }
+    }
 
     public init() {}
 }

@@ -33,6 +33,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "TLS session resumption (tickets and cache): on or off (off benchmarks full handshakes).")
     var tlsSessionResumption: String = "on"
 
+    @Option(help: "Server-side TLS session cache (ssl-session-cache): true or false.")
+    var sslSessionCache: Bool = true
+
+    @Option(help: "Stateless TLS session tickets (ssl-session-tickets): true or false.")
+    var sslSessionTickets: Bool = false
+
     @Option(help: "Address to listen on.")
     var address: String = "0.0.0.0"
 
@@ -53,6 +59,9 @@ struct Serve: AsyncParsableCommand {
 
     @Option(help: "Seconds a client may stay silent in the middle of a request body (client-body-timeout); 408 then.")
     var clientBodyTimeout: Double = 60
+
+    @Option(help: "Upgrade protocols forwarded to upstreams, comma-separated (others are dropped; h2c would tunnel past routing).")
+    var allowedUpgrades: String = "websocket"
 
     @Option(help: "Bytes per second a request body must average over each --client-body-rate-window (408 below it); 0 disables.")
     var clientBodyMinRate: Int = 256
@@ -95,7 +104,9 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--tls-session-resumption must be on or off")
         }
         var tlsOptions = TLSOptions()
-        tlsOptions.sessionResumption = self.tlsSessionResumption == "on"
+        tlsOptions.sessionCache = self.sslSessionCache
+        tlsOptions.sessionTickets = self.sslSessionTickets
+        if self.tlsSessionResumption == "off" { tlsOptions.sessionResumption = false }
         var readiness = Readiness(store: nil)
         let health: (any Channel)?
         let group = MultiThreadedEventLoopGroup(numberOfThreads: self.workers)
@@ -143,6 +154,8 @@ struct Serve: AsyncParsableCommand {
         configuration.bodyTimeout = .nanoseconds(Int64(self.clientBodyTimeout * 1e9))
         guard self.clientBodyMinRate >= 0 else { throw ValidationError("--client-body-min-rate must be 0 or more bytes per second") }
         configuration.minBodyRate = self.clientBodyMinRate
+        configuration.allowedUpgrades = self.allowedUpgrades.split(separator: ",")
+            .map { Array($0.trimmingCharacters(in: .whitespaces).lowercased().utf8) }.filter { !$0.isEmpty }
         configuration.bodyRateWindow = .nanoseconds(Int64(self.clientBodyRateWindow * 1e9))
         configuration.keepAliveTimeout = .nanoseconds(Int64(self.keepaliveTimeout * 1e9))
         configuration.maxConnectionsPerLoop = self.maxWorkerConnections

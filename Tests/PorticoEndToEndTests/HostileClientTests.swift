@@ -44,6 +44,10 @@ import Glibc
         for (name, request, status) in Self.refused {
             let answer = try RawHTTP.exchange(port: proxy.port, request, timeout: 3)
             if !answer.hasPrefix("HTTP/1.1 \(status) ") { wrong.append("\(name): \(answer.prefix(40))") }
+            // Portico's own answers carry Date (RFC 9110 §6.6.1).
+            if answer.range(of: "\r\nDate: [A-Z][a-z]{2}, [0-9]{2} [A-Z][a-z]{2} [0-9]{4} [0-9:]{8} GMT\r\n", options: .regularExpression) == nil {
+                wrong.append("\(name): no Date")
+            }
             // One answer, then the connection closes (nothing left in it is read as a request).
             if answer.components(separatedBy: "HTTP/1.1 ").count != 2 { wrong.append("\(name): more than one response") }
         }
@@ -51,7 +55,11 @@ import Glibc
         // Canonical requests still pass on the same server, and only those reached the backend.
         #expect(try RawHTTP.exchange(port: proxy.port, "GET /ok HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n").hasPrefix("HTTP/1.1 200 "))
         #expect(try RawHTTP.exchange(port: proxy.port, "GET http://h HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n").hasPrefix("HTTP/1.1 200 "))
+        // A fragment is never part of the target sent upstream.
+        #expect(try RawHTTP.exchange(port: proxy.port, "GET /frag?q=1#secret HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n").hasPrefix("HTTP/1.1 200 "))
         let received = proxy.backends.statistics.received
+        #expect(received.contains("END GET /frag?q=1 0"), "\(received)")
+        #expect(!received.contains { $0.contains("secret") })
         #expect(received.contains("END GET /ok 0"))
         #expect(received.contains("END GET / 0"))  // http://h arrives as origin-form `/`
         let leaked = received.filter { line in line.contains(" /m") }

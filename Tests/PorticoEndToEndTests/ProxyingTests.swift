@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import Foundation
 import Testing
 
@@ -197,6 +198,72 @@ import Testing
         #expect(head.contains("Connection: close"))
         #expect(body == (0..<300).map { UInt8($0 % 251) })  // the data alone, no chunk framing
         await proxy.stop()
+    }
+
+    /// h2csmuggler's attack: `Upgrade: h2c` through an exposed path would become a raw tunnel
+    /// to the whole backend. Only `websocket` is forwarded by default: h2c reaches the backend
+    /// as a plain request, and a backend that switches anyway (a 101 nobody asked for) is 502.
+    @Test func h2cUpgradesAreNeverForwarded() async throws {
+        let heads = NIOLockedValueBox<[String]>([])
+        let backend = try ScriptedServer(host: "127.0.19.10") { client, head in
+            let text = String(decoding: head, as: UTF8.self)
+            heads.withLockedValue { $0.append(text) }
+            if text.contains("/rogue") {
+                ScriptedServer.send(client, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n")
+            } else {
+                ScriptedServer.send(client, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nplain")
+            }
+        }
+        let rules = try RulesDirectory([
+            "a.yaml": RulesDirectory.service("h2c", port: backend.port, ready: ["127.0.19.10"])
+                + RulesDirectory.ingress("h2c", host: nil, paths: [("/", "Prefix", "h2c")]),
+        ])
+        let portico = try PorticoProcess(rules: rules.url)
+        defer { portico.terminate() }
+        let smuggle = "GET /h2c HTTP/1.1\r\nHost: h\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\nConnection: Upgrade, HTTP2-Settings\r\n\r\n"
+        let answer = try RawHTTP.exchange(port: portico.port, smuggle)
+        #expect(answer.hasPrefix("HTTP/1.1 200 "), "\(answer.prefix(60))")
+        let forwarded = try #require(heads.withLockedValue { $0.first })
+        #expect(!forwarded.lowercased().contains("upgrade"), "\(forwarded)")
+        #expect(!forwarded.contains("HTTP2-Settings"))
+        // A mixed list is refused as a whole; the rogue 101 is never relayed.
+        let mixed = try RawHTTP.exchange(
+            port: portico.port, "GET /rogue HTTP/1.1\r\nHost: h\r\nUpgrade: websocket, h2c\r\nConnection: Upgrade\r\n\r\n")
+        #expect(mixed.hasPrefix("HTTP/1.1 502 "), "\(mixed.prefix(60))")
+    }
+
+    /// An upstream that answers before reading the body (401, 413, nginx `return 200`): the
+    /// answer must say `Connection: close`, so a keep-alive client (ab -k) never sends its next
+    /// request into a connection about to close.
+    @Test func anEarlyUpstreamAnswerClosesTheConnectionItAnnounces() async throws {
+        let backend = try ScriptedServer(host: "127.0.19.11") { client, _ in
+            ScriptedServer.send(client, "HTTP/1.1 401 Unauthorized\r\nContent-Length: 4\r\n\r\nnope")
+            usleep(300_000)
+        }
+        let rules = try RulesDirectory([
+            "a.yaml": RulesDirectory.service("early", port: backend.port, ready: ["127.0.19.11"])
+                + RulesDirectory.ingress("early", host: nil, paths: [("/", "Prefix", "early")],
+                                         annotations: ["nginx.ingress.kubernetes.io/proxy-body-size": "0"]),
+        ])
+        let portico = try PorticoProcess(rules: rules.url)
+        defer { portico.terminate() }
+        let fd = try #require(RawHTTP.connect(port: portico.port))
+        defer { close(fd) }
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        ScriptedServer.send(fd, "POST /upload HTTP/1.1\r\nHost: h\r\nContent-Length: 1048576\r\n\r\n")
+        ScriptedServer.send(fd, String(repeating: "b", count: 65536))  // the rest never comes
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = recv(fd, &buffer, buffer.count, 0)
+            guard count > 0 else { break }
+            received += buffer[0..<count]
+        }
+        let answer = String(decoding: received, as: UTF8.self)
+        #expect(answer.hasPrefix("HTTP/1.1 401 "), "\(answer.prefix(60))")
+        #expect(answer.lowercased().contains("\r\nconnection: close\r\n"), "\(answer)")
+        #expect(answer.hasSuffix("nope"))  // then the connection closed, as announced
     }
 
     @Test func webSocketUpgradesBecomeATunnel() async throws {

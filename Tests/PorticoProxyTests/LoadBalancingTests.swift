@@ -16,6 +16,18 @@ import Testing
         #expect(picks == ["10.0.0.1:80", "10.0.0.2:80", "10.0.0.3:80", "10.0.0.1:80", "10.0.0.2:80", "10.0.0.3:80"])
     }
 
+    /// A new generation (any reload) continues the rotation where the last one stood, so
+    /// frequent endpoint churn does not skew load to the first endpoints.
+    @Test func roundRobinPositionSurvivesAReload() {
+        let before = self.backend(3)
+        for _ in 0..<4 { _ = before.nextStart() }
+        let endpoints = (1...3).map { Endpoint(address: "10.0.0.\($0)", port: 80) }
+        let after = ProxyBackend(
+            backend: Backend(ref: BackendRef(namespace: "default", service: "s", port: .number(80)), endpoints: endpoints),
+            previous: before)
+        #expect(after.endpoint(start: after.nextStart(), attempt: 0, now: .now()).display == "10.0.0.2:80")
+    }
+
     @Test func ewmaAvoidsTheSlowEndpoint() {
         let backend = self.backend(2)
         let now = NIODeadline.now()

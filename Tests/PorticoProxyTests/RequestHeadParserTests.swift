@@ -136,4 +136,18 @@ import Testing
         #expect(head.fields.count == 401)
         #expect(self.status("GET / HTTP/1.1\r\nHost: h\r\nX: \(String(repeating: "a", count: 9000))\r\n\r\n") == 431)
     }
+
+    @Test func fragmentsAreCutFromTheTarget() {
+        let text = "GET /a/b?x=1#frag HTTP/1.1\r\nHost: h\r\n\r\n"
+        let (result, head) = self.parse(text)
+        #expect(result == .complete)
+        let bytes = Array(text.utf8)
+        #expect(String(decoding: bytes[head.targetStart..<head.targetEnd], as: UTF8.self) == "/a/b?x=1")
+        #expect(self.status("GET #frag HTTP/1.1\r\nHost: h\r\n\r\n") == 400)
+    }
+
+    @Test func httpDateIsIMFFixdate() {
+        #expect(String(decoding: HTTPDate.render(0), as: UTF8.self) == "Date: Thu, 01 Jan 1970 00:00:00 GMT\r\n")
+        #expect(String(decoding: HTTPDate.render(1_796_161_919), as: UTF8.self) == "Date: Tue, 01 Dec 2026 21:51:59 GMT\r\n")
+    }
 }

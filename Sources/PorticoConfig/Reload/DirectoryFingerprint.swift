@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A cheap summary of a directory tree (every file's path, size and modification time), polled
 /// to notice changes. Polling works on every file system, including the symlinked ConfigMap and
 /// Secret volumes Kubernetes mounts (whose swaps inotify reports unreliably).
@@ -9,6 +13,9 @@ public struct DirectoryFingerprint: Hashable, Sendable {
     struct FileEntry: Hashable, Sendable {
         var size: Int
         var modified: Double
+        /// A swapped file (a Kubernetes volume's `..data` symlink flip) has a new inode even
+        /// when size and time match.
+        var inode: UInt64
     }
 
     /// Fingerprints the files below `directories` (missing directories count as empty).
@@ -18,12 +25,14 @@ public struct DirectoryFingerprint: Hashable, Sendable {
             guard let enumerator = FileManager.default.enumerator(atPath: directory) else { continue }
             while let relative = enumerator.nextObject() as? String {
                 let path = (directory as NSString).appendingPathComponent(relative)
-                guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-                    attributes[.type] as? FileAttributeType == .typeRegular
-                else { continue }
+                // stat(2) directly: FileManager's attributes read /etc/passwd and /etc/group
+                // for owner names on every file, every poll.
+                var info = stat()
+                guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
                 entries[path] = FileEntry(
-                    size: (attributes[.size] as? Int) ?? 0,
-                    modified: (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0)
+                    size: Int(info.st_size),
+                    modified: Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9,
+                    inode: UInt64(info.st_ino))
             }
         }
         self.entries = entries

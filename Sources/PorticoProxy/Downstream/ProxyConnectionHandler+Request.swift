@@ -23,6 +23,13 @@ extension ProxyConnectionHandler {
 
         var decision = RoutingDecision.status(404)
         self.inbound.withUnsafeReadableBytes { bytes in
+            // An Upgrade not on the allowed list (h2c, …) is dropped: the request goes on as a
+            // plain one and can never become a tunnel.
+            if self.head.connectionUpgrade,
+                !(self.head.upgradeValue.map { self.loop.configuration.allowsUpgrade(bytes, $0) } ?? false)
+            {
+                self.head.connectionUpgrade = false
+            }
             if self.loop.accessLog != nil { self.logRecord.record(self.head, bytes) }
             var observer = NoLookupObserver()
             decision = RequestRouter.route(
@@ -248,9 +255,18 @@ extension ProxyConnectionHandler {
 
     /// Writes a response the proxy made itself, logs it, then closes or waits for the next request.
     func respond(_ response: ByteBuffer, status: Int, close: Bool) {
+        // The shared response with this second's `Date` after its status line.
+        let date = self.loop.date.current()
+        var out = self.context.channel.allocator.buffer(capacity: response.readableBytes + date.count)
+        response.withUnsafeReadableBytes { bytes in
+            let lineEnd = (bytes.firstIndex(of: HTTPBytes.lf) ?? -1) + 1
+            out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[0..<lineEnd]))
+            out.writeBytes(date)
+            out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[lineEnd...]))
+        }
         self.status = status
-        self.bytesSent = response.readableBytes
-        self.context.write(Self.wrapOutboundOut(response), promise: nil)
+        self.bytesSent = out.readableBytes
+        self.context.write(Self.wrapOutboundOut(out), promise: nil)
         self.logRequest()
         if close {
             self.closeAfterFlush()

@@ -143,11 +143,20 @@ extension ProxyConnectionHandler {
             self.state = .tunnel
             self.closeAfterResponse = true
         }
+        // An answer before the request body is all in (a 401/413 that never read it): the rest
+        // of the body would be read as the next request, so this answer says Connection: close
+        // and the connection closes after a lingering drain; never a keep-alive answer
+        // followed by a silent close, which loses the client's next request.
+        let earlyAnswer = !self.requestBody.isComplete && response.status != 101
+        if earlyAnswer {
+            self.closeAfterResponse = true
+            self.loop.noteEarlyAnswer()
+        }
         // The client connection can stay open only if this response's end is known to it.
         var connection = ResponseHeadWriter.ConnectionField.none
         if response.status == 101 {
             connection = .upgrade
-        } else if !self.keepAlive || response.framing == .untilClose || (http10Client && response.framing == .chunked) {
+        } else if earlyAnswer || !self.keepAlive || response.framing == .untilClose || (http10Client && response.framing == .chunked) {
             self.closeAfterResponse = true
             connection = .close
         } else if http10Client {

@@ -138,7 +138,12 @@ enum RequestHeadParser {
     }
 
     /// origin-form, or absolute-form whose authority stands in for Host (RFC 9112 §3.2).
-    static func parseTarget(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int, _ head: inout RequestHead) -> HTTPFailure? {
+    /// A `#fragment` is not part of a request target (RFC 9112 §3.2, RFC 9110 §4.2.5): it is
+    /// cut off and never forwarded.
+    static func parseTarget(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ targetEnd: Int, _ head: inout RequestHead) -> HTTPFailure? {
+        var end = start
+        while end < targetEnd, bytes[end] != UInt8(ascii: "#") { end += 1 }
+        guard end > start else { return .badRequest("request target is only a fragment") }
         var pathStart = start
         if bytes[start] != UInt8(ascii: "/") {
             let scheme: Int

@@ -13,12 +13,18 @@ final class LoopContext {
     var requestIDs: RequestIDGenerator
     /// Routing scratch (normalised path, captures, rewritten target), reused by every request.
     let routing = RoutingScratch()
+    /// The `Date` field of the proxy's own answers, rendered once a second.
+    var date = HTTPDate()
     /// Open client connections, so shutdown can ask each to finish its exchange and close.
     var connections: [ObjectIdentifier: ProxyConnectionHandler] = [:]
     /// Connections refused since the last "limit reached" log line, and when it was written.
     var refusedConnections = 0
     var lastRefusalLog = NIODeadline.uptimeNanoseconds(0)
     var isQuiescing = false
+    /// Upstream answers that came before their request body was complete, since the last log line.
+    var earlyAnswers = 0
+    var lastEarlyAnswerLog = NIODeadline.uptimeNanoseconds(0)
+    let logger = Logger(label: "portico.proxy")
 
     init(eventLoop: any EventLoop, generation: Generation, configuration: ProxyConfiguration, accessLog: AccessLogWriter?) {
         self.eventLoop = eventLoop
@@ -44,6 +50,21 @@ extension LoopContext {
             self.lastRefusalLog = now
         }
         return false
+    }
+}
+
+extension LoopContext {
+    /// An upstream answered before its request body was complete: that client connection is
+    /// answered with `Connection: close` and closed after a lingering drain. Logged at most once
+    /// a second, with the count.
+    func noteEarlyAnswer() {
+        self.earlyAnswers += 1
+        let now = NIODeadline.now()
+        guard now - self.lastEarlyAnswerLog >= .seconds(1) else { return }
+        self.logger.notice(
+            "\(self.earlyAnswers) upstream answer(s) came before the request body was complete; each was sent with Connection: close and its client connection closed after a lingering drain")
+        self.earlyAnswers = 0
+        self.lastEarlyAnswerLog = now
     }
 }
 

@@ -48,7 +48,9 @@ public final class ProxyBackend: Sendable {
     public let clientIPAffinity: Bool
     /// Per endpoint, a hash of its address mixed into rendezvous hashing.
     private let endpointSeeds: [UInt64]
-    private let counter = Atomic<Int>(0)
+    /// The round-robin position, carried over from the previous generation so endpoint churn
+    /// does not send every reload's first requests to the first Pods again.
+    private let counter: Atomic<Int>
 
     init(backend: Backend, previous: ProxyBackend?) {
         self.name = backend.ref.description
@@ -64,6 +66,7 @@ public final class ProxyBackend: Sendable {
         self.unavailableReason = endpoints.isEmpty ? (backend.unavailableReason ?? "no ready endpoints") : nil
         self.clientIPAffinity = backend.clientIPAffinity
         self.endpointSeeds = endpoints.map { Self.fnv1a(Array($0.display.utf8)) }
+        self.counter = Atomic(previous?.counter.load(ordering: .relaxed) ?? 0)
     }
 
     /// The endpoint a key (a client IP, a URI, a header) is pinned to: rendezvous

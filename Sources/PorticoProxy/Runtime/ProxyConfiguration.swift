@@ -48,7 +48,35 @@ public struct ProxyConfiguration: Sendable {
     /// `real_ip_recursive on`); empty trusts nobody, as ingress-nginx's default.
     public var trustedProxies: [SourceRange] = []
 
+    /// `Upgrade` protocols forwarded upstream (lower-case tokens). Only WebSocket by default:
+    /// forwarding any token lets `Upgrade: h2c` turn one exposed path into a raw tunnel to the
+    /// whole backend, past routing and allow-lists (ingress-nginx has that hole; h2csmuggler).
+    public var allowedUpgrades: [[UInt8]] = [Array("websocket".utf8)]
+
     public init() {}
+
+    /// Whether every token of an `Upgrade` value (RFC 9110 §7.8: a list) is allowed.
+    func allowsUpgrade(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Bool {
+        var start = range.lowerBound
+        var sawToken = false
+        while start < range.upperBound {
+            var end = start
+            while end < range.upperBound, bytes[end] != UInt8(ascii: ",") { end += 1 }
+            var a = start
+            var b = end
+            while a < b, bytes[a] == HTTPBytes.sp || bytes[a] == HTTPBytes.htab { a += 1 }
+            while b > a, bytes[b - 1] == HTTPBytes.sp || bytes[b - 1] == HTTPBytes.htab { b -= 1 }
+            if b > a {
+                let token = bytes[a..<b]
+                guard self.allowedUpgrades.contains(where: { $0.elementsEqual(token.lazy.map(HostBytes.lower)) }) else {
+                    return false
+                }
+                sawToken = true
+            }
+            start = end + 1
+        }
+        return sawToken
+    }
 
     /// The shortest of the per-connection timeouts: the connection timer's longest sleep.
     var shortestTimeout: TimeAmount {

@@ -167,6 +167,11 @@ final class UpstreamHandler: ChannelInboundHandler {
                         owner.upstreamInterimResponse(headBytes, status: self.head.status)
                         continue
                     }
+                    // RFC 9110 §15.2.2: no switching protocols the request did not ask for.
+                    if self.head.status == 101, !owner.head.connectionUpgrade {
+                        self.fail(.invalidResponse)
+                        return
+                    }
                     guard owner.upstreamResponseHead(headBytes, self.head) else {
                         // The owner will retry elsewhere: this answer is dropped, unread.
                         self.owner = nil

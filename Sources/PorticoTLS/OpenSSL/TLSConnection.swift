@@ -110,6 +110,15 @@ final class TLSConnection {
         return buffer
     }
 
+    /// The peer went away without close_notify (a bare FIN or reset): mark the connection shut
+    /// down both ways without sending anything, as nginx does for such connections
+    /// (`SSL_set_quiet_shutdown`), so `SSL_free` keeps its session in the cache instead of
+    /// evicting it as a bad one (OpenSSL `ssl_clear_bad_session`).
+    func markQuietShutdown() {
+        SSL_set_quiet_shutdown(self.ssl, 1)
+        SSL_set_shutdown(self.ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN)
+    }
+
     /// Queues close_notify.
     func shutdown() {
         ERR_clear_error()

@@ -16,16 +16,24 @@ final class TLSContext: @unchecked Sendable {
         var options64: UInt64 = 1 << 22
         // SSL_OP_NO_RENEGOTIATION (bit 30): clients may not renegotiate (a DoS lever).
         options64 |= 1 << 30
-        if !options.sessionResumption { options64 |= 1 << 14 }  // SSL_OP_NO_TICKET
+        // SSL_OP_IGNORE_UNEXPECTED_EOF (bit 7): a client closing without close_notify (most do)
+        // is not a fatal error, which would also evict its session from the cache (OpenSSL 3).
+        options64 |= 1 << 7
+        if !options.sessionTickets { options64 |= 1 << 14 }  // SSL_OP_NO_TICKET: ssl-session-tickets off
         SSL_CTX_set_options(context, options64)
         guard CPorticoOpenSSL_SSL_CTX_set_min_proto_version(context, TLS1_2_VERSION) == 1,
             CPorticoOpenSSL_SSL_CTX_set_max_proto_version(context, TLS1_3_VERSION) == 1,
-            SSL_CTX_set_cipher_list(context, options.cipherList) == 1
-        else { throw TLSError.drain(.contextSetup, "protocol versions or cipher list") }
-        if !options.sessionResumption {
+            SSL_CTX_set_cipher_list(context, options.cipherList) == 1,
+            CPorticoOpenSSL_SSL_CTX_set1_groups_list(context, options.groups) == 1
+        else { throw TLSError.drain(.contextSetup, "protocol versions, cipher list or groups") }
+        if options.sessionCache {
+            // shared:SSL:10m holds about 40,000 sessions; ssl_session_timeout 10m.
+            CPorticoOpenSSL_SSL_CTX_sess_set_cache_size(context, 40_000)
+            SSL_CTX_set_timeout(context, options.sessionTimeoutSeconds)
+        } else {
             CPorticoOpenSSL_SSL_CTX_set_session_cache_mode(context, 0)  // SSL_SESS_CACHE_OFF
-            SSL_CTX_set_num_tickets(context, 0)
         }
+        if !options.sessionResumption { SSL_CTX_set_num_tickets(context, 0) }
         guard SSL_CTX_use_certificate(context, pair.leaf) == 1 else {
             throw TLSError.drain(.contextSetup, "using the certificate")
         }
