@@ -45,7 +45,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Event-loop threads; default one per core.")
     var workers: Int = System.coreCount
 
-    @Option(help: "Access log: a file path, 'stderr' or 'off'.")
+    @Option(help: "Access log: a file path, 'stderr', 'stdout' or 'off'.")
     var accessLog: String = "stderr"
 
     @Option(help: "Upstream connect timeout in seconds (proxy-connect-timeout).")
