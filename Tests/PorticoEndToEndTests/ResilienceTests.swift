@@ -3,6 +3,36 @@ import Testing
 
 /// Broken endpoints, timeouts and shutdown.
 @Suite(.serialized) struct ResilienceTests {
+    /// An access log nobody reads (a full pipe) must not stall the event loops: requests keep
+    /// being answered, lines are dropped and counted. Before the writer thread, the first full
+    /// pipe buffer blocked every connection of the loop.
+    @Test func aStalledAccessLogNeverStallsRequests() async throws {
+        let directory = try TemporaryDirectory.make()
+        let fifo = directory.appendingPathComponent("access.fifo").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let reader = open(fifo, O_RDONLY | O_NONBLOCK)  // held open, never read
+        #expect(reader >= 0)
+        defer { close(reader) }
+        let proxy = try await SingleServiceProxy.start(addresses: ["127.0.20.30"], extraArguments: ["--access-log", fifo])
+        let client = KeepAliveClient(port: proxy.port)
+        let started = Date()
+        var answered = 0
+        let longTarget = "/" + String(repeating: "p", count: 4000)  // ~4 KiB of log a request: 6 MB, over the 4 MiB queue
+        for _ in 0..<1500 {
+            guard let response = client.get(host: "h", path: longTarget), response.status == 200 else { break }
+            answered += 1
+        }
+        #expect(answered == 1500)
+        #expect(Date().timeIntervalSince(started) < 60)
+        var reported = false
+        for _ in 0..<30 where !reported {
+            reported = proxy.portico.log.contains("line(s) dropped")
+            if !reported { usleep(100_000) }
+        }
+        #expect(reported, "\(proxy.portico.log.suffix(400))")
+        await proxy.stop()
+    }
+
     @Test func aDeadEndpointAmongLiveOnesCostsNoFailedRequest() async throws {
         let backends = try await TestBackends(addresses: ["127.0.20.1", "127.0.20.2"], page: "x")
         // 127.0.20.9 is listed as ready but nothing listens there.

@@ -7,19 +7,20 @@ import Darwin
 #endif
 import NIOCore
 
-/// One access-log line per request, batched per event loop: lines collect in a buffer and go
-/// out with one `write(2)` after the loop's current batch of I/O, so logging never costs a
-/// system call per request.
+/// One access-log line per request, batched per event loop: lines collect in a buffer that is
+/// handed to the `AccessLogSink` after the loop's current batch of I/O, so logging never costs a
+/// system call, nor a wait on the disk, per request.
 final class AccessLogWriter {
-    private let fileDescriptor: Int32
+    private let sink: AccessLogSink
     private let eventLoop: any EventLoop
     private var buffer: [UInt8] = []
+    private var lines = 0
     private var flushScheduled = false
     private var cachedSecond = 0
     private var cachedTime: [UInt8] = []
 
-    init(fileDescriptor: Int32, eventLoop: any EventLoop) {
-        self.fileDescriptor = fileDescriptor
+    init(sink: AccessLogSink, eventLoop: any EventLoop) {
+        self.sink = sink
         self.eventLoop = eventLoop
         self.buffer.reserveCapacity(16 * 1024)
     }
@@ -58,6 +59,7 @@ final class AccessLogWriter {
         self.buffer.append(contentsOf: (entry.route ?? "-").utf8)
         let micros = entry.durationNanoseconds / 1000
         self.buffer.append(contentsOf: " \(micros / 1_000_000).\(String(micros % 1_000_000).leftPadded(6))s\n".utf8)
+        self.lines += 1
         if !self.flushScheduled {
             self.flushScheduled = true
             self.eventLoop.assumeIsolated().execute { self.flush() }
@@ -66,19 +68,10 @@ final class AccessLogWriter {
 
     func flush() {
         self.flushScheduled = false
-        var offset = 0
-        while offset < self.buffer.count {
-            let written = self.buffer.withUnsafeBytes { pointer in
-                #if canImport(Glibc) || canImport(Musl)
-                Glibc.write(self.fileDescriptor, pointer.baseAddress! + offset, pointer.count - offset)
-                #else
-                Darwin.write(self.fileDescriptor, pointer.baseAddress! + offset, pointer.count - offset)
-                #endif
-            }
-            if written <= 0 { break }
-            offset += written
-        }
-        self.buffer.removeAll(keepingCapacity: true)
+        guard !self.buffer.isEmpty else { return }
+        self.sink.submit(self.buffer, lines: self.lines)
+        self.buffer.removeAll(keepingCapacity: true)  // the sink holds its own copy
+        self.lines = 0
     }
 
     /// Control bytes and quotes from the client never reach the log raw (log injection).

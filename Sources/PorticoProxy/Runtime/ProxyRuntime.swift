@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 import PorticoDiagnostics
 import PorticoRouting
@@ -34,12 +35,13 @@ public final class ProxyRuntime: Sendable {
         self.current = Mutex(generation)
         self.configuration = configuration
         self.tlsOptions = tlsOptions
+        let sink = accessLogDescriptor.map { AccessLogSink(fileDescriptor: $0, logger: Logger(label: "portico.access-log")) }
         self.slots = group.makeIterator().map { loop in
             // Built off the loop, then handed over: from here on only `loop` touches it.
             let box = NIOLoopBoundBox.makeBoxSendingValue(
                 LoopContext(
                     eventLoop: loop, generation: generation, configuration: configuration,
-                    accessLog: accessLogDescriptor.map { AccessLogWriter(fileDescriptor: $0, eventLoop: loop) }),
+                    accessLog: sink.map { AccessLogWriter(sink: $0, eventLoop: loop) }),
                 eventLoop: loop)
             return Slot(eventLoop: loop, context: box)
         }
