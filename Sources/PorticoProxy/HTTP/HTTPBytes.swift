@@ -22,6 +22,26 @@ enum HTTPBytes {
     @inline(__always)
     static func isToken(_ byte: UInt8) -> Bool { Self.tokenTable[Int(byte)] }
 
+    /// Calls `body` with the bounds of each element of a comma-separated field value (RFC 9110
+    /// §5.6.1), optional whitespace trimmed; empty elements are skipped. Stops early when `body`
+    /// returns false, and returns false then.
+    @inline(__always)
+    @discardableResult
+    static func forEachListElement(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, _ body: (Int, Int) -> Bool) -> Bool {
+        var start = range.lowerBound
+        while start < range.upperBound {
+            var end = start
+            while end < range.upperBound, bytes[end] != UInt8(ascii: ",") { end += 1 }
+            var a = start
+            var b = end
+            while a < b, bytes[a] == Self.sp || bytes[a] == Self.htab { a += 1 }
+            while b > a, bytes[b - 1] == Self.sp || bytes[b - 1] == Self.htab { b -= 1 }
+            if b > a, !body(a, b) { return false }
+            start = end + 1
+        }
+        return true
+    }
+
     /// Field-value bytes: HTAB, SP, VCHAR and obs-text; never CR, LF, NUL or other controls.
     @inline(__always)
     static func isFieldValueByte(_ byte: UInt8) -> Bool {

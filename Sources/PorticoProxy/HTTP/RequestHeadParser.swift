@@ -254,24 +254,17 @@ enum RequestHeadParser {
 
     static func parseConnection(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int, _ head: inout RequestHead) {
         head.connectionValue = start..<end
-        var tokenStart = start
-        while tokenStart < end {
-            var tokenEnd = tokenStart
-            while tokenEnd < end, bytes[tokenEnd] != UInt8(ascii: ",") { tokenEnd += 1 }
-            var a = tokenStart
-            var b = tokenEnd
-            while a < b, bytes[a] == HTTPBytes.sp || bytes[a] == HTTPBytes.htab { a += 1 }
-            while b > a, bytes[b - 1] == HTTPBytes.sp || bytes[b - 1] == HTTPBytes.htab { b -= 1 }
+        HTTPBytes.forEachListElement(bytes, start..<end) { a, b in
             if HTTPBytes.equalsLowercase(bytes, a, b, "close") {
                 head.connectionClose = true
             } else if HTTPBytes.equalsLowercase(bytes, a, b, "keep-alive") {
                 head.connectionKeepAlive = true
             } else if HTTPBytes.equalsLowercase(bytes, a, b, "upgrade") {
                 head.connectionUpgrade = true
-            } else if b > a {
+            } else {
                 head.connectionHasExtraTokens = true
             }
-            tokenStart = tokenEnd + 1
+            return true
         }
     }
 

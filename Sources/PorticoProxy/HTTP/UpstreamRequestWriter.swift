@@ -151,25 +151,14 @@ enum UpstreamRequestWriter {
     /// Whether the field's name is one of the Connection header's tokens (RFC 9110 §7.6.1:
     /// such fields are hop-by-hop too).
     static func isListed(_ bytes: UnsafeRawBufferPointer, _ field: HeaderField, in connection: Range<Int>) -> Bool {
-        var start = connection.lowerBound
-        while start < connection.upperBound {
-            var end = start
-            while end < connection.upperBound, bytes[end] != UInt8(ascii: ",") { end += 1 }
-            var a = start
-            var b = end
-            while a < b, bytes[a] == HTTPBytes.sp || bytes[a] == HTTPBytes.htab { a += 1 }
-            while b > a, bytes[b - 1] == HTTPBytes.sp || bytes[b - 1] == HTTPBytes.htab { b -= 1 }
-            if b - a == field.nameEnd - field.lineStart {
-                var same = true
-                for offset in 0..<(b - a) where (bytes[a + offset] | 0x20) != (bytes[field.lineStart + offset] | 0x20) {
-                    same = false
-                    break
-                }
-                if same { return true }
+        let nameLength = field.nameEnd - field.lineStart
+        return !HTTPBytes.forEachListElement(bytes, connection) { a, b in
+            guard b - a == nameLength else { return true }
+            for offset in 0..<nameLength where (bytes[a + offset] | 0x20) != (bytes[field.lineStart + offset] | 0x20) {
+                return true
             }
-            start = end + 1
+            return false  // found: stop
         }
-        return false
     }
 
     static func writeHex(_ value: UInt64, into out: inout ByteBuffer) {

@@ -57,25 +57,12 @@ public struct ProxyConfiguration: Sendable {
 
     /// Whether every token of an `Upgrade` value (RFC 9110 §7.8: a list) is allowed.
     func allowsUpgrade(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Bool {
-        var start = range.lowerBound
         var sawToken = false
-        while start < range.upperBound {
-            var end = start
-            while end < range.upperBound, bytes[end] != UInt8(ascii: ",") { end += 1 }
-            var a = start
-            var b = end
-            while a < b, bytes[a] == HTTPBytes.sp || bytes[a] == HTTPBytes.htab { a += 1 }
-            while b > a, bytes[b - 1] == HTTPBytes.sp || bytes[b - 1] == HTTPBytes.htab { b -= 1 }
-            if b > a {
-                let token = bytes[a..<b]
-                guard self.allowedUpgrades.contains(where: { $0.elementsEqual(token.lazy.map(HostBytes.lower)) }) else {
-                    return false
-                }
-                sawToken = true
-            }
-            start = end + 1
+        let allAllowed = HTTPBytes.forEachListElement(bytes, range) { a, b in
+            sawToken = true
+            return self.allowedUpgrades.contains { $0.elementsEqual(bytes[a..<b].lazy.map(HostBytes.lower)) }
         }
-        return sawToken
+        return allAllowed && sawToken
     }
 
     /// The shortest of the per-connection timeouts: the connection timer's longest sleep.
