@@ -14,15 +14,9 @@ public struct TLSOptions: Sendable, Hashable {
     /// `ssl-ecdh-curve`: the key-exchange groups offered, Mozilla's "intermediate" profile.
     public var groups = "X25519:P-256:P-384"
 
-    /// Both cache and tickets (`--tls-session-resumption off` turns both off, to benchmark
-    /// full handshakes).
-    public var sessionResumption: Bool {
-        get { self.sessionCache || self.sessionTickets }
-        set {
-            self.sessionCache = newValue
-            if !newValue { self.sessionTickets = false }
-        }
-    }
+    /// Either way of resuming is on (`--tls-session-resumption off` turns both off, to
+    /// benchmark full handshakes).
+    public var sessionResumption: Bool { self.sessionCache || self.sessionTickets }
 
     public init() {}
 }

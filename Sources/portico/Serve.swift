@@ -104,9 +104,9 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--tls-session-resumption must be on or off")
         }
         var tlsOptions = TLSOptions()
-        tlsOptions.sessionCache = self.sslSessionCache
-        tlsOptions.sessionTickets = self.sslSessionTickets
-        if self.tlsSessionResumption == "off" { tlsOptions.sessionResumption = false }
+        let resumption = self.tlsSessionResumption == "on"
+        tlsOptions.sessionCache = resumption && self.sslSessionCache
+        tlsOptions.sessionTickets = resumption && self.sslSessionTickets
         var readiness = Readiness(store: nil)
         let health: (any Channel)?
         let group = MultiThreadedEventLoopGroup(numberOfThreads: self.workers)

@@ -103,11 +103,7 @@ import Glibc
             received.withLockedValue { $0.append(String(decoding: bytes, as: UTF8.self)) }
             ScriptedServer.send(client, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
         }
-        let rules = try RulesDirectory([
-            "rules.yaml": RulesDirectory.service("svc", port: backend.port, ready: ["127.0.70.10"])
-                + RulesDirectory.ingress("ing", host: nil, paths: [("/", "Prefix", "svc")]),
-        ])
-        let portico = try PorticoProcess(rules: rules.url)
+        let portico = try backend.behindPortico()
         defer { portico.terminate() }
         let head = "POST /t HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
         let good = try RawHTTP.exchange(port: portico.port, head + "5\r\nhello\r\n0\r\nX-Checksum: abc\r\n\r\n")
@@ -116,12 +112,14 @@ import Glibc
         #expect(forwarded.hasSuffix("5\r\nhello\r\n0\r\n\r\n"), "\(forwarded)")
         #expect(!forwarded.contains("X-Checksum"))
         for fake in ["0\r\nX: y\r\nGET /smuggled HTTP/1.1\r\nHost: h\r\n\r\n", "0\r\nX-A : 1\r\n\r\n", "0\r\nX-A: 1\n\r\n"] {
+            // The backend never answers an unfinished body, so the 400 is Portico's, every time.
             let answer = try RawHTTP.exchange(port: portico.port, head + "5\r\nhello\r\n" + fake, timeout: 3)
-            #expect(answer.hasPrefix("HTTP/1.1 400 ") || answer.isEmpty, "\(fake): \(answer.prefix(60))")
+            #expect(answer.hasPrefix("HTTP/1.1 400 "), "\(fake): \(answer.prefix(60))")
         }
         let all = received.withLockedValue { $0 }
         #expect(!all.contains { $0.contains("smuggled") || $0.contains("X-A") }, "\(all)")
-        #expect(all.count == 1 || all.dropFirst().allSatisfy { !$0.hasSuffix("0\r\n\r\n") })
+        // Only the good body was ever complete upstream.
+        #expect(all.filter { $0.hasSuffix("0\r\n\r\n") }.count == 1, "\(all)")
     }
 
     /// A byte every 300 ms resets client_body_timeout on every read; the minimum rate still
@@ -228,11 +226,7 @@ import Glibc
             // Held open, a head Portico waited on would only end with the read timeout (60 s).
             if !answer.contains("\r") { usleep(6_000_000) }
         }
-        let rules = try RulesDirectory([
-            "rules.yaml": RulesDirectory.service("svc", port: backend.port, ready: ["127.0.70.9"])
-                + RulesDirectory.ingress("ing", host: nil, paths: [("/", "Prefix", "svc")], annotations: ["nginx.ingress.kubernetes.io/proxy-next-upstream": "off"]),
-        ])
-        let portico = try PorticoProcess(rules: rules.url)
+        let portico = try backend.behindPortico(annotations: ["nginx.ingress.kubernetes.io/proxy-next-upstream": "off"])
         defer { portico.terminate() }
         let response = try RawHTTP.exchange(port: portico.port, "GET / HTTP/1.1\r\nHost: h\r\n\r\n", timeout: 5)
         if expect502 {

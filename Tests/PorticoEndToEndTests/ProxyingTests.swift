@@ -214,11 +214,7 @@ import Testing
                 ScriptedServer.send(client, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nplain")
             }
         }
-        let rules = try RulesDirectory([
-            "a.yaml": RulesDirectory.service("h2c", port: backend.port, ready: ["127.0.19.10"])
-                + RulesDirectory.ingress("h2c", host: nil, paths: [("/", "Prefix", "h2c")]),
-        ])
-        let portico = try PorticoProcess(rules: rules.url)
+        let portico = try backend.behindPortico()
         defer { portico.terminate() }
         let smuggle = "GET /h2c HTTP/1.1\r\nHost: h\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\nConnection: Upgrade, HTTP2-Settings\r\n\r\n"
         let answer = try RawHTTP.exchange(port: portico.port, smuggle)
@@ -240,12 +236,7 @@ import Testing
             ScriptedServer.send(client, "HTTP/1.1 401 Unauthorized\r\nContent-Length: 4\r\n\r\nnope")
             usleep(300_000)
         }
-        let rules = try RulesDirectory([
-            "a.yaml": RulesDirectory.service("early", port: backend.port, ready: ["127.0.19.11"])
-                + RulesDirectory.ingress("early", host: nil, paths: [("/", "Prefix", "early")],
-                                         annotations: ["nginx.ingress.kubernetes.io/proxy-body-size": "0"]),
-        ])
-        let portico = try PorticoProcess(rules: rules.url)
+        let portico = try backend.behindPortico(annotations: ["nginx.ingress.kubernetes.io/proxy-body-size": "0"])
         defer { portico.terminate() }
         let fd = try #require(RawHTTP.connect(port: portico.port))
         defer { close(fd) }
@@ -253,17 +244,17 @@ import Testing
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         ScriptedServer.send(fd, "POST /upload HTTP/1.1\r\nHost: h\r\nContent-Length: 1048576\r\n\r\n")
         ScriptedServer.send(fd, String(repeating: "b", count: 65536))  // the rest never comes
-        var received: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = recv(fd, &buffer, buffer.count, 0)
-            guard count > 0 else { break }
-            received += buffer[0..<count]
-        }
-        let answer = String(decoding: received, as: UTF8.self)
+        let answer = String(decoding: ScriptedServer.receiveAll(fd), as: UTF8.self)
         #expect(answer.hasPrefix("HTTP/1.1 401 "), "\(answer.prefix(60))")
         #expect(answer.lowercased().contains("\r\nconnection: close\r\n"), "\(answer)")
         #expect(answer.hasSuffix("nope"))  // then the connection closed, as announced
+        // …and the operator is told, once a second at most.
+        var logged = false
+        for _ in 0..<20 where !logged {
+            logged = portico.log.contains("1 upstream answer(s) came before the request body was complete")
+            if !logged { usleep(100_000) }
+        }
+        #expect(logged, "\(portico.log.suffix(300))")
     }
 
     @Test func webSocketUpgradesBecomeATunnel() async throws {

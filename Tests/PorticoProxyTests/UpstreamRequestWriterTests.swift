@@ -43,3 +43,24 @@ import Testing
         #expect(!self.forward("GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\n\r\n").contains("Upgrade"))
     }
 }
+
+@Suite struct AllowedUpgradeTests {
+    func allows(_ value: String, _ allowed: [String] = ["websocket"]) -> Bool {
+        var configuration = ProxyConfiguration()
+        configuration.allowedUpgrades = allowed.map { Array($0.utf8) }
+        let bytes = Array(value.utf8)
+        return bytes.withUnsafeBytes { configuration.allowsUpgrade($0, 0..<bytes.count) }
+    }
+
+    /// Every protocol of the list must be allowed; case does not matter (RFC 9110 §7.8).
+    @Test func onlyListedProtocolsPass() {
+        #expect(self.allows("websocket"))
+        #expect(self.allows("WebSocket"))
+        #expect(self.allows(" websocket , "))
+        #expect(!self.allows("h2c"))
+        #expect(!self.allows("websocket, h2c"))
+        #expect(!self.allows(""))
+        #expect(!self.allows(" , "))
+        #expect(self.allows("h2c", ["websocket", "h2c"]))  // --allowed-upgrades widens the list
+    }
+}

@@ -147,10 +147,14 @@ import Testing
         _ = try? channel.finish()
     }
 
-    @Test(arguments: [true, false])
-    func sessionResumption(enabled: Bool) throws {
+    /// ssl-session-cache and ssl-session-tickets each resume on their own; with neither, every
+    /// handshake is full.
+    @Test(arguments: [(true, false), (false, true), (true, true), (false, false)])
+    func sessionResumption(cache: Bool, tickets: Bool) throws {
         var options = TLSOptions()
-        options.sessionResumption = enabled
+        options.sessionCache = cache
+        options.sessionTickets = tickets
+        let enabled = cache || tickets
         let bindings = [TLSBinding(host: .wildcard(suffix: "nip.io"), certificate: try Self.source("nip-io"), ingress: "default/a")]
         let store = try CertificateStore.build(bindings: bindings, defaultCertificate: nil, options: options).store
 

@@ -12,6 +12,9 @@ struct BodyRateGuard {
     private(set) var windowStart: NIODeadline
     private(set) var bytes = 0
 
+    /// Before any body: nothing to judge (and no clock read per connection).
+    static let disabled = BodyRateGuard(minimumBytesPerSecond: 0, window: .seconds(1), now: .uptimeNanoseconds(0))
+
     init(minimumBytesPerSecond: Int, window: TimeAmount, now: NIODeadline) {
         self.minimumBytesPerSecond = minimumBytesPerSecond
         self.window = window

@@ -148,10 +148,7 @@ extension ProxyConnectionHandler {
         // and the connection closes after a lingering drain; never a keep-alive answer
         // followed by a silent close, which loses the client's next request.
         let earlyAnswer = !self.requestBody.isComplete && response.status != 101
-        if earlyAnswer {
-            self.closeAfterResponse = true
-            self.loop.noteEarlyAnswer()
-        }
+        if earlyAnswer { self.loop.noteEarlyAnswer() }
         // The client connection can stay open only if this response's end is known to it.
         var connection = ResponseHeadWriter.ConnectionField.none
         if response.status == 101 {

@@ -81,7 +81,7 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
     /// When the client last sent bytes while a request body was expected (`client_body_timeout`).
     var lastClientActivity = NIODeadline.now()
     /// `--client-body-min-rate` over the body being read.
-    var bodyRate = BodyRateGuard(minimumBytesPerSecond: 0, window: .seconds(10), now: .now())
+    var bodyRate = BodyRateGuard.disabled
     var requestStart = NIODeadline.now()
     var status = 0
     var bytesSent = 0
@@ -249,7 +249,8 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
     func setReading(_ reading: Bool) {
         guard reading != self.isReading else { return }
         self.isReading = reading
-        if reading { self.bodyRate.restart(now: .now()) }  // time held back by back-pressure is not the client's
+        // Time held back by back-pressure is not the client's.
+        if reading, !self.requestBody.isComplete { self.bodyRate.restart(now: .now()) }
         try? self.context.channel.syncOptions?.setOption(.autoRead, value: reading)
         if reading { self.context.read() }
     }

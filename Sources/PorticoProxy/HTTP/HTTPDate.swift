@@ -1,24 +1,25 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import NIOCore
 
 /// The `Date` field of Portico's own responses (RFC 9110 §6.6.1: an origin with a clock must
 /// send it; nginx sends it on its error pages), in IMF-fixdate. Rendered at most once a second
 /// per event loop, as nginx caches its time strings.
 struct HTTPDate {
-    /// `Date: Tue, 01 Dec 2026 21:51:59 GMT\r\n`.
-    private(set) var field: [UInt8] = []
+    /// `Date: Tue, 01 Dec 2026 21:51:59 GMT\r\n`, written by reference (no copy per response).
+    private(set) var field = ByteBuffer()
     private var second: Int = -1
 
     static let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
     static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
     /// The field for the current second.
-    mutating func current() -> [UInt8] {
+    mutating func current() -> ByteBuffer {
         let now = time(nil)
         if now != self.second {
             self.second = now
-            self.field = Self.render(now)
+            self.field = ByteBuffer(bytes: Self.render(now))
         }
         return self.field
     }

@@ -110,7 +110,13 @@ enum RequestHeadParser {
         }
         index += 1
         let targetStart = index
-        while index < bytes.count, HTTPBytes.isTargetByte(bytes[index]) { index += 1 }
+        // A `#fragment` is not part of a request target (RFC 9112 §3.2, RFC 9110 §4.2.5): it
+        // is cut off here, in the same scan, and never forwarded.
+        var fragmentStart: Int?
+        while index < bytes.count, HTTPBytes.isTargetByte(bytes[index]) {
+            if bytes[index] == UInt8(ascii: "#"), fragmentStart == nil { fragmentStart = index }
+            index += 1
+        }
         guard index > targetStart, index < bytes.count, bytes[index] == HTTPBytes.sp else {
             return .badRequest("malformed request line (target)")
         }
@@ -134,16 +140,12 @@ enum RequestHeadParser {
             return .badRequest("malformed request line (version)")
         }
         cursor = index + 10
-        return Self.parseTarget(bytes, targetStart, targetEnd, &head)
+        if fragmentStart == targetStart { return .badRequest("request target is only a fragment") }
+        return Self.parseTarget(bytes, targetStart, fragmentStart ?? targetEnd, &head)
     }
 
     /// origin-form, or absolute-form whose authority stands in for Host (RFC 9112 §3.2).
-    /// A `#fragment` is not part of a request target (RFC 9112 §3.2, RFC 9110 §4.2.5): it is
-    /// cut off and never forwarded.
-    static func parseTarget(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ targetEnd: Int, _ head: inout RequestHead) -> HTTPFailure? {
-        var end = start
-        while end < targetEnd, bytes[end] != UInt8(ascii: "#") { end += 1 }
-        guard end > start else { return .badRequest("request target is only a fragment") }
+    static func parseTarget(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int, _ head: inout RequestHead) -> HTTPFailure? {
         var pathStart = start
         if bytes[start] != UInt8(ascii: "/") {
             let scheme: Int

@@ -3,6 +3,8 @@ import Glibc
 #endif
 import Logging
 import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
 
 /// Where the event loops' access-log batches go: a thread of its own does the `write(2)`, so a
 /// full pipe or a slow disk never stalls a connection. An event loop only appends a finished
@@ -21,13 +23,15 @@ final class AccessLogSink: @unchecked Sendable {
     private var queue: [(bytes: [UInt8], lines: Int)] = []
     private var queuedBytes = 0
     private var droppedLines = 0
-    private var lastReport: UInt64 = 0
+    private var lastReport = NIODeadline.uptimeNanoseconds(0)
+    /// NIO's pool for blocking work, one thread, occupied by `run` for the process's life.
+    private let thread = NIOThreadPool(numberOfThreads: 1)
 
     init(fileDescriptor: Int32, logger: Logger) {
         self.fileDescriptor = fileDescriptor
         self.logger = logger
-        let thread = ThreadStarter { [self] in self.run() }
-        thread.start()
+        self.thread.start()
+        self.thread.submit { [self] _ in self.run() }
     }
 
     /// From an event loop: never blocks on I/O. The thread may be stuck in `write(2)` on a full
@@ -48,8 +52,8 @@ final class AccessLogSink: @unchecked Sendable {
 
     /// Under the lock: the dropped count, if a second has passed since the last report.
     private func takeReport() -> Int? {
-        let now = NIODeadlineClock.now()
-        guard self.droppedLines > 0, now - self.lastReport >= 1_000_000_000 else { return nil }
+        let now = NIODeadline.now()
+        guard self.droppedLines > 0, now - self.lastReport >= .seconds(1) else { return nil }
         let count = self.droppedLines
         self.droppedLines = 0
         self.lastReport = now
@@ -60,22 +64,21 @@ final class AccessLogSink: @unchecked Sendable {
         self.logger.warning("access log: \(dropped) line(s) dropped; its file or pipe is not keeping up")
     }
 
+    /// Sleeps until a batch is queued (no timed wake-ups), writes, and reports what its own
+    /// failed writes lost.
     private func run() {
+        var failed = 0
         while true {
-            if !self.lock.lock(whenValue: 1, timeoutSeconds: 1) { self.lock.lock() }
+            self.lock.lock(whenValue: 1)
             let batches = self.queue
             self.queue = []
             self.queuedBytes = 0
+            self.droppedLines += failed
             let report = self.takeReport()
             self.lock.unlock(withValue: 0)
             if let report { self.log(report) }
-            var failed = 0
+            failed = 0
             for batch in batches where !self.writeAll(batch.bytes) { failed += batch.lines }
-            if failed > 0 {
-                self.lock.lock()
-                self.droppedLines += failed
-                self.lock.unlock()
-            }
         }
     }
 
@@ -90,34 +93,5 @@ final class AccessLogSink: @unchecked Sendable {
             offset += written
         }
         return true
-    }
-}
-
-/// Monotonic nanoseconds, for the once-a-second report.
-enum NIODeadlineClock {
-    static func now() -> UInt64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &spec)
-        return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
-    }
-}
-
-/// A detached POSIX thread running one closure.
-final class ThreadStarter: @unchecked Sendable {
-    private let body: @Sendable () -> Void
-
-    init(_ body: @escaping @Sendable () -> Void) {
-        self.body = body
-    }
-
-    func start() {
-        var thread = pthread_t()
-        let context = Unmanaged.passRetained(self).toOpaque()
-        pthread_create(&thread, nil, { context in
-            let starter = Unmanaged<ThreadStarter>.fromOpaque(context!).takeRetainedValue()
-            starter.body()
-            return nil
-        }, context)
-        pthread_detach(thread)
     }
 }

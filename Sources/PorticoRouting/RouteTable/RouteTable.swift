@@ -70,7 +70,8 @@ public struct RouteTable: Sendable {
         host: UnsafeRawBufferPointer, path: UnsafeRawBufferPointer, scratch: RegexMatchData, observer: inout Observer
     ) -> RouteLookup {
         var virtualHost = self.hosts.lookup(host)
-        if virtualHost != nil {
+        let isNamed = virtualHost != nil
+        if isNamed {
             observer.found(virtualHost, how: .named)
         } else {
             virtualHost = self.anyHost
@@ -91,7 +92,7 @@ public struct RouteTable: Sendable {
             }
             if let fallback = virtualHost.fallback { return .route(fallback, hostHasTLS: virtualHost.hasTLS) }
             if virtualHost.redirectsUnmatched { return .notFound(redirectToHTTPS: true) }
-            if virtualHost.isNamed { return .notFound(redirectToHTTPS: false) }
+            if isNamed { return .notFound(redirectToHTTPS: false) }
         }
         if let defaultRoute = self.defaultRoute { return .route(defaultRoute, hostHasTLS: false) }
         return .notFound(redirectToHTTPS: false)

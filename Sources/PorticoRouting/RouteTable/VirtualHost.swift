@@ -6,9 +6,6 @@
 public struct VirtualHost: Sendable {
     /// `*` for the rules without a host.
     public let name: String
-    /// A host some rule names (not the host-less rules): its unmatched requests never reach the
-    /// catch-all default backend.
-    public let isNamed: Bool
     public let routes: [Route]
     /// The `spec.defaultBackend` of the oldest Ingress on this host that has one: it answers the
     /// paths no route matched.
@@ -30,7 +27,6 @@ public struct VirtualHost: Sendable {
         hasTLS: Bool = false, redirectsUnmatched: Bool = false
     ) {
         self.name = name
-        self.isNamed = name != "*"
         self.routes = routes
         self.fallback = fallback
         self.appRoot = appRoot

@@ -84,9 +84,11 @@ enum RawHTTP {
 final class ScriptedServer: @unchecked Sendable {
     let fd: Int32
     let port: Int
+    let host: String
 
     init(host: String, reply: @escaping @Sendable (_ client: Int32, _ head: [UInt8]) -> Void) throws {
         (self.fd, self.port) = try RawHTTP.listen(host: host)
+        self.host = host
         let listener = self.fd
         Thread {
             while true {
@@ -102,6 +104,26 @@ final class ScriptedServer: @unchecked Sendable {
                 close(client)
             }
         }.start()
+    }
+
+    /// The real `portico` in front of this backend alone, for every host and path.
+    func behindPortico(annotations: [String: String] = [:], extraArguments: [String] = []) throws -> PorticoProcess {
+        let rules = try RulesDirectory([
+            "rules.yaml": RulesDirectory.service("scripted", port: self.port, ready: [self.host])
+                + RulesDirectory.ingress("scripted", host: nil, paths: [("/", "Prefix", "scripted")], annotations: annotations),
+        ])
+        return try PorticoProcess(rules: rules.url, extraArguments: extraArguments)
+    }
+
+    /// Everything a client socket receives until the peer closes (or its receive timeout).
+    static func receiveAll(_ fd: Int32) -> [UInt8] {
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = recv(fd, &buffer, buffer.count, 0)
+            guard count > 0 else { return received }
+            received += buffer[0..<count]
+        }
     }
 
     static func send(_ client: Int32, _ text: String) {

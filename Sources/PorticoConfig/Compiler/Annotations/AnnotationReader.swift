@@ -1,5 +1,6 @@
 import PorticoDiagnostics
 import PorticoKube
+import PorticoRouting
 
 /// Reads one Ingress's `nginx.ingress.kubernetes.io/*` values for the annotation parsers and
 /// reports a bad value the way ingress-nginx treats it, in one set of words:
@@ -73,7 +74,7 @@ struct AnnotationReader {
     enum Characters {
         /// `alphaNumericChars`: `-._~`, letters, digits, `/` and `:`.
         static func isAlphaNumeric(_ byte: UInt8) -> Bool {
-            HostBytesASCII.isAlphaNumeric(byte) || "-._~/:".utf8.contains(byte)
+            HostBytes.isLabelByte(byte) || ".~/:".utf8.contains(byte)  // label bytes: letters, digits, - and _
         }
 
         /// `RegexPathWithCapture`: `^/?[alphaNumericChars/$]*$`.
@@ -88,14 +89,3 @@ struct AnnotationReader {
     }
 }
 
-/// Letters and digits, without building Strings.
-enum HostBytesASCII {
-    static func isAlphaNumeric(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            true
-        default:
-            false
-        }
-    }
-}

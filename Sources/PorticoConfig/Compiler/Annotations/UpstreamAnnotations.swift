@@ -25,7 +25,7 @@ enum UpstreamAnnotations: AnnotationGroup {
         if let text = reader.value("upstream-hash-by") {
             let value = text.filter { $0 != " " }
             // `hashByRegex`: `^[A-Za-z0-9\-_${}]*$`.
-            guard value.utf8.allSatisfy({ HostBytesASCII.isAlphaNumeric($0) || "-_${}".utf8.contains($0) }) else {
+            guard value.utf8.allSatisfy({ HostBytes.isLabelByte($0) || "${}".utf8.contains($0) }) else {
                 return reader.drop("upstream-hash-by", text, expected: "an nginx variable like $request_uri")
             }
             if let key = HashKey.parse(value) {
