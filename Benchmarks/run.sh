@@ -14,6 +14,10 @@
 #   SCENARIO=https     HTTPS keep-alive requests (certs/nip-io.crt, RSA 2048, TLS 1.3)
 #   SCENARIO=handshakes a new TLS connection per request (Connection: close), session
 #                      resumption off on both sides: full handshakes per second
+#   SCENARIO=close     a new plain TCP connection per request (Connection: close)
+# Besides req/s, each run reports requests per proxy CPU-second (utime+stime of the proxy from
+# /proc), the fair figure when the load generator, not the proxy, is the limit.
+# PORTICO=path/to/portico measures another build (an older commit's, for before/after).
 # Needs: nginx, wrk (apt-get install nginx-light wrk), a release build (built if missing).
 set -euo pipefail
 ROUNDS=${1:-3}
@@ -25,6 +29,7 @@ CLOSE_HEADER=()
 case "$SCENARIO" in
   https) SCHEME=https ;;
   handshakes) SCHEME=https; CLOSE_HEADER=(-H 'Connection: close') ;;
+  close) CLOSE_HEADER=(-H 'Connection: close') ;;
 esac
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=$(mktemp -d /tmp/portico-bench.XXXXXX)
@@ -35,7 +40,8 @@ if [ "$(nproc)" -lt 2 ]; then CPU_PROXY=0; fi
 for tool in nginx wrk taskset; do
   command -v "$tool" >/dev/null || { echo "missing $tool: apt-get install -y nginx-light wrk util-linux" >&2; exit 1; }
 done
-if [ ! -x "$ROOT/.build/release/portico" ]; then
+PORTICO=${PORTICO:-$ROOT/.build/release/portico}
+if [ ! -x "$PORTICO" ]; then
   (cd "$ROOT" && swift build -c release --product portico)
 fi
 
@@ -66,7 +72,7 @@ if [ "$SCENARIO" = regex1000 ]; then
   REQUEST_PATH=/svc-0000/item
 fi
 cat > "$WORK/proxy.conf" <<CONF
-worker_processes 1; daemon off; pid $WORK/proxy.pid; error_log $WORK/proxy-error.log;
+worker_processes 1; master_process off; daemon off; pid $WORK/proxy.pid; error_log $WORK/proxy-error.log;
 events { worker_connections 4096; }
 http { access_log off; keepalive_requests 1000000;
   upstream backend { server 127.0.0.1:$ORIGIN_PORT; keepalive 64; }
@@ -127,7 +133,7 @@ start_proxy() {
     nginx) taskset -c $CPU_PROXY nginx -c "$WORK/proxy.conf" & PROXY_PID=$!; PORT=$NGINX_PORT ;;
     portico) local resumption=on; [ "$SCENARIO" = handshakes ] && resumption=off
              local tls_port=$((PORTICO_PORT + 100))
-             taskset -c $CPU_PROXY "$ROOT/.build/release/portico" serve --rules "$WORK/rules" --certs "$ROOT/certs" \
+             taskset -c $CPU_PROXY "$PORTICO" serve --rules "$WORK/rules" --certs "$ROOT/certs" \
                --workers 1 --http-port $PORTICO_PORT --https-port $tls_port --address 127.0.0.1 --access-log off \
                --log-level error --tls-session-resumption $resumption & PROXY_PID=$!
              PORT=$PORTICO_PORT; [ "$SCHEME" = https ] && PORT=$tls_port ;;
@@ -140,31 +146,42 @@ start_proxy() {
 stop_proxy() { kill "$PROXY_PID"; wait "$PROXY_PID" 2>/dev/null || true; PROXY_PID=; }
 
 # wrk prints latency percentiles with --latency; parse req/s, p50, p99.
+cpu_ticks() { awk '{print $14 + $15}' /proc/"$PROXY_PID"/stat; }
 measure() {
-  local out
+  local out before after
+  before=$(cpu_ticks)
   out=$(taskset -c $CPU_LOAD wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency -H 'Host: bench.nip.io' "${CLOSE_HEADER[@]}" "$SCHEME://127.0.0.1:$PORT$REQUEST_PATH")
   local rps p50 p99 rss
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   p50=$(awk '$1=="50%" {print $2}' <<<"$out")
   p99=$(awk '$1=="99%" {print $2}' <<<"$out")
   rss=$(awk '/VmHWM/ {print $2}' /proc/"$PROXY_PID"/status)
-  echo "$rps $p50 $p99 $rss"
+  after=$(cpu_ticks)
+  local per_cpu
+  per_cpu=$(awk -v r="$rps" -v d="$DURATION" -v t="$((after - before))" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.0f", (t > 0) ? r * d / (t / hz) : 0}')
+  echo "$rps $p50 $p99 $rss $per_cpu"
 }
 
-printf '%-6s %-8s %12s %10s %10s %12s\n' round proxy req/s p50 p99 peakRSS-KiB
+printf '%-6s %-8s %12s %10s %10s %12s %12s\n' round proxy req/s p50 p99 peakRSS-KiB req/cpu-s
 RATIOS=()
+CPU_RATIOS=()
 for round in $(seq "$ROUNDS"); do
-  declare -A R=()
+  declare -A R=() C=()
   for proxy in nginx portico; do
     start_proxy $proxy
     taskset -c $CPU_LOAD wrk -t1 -c"$CONNECTIONS" -d2s -H 'Host: bench.nip.io' "${CLOSE_HEADER[@]}" "$SCHEME://127.0.0.1:$PORT$REQUEST_PATH" >/dev/null  # warm-up
-    read -r rps p50 p99 rss < <(measure)
+    read -r rps p50 p99 rss per_cpu < <(measure)
     stop_proxy
-    printf '%-6s %-8s %12s %10s %10s %12s\n' "$round" "$proxy" "$rps" "$p50" "$p99" "$rss"
+    printf '%-6s %-8s %12s %10s %10s %12s %12s\n' "$round" "$proxy" "$rps" "$p50" "$p99" "$rss" "$per_cpu"
     R[$proxy]=$rps
+    C[$proxy]=$per_cpu
   done
   RATIOS+=("$(awk -v a="${R[portico]}" -v b="${R[nginx]}" 'BEGIN {printf "%.3f", a/b}')")
+  CPU_RATIOS+=("$(awk -v a="${C[portico]}" -v b="${C[nginx]}" 'BEGIN {printf "%.3f", (b > 0) ? a/b : 0}')")
 done
 MEDIAN=$(printf '%s\n' "${RATIOS[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
 echo "per-round portico/nginx req/s ratios: ${RATIOS[*]}"
-echo "median ratio (portico/nginx, keep-alive req/s, 1 worker each, scenario $SCENARIO): $MEDIAN"
+echo "median ratio (portico/nginx, req/s, 1 worker each, scenario $SCENARIO): $MEDIAN"
+CPU_MEDIAN=$(printf '%s\n' "${CPU_RATIOS[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+echo "per-round portico/nginx req per proxy-CPU-s ratios: ${CPU_RATIOS[*]}"
+echo "median ratio (portico/nginx, req per proxy-CPU-s, scenario $SCENARIO): $CPU_MEDIAN"
