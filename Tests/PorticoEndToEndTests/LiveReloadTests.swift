@@ -58,6 +58,34 @@ import Testing
         await backends.stop()
     }
 
+    /// `--watch-interval 0`: nothing is watched; SIGHUP wakes the loop and reloads at once. A
+    /// reload that compiles to the serving snapshot (a file rewritten unchanged) installs
+    /// nothing.
+    @Test func sighupReloadsAndAnUnchangedSnapshotIsNotInstalled() async throws {
+        let backends = try await TestBackends(addresses: ["127.0.55.5", "127.0.55.6"], page: "hup")
+        let rules = try RulesDirectory([
+            "svc.yaml": RulesDirectory.service("svc", port: backends.port, ready: ["127.0.55.5"]),
+            "ing.yaml": RulesDirectory.ingress("ing", host: nil, paths: [("/", "Prefix", "svc")]),
+        ])
+        let portico = try PorticoProcess(rules: rules.url, extraArguments: ["--watch-interval", "0", "--log-level", "debug"])
+        defer { portico.terminate() }
+        let client = KeepAliveClient(port: portico.port)
+        #expect(client.get(host: "h.test", path: "/")?.body.contains("127.0.55.5:") == true)
+        let file = rules.url.appendingPathComponent("svc.yaml")
+        try RulesDirectory.service("svc", port: backends.port, ready: ["127.0.55.6"]).write(to: file, atomically: true, encoding: .utf8)
+        try await Task.sleep(for: .milliseconds(600))
+        #expect(client.get(host: "h.test", path: "/")?.body.contains("127.0.55.5:") == true)  // not watched
+        kill(portico.process.processIdentifier, SIGHUP)
+        #expect(Self.eventually(3) { client.get(host: "h.test", path: "/")?.body.contains("127.0.55.6:") == true })
+        #expect(Self.eventually(2) { portico.log.contains("reloaded (SIGHUP)") })
+        // The same bytes again, then SIGHUP: compiled, equal, not installed.
+        try RulesDirectory.service("svc", port: backends.port, ready: ["127.0.55.6"]).write(to: file, atomically: true, encoding: .utf8)
+        kill(portico.process.processIdentifier, SIGHUP)
+        #expect(Self.eventually(3) { portico.log.contains("compiled to the serving snapshot; nothing installed") })
+        #expect(portico.log.components(separatedBy: "reloaded (SIGHUP)").count == 2)  // still only the first
+        await backends.stop()
+    }
+
     @Test func inotifyAppliesAChangeBeforeTheNextPoll() async throws {
         let backends = try await TestBackends(addresses: ["127.0.55.1", "127.0.55.2"], page: "inotify")
         let rules = try RulesDirectory([

@@ -14,9 +14,8 @@ public struct CertificateDirectory: Sendable {
     }
 
     public func load() -> [String: ClusterState.CertificateFile] {
-        guard let enumerator = FileManager.default.enumerator(atPath: self.directory) else { return [:] }
         var files: [String: ClusterState.CertificateFile] = [:]
-        while let relative = enumerator.nextObject() as? String {
+        for relative in FileTree.files(below: self.directory).map(\.relative) {
             let stem: String
             let keyRelative: String
             let key: String

@@ -25,7 +25,8 @@ public struct DirectoryProvider: Sendable {
         // @unchecked: used by one loader at a time (the reload loop serialises loads).
         struct Entry {
             var size: Int
-            var modified: Date
+            var modified: Int64
+            var inode: UInt64
             var result: ManifestDecoder.Result
         }
 
@@ -35,14 +36,15 @@ public struct DirectoryProvider: Sendable {
 
         public init() {}
 
-        func result(for path: String, display: String, diagnostics: inout [Diagnostic], touched: inout Set<String>)
+        /// `file` as the walk saw it: a file whose size, time and inode are unchanged is not read.
+        func result(for file: FileTree.File, display: String, diagnostics: inout [Diagnostic], touched: inout Set<String>)
             -> ManifestDecoder.Result?
         {
+            let path = file.path
             touched.insert(path)
-            let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-            let size = (attributes?[.size] as? Int) ?? -1
-            let modified = (attributes?[.modificationDate] as? Date) ?? .distantPast
-            if let entry = self.entries[path], entry.size == size, entry.modified == modified { return entry.result }
+            if let entry = self.entries[path], entry.size == file.size, entry.modified == file.modified, entry.inode == file.inode {
+                return entry.result
+            }
             guard let data = FileManager.default.contents(atPath: path) else {
                 diagnostics.append(Diagnostic(.error, file: display, message: "cannot be read"))
                 return nil
@@ -53,7 +55,7 @@ public struct DirectoryProvider: Sendable {
             }
             let result = ManifestDecoder.decode(file: display, text: text)
             self.decodedLastTime += 1
-            self.entries[path] = Entry(size: size, modified: modified, result: result)
+            self.entries[path] = Entry(size: file.size, modified: file.modified, inode: file.inode, result: result)
             return result
         }
 
@@ -77,7 +79,7 @@ public struct DirectoryProvider: Sendable {
         var touched = Set<String>()
         defer { cache.end(keeping: touched) }
         for file in self.manifestFiles() {
-            let display = self.displayPath(file)
+            let display = self.displayPath(file.path)
             guard let decoded = cache.result(for: file, display: display, diagnostics: &diagnostics, touched: &touched) else {
                 continue
             }
@@ -94,15 +96,11 @@ public struct DirectoryProvider: Sendable {
     }
 
     /// Manifest files below the directory, sorted.
-    func manifestFiles() -> [String] {
-        guard let enumerator = FileManager.default.enumerator(atPath: self.directory) else { return [] }
-        var files: [String] = []
-        while let relative = enumerator.nextObject() as? String {
-            let lower = relative.lowercased()
-            guard lower.hasSuffix(".yaml") || lower.hasSuffix(".yml") || lower.hasSuffix(".json") else { continue }
-            files.append((self.directory as NSString).appendingPathComponent(relative))
+    func manifestFiles() -> [FileTree.File] {
+        FileTree.files(below: self.directory).filter { file in
+            let lower = file.relative.lowercased()
+            return lower.hasSuffix(".yaml") || lower.hasSuffix(".yml") || lower.hasSuffix(".json")
         }
-        return files.sorted()
     }
 
     func displayPath(_ path: String) -> String {

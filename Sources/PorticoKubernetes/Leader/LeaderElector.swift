@@ -20,6 +20,8 @@ public final class LeaderElector: Sendable {
     let retryPeriod: Duration
     let logger: Logger
     private let leading = Atomic<Bool>(false)
+    /// Told of every change of leadership (the status writer wakes on it).
+    private let observers = Mutex<[@Sendable (Bool) -> Void]>([])
 
     public init(
         client: APIClient, namespace: String, name: String, identity: String, leaseDuration: Duration = .seconds(15),
@@ -35,6 +37,11 @@ public final class LeaderElector: Sendable {
     }
 
     public var isLeader: Bool { self.leading.load(ordering: .relaxed) }
+
+    /// Calls `body` after each change of leadership, with the new state.
+    public func onTransition(_ body: @escaping @Sendable (Bool) -> Void) {
+        self.observers.withLock { $0.append(body) }
+    }
 
     var path: String { "/apis/coordination.k8s.io/v1/namespaces/\(self.namespace)/leases/\(self.name)" }
 
@@ -71,6 +78,7 @@ public final class LeaderElector: Sendable {
         let was = self.leading.exchange(leads, ordering: .relaxed)
         if was != leads {
             self.logger.notice(leads ? "became the leader (Lease \(self.namespace)/\(self.name)); writing Ingress status" : "no longer the leader (Lease \(self.namespace)/\(self.name))")
+            for observer in self.observers.withLock({ $0 }) { observer(leads) }
         }
     }
 

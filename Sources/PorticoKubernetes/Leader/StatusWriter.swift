@@ -26,6 +26,9 @@ public final class StatusWriter: Sendable {
     private let served = Mutex<[String]>([])
     /// Set when the served set changed since the last sync.
     private let dirty = Atomic<Bool>(true)
+    /// Coalesced wake-ups: a new served set, a change of leadership, the resync timer.
+    private let wakeups: AsyncStream<Void>
+    private let wake: AsyncStream<Void>.Continuation
 
     public init(client: APIClient, store: ObjectStore, elector: LeaderElector, publish: Publish, logger: Logger, interval: Duration = .seconds(10)) {
         self.client = client
@@ -34,26 +37,37 @@ public final class StatusWriter: Sendable {
         self.publish = publish
         self.logger = logger
         self.interval = interval
+        (self.wakeups, self.wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        elector.onTransition { [wake = self.wake] _ in wake.yield() }
     }
 
     /// Called after each install with the Ingresses now served.
     public func update(served: [String]) {
         self.served.withLock { $0 = served }
         self.dirty.store(true, ordering: .relaxed)
+        self.wake.yield()
     }
 
-    /// Syncs soon after every change, on gaining leadership, and every `interval` (to notice a
-    /// changed publish Service or a status someone else overwrote), until cancelled.
+    /// Syncs after every change of the served set, on gaining leadership, and every
+    /// `interval` (to notice a changed publish Service or a status someone else overwrote),
+    /// until cancelled. It sleeps between those events; nothing is polled.
     public func run() async {
+        let interval = self.interval
+        let timer = Task { [wake = self.wake] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                wake.yield()
+            }
+        }
+        defer { timer.cancel() }
         var wasLeader = false
         var lastSync = ContinuousClock.now
-        while !Task.isCancelled {
-            try? await Task.sleep(for: .milliseconds(250))
+        for await _ in self.wakeups {
             let leads = self.elector.isLeader
             defer { wasLeader = leads }
             guard leads else { continue }
             let changed = self.dirty.exchange(false, ordering: .relaxed)
-            guard changed || !wasLeader || ContinuousClock.now - lastSync >= self.interval else { continue }
+            guard changed || !wasLeader || ContinuousClock.now - lastSync >= self.interval - .milliseconds(50) else { continue }
             lastSync = .now
             await self.sync()
         }

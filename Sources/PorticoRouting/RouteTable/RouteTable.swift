@@ -47,7 +47,7 @@ public struct NoLookupObserver: RouteLookupObserver {
 /// 6. otherwise (no named host, or the host-less rules matched nothing) the catch-all: the oldest
 ///    Ingress with a `spec.defaultBackend` and no rules (Ingress API; the conformance suite);
 /// 7. otherwise no route: 404.
-public struct RouteTable: Sendable {
+public struct RouteTable: Sendable, Equatable {
     public let hosts: HostTable<VirtualHost>
     /// Rules with no `host`.
     public let anyHost: VirtualHost?
@@ -62,6 +62,12 @@ public struct RouteTable: Sendable {
         self.anyHost = anyHost
         self.defaultRoute = defaultRoute
         self.listing = hosts.map(\.1) + (anyHost.map { [$0] } ?? [])
+    }
+
+    /// `hosts` is built from `listing` (each virtual host's name is its pattern), so the
+    /// listing and the default say everything.
+    public static func == (lhs: RouteTable, rhs: RouteTable) -> Bool {
+        lhs.listing == rhs.listing && lhs.anyHost == rhs.anyHost && lhs.defaultRoute == rhs.defaultRoute
     }
 
     /// Resolves a request. `host` is the Host value without port; `path` is normalised.

@@ -3,7 +3,7 @@
 /// The compiler decides the order, so matching is a first-match scan, the way Envoy evaluates
 /// a virtual host's routes: Exact before Prefix and longer Prefix first; in regex mode, longer
 /// path text first (ingress-nginx's location order).
-public struct VirtualHost: Sendable {
+public struct VirtualHost: Sendable, Equatable {
     /// `*` for the rules without a host.
     public let name: String
     public let routes: [Route]

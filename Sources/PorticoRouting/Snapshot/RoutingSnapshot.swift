@@ -1,8 +1,9 @@
 /// The immutable result of compiling the whole cluster state: routes plus resolved backends.
 ///
 /// Built once per configuration change, then swapped in atomically; a request reads one
-/// snapshot from start to end.
-public struct RoutingSnapshot: Sendable {
+/// snapshot from start to end. Equatable, so a reload that compiles to the serving snapshot
+/// installs nothing.
+public struct RoutingSnapshot: Sendable, Equatable {
     public let routes: RouteTable
     /// Indexed by `BackendID`.
     public let backends: [Backend]

@@ -38,16 +38,21 @@ struct KubernetesController {
         }
     }
 
-    /// Waits until every kind has been listed once, logging while it waits.
+    /// Waits until every kind has been listed once (woken by the store's changes, not a
+    /// poll), logging every 10 s while it waits.
     func waitForSync(logger: Logger) async {
-        var waited = 0
-        while !self.store.isSynced && !Task.isCancelled {
-            try? await Task.sleep(for: .milliseconds(50))
-            waited += 50
-            if waited % 10_000 == 0 {
-                logger.warning("still waiting for the first list of every watched kind from the Kubernetes API")
+        let store = self.store
+        let reminder = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(10))
+                if !Task.isCancelled, !store.isSynced {
+                    logger.warning("still waiting for the first list of every watched kind from the Kubernetes API")
+                }
             }
         }
+        defer { reminder.cancel() }
+        guard !store.isSynced else { return }
+        for await _ in store.changes where store.isSynced { return }
     }
 
     /// Stops the watches; the elector gives its Lease up on the way out.

@@ -2,18 +2,32 @@ import Foundation
 import PorticoConfig
 import PorticoKubernetes
 
-/// The Kubernetes API as a configuration source: the watches fill the `ObjectStore`; a change
-/// is applied once the store has been quiet for 50 ms (at most 500 ms after it began), so a
-/// `kubectl apply` of many objects or an endpoint storm becomes one reload.
+/// The Kubernetes API as a configuration source: the watches fill the `ObjectStore`, whose
+/// `changes` wake the reload loop; a change is applied once the store has been quiet for 50 ms
+/// (at most 500 ms after it began), so a `kubectl apply` of many objects or an endpoint storm
+/// becomes one reload.
 final class KubernetesSource: ConfigSource, @unchecked Sendable {
     // @unchecked: only the reload loop's task calls in, one call at a time.
     let store: ObjectStore
     private let loader: ConfigLoader
     private var appliedVersion = -1
+    private var listener: Task<Void, Never>?
 
     init(store: ObjectStore, loader: ConfigLoader) {
         self.store = store
         self.loader = loader
+    }
+
+    func start(wake: @escaping @Sendable () -> Void) {
+        let changes = self.store.changes
+        self.listener = Task {
+            for await _ in changes { wake() }
+        }
+        wake()  // changes that came before the loop started
+    }
+
+    func stop() {
+        self.listener?.cancel()
     }
 
     func pendingChange() async -> ConfigChange? {

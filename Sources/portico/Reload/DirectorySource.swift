@@ -4,8 +4,11 @@ import PorticoConfig
 import Synchronization
 
 /// `ingress-rules/` and `certs/` as a configuration source: inotify (recursive) when the kernel
-/// offers it, a fingerprint poll every `interval` as the safety net (and all there is without
-/// inotify); a burst of writes is coalesced by waiting until the tree stops changing.
+/// offers it, with a fingerprint poll as the safety net every `safetyNetInterval` (10 s, or
+/// `interval` if longer); without inotify the poll runs every `interval`. Each poll stats every
+/// file, so with 10,000 files a 200 ms poll alone would keep a core busy. A burst of writes is
+/// coalesced by waiting until the tree stops changing. The fingerprint is taken off the
+/// cooperative pool.
 final class DirectorySource: ConfigSource, @unchecked Sendable {
     // @unchecked: `pendingChange` and `load` are only called from the reload loop's task, one
     // at a time; the loader itself is not thread-safe.
@@ -16,6 +19,10 @@ final class DirectorySource: ConfigSource, @unchecked Sendable {
     private var fingerprint: DirectoryFingerprint
     private var lastPoll = ContinuousClock.now
     private let watches: Bool
+    private var poller: Task<Void, Never>?
+    /// `pendingChange` just took the fingerprint the next `load` would take again.
+    private var fingerprintIsFresh = false
+    static let safetyNetInterval: Duration = .seconds(10)
 
     /// `interval` nil: reload on SIGHUP only.
     init(loader: ConfigLoader, directories: [String], interval: Duration?) {
@@ -29,31 +36,58 @@ final class DirectorySource: ConfigSource, @unchecked Sendable {
 
     /// For the start-up log line.
     var watchMetadata: Logger.Metadata {
-        self.watches ? ["inotify": "\(self.inotify != nil)", "poll": "\(self.interval)"] : ["reload": "SIGHUP only"]
+        self.watches ? ["inotify": "\(self.inotify != nil)", "poll": "\(self.pollInterval)"] : ["reload": "SIGHUP only"]
+    }
+
+    private var pollInterval: Duration {
+        self.inotify == nil ? self.interval : max(self.interval, Self.safetyNetInterval)
+    }
+
+    func start(wake: @escaping @Sendable () -> Void) {
+        guard self.watches else { return }
+        self.inotify?.start(onChange: wake)
+        let interval = self.pollInterval
+        self.poller = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                wake()
+            }
+        }
+    }
+
+    func stop() {
+        self.poller?.cancel()
+    }
+
+    private func takeFingerprint() async -> DirectoryFingerprint {
+        let directories = self.directories
+        return await ReloadLoop.offPool { DirectoryFingerprint(directories: directories) }
     }
 
     func pendingChange() async -> ConfigChange? {
         guard self.watches else { return nil }
         let notified = self.inotify?.takeChange() ?? false
-        let pollDue = ContinuousClock.now - self.lastPoll >= self.interval
+        let pollDue = ContinuousClock.now - self.lastPoll >= self.pollInterval - .milliseconds(20)
         guard notified || pollDue else { return nil }
         self.lastPoll = .now
-        var current = DirectoryFingerprint(directories: self.directories)
+        var current = await self.takeFingerprint()
         guard current != self.fingerprint else { return nil }
         // Coalesce a burst: wait until the tree stops changing.
         while !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(50))
-            let again = DirectoryFingerprint(directories: self.directories)
+            let again = await self.takeFingerprint()
             if again == current { break }
             current = again
         }
         self.fingerprint = current
+        self.fingerprintIsFresh = true
         return ConfigChange(reason: "files changed", newestWrite: current.newestModification)
     }
 
     func load() -> ConfigLoader.Result {
         // A forced reload (SIGHUP) also re-reads the fingerprint, so it does not fire again.
-        self.fingerprint = DirectoryFingerprint(directories: self.directories)
+        if !self.fingerprintIsFresh { self.fingerprint = DirectoryFingerprint(directories: self.directories) }
+        self.fingerprintIsFresh = false
         return self.loader.load()
     }
 }

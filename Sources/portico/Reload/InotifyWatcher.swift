@@ -4,8 +4,8 @@ import Foundation
 import Synchronization
 
 /// Linux inotify on a directory tree: any create, write, delete or move below it raises a flag
-/// the reload loop picks up within one short tick, so a change applies in tens of
-/// milliseconds instead of one polling interval. New subdirectories are watched as they appear.
+/// and wakes the reload loop, so a change applies in tens of milliseconds instead of one
+/// polling interval. New subdirectories are watched as they appear.
 /// Where inotify is unavailable (or its watch limit is reached) the caller keeps polling.
 final class InotifyWatcher: Sendable {
     private let descriptor: Int32
@@ -22,7 +22,12 @@ final class InotifyWatcher: Sendable {
             close(descriptor)
             return nil
         }
-        Thread { [self] in self.readEvents() }.start()
+    }
+
+    /// Starts reading events on a thread of its own (it blocks in `read(2)`); `onChange` runs
+    /// after each batch of events.
+    func start(onChange: @escaping @Sendable () -> Void) {
+        Thread { [self] in self.readEvents(onChange) }.start()
     }
 
     /// Returns and clears "something changed".
@@ -53,7 +58,7 @@ final class InotifyWatcher: Sendable {
         return true
     }
 
-    private func readEvents() {
+    private func readEvents(_ onChange: @Sendable () -> Void) {
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
             let count = read(self.descriptor, &buffer, buffer.count)
@@ -74,6 +79,7 @@ final class InotifyWatcher: Sendable {
                 offset += MemoryLayout<inotify_event>.size + length
             }
             self.changed.store(true, ordering: .relaxed)
+            onChange()
         }
     }
 }

@@ -11,9 +11,12 @@ import Synchronization
 import Glibc
 #endif
 
-/// Applies configuration changes while serving: asks its source (a directory or the
-/// Kubernetes API) every 25 ms for a change, reloads, and swaps the new snapshot in. SIGHUP
-/// reloads at once. A reload that cannot be applied keeps the current generation serving.
+/// Applies configuration changes while serving. It sleeps until something happens: its source
+/// says a change may be pending (inotify, a poll timer, a watch event), SIGHUP arrives, or the
+/// ExternalName refresh timer fires; then it reloads and swaps the new snapshot in. Loading and
+/// compiling run on a queue of their own, never on Swift's cooperative pool. A reload that
+/// cannot be applied keeps the current generation serving; a snapshot equal to the serving one
+/// is not installed again.
 final class ReloadLoop: Sendable {
     let source: any ConfigSource
     let runtime: ProxyRuntime
@@ -24,8 +27,15 @@ final class ReloadLoop: Sendable {
     /// The last loaded snapshot before name resolution, re-resolved periodically.
     private let loaded: Mutex<RoutingSnapshot>
     private let hangup = Atomic<Bool>(false)
+    private let namesDue = Atomic<Bool>(false)
+    private let sourceWoke = Atomic<Bool>(false)
+    /// One coalescing wake-up for every producer: the loop reads the flags above after it.
+    private let wakeups: AsyncStream<Void>
+    private let wake: AsyncStream<Void>.Continuation
     /// How often ExternalName answers are refreshed.
     static let nameRefresh: Duration = .seconds(5)
+    /// Blocking work (file I/O, YAML decoding, the compiler) runs here.
+    static let work = DispatchQueue(label: "portico.reload")
 
     init(
         source: any ConfigSource, runtime: ProxyRuntime, logger: Logger, names: ExternalNameResolver, loaded: RoutingSnapshot,
@@ -37,24 +47,46 @@ final class ReloadLoop: Sendable {
         self.runtime = runtime
         self.logger = logger
         self.installed = installed
+        (self.wakeups, self.wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
     /// Runs until the task is cancelled.
     func run() async {
         let signalSource = self.watchHangup()
-        defer { signalSource.cancel() }
-        var lastNameRefresh = ContinuousClock.now
-        while !Task.isCancelled {
-            try? await Task.sleep(for: .milliseconds(25))
-            if ContinuousClock.now - lastNameRefresh >= Self.nameRefresh {
-                lastNameRefresh = ContinuousClock.now
-                await self.refreshNames()
+        self.source.start { [self] in
+            self.sourceWoke.store(true, ordering: .relaxed)
+            self.wake.yield()
+        }
+        let timer = Task { [self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: Self.nameRefresh)
+                self.namesDue.store(true, ordering: .relaxed)
+                self.wake.yield()
             }
-            if self.hangup.exchange(false, ordering: .relaxed) {
-                await self.reload(ConfigChange(reason: "SIGHUP"))
-            } else if let change = await self.source.pendingChange() {
-                await self.reload(change)
+        }
+        defer {
+            signalSource.cancel()
+            timer.cancel()
+            self.source.stop()
+        }
+        await withTaskCancellationHandler {
+            for await _ in self.wakeups {
+                if self.namesDue.exchange(false, ordering: .relaxed) { await self.refreshNames() }
+                if self.hangup.exchange(false, ordering: .relaxed) {
+                    await self.reload(ConfigChange(reason: "SIGHUP"))
+                } else if self.sourceWoke.exchange(false, ordering: .relaxed), let change = await self.source.pendingChange() {
+                    await self.reload(change)
+                }
             }
+        } onCancel: {
+            self.wake.finish()
+        }
+    }
+
+    /// Runs blocking work on `work`, so the cooperative pool keeps serving other tasks.
+    static func offPool<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            Self.work.async { continuation.resume(returning: body()) }
         }
     }
 
@@ -70,7 +102,8 @@ final class ReloadLoop: Sendable {
 
     func reload(_ change: ConfigChange) async {
         let started = ContinuousClock.now
-        var result = self.source.load()
+        let source = self.source
+        var result = await Self.offPool { source.load() }
         self.loaded.withLock { $0 = result.snapshot }
         result.snapshot = await self.names.resolve(result.snapshot, logger: self.logger)
         for diagnostic in result.diagnostics where diagnostic.severity == .error {
@@ -78,6 +111,10 @@ final class ReloadLoop: Sendable {
         }
         for object in result.keptPrevious {
             self.logger.warning("\(object): its last good version keeps serving")
+        }
+        guard result.snapshot != self.runtime.generation.snapshot else {
+            self.logger.debug("reload (\(change.reason)) compiled to the serving snapshot; nothing installed")
+            return
         }
         do {
             let (generation, tlsDiagnostics) = try self.runtime.install(result.snapshot)
@@ -101,7 +138,10 @@ final class ReloadLoop: Sendable {
     private func watchHangup() -> any DispatchSourceSignal {
         signal(SIGHUP, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: DispatchQueue(label: "portico.sighup"))
-        source.setEventHandler { [self] in self.hangup.store(true, ordering: .relaxed) }
+        source.setEventHandler { [self] in
+            self.hangup.store(true, ordering: .relaxed)
+            self.wake.yield()
+        }
         source.resume()
         return source
     }
