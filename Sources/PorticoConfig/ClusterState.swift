@@ -54,6 +54,41 @@ public struct ClusterState: Hashable, Sendable {
         return nil
     }
 
+    /// Replaces the object of the same kind, namespace and name in place (its position, and so
+    /// which duplicate wins, unchanged). False when there is none. An equal object is not
+    /// written, so the arrays of untouched kinds keep their storage and compare equal at once.
+    mutating func replace(_ object: KubeObject) -> Bool {
+        let (key, location) = Self.identity(of: object)
+        guard self.index[key] != nil else { return false }
+        func swap<T: Equatable>(_ list: inout [T], _ value: T, _ meta: (T) -> ObjectMeta) -> Bool {
+            guard let position = list.firstIndex(where: { meta($0).name == key.name && meta($0).namespace == key.namespace })
+            else { return false }
+            if list[position] != value { list[position] = value }
+            return true
+        }
+        let replaced: Bool
+        switch object {
+        case .ingress(let value): replaced = swap(&self.ingresses, value, \.metadata)
+        case .ingressClass(let value): replaced = swap(&self.ingressClasses, value, \.metadata)
+        case .service(let value): replaced = swap(&self.services, value, \.metadata)
+        case .endpoints(let value): replaced = swap(&self.endpoints, value, \.metadata)
+        case .endpointSlice(let value): replaced = swap(&self.endpointSlices, value, \.metadata)
+        case .secret(let value): replaced = swap(&self.secrets, value, \.metadata)
+        case .pod(let value): replaced = swap(&self.pods, value, \.metadata)
+        }
+        if replaced, self.index[key] != location { self.index[key] = location }
+        return replaced
+    }
+
+    /// Whether `other` holds the same objects routes are compiled from (Ingresses,
+    /// IngressClasses, Secrets, certificate files), so the two differ at most in what backends
+    /// resolve from (Services, Endpoints, EndpointSlices, Pods). Arrays that share storage
+    /// compare in constant time.
+    public func hasSameRouteInputs(as other: ClusterState) -> Bool {
+        self.ingresses == other.ingresses && self.ingressClasses == other.ingressClasses && self.secrets == other.secrets
+            && self.certificateFiles == other.certificateFiles
+    }
+
     static func identity(of object: KubeObject) -> (ObjectKey, SourceLocation) {
         func key(_ kind: String, _ meta: ObjectMeta) -> ObjectKey {
             ObjectKey(kind: kind, namespace: meta.namespace, name: meta.name)
@@ -82,6 +117,17 @@ public struct ClusterState: Hashable, Sendable {
         }
 
         public var description: String { "\(self.kind) \(self.namespace)/\(self.name)" }
+    }
+
+    /// A Service by namespace and name: what a backend resolves through.
+    public struct ServiceName: Hashable, Sendable {
+        public var namespace: String
+        public var name: String
+
+        public init(namespace: String, name: String) {
+            self.namespace = namespace
+            self.name = name
+        }
     }
 
     /// Every object with its key and where it was read from.

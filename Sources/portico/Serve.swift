@@ -179,7 +179,7 @@ struct Serve: AsyncParsableCommand {
             }
         }
         logger.info("configuration loaded", metadata: [
-            "rules": "\(self.cluster.enabled ? "kubernetes" : self.rules.rules)", "routes": "\(RouteListing.rows(loaded.snapshot).count)",
+            "rules": "\(self.cluster.enabled ? "kubernetes" : self.rules.rules)", "routes": "\(RouteListing.count(loaded.snapshot))",
             "errors": "\(diagnostics.filter { $0.severity == .error }.count)",
             "tls hosts": "\(loaded.snapshot.tls.count)",
             "default certificate": "\(runtime.generation.certificates.defaultSubject)",

@@ -104,6 +104,21 @@ import Testing
         #expect(Self.eventually(1) { client.get(host: "i.test", path: "/")?.body.contains("127.0.55.2:") == true })
         print("inotify: change serving after \(Int(Date().timeIntervalSince(written) * 1000)) ms")
         #expect(portico.log.contains("inotify=true"))
+        // inotify named the file and only Endpoints changed: no route was compiled again.
+        #expect(Self.eventually(1) { portico.log.contains("compiled=backends only") })
+
+        // A directory moved in brings files inotify does not name: the tree is walked. Its
+        // Ingress names team.test with only /only, so team.test/ turns from the host-less
+        // rule's 200 into 404 once it is loaded.
+        #expect(client.get(host: "team.test", path: "/")?.status == 200)
+        let staging = rules.url.deletingLastPathComponent().appendingPathComponent("staging-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
+        try RulesDirectory.ingress("team", host: "team.test", paths: [("/only", "Exact", "svc")])
+            .write(to: staging.appendingPathComponent("team.yaml"), atomically: true, encoding: .utf8)
+        try FileManager.default.moveItem(at: staging, to: rules.url.appendingPathComponent("team"))
+        #expect(Self.eventually(2) { client.get(host: "team.test", path: "/")?.status == 404 })
+        #expect(client.get(host: "team.test", path: "/only")?.body.contains("127.0.55.2:") == true)
+        #expect(Self.eventually(1) { portico.log.contains("compiled=routes and backends") })
         await backends.stop()
     }
 

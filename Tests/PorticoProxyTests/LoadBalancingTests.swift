@@ -28,6 +28,28 @@ import Testing
         #expect(after.endpoint(start: after.nextStart(), attempt: 0, now: .now()).display == "10.0.0.2:80")
     }
 
+    /// An endpoint change among many backends builds only the changed one: the others are
+    /// shared with the previous generation whole (health marks, EWMA and rotation included);
+    /// a backend that moved to another index is still found by name.
+    @Test func aNewGenerationSharesUnchangedBackends() {
+        func backend(_ service: String, _ ips: [String]) -> Backend {
+            Backend(ref: BackendRef(namespace: "default", service: service, port: .number(80)),
+                    endpoints: ips.map { Endpoint(address: $0, port: 80) })
+        }
+        let previous = Generation.carry([backend("a", ["10.0.0.1"]), backend("b", ["10.0.1.1"]), backend("c", ["10.0.2.1"])], from: [])
+        for _ in 0..<5 { _ = previous[1].nextStart() }
+        let next = Generation.carry(
+            [backend("a", ["10.0.0.1"]), backend("b", ["10.0.1.1", "10.0.1.2"]), backend("c", ["10.0.2.1"])], from: previous)
+        #expect(next[0] === previous[0])
+        #expect(next[2] === previous[2])
+        #expect(next[1] !== previous[1])
+        #expect(next[1].endpoints[0] === previous[1].endpoints[0])  // the kept endpoint's health mark
+        #expect(next[1].nextStart() == 5)  // the rotation continues
+        let reordered = Generation.carry([backend("c", ["10.0.2.1"]), backend("a", ["10.0.0.1"])], from: next)
+        #expect(reordered[0] === next[2])
+        #expect(reordered[1] === next[0])
+    }
+
     @Test func ewmaAvoidsTheSlowEndpoint() {
         let backend = self.backend(2)
         let now = NIODeadline.now()

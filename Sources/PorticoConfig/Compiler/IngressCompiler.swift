@@ -10,10 +10,31 @@ import PorticoRouting
 public enum IngressCompiler {
     public struct Output: Sendable {
         public var snapshot: RoutingSnapshot
-        public var diagnostics: [Diagnostic]
+        /// Everything but the backends' warnings: Ingresses left out, paths shadowed, TLS.
+        public var routeDiagnostics: [Diagnostic]
+        /// What `snapshot.backends` was resolved from.
+        public var backendTable: BackendTable
+        /// `snapshot.backends` with their warnings (redone by an endpoint-only change).
+        public var resolved: BackendTable.Resolved
         /// `namespace/name` of every Ingress of our class (the ones whose status we own),
         /// oldest first.
         public var servedIngresses: [String] = []
+
+        public var diagnostics: [Diagnostic] { self.routeDiagnostics + self.resolved.diagnostics }
+
+        /// The same routes with the backends re-resolved against `state`, which differs from
+        /// the compiled one only in Services, Endpoints, EndpointSlices and Pods: those of
+        /// `services` only when the caller knows which changed, else all.
+        public func withBackends(resolvedIn state: ClusterState, services: Set<ClusterState.ServiceName>? = nil) -> Output {
+            var output = self
+            if let services {
+                output.resolved = self.backendTable.resolve(services, in: state, keeping: self.resolved)
+            } else {
+                output.resolved = self.backendTable.resolve(with: EndpointResolver(state: state))
+            }
+            output.snapshot = self.snapshot.replacingBackends(output.resolved.backends)
+            return output
+        }
     }
 
     public static func compile(

@@ -28,14 +28,7 @@ struct SnapshotBuilder {
     private var backendIDs: [BackendRef: BackendID] = [:]
     private var backendRefs: [BackendRef] = []
     /// Where each backend was first referenced, to locate its warnings.
-    private var backendSites: [BackendRef: Site] = [:]
-
-    struct Site {
-        var file: String
-        var line: Int?
-        var object: String
-        var field: String
-    }
+    private var backendSites: [BackendTable.Site] = []
 
     /// The key of a virtual host: its pattern, or nil for the rules without host.
     private typealias HostKey = HostPattern?
@@ -166,18 +159,9 @@ struct SnapshotBuilder {
         let tlsHosts = Set(tls.map(\.host))
         let defaultCertificate = self.certificates.defaultCertificate(self.options.defaultSSLCertificate, diagnostics: &self.diagnostics)
 
-        var backends: [Backend] = []
-        for ref in self.backendRefs {
-            let resolution = self.resolver.resolve(ref)
-            if let problem = resolution.problem, resolution.externalName == nil, let site = self.backendSites[ref] {
-                self.diagnostics.append(
-                    Diagnostic(.warning, file: site.file, line: site.line, object: site.object, field: site.field,
-                               message: "\(problem); requests routed here get 503"))
-            }
-            backends.append(
-                Backend(ref: ref, endpoints: resolution.endpoints, unavailableReason: resolution.problem,
-                        clientIPAffinity: resolution.clientIPAffinity, externalName: resolution.externalName))
-        }
+        let backendTable = BackendTable(refs: self.backendRefs, sites: self.backendSites)
+        let routeDiagnostics = self.diagnostics
+        let resolved = backendTable.resolve(with: self.resolver)
         func virtualHost(_ key: HostKey) -> VirtualHost {
             let usesRegex = regexHosts.contains(key)
             let list = routes[key] ?? []
@@ -192,8 +176,8 @@ struct SnapshotBuilder {
             anyHost: hostOrder.contains(nil) ? virtualHost(nil) : nil,
             defaultRoute: defaultRoute)
         return IngressCompiler.Output(
-            snapshot: RoutingSnapshot(routes: table, backends: backends, tls: tls, defaultCertificate: defaultCertificate),
-            diagnostics: self.diagnostics)
+            snapshot: RoutingSnapshot(routes: table, backends: resolved.backends, tls: tls, defaultCertificate: defaultCertificate),
+            routeDiagnostics: routeDiagnostics, backendTable: backendTable, resolved: resolved)
     }
 
     /// `spec.tls` entries → one binding per host, the oldest Ingress first. A TLS host must
@@ -286,8 +270,9 @@ struct SnapshotBuilder {
             let id = self.backendRefs.count
             self.backendRefs.append(ref)
             self.backendIDs[ref] = id
-            self.backendSites[ref] = Site(
-                file: entry.ingress.location.file, line: backend.line, object: entry.object, field: backend.field + ".service")
+            self.backendSites.append(
+                BackendTable.Site(
+                    file: entry.ingress.location.file, line: backend.line, object: entry.object, field: backend.field + ".service"))
             return id
         }
     }

@@ -26,10 +26,29 @@ public enum FileTree {
     /// needs no order); empty when `root` is not a directory.
     public static func files(below root: String, sorted: Bool = true) -> [File] {
         var files: [File] = []
-        var root = root
-        while root.count > 1, root.hasSuffix("/") { root.removeLast() }  // as appendingPathComponent joins
-        Self.walk(root: root, relative: "", into: &files)
+        Self.walk(root: Self.normalised(root), relative: "", into: &files)
         return sorted ? files.sorted { $0.path < $1.path } : files
+    }
+
+    /// `root` without trailing slashes, as `File.path` starts (and as appendingPathComponent
+    /// joins).
+    public static func normalised(_ root: String) -> String {
+        var root = root
+        while root.count > 1, root.hasSuffix("/") { root.removeLast() }
+        return root
+    }
+
+    /// The regular file at `path` (a symlink followed), as a walk would list it; nil when
+    /// there is none.
+    public static func file(at path: String, relative: String) -> File? {
+        var info = stat()
+        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        return Self.file(relative: relative, path: path, info)
+    }
+
+    private static func file(relative: String, path: String, _ info: stat) -> File {
+        File(relative: relative, path: path, size: Int(info.st_size),
+             modified: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec), inode: UInt64(info.st_ino))
     }
 
     private static let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name)!
@@ -65,10 +84,7 @@ public enum FileTree {
                 continue
             }
             guard (info.st_mode & S_IFMT) == S_IFREG else { continue }
-            files.append(
-                File(relative: childRelative, path: path, size: Int(info.st_size),
-                     modified: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec),
-                     inode: UInt64(info.st_ino)))
+            files.append(Self.file(relative: childRelative, path: path, info))
         }
     }
 }

@@ -25,6 +25,22 @@ public struct DirectoryFingerprint: Hashable, Sendable {
         self.entries = entries
     }
 
+    /// Takes `paths` (files inotify named) again without walking the tree. Returns whether any
+    /// of them changed, and the newest modification time among them.
+    public mutating func update(paths: Set<String>) -> (changed: Bool, newest: Date?) {
+        var changed = false
+        var newest: Int64?
+        for path in paths {
+            let entry = FileTree.file(at: path, relative: "").map { FileEntry(size: $0.size, modified: $0.modified, inode: $0.inode) }
+            if let entry { newest = max(newest ?? entry.modified, entry.modified) }
+            if self.entries[path] != entry {
+                self.entries[path] = entry
+                changed = true
+            }
+        }
+        return (changed, newest.map { Date(timeIntervalSince1970: Double($0) / 1e9) })
+    }
+
     /// The newest modification time, to measure write-to-serving latency.
     public var newestModification: Date? {
         self.entries.values.map(\.modified).max().map { Date(timeIntervalSince1970: Double($0) / 1e9) }

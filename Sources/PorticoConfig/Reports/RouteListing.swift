@@ -15,6 +15,13 @@ public enum RouteListing {
         public var ingress: String
     }
 
+    /// How many rows `rows` would list, without building them (the reload log line).
+    public static func count(_ snapshot: RoutingSnapshot) -> Int {
+        snapshot.routes.listing.reduce(snapshot.routes.defaultRoute == nil ? 0 : 1) { total, virtualHost in
+            total + virtualHost.routes.count + (virtualHost.fallback == nil ? 0 : 1)
+        }
+    }
+
     public static func rows(_ snapshot: RoutingSnapshot) -> [Row] {
         var rows: [Row] = []
         func row(host: String, path: String, type: String, route: Route) -> Row {

@@ -15,8 +15,23 @@ public final class Generation: Sendable {
         self.number = number
         self.snapshot = snapshot
         self.certificates = certificates
-        var previousByName: [String: ProxyBackend] = [:]
-        for backend in previous?.backends ?? [] { previousByName[backend.name] = backend }
-        self.backends = snapshot.backends.map { ProxyBackend(backend: $0, previous: previousByName[$0.ref.description]) }
+        self.backends = Self.carry(snapshot.backends, from: previous?.backends ?? [])
+    }
+
+    /// Each backend's load-balancing state, carried from the previous generation: an unchanged
+    /// backend is shared whole (an endpoint change among 10,000 backends builds one), a changed
+    /// one keeps its round-robin position and its endpoints' health. Backends are matched at
+    /// the same index first (an endpoint-only change keeps every index), then by name.
+    static func carry(_ backends: [Backend], from previous: [ProxyBackend]) -> [ProxyBackend] {
+        var byName: [BackendRef: ProxyBackend]?
+        return backends.enumerated().map { index, backend in
+            var match = index < previous.count && previous[index].source.ref == backend.ref ? previous[index] : nil
+            if match == nil {
+                if byName == nil { byName = Dictionary(previous.map { ($0.source.ref, $0) }) { first, _ in first } }
+                match = byName?[backend.ref]
+            }
+            if let match, match.source == backend { return match }
+            return ProxyBackend(backend: backend, previous: match)
+        }
     }
 }

@@ -42,6 +42,8 @@ public final class ProxyEndpoint: Sendable {
 /// The counter is shared by all event loops, so consecutive requests rotate over the endpoints
 /// whatever loop they arrive on, as users of ingress-nginx's round_robin expect.
 public final class ProxyBackend: Sendable {
+    /// What it was built from: a new generation whose backend is equal shares this object.
+    public let source: Backend
     public let name: String
     public let endpoints: [ProxyEndpoint]
     public let unavailableReason: String?
@@ -53,6 +55,7 @@ public final class ProxyBackend: Sendable {
     private let counter: Atomic<Int>
 
     init(backend: Backend, previous: ProxyBackend?) {
+        self.source = backend
         self.name = backend.ref.description
         var endpoints: [ProxyEndpoint] = []
         for endpoint in backend.endpoints {

@@ -6,8 +6,12 @@ import Synchronization
 /// `ingress-rules/` and `certs/` as a configuration source: inotify (recursive) when the kernel
 /// offers it, with a fingerprint poll as the safety net every `safetyNetInterval` (10 s, or
 /// `interval` if longer); without inotify the poll runs every `interval`. Each poll stats every
-/// file, so with 10,000 files a 200 ms poll alone would keep a core busy. A burst of writes is
-/// coalesced by waiting until the tree stops changing. The fingerprint is taken off the
+/// file, so with 10,000 files a 200 ms poll alone would keep a core busy.
+///
+/// When inotify names every changed file, only those are looked at again: a burst is coalesced
+/// by waiting until no event arrived for `quietPeriod`, and the loader patches its last load
+/// with them (no walk of the tree). Otherwise the tree is fingerprinted whole and a burst is
+/// coalesced by waiting until the fingerprint stops changing. Fingerprints are taken off the
 /// cooperative pool.
 final class DirectorySource: ConfigSource, @unchecked Sendable {
     // @unchecked: `pendingChange` and `load` are only called from the reload loop's task, one
@@ -22,7 +26,11 @@ final class DirectorySource: ConfigSource, @unchecked Sendable {
     private var poller: Task<Void, Never>?
     /// `pendingChange` just took the fingerprint the next `load` would take again.
     private var fingerprintIsFresh = false
+    /// The files `pendingChange` found changed, when inotify named them all; nil: load whole.
+    private var changedFiles: Set<String>?
     static let safetyNetInterval: Duration = .seconds(10)
+    /// A burst of named changes is over when no event arrived for this long.
+    static let quietPeriod: Duration = .milliseconds(10)
 
     /// `interval` nil: reload on SIGHUP only.
     init(loader: ConfigLoader, directories: [String], interval: Duration?) {
@@ -66,9 +74,30 @@ final class DirectorySource: ConfigSource, @unchecked Sendable {
 
     func pendingChange() async -> ConfigChange? {
         guard self.watches else { return nil }
-        let notified = self.inotify?.takeChange() ?? false
+        var notified = self.inotify?.takeChanges() ?? InotifyWatcher.Changes()
         let pollDue = ContinuousClock.now - self.lastPoll >= self.pollInterval - .milliseconds(20)
-        guard notified || pollDue else { return nil }
+        if let inotify = self.inotify, !notified.unnamed, !notified.paths.isEmpty, !pollDue {
+            // Named files only: wait for the burst to end, then look at those files alone.
+            var batches = inotify.batches
+            let deadline = ContinuousClock.now + .seconds(1)
+            while !Task.isCancelled, ContinuousClock.now < deadline {
+                try? await Task.sleep(for: Self.quietPeriod)
+                let now = inotify.batches
+                if now == batches { break }
+                batches = now
+                let more = inotify.takeChanges()
+                notified.paths.formUnion(more.paths)
+                notified.unnamed = notified.unnamed || more.unnamed
+            }
+            if !notified.unnamed {
+                let (changed, newest) = self.fingerprint.update(paths: notified.paths)
+                guard changed else { return nil }
+                self.fingerprintIsFresh = true
+                self.changedFiles = notified.paths
+                return ConfigChange(reason: "files changed", newestWrite: newest)
+            }
+        }
+        guard !notified.isEmpty || pollDue else { return nil }
         self.lastPoll = .now
         var current = await self.takeFingerprint()
         guard current != self.fingerprint else { return nil }
@@ -81,13 +110,19 @@ final class DirectorySource: ConfigSource, @unchecked Sendable {
         }
         self.fingerprint = current
         self.fingerprintIsFresh = true
+        self.changedFiles = nil
         return ConfigChange(reason: "files changed", newestWrite: current.newestModification)
     }
 
     func load() -> ConfigLoader.Result {
-        // A forced reload (SIGHUP) also re-reads the fingerprint, so it does not fire again.
-        if !self.fingerprintIsFresh { self.fingerprint = DirectoryFingerprint(directories: self.directories) }
+        // A forced reload (SIGHUP) also re-reads the fingerprint, so it does not fire again,
+        // and loads whole.
+        if !self.fingerprintIsFresh {
+            self.fingerprint = DirectoryFingerprint(directories: self.directories)
+            self.changedFiles = nil
+        }
         self.fingerprintIsFresh = false
-        return self.loader.load()
+        defer { self.changedFiles = nil }
+        return self.loader.load(changed: self.changedFiles)
     }
 }

@@ -104,6 +104,7 @@ final class ReloadLoop: Sendable {
         let started = ContinuousClock.now
         let source = self.source
         var result = await Self.offPool { source.load() }
+        let loadedAt = ContinuousClock.now
         self.loaded.withLock { $0 = result.snapshot }
         result.snapshot = await self.names.resolve(result.snapshot, logger: self.logger)
         for diagnostic in result.diagnostics where diagnostic.severity == .error {
@@ -125,14 +126,19 @@ final class ReloadLoop: Sendable {
             self.logger.info(
                 "reloaded (\(change.reason))",
                 metadata: [
-                    "generation": "\(generation.number)", "routes": "\(RouteListing.rows(result.snapshot).count)",
+                    "generation": "\(generation.number)", "routes": "\(RouteListing.count(result.snapshot))",
                     "errors": "\(result.diagnostics.filter { $0.severity == .error }.count)",
-                    "reload": "\(elapsed.components.attoseconds / 1_000_000_000_000_000 + elapsed.components.seconds * 1000) ms",
+                    "reload": "\(Self.milliseconds(elapsed)) ms", "load": "\(Self.milliseconds(loadedAt - started)) ms",
+                    "compiled": "\(result.backendsOnly ? "backends only" : "routes and backends")",
                     "since newest write": "\(sinceWrite)",
                 ])
         } catch {
             self.logger.error("reload not applied, the previous configuration keeps serving: \(error)")
         }
+    }
+
+    static func milliseconds(_ duration: Duration) -> Int64 {
+        duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
     }
 
     private func watchHangup() -> any DispatchSourceSignal {
