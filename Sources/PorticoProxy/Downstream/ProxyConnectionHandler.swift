@@ -1,129 +1,43 @@
 import NIOCore
+import NIOPosix
 import PorticoRouting
 
-/// One client connection: parses requests, routes them, relays each to an upstream endpoint and
-/// the response back, with keep-alive on both sides.
+/// The channel side of one client connection: translates NIO's callbacks (and its upstream
+/// connection's) into `ClientConnection` events, and carries out the actions the machine
+/// returns. It decides nothing itself.
 ///
 /// The whole exchange runs on the connection's event loop: no task, promise or thread hop per
 /// request. Bodies pass through as `ByteBuffer` slices, never whole, with back-pressure both
-/// ways (a side that cannot write stops the other side's reads).
+/// ways.
 final class ProxyConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    enum State {
-        /// Waiting for (the rest of) a request head.
-        case idle
-        /// A route was found; an upstream connection is being made or taken from the pool.
-        case connecting
-        /// The request is with the upstream; its response is awaited or being relayed.
-        case proxying
-        /// After a 101 response: bytes flow both ways untouched.
-        case tunnel
-        /// Closing once the last response is flushed; further input is ignored.
-        case closing
-    }
-
     let loop: LoopContext
     /// The connection came in on the HTTPS listener (behind a `TLSHandler`).
     let isTLS: Bool
-    var context: ChannelHandlerContext!
-    var forwarding: ForwardingContext!
-    var state: State = .idle
-    /// Received bytes not yet consumed: the next head, or body bytes waiting to be forwarded.
-    var inbound = ByteBuffer()
-    var head = RequestHead()
-    var isReading = true
-    var requestsOnConnection = 0
-    var idleSince = NIODeadline.now()
-    var timer: Scheduled<Void>?
-    /// When the pending `timer` fires.
-    var timerDeadline = NIODeadline.distantFuture
-
-    // The current exchange.
-    var exchangeID = 0
-    var upstream: UpstreamHandler?
-    var backend: ProxyBackend?
-    var routeName: String?
-    var upstreamRequestHead = ByteBuffer()
-    var requestBody: RequestBodyState = .none
-    /// The route's `proxy-body-size` for this exchange (nil: unlimited), and the body bytes seen.
-    var maxBodySize: Int?
-    var bodyBytesSeen = 0
-    /// This exchange's upstream timeouts: the route's annotations, else the server's defaults.
-    var connectTimeout = TimeAmount.seconds(5)
-    var readTimeout = TimeAmount.seconds(60)
-    var sendTimeout = TimeAmount.seconds(60)
-    /// Since when the upstream has not been taking request body bytes (nil: it is).
-    var sendBlockedSince: NIODeadline?
-    /// `upstream-hash-by` or ClientIP affinity: the hash that picks this exchange's endpoint.
-    var affinityHash: UInt64?
-    /// Cookie affinity of this exchange: the route's settings and the endpoint its cookie named.
-    var cookieAffinity: CookieAffinity?
-    var cookieEndpoint: ProxyEndpoint?
-    /// This exchange's retry rules (the route's `proxy-next-upstream*`).
-    var retryPolicy = RetryPolicy(maxTries: 3)
-    /// `load-balance: ewma` for this exchange, and when its current attempt started.
-    var ewma = false
-    var attemptStart = NIODeadline.now()
-    /// The client behind a trusted proxy (from X-Forwarded-For), for this request; nil: the peer.
-    var realClient: (text: String, bytes: [UInt8])?
-    /// Whether the peer is in `--trusted-proxies` (decided once per connection).
-    var peerIsTrusted = false
-    var bodyStreamed = false
-    var attempt = 0
-    var rotationStart = 0
-    var endpoint: ProxyEndpoint?
-    var responseStarted = false
-    var keepAlive = true
-    var closeAfterResponse = false
-    var lastUpstreamActivity = NIODeadline.now()
-    /// When the client last sent bytes while a request body was expected (`client_body_timeout`).
-    var lastClientActivity = NIODeadline.now()
-    /// `--client-body-min-rate` over the body being read.
-    var bodyRate = BodyRateGuard.disabled
-    var requestStart = NIODeadline.now()
-    var status = 0
-    var bytesSent = 0
-    var logRecord = RequestLogRecord()
-
-    enum RequestBodyState {
-        case none
-        case length(remaining: Int)
-        case chunked(ChunkedDecoder)
-        case complete
-
-        var isComplete: Bool {
-            switch self {
-            case .none, .complete: true
-            case .length, .chunked: false
-            }
-        }
-    }
-
-    /// Body bytes buffered before back-pressure stops reading from the client.
-    static let maxBufferedInbound = 64 * 1024
+    private var context: ChannelHandlerContext!
+    private var machine: ClientConnection!
+    /// The upstream connection of the current attempt, while the machine has one attached.
+    private var upstream: UpstreamHandler?
+    private var timer: Scheduled<Void>?
 
     init(loop: LoopContext, isTLS: Bool = false) {
         self.loop = loop
         self.isTLS = isTLS
     }
 
-    /// Whether the proxy's responses carry HSTS on this connection.
-    var sendsHSTS: Bool { self.isTLS && self.loop.configuration.hsts }
-
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         let peer = context.channel.remoteAddress?.ipAddress ?? "unknown"
-        let port = context.channel.localAddress?.port ?? 0
-        self.forwarding = ForwardingContext(
-            peerAddress: peer, peerBytes: Self.addressBytes(context.channel.remoteAddress), listenerPort: port,
-            scheme: self.isTLS ? "https" : "http")
-        self.peerIsTrusted = self.loop.configuration.trustedProxies.contains { $0.contains(self.forwarding.peerBytes) }
-        self.inbound = context.channel.allocator.buffer(capacity: 0)
+        let forwarding = ForwardingContext(
+            peerAddress: peer, peerBytes: Self.addressBytes(context.channel.remoteAddress),
+            listenerPort: context.channel.localAddress?.port ?? 0, scheme: self.isTLS ? "https" : "http")
         self.loop.connections[ObjectIdentifier(self)] = self
-        if self.loop.isQuiescing { self.quiesce() }
-        self.armTimer()
+        self.machine = ClientConnection(
+            loop: self.loop, isTLS: self.isTLS, forwarding: forwarding, inbound: context.channel.allocator.buffer(capacity: 0),
+            now: .now())
+        self.perform()
     }
 
     /// The pipeline is torn down: drop the context (it holds this handler, so keeping it would
@@ -150,109 +64,192 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
 
     /// Shutdown: close now if between requests, else after the current response.
     func quiesce() {
-        self.keepAlive = false
-        self.closeAfterResponse = true
-        if self.state == .idle, self.inbound.readableBytes == 0 {
-            self.state = .closing
-            self.context.close(promise: nil)
-        }
+        self.machine.quiesce()
+        self.perform()
     }
+
+    // MARK: - Client channel events
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var buffer = Self.unwrapInboundIn(data)
-        if !self.requestBody.isComplete {
-            self.lastClientActivity = .now()
-            self.bodyRate.received(buffer.readableBytes)
-        }
-        if self.inbound.readableBytes == 0 {
-            self.inbound = buffer
-        } else {
-            self.inbound.writeBuffer(&buffer)
-        }
-        self.processInbound()
-    }
-
-    /// Runs the connection's state machine over the bytes received so far.
-    func processInbound() {
-        while true {
-            switch self.state {
-            case .idle:
-                guard self.inbound.readableBytes > 0 else { return }
-                let result = self.inbound.withUnsafeReadableBytes { RequestHeadParser.parse($0, into: &self.head) }
-                switch result {
-                case .incomplete:
-                    return
-                case .skip(let count):
-                    self.inbound.moveReaderIndex(forwardBy: count)
-                case .failure(let failure):
-                    self.requestStart = .now()
-                    self.logRecord.recordUnparsed()
-                    self.routeName = nil
-                    self.endpoint = nil
-                    self.respondWithError(failure.status, close: true)
-                    return
-                case .complete:
-                    self.beginRequest()
-                }
-            case .connecting:
-                if self.inbound.readableBytes > Self.maxBufferedInbound { self.setReading(false) }
-                return
-            case .proxying:
-                self.pumpRequestBody()
-                if self.requestBody.isComplete, self.inbound.readableBytes > Self.maxBufferedInbound {
-                    self.setReading(false)  // a client pipelining faster than we answer
-                }
-                return
-            case .tunnel:
-                if self.inbound.readableBytes > 0, let upstream = self.upstream {
-                    self.lastClientActivity = .now()
-                    upstream.write(self.inbound)
-                    upstream.flush()
-                    self.inbound.moveReaderIndex(to: self.inbound.writerIndex)
-                }
-                return
-            case .closing:
-                self.inbound.clear()
-                return
-            }
-        }
+        self.machine.received(Self.unwrapInboundIn(data), now: .now())
+        self.perform()
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        // No flush here: every write to the client is flushed where it is made (end of a
-        // response, end of an upstream read burst, the proxy's own responses).
-        // Reclaim the space of consumed bytes (keeps the accumulator small across requests).
-        if self.inbound.readableBytes == 0, self.inbound.readerIndex > 0 { self.inbound.clear() }
+        self.machine.readComplete()
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable { self.upstream?.setReading(true) }
+        self.machine.clientWritabilityChanged(context.channel.isWritable)
+        self.perform()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         self.loop.connections[ObjectIdentifier(self)] = nil
-        self.state = .closing
         self.timer?.cancel()
         self.timer = nil
-        if let upstream = self.upstream {
-            self.upstream = nil
-            upstream.close()
-            self.recordAttemptEnd()
-        }
-        self.exchangeID += 1
+        self.machine.closed(now: .now())
+        self.perform()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         context.close(promise: nil)
     }
 
-    func setReading(_ reading: Bool) {
-        guard reading != self.isReading else { return }
-        self.isReading = reading
-        // Time held back by back-pressure is not the client's.
-        if reading, !self.requestBody.isComplete { self.bodyRate.restart(now: .now()) }
-        try? self.context.channel.syncOptions?.setOption(.autoRead, value: reading)
-        if reading { self.context.read() }
+    // MARK: - Upstream connection events
+
+    /// Whether the current request asked to switch protocols.
+    var upgradeRequested: Bool { self.machine.upgradeRequested }
+
+    func upstreamInterimResponse(_ headBytes: ByteBuffer, status: Int) {
+        self.machine.upstreamInterimResponse(headBytes, status: status, now: .now())
+        self.perform()
+    }
+
+    /// False: the answer is dropped (another attempt follows, or the exchange is over).
+    func upstreamResponseHead(_ headBytes: ByteBuffer, _ response: ResponseHead) -> Bool {
+        let relayed = self.machine.upstreamResponseHead(headBytes, response, now: .now())
+        self.perform()
+        return relayed
+    }
+
+    func upstreamResponseBody(_ body: ByteBuffer) {
+        self.machine.upstreamResponseBody(body)
+        self.perform()
+    }
+
+    func upstreamReadComplete() {
+        self.machine.upstreamReadComplete(now: .now())
+        self.perform()
+    }
+
+    func upstreamWritabilityChanged(_ writable: Bool) {
+        self.machine.upstreamWritabilityChanged(writable, now: .now())
+        self.perform()
+    }
+
+    func upstreamResponseEnd(_ connection: UpstreamHandler, reusable: Bool) {
+        guard connection === self.upstream else { return }
+        self.machine.upstreamResponseEnd(reusable: reusable, now: .now())
+        self.perform()
+    }
+
+    func upstreamFailed(_ connection: UpstreamHandler, _ failure: UpstreamFailure) {
+        guard connection === self.upstream else { return }
+        self.upstream = nil
+        self.machine.upstreamFailed(failure, now: .now())
+        self.perform()
+    }
+
+    // MARK: - Actions
+
+    /// Carries out the machine's actions in order. Carrying one out may feed a new event in
+    /// (a pooled connection is ready at once, a write changes writability, a close makes the
+    /// channel inactive); its actions join the same queue, so order is kept.
+    private func perform() {
+        while let action = self.machine.nextAction() {
+            guard let context = self.context else {
+                // Torn down: only the upstream side may still need letting go.
+                if case .upstreamClose = action, let upstream = self.upstream {
+                    self.upstream = nil
+                    upstream.close()
+                }
+                continue
+            }
+            switch action {
+            case .write(let buffer):
+                context.write(Self.wrapOutboundOut(buffer), promise: nil)
+            case .flush:
+                context.flush()
+            case .setReading(let reading):
+                try? context.channel.syncOptions?.setOption(.autoRead, value: reading)
+                if reading { context.read() }
+            case .lingeringClose:
+                Self.lingeringClose(context)
+            case .close:
+                context.close(promise: nil)
+            case .schedule(let deadline):
+                self.timer?.cancel()
+                self.timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
+                    self.timer = nil
+                    self.machine.timerFired(now: .now())
+                    self.perform()
+                }
+            case .connect(let endpoint, let token, let pooled, let maxIdle, let timeout):
+                self.connect(endpoint, token: token, pooled: pooled, maxIdle: maxIdle, timeout: timeout, context: context)
+            case .upstreamBegin(let method, let dechunk, let upgrade):
+                self.upstream?.begin(owner: self, method: method, dechunk: dechunk, upgrade: upgrade)
+            case .upstreamWrite(let buffer):
+                self.upstream?.write(buffer)
+            case .upstreamFlush:
+                self.upstream?.flush()
+            case .upstreamSetReading(let reading):
+                self.upstream?.setReading(reading)
+            case .upstreamRelease:
+                if let upstream = self.upstream {
+                    self.upstream = nil
+                    self.loop.pool.release(upstream, now: .now())
+                }
+            case .upstreamClose:
+                if let upstream = self.upstream {
+                    self.upstream = nil
+                    upstream.close()
+                }
+            }
+        }
+    }
+
+    /// Takes an idle pooled connection to the endpoint, or opens one on this event loop.
+    private func connect(
+        _ endpoint: ProxyEndpoint, token: Int, pooled: Bool, maxIdle: TimeAmount?, timeout: TimeAmount,
+        context: ChannelHandlerContext
+    ) {
+        if pooled, let connection = self.loop.pool.checkout(endpoint.address, now: .now(), maxIdle: maxIdle) {
+            self.upstream = connection
+            if !self.machine.upstreamConnected(token: token, reused: true, writable: connection.isWritable, now: .now()) {
+                self.upstream = nil
+                self.loop.pool.release(connection, now: .now())
+            }
+            return
+        }
+        let pool = self.loop.pool
+        // The new channel lives on this same loop, so the pool may be handed to its initializer.
+        let boundPool = NIOLoopBound(pool, eventLoop: context.eventLoop)
+        let address = endpoint.address
+        ClientBootstrap(group: context.eventLoop)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .connectTimeout(timeout)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(UpstreamHandler(address: address, pool: boundPool.value))
+                }
+            }
+            .connect(to: address)
+            .assumeIsolated()
+            .whenComplete { result in
+                switch result {
+                case .success(let channel):
+                    guard let connection = try? channel.pipeline.syncOperations.handler(type: UpstreamHandler.self) else {
+                        channel.close(promise: nil)
+                        return
+                    }
+                    guard self.context != nil else {
+                        pool.release(connection, now: .now())  // the client went away meanwhile
+                        return
+                    }
+                    self.upstream = connection
+                    if !self.machine.upstreamConnected(token: token, reused: false, writable: connection.isWritable, now: .now()) {
+                        self.upstream = nil
+                        pool.release(connection, now: .now())  // keep the fresh connection for others
+                    }
+                    self.perform()
+                case .failure(let error):
+                    guard self.context != nil else { return }
+                    let timedOut = (error as? ChannelError) == .connectTimeout(timeout)
+                    self.machine.upstreamConnectFailed(token: token, timedOut: timedOut, now: .now())
+                    self.perform()
+                }
+            }
     }
 
     /// How long a closing connection keeps draining what the client still sends.
@@ -263,11 +260,9 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
     /// closes when the client closes or after `lingeringTimeout`. Closing at once while a client
     /// is still sending a body (after a 413 or 400) would make the kernel answer with RST and
     /// destroy the response before the client reads it.
-    func closeAfterFlush() {
-        self.state = .closing
-        let promise = self.context.eventLoop.makePromise(of: Void.self)
-        self.context.writeAndFlush(Self.wrapOutboundOut(ByteBuffer()), promise: promise)
-        let context = self.context!
+    static func lingeringClose(_ context: ChannelHandlerContext) {
+        let promise = context.eventLoop.makePromise(of: Void.self)
+        context.writeAndFlush(Self.wrapOutboundOut(ByteBuffer()), promise: promise)
         promise.futureResult.assumeIsolated().whenComplete { result in
             guard case .success = result else {
                 context.close(promise: nil)

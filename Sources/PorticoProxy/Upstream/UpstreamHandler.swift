@@ -47,6 +47,8 @@ final class UpstreamHandler: ChannelInboundHandler {
     private var decoder = ChunkedDecoder()
     private var method: RequestHead.Method = .get
     private var dechunk = false
+    /// The request asked to switch protocols (only then may the answer be a 101).
+    private var upgrade = false
     private var receivedAny = false
     private var reusable = true
     /// False while the client side cannot take more (back-pressure): autoRead is off.
@@ -76,10 +78,11 @@ final class UpstreamHandler: ChannelInboundHandler {
     }
 
     /// Starts an exchange: the caller then writes the request through `write`/`flush`.
-    func begin(owner: ProxyConnectionHandler, method: RequestHead.Method, dechunk: Bool) {
+    func begin(owner: ProxyConnectionHandler, method: RequestHead.Method, dechunk: Bool, upgrade: Bool) {
         self.owner = owner
         self.method = method
         self.dechunk = dechunk
+        self.upgrade = upgrade
         self.phase = .awaitingHead
         self.receivedAny = false
         self.reusable = true
@@ -168,11 +171,11 @@ final class UpstreamHandler: ChannelInboundHandler {
                         continue
                     }
                     // RFC 9110 §15.2.2: no switching protocols the request did not ask for.
-                    if self.head.status == 101, !owner.head.connectionUpgrade {
+                    if self.head.status == 101, !self.upgrade {
                         self.fail(.invalidResponse)
                         return
                     }
-                    guard owner.upstreamResponseHead(headBytes, self.head) else {
+                    guard owner.upstreamResponseHead(headBytes, self.head), self.owner != nil else {
                         // The owner will retry elsewhere: this answer is dropped, unread.
                         self.owner = nil
                         self.close()

@@ -1,0 +1,77 @@
+import NIOCore
+import PorticoRouting
+
+/// The proxy's own answers (404, 502, redirects, …) and the log phase.
+extension ClientConnection {
+    /// Answers with the proxy's own error page and logs it.
+    mutating func respondWithError(_ status: Int, close: Bool, log: AnswerLog, now: NIODeadline) {
+        let hsts = self.isTLS && self.loop.configuration.hsts
+        self.respond(ErrorResponses.response(status: status, close: close, hsts: hsts), status: status, close: close, log: log, now: now)
+    }
+
+    /// `app-root`: 302 to `$scheme://$http_host<app-root>`, as ingress-nginx's server-level
+    /// `if ($uri = /)` does; the query string is dropped.
+    mutating func redirectToAppRoot(_ appRoot: String, close: Bool, log: AnswerLog, now: NIODeadline) {
+        var location = Array("http://".utf8)
+        self.inbound.withUnsafeReadableBytes { bytes in
+            if let host = self.head.authority ?? self.head.hostValue { location += bytes[host] }
+        }
+        location += appRoot.utf8
+        self.inbound.moveReaderIndex(forwardBy: self.head.headLength)
+        let hsts = self.isTLS && self.loop.configuration.hsts
+        self.respond(
+            ErrorResponses.redirect(status: 302, location: location, close: close, hsts: hsts), status: 302, close: close,
+            log: log, now: now)
+    }
+
+    /// `ssl-redirect`: 308 to the same path and query on the HTTPS port.
+    mutating func redirectToHTTPS(preserveTrailingSlash: Bool, close: Bool, log: AnswerLog, now: NIODeadline) {
+        let location = self.inbound.withUnsafeReadableBytes { bytes in
+            RequestRouter.httpsLocation(
+                hostValue: (self.head.authority ?? self.head.hostValue).map { UnsafeRawBufferPointer(rebasing: bytes[$0]) },
+                target: UnsafeRawBufferPointer(rebasing: bytes[self.head.targetStart..<self.head.targetEnd]),
+                httpsPort: self.loop.configuration.httpsPort, preserveTrailingSlash: preserveTrailingSlash)
+        }
+        self.inbound.moveReaderIndex(forwardBy: self.head.headLength)
+        self.respond(
+            ErrorResponses.redirect(status: 308, location: location, close: close), status: 308, close: close, log: log, now: now)
+    }
+
+    /// Writes an answer the proxy made itself, logs it, then closes (lingering) or waits for
+    /// the next request. The shared answer goes out with this second's `Date` after its status
+    /// line: three writes of shared storage (slices and the loop's cached field), one writev on
+    /// flush, no copy.
+    mutating func respond(_ response: ByteBuffer, status: Int, close: Bool, log: AnswerLog, now: NIODeadline) {
+        var rest = response
+        let lineEnd = rest.withUnsafeReadableBytes { ($0.firstIndex(of: HTTPBytes.lf) ?? -1) + 1 }
+        let statusLine = rest.readSlice(length: lineEnd)!
+        let date = self.loop.date.current()
+        var log = log
+        log.status = status
+        log.bytesSent = response.readableBytes + date.readableBytes
+        self.actions.append(.write(statusLine))
+        self.actions.append(.write(date))
+        self.actions.append(.write(rest))
+        self.logAnswer(log, now: now)
+        if close {
+            self.state = .closing
+            self.actions.append(.lingeringClose)
+        } else {
+            self.actions.append(.flush)
+            self.finishExchange(now: now)
+        }
+    }
+
+    /// Phase: log.
+    func logAnswer(_ log: AnswerLog, now: NIODeadline) {
+        guard let accessLog = self.loop.accessLog else { return }
+        let duration = now - log.requestStart
+        self.logRecord.withParts { method, target, host in
+            accessLog.log(
+                AccessLogWriter.Entry(
+                    peer: self.forwarding.peerAddress, method: method, target: target, host: host,
+                    isHTTP11: self.logRecord.isHTTP11, status: log.status, bytesSent: log.bytesSent,
+                    upstream: log.endpoint?.display, route: log.routeName, durationNanoseconds: duration.nanoseconds))
+        }
+    }
+}

@@ -1,0 +1,209 @@
+import NIOCore
+import PorticoRouting
+
+/// The request phases, in order. Each reads the parsed head (and the bytes it points into) and
+/// the route's policy, and either lets the request go on or answers it.
+extension ClientConnection {
+    /// A head was parsed: route → access checks → upstream choice → upstream request → connect.
+    mutating func beginRequest(now: NIODeadline) {
+        self.requestsOnConnection += 1
+        let generation = self.loop.generation
+        let hasBody = self.head.framing != .none
+        let keepAlive =
+            self.head.wantsKeepAlive && !self.quiescing && !self.loop.isQuiescing
+            && self.requestsOnConnection < self.loop.configuration.maxRequestsPerConnection
+        var log = AnswerLog(requestStart: now)
+
+        // Phase: route.
+        let decision = self.routePhase(generation.snapshot.routes)
+        let route: Route
+        let rewritten: Bool
+        switch decision {
+        case .proxy(let found, let isRewritten):
+            route = found
+            rewritten = isRewritten
+        case .status(let status):
+            self.inbound.moveReaderIndex(forwardBy: self.head.headLength)
+            self.respondWithError(status, close: status == 400 || hasBody || !keepAlive, log: log, now: now)
+            return
+        case .appRootRedirect(let appRoot):
+            self.redirectToAppRoot(appRoot, close: hasBody || !keepAlive, log: log, now: now)
+            return
+        case .httpsRedirect(let preserveTrailingSlash):
+            self.redirectToHTTPS(preserveTrailingSlash: preserveTrailingSlash, close: hasBody || !keepAlive, log: log, now: now)
+            return
+        }
+        log.routeName = route.source.ingress
+
+        // Phase: access checks (ingress-nginx's order: body size, then the rewrite phase's 503,
+        // then the access phase's allow-list).
+        let backend = generation.backends[route.backend]
+        let realClient = self.realClientAddress()
+        if let status = self.accessPhase(route.policy, backend: backend, realClient: realClient) {
+            self.inbound.moveReaderIndex(forwardBy: self.head.headLength)
+            self.respondWithError(status, close: status == 413 || hasBody || !keepAlive, log: log, now: now)
+            return
+        }
+
+        // Phase: upstream choice (the endpoint itself is picked per attempt, at connect).
+        let configuration = self.loop.configuration
+        let tries = route.policy.nextUpstream.tries.map { $0 == 0 ? max(backend.endpoints.count, 1) : $0 } ?? configuration.maxTries
+        let affinityHash = self.affinityHash(for: route.policy, backend: backend, realClient: realClient)
+        let cookieEndpoint = route.policy.cookieAffinity.flatMap { self.endpointFromCookie($0, backend: backend, now: now) }
+
+        // Phase: upstream request.
+        let upstreamHead = self.upstreamRequestPhase(route: route, rewritten: rewritten, realClient: realClient?.text)
+        self.inbound.moveReaderIndex(forwardBy: self.head.headLength)
+        let body: RequestBody
+        switch self.head.framing {
+        case .none, .untilClose: body = .none
+        case .length(let length): body = .length(remaining: length)
+        case .chunked: body = .chunked(ChunkedDecoder())
+        }
+        var exchange = Exchange(
+            upstream: .none, log: log, backend: backend, upstreamRequestHead: upstreamHead, body: body,
+            maxBodySize: route.policy.maxBodySize,
+            connectTimeout: route.policy.connectTimeoutSeconds.map { .seconds(Int64($0)) } ?? configuration.connectTimeout,
+            readTimeout: route.policy.readTimeoutSeconds.map { .seconds(Int64($0)) } ?? configuration.readTimeout,
+            sendTimeout: route.policy.sendTimeoutSeconds.map { .seconds(Int64($0)) } ?? configuration.sendTimeout,
+            affinityHash: affinityHash, cookieAffinity: route.policy.cookieAffinity, cookieEndpoint: cookieEndpoint,
+            retryPolicy: RetryPolicy(maxTries: tries, next: route.policy.nextUpstream), ewma: route.policy.ewma,
+            attemptStart: now, rotationStart: backend.nextStart(), keepAlive: keepAlive,
+            closeAfterResponse: !keepAlive, lastUpstreamActivity: now, lastClientActivity: now,
+            bodyRate: body.isComplete
+                ? .disabled
+                : BodyRateGuard(minimumBytesPerSecond: configuration.minBodyRate, window: configuration.bodyRateWindow, now: now),
+            isIdempotent: self.head.method.isIdempotent, isHTTP11: self.head.isHTTP11)
+        if self.head.expectContinue, !body.isComplete {
+            self.actions.append(.write(ErrorResponses.continueResponse))
+            self.actions.append(.flush)
+        }
+        self.connect(&exchange, fresh: false, now: now)
+        self.state = .exchange(exchange)
+        self.armTimer(now: now)
+    }
+
+    /// Phase: route. Drops an `Upgrade` not on the allowed list (h2c, …): the request goes on
+    /// as a plain one and can never become a tunnel.
+    mutating func routePhase(_ routes: RouteTable) -> RoutingDecision {
+        self.inbound.withUnsafeReadableBytes { bytes in
+            if self.head.connectionUpgrade,
+                !(self.head.upgradeValue.map { self.loop.configuration.allowsUpgrade(bytes, $0) } ?? false)
+            {
+                self.head.connectionUpgrade = false
+            }
+            if self.loop.accessLog != nil { self.logRecord.record(self.head, bytes) }
+            var observer = NoLookupObserver()
+            return RequestRouter.route(
+                routes,
+                hostValue: (self.head.authority ?? self.head.hostValue).map { UnsafeRawBufferPointer(rebasing: bytes[$0]) },
+                path: UnsafeRawBufferPointer(rebasing: bytes[self.head.targetStart..<self.head.pathEnd]),
+                query: UnsafeRawBufferPointer(rebasing: bytes[self.head.pathEnd..<self.head.targetEnd]),
+                isTLS: self.isTLS, scratch: self.loop.routing, observer: &observer)
+        }
+    }
+
+    /// Phase: access checks. The status to answer instead of proxying, or nil to go on:
+    /// 413 for a declared body over `proxy-body-size` (nginx `client_max_body_size`: answered
+    /// before anything is sent, the body unread), 503 for a backend without ready endpoints or
+    /// a route its annotations deny, 403 for a client outside `whitelist-source-range`.
+    func accessPhase(_ policy: RoutePolicy, backend: ProxyBackend, realClient: (text: String, bytes: [UInt8])?) -> Int? {
+        if let limit = policy.maxBodySize, case .length(let length) = self.head.framing, length > limit { return 413 }
+        if backend.endpoints.isEmpty || policy.deniedReason != nil { return 503 }
+        if !policy.allows(realClient?.bytes ?? self.forwarding.peerBytes) { return 403 }
+        return nil
+    }
+
+    /// Phase: upstream request. The head sent upstream, written from the client's head bytes.
+    mutating func upstreamRequestPhase(route: Route, rewritten: Bool, realClient: String?) -> ByteBuffer {
+        var out = ByteBufferAllocator().buffer(capacity: self.head.headLength + 384)
+        self.inbound.withUnsafeReadableBytes { bytes in
+            if rewritten {
+                self.loop.routing.rewrittenTarget.withUnsafeBytes { target in
+                    UpstreamRequestWriter.write(
+                        self.head, from: bytes, rewrittenTarget: target, forwardedPrefix: route.policy.forwardedPrefix,
+                        upstreamHost: route.policy.upstreamHost, realClient: realClient, forwarding: self.forwarding,
+                        requestIDs: &self.loop.requestIDs, into: &out)
+                }
+            } else {
+                UpstreamRequestWriter.write(
+                    self.head, from: bytes, upstreamHost: route.policy.upstreamHost, realClient: realClient,
+                    forwarding: self.forwarding, requestIDs: &self.loop.requestIDs, into: &out)
+            }
+        }
+        return out
+    }
+
+    /// The consistent-hashing key of this request: the route's `upstream-hash-by`, else the
+    /// client IP when the Service has `sessionAffinity: ClientIP`, else none (round-robin).
+    func affinityHash(for policy: RoutePolicy, backend: ProxyBackend, realClient: (text: String, bytes: [UInt8])?) -> UInt64? {
+        let clientHash = realClient.map { ProxyBackend.fnv1a(Array($0.text.utf8)) } ?? self.forwarding.peerHash
+        guard let key = policy.hashKey else { return backend.clientIPAffinity ? clientHash : nil }
+        return self.inbound.withUnsafeReadableBytes { bytes -> UInt64 in
+            switch key {
+            case .clientAddress:
+                return clientHash
+            case .requestURI:
+                return ProxyBackend.fnv1a(UnsafeRawBufferPointer(rebasing: bytes[self.head.targetStart..<self.head.targetEnd]))
+            case .path:
+                return ProxyBackend.fnv1a(UnsafeRawBufferPointer(rebasing: bytes[self.head.targetStart..<self.head.pathEnd]))
+            case .header(let name):
+                for field in self.head.fields
+                where name.utf8.elementsEqual(bytes[field.lineStart..<field.nameEnd].lazy.map(HostBytes.lower)) {
+                    return ProxyBackend.fnv1a(UnsafeRawBufferPointer(rebasing: bytes[field.valueStart..<field.valueEnd]))
+                }
+                return 0  // absent header: all such requests share one endpoint, as nginx hashes ""
+            }
+        }
+    }
+
+    /// The endpoint the request's affinity cookie names, if any (a `name=value` pair of the
+    /// Cookie field, RFC 6265 §5.4).
+    func endpointFromCookie(_ affinity: CookieAffinity, backend: ProxyBackend, now: NIODeadline) -> ProxyEndpoint? {
+        guard let range = self.head.cookie else { return nil }
+        let name = affinity.nameBytes
+        return self.inbound.withUnsafeReadableBytes { bytes -> ProxyEndpoint? in
+            let value = UnsafeRawBufferPointer(rebasing: bytes[range])
+            var start = 0
+            while start < value.count {
+                var end = start
+                while end < value.count, value[end] != UInt8(ascii: ";") { end += 1 }
+                var pairStart = start
+                while pairStart < end, value[pairStart] == HTTPBytes.sp { pairStart += 1 }
+                let pair = UnsafeRawBufferPointer(rebasing: value[pairStart..<end])
+                if pair.count > name.count, pair[name.count] == UInt8(ascii: "="), pair.prefix(name.count).elementsEqual(name) {
+                    return backend.endpoint(forCookie: UnsafeRawBufferPointer(rebasing: pair[(name.count + 1)...]), now: now)
+                }
+                start = end + 1
+            }
+            return nil
+        }
+    }
+
+    /// The client address a trusted proxy reported: walking `X-Forwarded-For` from the right,
+    /// the first address that is not itself a trusted proxy (nginx `real_ip_recursive on`).
+    /// Only consulted when the peer is in `--trusted-proxies`; otherwise the header is not
+    /// believed at all (it only moves to `X-Original-Forwarded-For`).
+    func realClientAddress() -> (text: String, bytes: [UInt8])? {
+        guard self.peerIsTrusted, let range = self.head.forwardedFor else { return nil }
+        let value = self.inbound.withUnsafeReadableBytes { String(decoding: UnsafeRawBufferPointer(rebasing: $0[range]), as: UTF8.self) }
+        let entries = value.split(separator: ",").map { String($0.filter { $0 != " " && $0 != "\t" }) }
+        var candidate: (String, [UInt8])?
+        for entry in entries.reversed() {
+            guard let bytes = IPAddressBytes.parse(entry) else { return candidate }
+            candidate = (entry, bytes)
+            if !self.loop.configuration.trustedProxies.contains(where: { $0.contains(bytes) }) { return candidate }
+        }
+        return candidate
+    }
+
+    /// `Set-Cookie` for an answer whose endpoint is not the one the request's cookie named.
+    func affinityCookieField(_ exchange: Exchange) -> String? {
+        guard let affinity = exchange.cookieAffinity, let endpoint = exchange.log.endpoint, endpoint !== exchange.cookieEndpoint
+        else { return nil }
+        var field = "Set-Cookie: \(affinity.name)=\(String(decoding: endpoint.cookieValue, as: UTF8.self)); Path=\(affinity.path); HttpOnly"
+        if self.isTLS { field += "; Secure" }
+        if let maxAge = affinity.maxAge { field += "; Max-Age=\(maxAge)" }
+        return field + "\r\n"
+    }
+}

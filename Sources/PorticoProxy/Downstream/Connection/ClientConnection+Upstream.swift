@@ -1,0 +1,266 @@
+import NIOCore
+import PorticoRouting
+
+/// Upstream attempts and the events of the upstream side: connected, failed, response head
+/// (the filter point), body, end.
+extension ClientConnection {
+    /// Starts an attempt: picks its endpoint and asks for a connection. `fresh` skips the pool.
+    mutating func connect(_ exchange: inout Exchange, fresh: Bool, sameEndpoint: Bool = false, now: NIODeadline) {
+        let backend = exchange.backend
+        let endpoint: ProxyEndpoint
+        if sameEndpoint, let current = exchange.log.endpoint {
+            endpoint = current
+        } else {
+            // Affinity (cookie, upstream-hash-by, ClientIP) picks the key's endpoint first;
+            // retries move on in rotation.
+            let pinned =
+                exchange.attempt == 0
+                ? (exchange.cookieEndpoint ?? exchange.affinityHash.flatMap { backend.endpoint(forKey: $0, now: now) }) : nil
+            let balanced = exchange.ewma && pinned == nil ? backend.endpointByLoad(random: self.loop.requestIDs.next(), now: now) : nil
+            endpoint = pinned ?? balanced ?? backend.endpoint(start: exchange.rotationStart, attempt: exchange.attempt, now: now)
+        }
+        if exchange.ewma {
+            endpoint.load.started()
+            exchange.attemptStart = now
+        }
+        exchange.log.endpoint = endpoint
+        self.attemptTokens += 1
+        exchange.upstream = .connecting(token: self.attemptTokens)
+        let maxIdle = exchange.isIdempotent ? nil : self.loop.configuration.nonIdempotentMaxIdle
+        self.actions.append(
+            .connect(endpoint, token: self.attemptTokens, pooled: !fresh, maxIdle: maxIdle, timeout: exchange.connectTimeout))
+    }
+
+    /// A connection for attempt `token` is ready. False when that attempt is no longer wanted
+    /// (the client left, a timeout answered): the caller parks the connection for others.
+    mutating func upstreamConnected(token: Int, reused: Bool, writable: Bool, now: NIODeadline) -> Bool {
+        guard case .exchange(var exchange) = self.state, case .connecting(let expected) = exchange.upstream, expected == token
+        else { return false }
+        exchange.upstream = .attached(reused: reused)
+        exchange.upstreamWritable = writable
+        exchange.lastUpstreamActivity = now
+        self.actions.append(.upstreamBegin(method: self.head.method, dechunk: !exchange.isHTTP11, upgrade: self.head.connectionUpgrade))
+        self.actions.append(.upstreamWrite(exchange.upstreamRequestHead))
+        if exchange.body.isComplete {
+            self.actions.append(.upstreamFlush)
+        } else {
+            guard self.pumpRequestBody(&exchange, now: now) else { return true }
+            if !exchange.bodyStreamed { self.actions.append(.upstreamFlush) }
+        }
+        self.state = .exchange(exchange)
+        if !self.isReading, exchange.upstreamWritable, self.inbound.readableBytes < Self.maxBufferedInbound {
+            self.setReading(true, now: now)
+        }
+        self.armTimer(now: now)
+        return true
+    }
+
+    /// Attempt `token` could not connect (refused, unreachable, or timed out).
+    mutating func upstreamConnectFailed(token: Int, timedOut: Bool, now: NIODeadline) {
+        guard case .exchange(var exchange) = self.state, case .connecting(let expected) = exchange.upstream, expected == token
+        else { return }
+        exchange.upstream = .none
+        exchange.log.endpoint?.markDown(now: now, for: self.loop.configuration.failedEndpointBackoff)
+        if self.attemptFailed(&exchange, timedOut ? .connectTimeout : .connectRefused, now: now) {
+            self.state = .exchange(exchange)
+        }
+        self.armTimer(now: now)
+    }
+
+    /// One attempt failed (its connection already closed or asked to close): retry as the
+    /// policy allows, else answer 502/504, or cut the connection if the answer had begun.
+    /// Returns whether the exchange goes on (a retry).
+    mutating func attemptFailed(_ exchange: inout Exchange, _ failure: AttemptFailure, now: NIODeadline) -> Bool {
+        exchange.recordAttemptEnd(now: now)
+        if !exchange.responseStarted {
+            switch exchange.retryPolicy.decision(
+                after: failure, attempt: exchange.attempt, isIdempotent: exchange.isIdempotent, bodyStreamed: exchange.bodyStreamed)
+            {
+            case .retryOnFreshConnection:
+                self.connect(&exchange, fresh: true, sameEndpoint: true, now: now)
+                return true
+            case .retryNextEndpoint:
+                exchange.attempt += 1
+                self.connect(&exchange, fresh: true, now: now)
+                return true
+            case .answer:
+                break
+            }
+        }
+        if exchange.responseStarted {
+            // Part of the answer already went out: all that is left is to cut the connection,
+            // so the client sees a truncated message instead of a wrong one.
+            if exchange.log.status == 0 { exchange.log.status = failure.status }
+            self.logAnswer(exchange.log, now: now)
+            self.state = .closing
+            self.actions.append(.close)
+            return false
+        }
+        // The client may still be sending a body that will never be forwarded: close after.
+        self.respondWithError(
+            failure.status, close: !exchange.body.isComplete || exchange.closeAfterResponse, log: exchange.log, now: now)
+        return false
+    }
+
+    /// The attached connection closed or answered something that is not HTTP; it is gone.
+    mutating func upstreamFailed(_ failure: UpstreamFailure, now: NIODeadline) {
+        guard case .exchange(var exchange) = self.state, case .attached(let reused) = exchange.upstream else { return }
+        exchange.upstream = .none
+        let attemptFailure: AttemptFailure
+        switch failure {
+        case .closedBeforeResponse: attemptFailure = .closedBeforeResponse(reused: reused)
+        case .closedDuringResponse: attemptFailure = .closedDuringResponse
+        case .invalidResponse: attemptFailure = .invalidResponse
+        }
+        if self.attemptFailed(&exchange, attemptFailure, now: now) { self.state = .exchange(exchange) }
+        self.armTimer(now: now)
+    }
+
+    /// A 1xx before the final answer. 100 Continue is the proxy's own business (it answered
+    /// the client's Expect itself and did not forward it), and an HTTP/1.0 client must never
+    /// see a 1xx (RFC 9110 §15.2); others (103 Early Hints) pass through.
+    mutating func upstreamInterimResponse(_ headBytes: ByteBuffer, status: Int, now: NIODeadline) {
+        guard case .exchange(var exchange) = self.state else { return }
+        exchange.lastUpstreamActivity = now
+        self.state = .exchange(exchange)
+        guard status != 100, exchange.isHTTP11 else { return }
+        self.actions.append(.write(headBytes))
+    }
+
+    /// Phase: response head. Relays it (rewritten where the client or the policy needs), or
+    /// returns false when `proxy-next-upstream` lists its status and another try is allowed
+    /// (the connection is then closed and the next attempt started).
+    mutating func upstreamResponseHead(_ headBytes: ByteBuffer, _ response: ResponseHead, now: NIODeadline) -> Bool {
+        guard case .exchange(var exchange) = self.state, exchange.upstream.isAttached else { return false }
+        exchange.lastUpstreamActivity = now
+        if !exchange.retryPolicy.next.statuses.isEmpty,
+            exchange.retryPolicy.decision(
+                after: .retryableStatus(response.status), attempt: exchange.attempt, isIdempotent: exchange.isIdempotent,
+                bodyStreamed: exchange.bodyStreamed) != .answer
+        {
+            self.actions.append(.upstreamClose)
+            exchange.upstream = .none
+            if self.attemptFailed(&exchange, .retryableStatus(response.status), now: now) { self.state = .exchange(exchange) }
+            self.armTimer(now: now)
+            return false
+        }
+        exchange.responseStarted = true
+        exchange.log.status = response.status
+        let http10Client = !exchange.isHTTP11
+        // An answer before the request body is all in (a 401/413 that never read it): the rest
+        // of the body would be read as the next request, so this answer says Connection: close
+        // and the connection closes after a lingering drain; never a keep-alive answer
+        // followed by a silent close, which loses the client's next request.
+        let earlyAnswer = !exchange.body.isComplete && response.status != 101
+        if earlyAnswer { self.loop.noteEarlyAnswer() }
+        // The client connection can stay open only if this answer's end is known to it.
+        var connection = ResponseHeadWriter.ConnectionField.none
+        if response.status == 101 {
+            connection = .upgrade
+        } else if earlyAnswer || exchange.closeAfterResponse || response.framing == .untilClose
+            || (http10Client && response.framing == .chunked)
+        {
+            exchange.closeAfterResponse = true
+            connection = .close
+        } else if http10Client {
+            connection = .keepAlive
+        }
+        let hsts = self.isTLS && self.loop.configuration.hsts
+        let cookie = self.affinityCookieField(exchange)
+        let out: ByteBuffer
+        if response.needsRewrite || connection != .none || hsts || cookie != nil
+            || (response.isChunked && (http10Client || response.contentLength != nil))
+        {
+            out = ResponseHeadWriter.rewrite(
+                headBytes, response, connection: connection, dropChunked: http10Client, hsts: hsts, extraFields: cookie,
+                allocator: ByteBufferAllocator())
+        } else {
+            out = headBytes
+        }
+        exchange.log.bytesSent += out.readableBytes
+        self.actions.append(.write(out))
+        if response.status == 101 {
+            self.state = .tunnel(
+                Tunnel(log: exchange.log, lastUpstreamActivity: now, lastClientActivity: now, idleTimeout: exchange.readTimeout))
+            self.processInbound(now: now)  // bytes the client sent after its request
+        } else {
+            self.state = .exchange(exchange)
+        }
+        self.armTimer(now: now)
+        return true
+    }
+
+    /// Phase: body streaming, upstream to client.
+    mutating func upstreamResponseBody(_ body: ByteBuffer) {
+        switch self.state {
+        case .exchange(var exchange):
+            exchange.log.bytesSent += body.readableBytes
+            self.state = .exchange(exchange)
+        case .tunnel(var tunnel):
+            tunnel.log.bytesSent += body.readableBytes
+            self.state = .tunnel(tunnel)
+        default:
+            return
+        }
+        self.actions.append(.write(body))
+    }
+
+    /// The end of an upstream read burst: what was relayed goes out in one flush.
+    mutating func upstreamReadComplete(now: NIODeadline) {
+        switch self.state {
+        case .exchange(var exchange):
+            exchange.lastUpstreamActivity = now
+            self.state = .exchange(exchange)
+        case .tunnel(var tunnel):
+            tunnel.lastUpstreamActivity = now
+            self.state = .tunnel(tunnel)
+        default:
+            return
+        }
+        self.actions.append(.flush)
+    }
+
+    mutating func upstreamWritabilityChanged(_ writable: Bool, now: NIODeadline) {
+        guard case .exchange(var exchange) = self.state, exchange.upstream.isAttached else { return }
+        exchange.upstreamWritable = writable
+        guard writable else {
+            if !exchange.body.isComplete, exchange.sendBlockedSince == nil { exchange.sendBlockedSince = now }
+            self.state = .exchange(exchange)
+            self.armTimer(now: now)
+            return
+        }
+        exchange.sendBlockedSince = nil
+        guard self.pumpRequestBody(&exchange, now: now) else { return }
+        self.state = .exchange(exchange)
+        if self.inbound.readableBytes < Self.maxBufferedInbound { self.setReading(true, now: now) }
+        self.armTimer(now: now)
+    }
+
+    /// The upstream's answer ended (for a tunnel: one side closed). `reusable`: the upstream
+    /// connection may carry another exchange.
+    mutating func upstreamResponseEnd(reusable: Bool, now: NIODeadline) {
+        switch self.state {
+        case .exchange(let exchange) where exchange.upstream.isAttached:
+            exchange.recordAttemptEnd(now: now)
+            let bodyDone = exchange.body.isComplete
+            self.actions.append(reusable && bodyDone ? .upstreamRelease : .upstreamClose)
+            self.logAnswer(exchange.log, now: now)
+            if exchange.closeAfterResponse || !bodyDone {
+                self.state = .closing
+                self.actions.append(.lingeringClose)
+                return
+            }
+            self.actions.append(.flush)
+            self.finishExchange(now: now)
+            self.processInbound(now: now)
+            self.armTimer(now: now)
+        case .tunnel(let tunnel):
+            self.actions.append(.upstreamClose)
+            self.logAnswer(tunnel.log, now: now)
+            self.state = .closing
+            self.actions.append(.lingeringClose)
+        default:
+            return
+        }
+    }
+}

@@ -1,0 +1,211 @@
+import NIOCore
+import PorticoRouting
+
+/// One client connection as a state machine: events in (bytes received, upstream connected,
+/// response head/body/end, writability, timer fired, with `now` passed in), actions out
+/// (`ConnectionAction`, drained by `ProxyConnectionHandler`). The shape of swift-nio-http2's
+/// and async-http-client's state machines: each state carries the data that exists only in it,
+/// so "an upstream exists only while exchanging" is a fact of the type, not a convention.
+///
+/// A request passes named phases in order (pingora's shape), each in
+/// `ClientConnection+Phases.swift`: read head → route → access checks → upstream choice →
+/// upstream request → response head (the filter point) → body streaming → log. A new policy is
+/// a new phase or a field of the route's `RoutePolicy`, not a flag on the handler.
+///
+/// Everything runs on the connection's event loop; nothing here locks, and no event allocates
+/// once the connection's buffers have grown.
+///
+/// Convention: a helper that takes the exchange `inout` works on that copy and must not read
+/// `self.state`; it returns whether the exchange goes on (then the caller stores it back) or has
+/// set the next state itself (an answer, a close). Every event ends by re-checking the timer.
+struct ClientConnection {
+    enum State {
+        /// Waiting for (the rest of) a request head; `since`: when the connection became idle
+        /// (the keep-alive and header timeouts count from it).
+        case idle(since: NIODeadline)
+        /// A routed request, connecting to or exchanging with an upstream.
+        case exchange(Exchange)
+        /// After a 101 answer: bytes flow both ways untouched.
+        case tunnel(Tunnel)
+        /// Closing once the last answer is flushed; further input is discarded.
+        case closing
+    }
+
+    let loop: LoopContext
+    /// The connection came in on the HTTPS listener.
+    let isTLS: Bool
+    let forwarding: ForwardingContext
+    /// Whether the peer is in `--trusted-proxies` (decided once per connection).
+    let peerIsTrusted: Bool
+    var state: State
+    /// Received bytes not yet consumed: the next head, or body bytes waiting to be forwarded.
+    var inbound: ByteBuffer
+    /// The head being parsed; from `.exchange` on, the current request's.
+    var head = RequestHead()
+    var isReading = true
+    /// Whether the client side can take more writes (NIO's writability).
+    var clientWritable = true
+    var requestsOnConnection = 0
+    /// When the wake-up last asked for fires; nil when none is pending.
+    var timerDeadline: NIODeadline?
+    /// Shutdown: close after the current answer, or now when idle.
+    var quiescing = false
+    /// Numbers connect attempts, so the result of an abandoned one is recognised.
+    var attemptTokens = 0
+    var actions = ActionQueue()
+    var logRecord = RequestLogRecord()
+
+    /// Body bytes buffered before back-pressure stops reading from the client.
+    static let maxBufferedInbound = 64 * 1024
+
+    init(loop: LoopContext, isTLS: Bool, forwarding: ForwardingContext, inbound: ByteBuffer, now: NIODeadline) {
+        self.loop = loop
+        self.isTLS = isTLS
+        self.forwarding = forwarding
+        self.peerIsTrusted = loop.configuration.trustedProxies.contains { $0.contains(forwarding.peerBytes) }
+        self.inbound = inbound
+        self.state = .idle(since: now)
+        if loop.isQuiescing { self.quiesce() }
+        self.armTimer(now: now)
+    }
+
+    /// The next action to carry out, if any.
+    mutating func nextAction() -> ConnectionAction? { self.actions.next() }
+
+    /// Whether the current request asked to switch protocols (the upstream side refuses a 101
+    /// nobody asked for, RFC 9110 §15.2.2).
+    var upgradeRequested: Bool { self.head.connectionUpgrade }
+
+    // MARK: - Client events
+
+    mutating func received(_ buffer: ByteBuffer, now: NIODeadline) {
+        var buffer = buffer
+        if case .exchange(var exchange) = self.state, !exchange.body.isComplete {
+            exchange.lastClientActivity = now
+            exchange.bodyRate.received(buffer.readableBytes)
+            self.state = .exchange(exchange)
+        }
+        if self.inbound.readableBytes == 0 {
+            self.inbound = buffer
+        } else {
+            self.inbound.writeBuffer(&buffer)
+        }
+        self.processInbound(now: now)
+        self.armTimer(now: now)
+    }
+
+    /// After a burst of reads: reclaim the space of consumed bytes (keeps the accumulator small
+    /// across requests). Writes to the client are flushed where they are made.
+    mutating func readComplete() {
+        if self.inbound.readableBytes == 0, self.inbound.readerIndex > 0 { self.inbound.clear() }
+    }
+
+    mutating func clientWritabilityChanged(_ writable: Bool) {
+        self.clientWritable = writable
+        switch self.state {
+        case .exchange(let exchange) where exchange.upstream.isAttached: self.actions.append(.upstreamSetReading(writable))
+        case .tunnel: self.actions.append(.upstreamSetReading(writable))
+        default: break
+        }
+    }
+
+    /// The client connection closed (or reset): whatever upstream the exchange holds goes too.
+    mutating func closed(now: NIODeadline) {
+        switch self.state {
+        case .exchange(let exchange):
+            if exchange.upstream.isAttached { self.actions.append(.upstreamClose) }
+            if exchange.upstream.isAttached || exchange.upstream.isConnecting { exchange.recordAttemptEnd(now: now) }
+        case .tunnel:
+            self.actions.append(.upstreamClose)
+        case .idle, .closing:
+            break
+        }
+        self.state = .closing
+        self.timerDeadline = nil
+    }
+
+    /// Graceful shutdown: close now if between requests, else after the current answer.
+    mutating func quiesce() {
+        self.quiescing = true
+        switch self.state {
+        case .idle where self.inbound.readableBytes == 0:
+            self.state = .closing
+            self.actions.append(.close)
+        case .exchange(var exchange):
+            exchange.closeAfterResponse = true
+            self.state = .exchange(exchange)
+        default:
+            break
+        }
+    }
+
+    /// Runs the phases over the bytes received so far.
+    mutating func processInbound(now: NIODeadline) {
+        while true {
+            switch self.state {
+            case .idle:
+                guard self.inbound.readableBytes > 0 else { return }
+                let result = self.inbound.withUnsafeReadableBytes { RequestHeadParser.parse($0, into: &self.head) }
+                switch result {
+                case .incomplete:
+                    return
+                case .skip(let count):
+                    self.inbound.moveReaderIndex(forwardBy: count)
+                case .failure(let failure):
+                    self.logRecord.recordUnparsed()
+                    self.respondWithError(failure.status, close: true, log: AnswerLog(requestStart: now), now: now)
+                    return
+                case .complete:
+                    self.beginRequest(now: now)
+                }
+            case .exchange(var exchange):
+                if exchange.upstream.isAttached {
+                    guard self.pumpRequestBody(&exchange, now: now) else { return }
+                    self.state = .exchange(exchange)
+                    if exchange.body.isComplete, self.inbound.readableBytes > Self.maxBufferedInbound {
+                        self.setReading(false)  // a client pipelining faster than we answer
+                    }
+                } else if self.inbound.readableBytes > Self.maxBufferedInbound {
+                    self.setReading(false)
+                }
+                return
+            case .tunnel(var tunnel):
+                if self.inbound.readableBytes > 0 {
+                    tunnel.lastClientActivity = now
+                    self.actions.append(.upstreamWrite(self.inbound))
+                    self.actions.append(.upstreamFlush)
+                    self.inbound.moveReaderIndex(to: self.inbound.writerIndex)
+                    self.state = .tunnel(tunnel)
+                }
+                return
+            case .closing:
+                self.inbound.clear()
+                return
+            }
+        }
+    }
+
+    mutating func setReading(_ reading: Bool, now: NIODeadline? = nil) {
+        guard reading != self.isReading else { return }
+        self.isReading = reading
+        // Time held back by back-pressure is not the client's.
+        if reading, let now, case .exchange(var exchange) = self.state, !exchange.body.isComplete {
+            exchange.bodyRate.restart(now: now)
+            self.state = .exchange(exchange)
+        }
+        self.actions.append(.setReading(reading))
+    }
+
+    /// Back to waiting for the next request on a kept-alive connection.
+    mutating func finishExchange(now: NIODeadline) {
+        self.state = .idle(since: now)
+        self.armTimer(now: now)
+        self.setReading(true, now: now)
+    }
+}
+
+extension ClientConnection.State {
+    var isIdle: Bool {
+        if case .idle = self { true } else { false }
+    }
+}

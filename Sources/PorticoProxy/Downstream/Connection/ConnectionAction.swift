@@ -1,0 +1,61 @@
+import NIOCore
+
+/// What the connection state machine asks of the channel side. The thin `ChannelHandler`s carry
+/// them out, in order, after the event that produced them has returned (so carrying one out may
+/// feed a new event in without re-entering the machine mid-change).
+enum ConnectionAction {
+    /// Write to the client (flushed by a later `.flush`).
+    case write(ByteBuffer)
+    case flush
+    /// Client reads on or off (back-pressure).
+    case setReading(Bool)
+    /// Flush, then close like nginx's `lingering_close`: shut the write side, keep reading and
+    /// discarding what the client still sends, close when it closes or after a while.
+    case lingeringClose
+    /// Close at once.
+    case close
+    /// Wake the machine with `timerFired` at this moment (replacing any wake-up pending).
+    case schedule(NIODeadline)
+
+    /// Get a connection to `endpoint` for attempt `token`: an idle pooled one if `pooled` (one
+    /// idle for less than `maxIdle` when given), else a new one within `timeout`. The result
+    /// comes back as `upstreamConnected` or `upstreamConnectFailed`.
+    case connect(ProxyEndpoint, token: Int, pooled: Bool, maxIdle: TimeAmount?, timeout: TimeAmount)
+    /// Start an exchange on the attached upstream connection.
+    case upstreamBegin(method: RequestHead.Method, dechunk: Bool, upgrade: Bool)
+    case upstreamWrite(ByteBuffer)
+    case upstreamFlush
+    case upstreamSetReading(Bool)
+    /// Detach the upstream connection and park it in the pool (its exchange ended cleanly).
+    case upstreamRelease
+    /// Detach the upstream connection and close it.
+    case upstreamClose
+}
+
+/// The machine's outbox: first in, first out, its storage kept across events, so steady-state
+/// requests allocate nothing here.
+struct ActionQueue {
+    private var items: [ConnectionAction] = []
+    private var head = 0
+
+    init() {
+        self.items.reserveCapacity(8)
+    }
+
+    mutating func append(_ action: ConnectionAction) {
+        self.items.append(action)
+    }
+
+    mutating func next() -> ConnectionAction? {
+        guard self.head < self.items.count else { return nil }
+        let action = self.items[self.head]
+        self.head += 1
+        if self.head == self.items.count {
+            self.items.removeAll(keepingCapacity: true)
+            self.head = 0
+        }
+        return action
+    }
+
+    var isEmpty: Bool { self.head == self.items.count }
+}

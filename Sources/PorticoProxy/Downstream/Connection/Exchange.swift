@@ -1,0 +1,110 @@
+import NIOCore
+import PorticoRouting
+
+/// What an access-log line says of an answer, whoever made it.
+struct AnswerLog {
+    var requestStart: NIODeadline
+    /// The Ingress of the route, once one was found.
+    var routeName: String?
+    var endpoint: ProxyEndpoint?
+    var status = 0
+    var bytesSent = 0
+}
+
+/// The body of the request being forwarded, as far as it has been read.
+enum RequestBody {
+    case none
+    case length(remaining: Int)
+    case chunked(ChunkedDecoder)
+    case complete
+
+    var isComplete: Bool {
+        switch self {
+        case .none, .complete: true
+        case .length, .chunked: false
+        }
+    }
+}
+
+/// One routed request and its upstream attempts: the data of `ClientConnection.State.exchange`.
+/// Built whole by the route and access phases; nothing in it outlives the exchange.
+struct Exchange {
+    /// Where the upstream side stands.
+    enum Upstream {
+        /// A connection for attempt `token` is being taken from the pool or opened.
+        case connecting(token: Int)
+        /// A connection carries the request; `reused`: it came from the pool (a failure before
+        /// any response byte may then be a stale keep-alive connection, safe to retry).
+        case attached(reused: Bool)
+        /// The attempt's connection failed and is gone; a retry or an answer follows.
+        case none
+
+        var isAttached: Bool {
+            if case .attached = self { true } else { false }
+        }
+
+        var isConnecting: Bool {
+            if case .connecting = self { true } else { false }
+        }
+    }
+
+    var upstream: Upstream
+    var log: AnswerLog
+    let backend: ProxyBackend
+    /// The request head as sent upstream (rewritten target, forwarding fields).
+    let upstreamRequestHead: ByteBuffer
+    var body: RequestBody
+    /// The route's `proxy-body-size` (nil: unlimited), and the chunked body bytes seen so far.
+    let maxBodySize: Int?
+    var bodyBytesSeen = 0
+    /// The route's upstream timeouts, else the server's.
+    let connectTimeout: TimeAmount
+    let readTimeout: TimeAmount
+    let sendTimeout: TimeAmount
+    /// Since when the upstream has not been taking request body bytes (nil: it is).
+    var sendBlockedSince: NIODeadline?
+    var upstreamWritable = true
+    /// `upstream-hash-by` or ClientIP affinity: the hash that picks the endpoint.
+    let affinityHash: UInt64?
+    /// Cookie affinity: the route's settings and the endpoint the request's cookie named.
+    let cookieAffinity: CookieAffinity?
+    let cookieEndpoint: ProxyEndpoint?
+    /// The route's `proxy-next-upstream*`.
+    let retryPolicy: RetryPolicy
+    /// `load-balance: ewma`, and when the current attempt started.
+    let ewma: Bool
+    var attemptStart: NIODeadline
+    let rotationStart: Int
+    /// Attempts counted against `proxy-next-upstream-tries` so far, minus one.
+    var attempt = 0
+    /// Body bytes went upstream (they are gone from the buffer: the request cannot be re-sent).
+    var bodyStreamed = false
+    /// Part of the answer went to the client (no retry and no own answer any more).
+    var responseStarted = false
+    let keepAlive: Bool
+    var closeAfterResponse: Bool
+    var lastUpstreamActivity: NIODeadline
+    /// When the client last sent body bytes (`client_body_timeout`).
+    var lastClientActivity: NIODeadline
+    /// `--client-body-min-rate` over the body being read.
+    var bodyRate: BodyRateGuard
+    let isIdempotent: Bool
+    let isHTTP11: Bool
+
+    /// `load-balance: ewma`: the attempt is over; it leaves its endpoint's queue and its time
+    /// (a failure's too) feeds the endpoint's latency estimate.
+    func recordAttemptEnd(now: NIODeadline) {
+        guard self.ewma, let endpoint = self.log.endpoint else { return }
+        endpoint.load.finished(latency: now - self.attemptStart, now: now)
+    }
+}
+
+/// After a 101 answer: the data of `ClientConnection.State.tunnel`.
+struct Tunnel {
+    var log: AnswerLog
+    var lastUpstreamActivity: NIODeadline
+    var lastClientActivity: NIODeadline
+    /// A tunnel idle both ways this long is closed (ingress-nginx closes idle WebSockets after
+    /// `proxy-read-timeout`).
+    let idleTimeout: TimeAmount
+}
