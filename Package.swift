@@ -169,7 +169,9 @@ let package = Package(
             dependencies: [
                 "PorticoProxy",
                 "PorticoRouting",
+                "PorticoTLS",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -37,6 +37,22 @@ import Testing
         #expect(!widePolicy.mayRetry(after: .closedBeforeResponse(reused: true), attempt: 0, isIdempotent: false, bodyStreamed: true))
     }
 
+    /// pingora's rule: only a reused connection closing before any byte is a stale keep-alive
+    /// connection; it is retried fresh on the same endpoint whatever the method, unless body
+    /// bytes are gone or `proxy-next-upstream off`.
+    @Test func aStaleReusedConnectionIsRetriedFresh() {
+        #expect(self.policy.decision(after: .closedBeforeResponse(reused: true), attempt: 2, isIdempotent: false, bodyStreamed: false)
+            == .retryOnFreshConnection)
+        #expect(self.policy.decision(after: .closedBeforeResponse(reused: true), attempt: 0, isIdempotent: false, bodyStreamed: true)
+            == .answer)
+        #expect(self.policy.decision(after: .closedBeforeResponse(reused: false), attempt: 0, isIdempotent: false, bodyStreamed: false)
+            == .answer)
+        #expect(self.policy.decision(after: .closedBeforeResponse(reused: false), attempt: 0, isIdempotent: true, bodyStreamed: false)
+            == .retryNextEndpoint)
+        let off = RetryPolicy(maxTries: 3, next: .off)
+        #expect(off.decision(after: .closedBeforeResponse(reused: true), attempt: 0, isIdempotent: true, bodyStreamed: false) == .answer)
+    }
+
     @Test func startedResponsesAndTimeoutsAreFinal() {
         #expect(!self.policy.mayRetry(after: .closedDuringResponse, attempt: 0, isIdempotent: true, bodyStreamed: false))
         #expect(!self.policy.mayRetry(after: .readTimeout, attempt: 0, isIdempotent: true, bodyStreamed: false))

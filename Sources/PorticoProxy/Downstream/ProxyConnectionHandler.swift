@@ -204,7 +204,7 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
         _ endpoint: ProxyEndpoint, token: Int, pooled: Bool, maxIdle: TimeAmount?, timeout: TimeAmount,
         context: ChannelHandlerContext
     ) {
-        if pooled, let connection = self.loop.pool.checkout(endpoint.address, now: .now(), maxIdle: maxIdle) {
+        if pooled, let connection = self.loop.pool.checkout(endpoint, now: .now(), maxIdle: maxIdle) {
             self.upstream = connection
             if !self.machine.upstreamConnected(token: token, reused: true, writable: connection.isWritable, now: .now()) {
                 self.upstream = nil
@@ -215,16 +215,15 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
         let pool = self.loop.pool
         // The new channel lives on this same loop, so the pool may be handed to its initializer.
         let boundPool = NIOLoopBound(pool, eventLoop: context.eventLoop)
-        let address = endpoint.address
         ClientBootstrap(group: context.eventLoop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(timeout)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(UpstreamHandler(address: address, pool: boundPool.value))
+                    try channel.pipeline.syncOperations.addHandler(UpstreamHandler(endpoint: endpoint, pool: boundPool.value))
                 }
             }
-            .connect(to: address)
+            .connect(to: endpoint.address)
             .assumeIsolated()
             .whenComplete { result in
                 switch result {

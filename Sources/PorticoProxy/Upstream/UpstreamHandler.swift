@@ -16,17 +16,19 @@ enum UpstreamFailure: Equatable {
 ///
 /// Lives on the same event loop as its owner; the two call each other directly, with no
 /// promise or task hop per request.
-final class UpstreamHandler: ChannelInboundHandler {
+final class UpstreamHandler: ChannelInboundHandler, PoolableConnection {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    let address: SocketAddress
+    /// The endpoint it is connected to (its pool key).
+    let endpoint: ProxyEndpoint
+    var poolKey: EndpointKey { EndpointKey(endpoint: self.endpoint) }
     private var context: ChannelHandlerContext?
     /// The client connection this exchange belongs to; nil while parked in the pool.
     private(set) var owner: ProxyConnectionHandler?
     unowned(unsafe) let pool: UpstreamPool
     var isPooled = false
-    var idleSince = NIODeadline.now()
+    var idleSince = NIODeadline.uptimeNanoseconds(0)
     private(set) var isActive = false
     /// Whether this connection carried an earlier exchange (a failure on it may be a stale
     /// keep-alive connection, which is safe to retry on a fresh one).
@@ -54,8 +56,8 @@ final class UpstreamHandler: ChannelInboundHandler {
     /// False while the client side cannot take more (back-pressure): autoRead is off.
     private var reading = true
 
-    init(address: SocketAddress, pool: UpstreamPool) {
-        self.address = address
+    init(endpoint: ProxyEndpoint, pool: UpstreamPool) {
+        self.endpoint = endpoint
         self.pool = pool
     }
 

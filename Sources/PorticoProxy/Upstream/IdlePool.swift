@@ -1,0 +1,76 @@
+import NIOCore
+
+/// What the idle pool needs of a connection.
+protocol PoolableConnection: AnyObject {
+    associatedtype Key: Hashable
+    /// Connections with equal keys are interchangeable.
+    var poolKey: Key { get }
+    var isActive: Bool { get }
+    /// When it was parked (set by the pool).
+    var idleSince: NIODeadline { get set }
+    var isPooled: Bool { get set }
+}
+
+/// Idle keep-alive upstream connections, as a value: it decides what is reused, parked or
+/// dropped, with `now` passed in, and leaves closing to its caller (so a close that reports
+/// back never re-enters it). Last in, first out per key, so the warmest connection is reused
+/// and surplus ones age out.
+struct IdlePool<Connection: PoolableConnection> {
+    private var idle: [Connection.Key: [Connection]] = [:]
+    let maxIdlePerKey: Int
+    let idleTimeout: TimeAmount
+
+    init(maxIdlePerKey: Int, idleTimeout: TimeAmount) {
+        self.maxIdlePerKey = maxIdlePerKey
+        self.idleTimeout = idleTimeout
+    }
+
+    /// An idle, open connection for `key`, and the stale ones met on the way (closed or idle
+    /// past `idleTimeout`: the caller closes them). With `maxIdle`, only a connection idle for
+    /// less than that is taken (the others stay for requests that may be retried).
+    mutating func checkout(_ key: Connection.Key, now: NIODeadline, maxIdle: TimeAmount? = nil) -> (Connection?, stale: [Connection]) {
+        if let maxIdle, let warmest = self.idle[key]?.last, now - warmest.idleSince >= maxIdle { return (nil, []) }
+        var stale: [Connection] = []
+        // Optional chaining mutates the stored array in place (no copy-on-write copy).
+        while let connection = self.idle[key]?.popLast() {
+            connection.isPooled = false
+            if connection.isActive, now - connection.idleSince < self.idleTimeout { return (connection, stale) }
+            stale.append(connection)
+        }
+        return (nil, stale)
+    }
+
+    /// Parks a connection whose exchange ended cleanly. Returns it when it cannot stay (closed,
+    /// or `maxIdlePerKey` reached): the caller closes it.
+    mutating func release(_ connection: Connection, now: NIODeadline) -> Connection? {
+        guard connection.isActive, (self.idle[connection.poolKey]?.count ?? 0) < self.maxIdlePerKey else { return connection }
+        connection.idleSince = now
+        connection.isPooled = true
+        self.idle[connection.poolKey, default: []].append(connection)
+        return nil
+    }
+
+    /// Forgets a connection that closed while parked.
+    mutating func remove(_ connection: Connection) {
+        guard connection.isPooled else { return }
+        connection.isPooled = false
+        self.idle[connection.poolKey]?.removeAll { $0 === connection }
+    }
+
+    /// Idle connections parked for `key`.
+    func count(for key: Connection.Key) -> Int { self.idle[key]?.count ?? 0 }
+}
+
+/// A pool key naming one `ProxyEndpoint` by identity: one pointer hashed per lookup instead of
+/// a socket address. Endpoints kept across generations keep their object, so their pooled
+/// connections stay reachable; the key holds the endpoint, so its identity cannot be reused
+/// while a connection to it is parked.
+struct EndpointKey: Hashable {
+    let endpoint: ProxyEndpoint
+
+    static func == (lhs: EndpointKey, rhs: EndpointKey) -> Bool { lhs.endpoint === rhs.endpoint }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(ObjectIdentifier(self.endpoint))
+    }
+}
