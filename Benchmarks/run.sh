@@ -18,12 +18,15 @@
 # Besides req/s, each run reports requests per proxy CPU-second (utime+stime of the proxy from
 # /proc), the fair figure when the load generator, not the proxy, is the limit.
 # PORTICO=path/to/portico measures another build (an older commit's, for before/after).
+# WORKERS=2 runs both proxies with two workers / event loops on both CPUs (wrk shares them).
+# PERF=file records `perf record -g` of Portico's last measured run into that file.
 # Needs: nginx, wrk (apt-get install nginx-light wrk), a release build (built if missing).
 set -euo pipefail
 ROUNDS=${1:-3}
 DURATION=${2:-10}
 CONNECTIONS=${3:-64}
 SCENARIO=${SCENARIO:-plain}
+WORKERS=${WORKERS:-1}
 SCHEME=http
 CLOSE_HEADER=()
 case "$SCENARIO" in
@@ -36,6 +39,7 @@ WORK=$(mktemp -d /tmp/portico-bench.XXXXXX)
 ORIGIN_PORT=18990; NGINX_PORT=18991; PORTICO_PORT=18992
 CPU_PROXY=1; CPU_LOAD=0
 if [ "$(nproc)" -lt 2 ]; then CPU_PROXY=0; fi
+if [ "$WORKERS" -gt 1 ]; then CPU_PROXY=0-$(( $(nproc) - 1 )); fi
 
 for tool in nginx wrk taskset; do
   command -v "$tool" >/dev/null || { echo "missing $tool: apt-get install -y nginx-light wrk util-linux" >&2; exit 1; }
@@ -71,8 +75,9 @@ if [ "$SCENARIO" = regex1000 ]; then
   done)
   REQUEST_PATH=/svc-0000/item
 fi
+NGINX_MASTER=off; [ "$WORKERS" -gt 1 ] && NGINX_MASTER=on
 cat > "$WORK/proxy.conf" <<CONF
-worker_processes 1; master_process off; daemon off; pid $WORK/proxy.pid; error_log $WORK/proxy-error.log;
+worker_processes $WORKERS; master_process $NGINX_MASTER; daemon off; pid $WORK/proxy.pid; error_log $WORK/proxy-error.log;
 events { worker_connections 4096; }
 http { access_log off; keepalive_requests 1000000;
   upstream backend { server 127.0.0.1:$ORIGIN_PORT; keepalive 64; }
@@ -134,7 +139,7 @@ start_proxy() {
     portico) local resumption=on; [ "$SCENARIO" = handshakes ] && resumption=off
              local tls_port=$((PORTICO_PORT + 100))
              taskset -c $CPU_PROXY "$PORTICO" serve --rules "$WORK/rules" --certs "$ROOT/certs" \
-               --workers 1 --http-port $PORTICO_PORT --https-port $tls_port --address 127.0.0.1 --access-log off \
+               --workers "$WORKERS" --http-port $PORTICO_PORT --https-port $tls_port --address 127.0.0.1 --access-log off \
                --log-level error --tls-session-resumption $resumption & PROXY_PID=$!
              PORT=$PORTICO_PORT; [ "$SCHEME" = https ] && PORT=$tls_port ;;
   esac
@@ -146,10 +151,20 @@ start_proxy() {
 stop_proxy() { kill "$PROXY_PID"; wait "$PROXY_PID" 2>/dev/null || true; PROXY_PID=; }
 
 # wrk prints latency percentiles with --latency; parse req/s, p50, p99.
-cpu_ticks() { awk '{print $14 + $15}' /proc/"$PROXY_PID"/stat; }
+# The proxy's CPU: its own, plus its worker processes' (nginx with a master).
+cpu_ticks() {
+  local total=0 pid
+  for pid in "$PROXY_PID" $(pgrep -P "$PROXY_PID" || true); do
+    total=$((total + $(awk '{print $14 + $15}' /proc/"$pid"/stat)))
+  done
+  echo "$total"
+}
 measure() {
-  local out before after
+  local out before after perf_pid=
   before=$(cpu_ticks)
+  if [ -n "${PERF:-}" ] && [ "$1" = portico ] && [ "$2" = "$ROUNDS" ]; then
+    perf record -g -o "$PERF" -p "$PROXY_PID" -- sleep "$DURATION" >/dev/null 2>&1 & perf_pid=$!
+  fi
   out=$(taskset -c $CPU_LOAD wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency -H 'Host: bench.nip.io' "${CLOSE_HEADER[@]}" "$SCHEME://127.0.0.1:$PORT$REQUEST_PATH")
   local rps p50 p99 rss
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
@@ -157,6 +172,7 @@ measure() {
   p99=$(awk '$1=="99%" {print $2}' <<<"$out")
   rss=$(awk '/VmHWM/ {print $2}' /proc/"$PROXY_PID"/status)
   after=$(cpu_ticks)
+  [ -n "$perf_pid" ] && wait "$perf_pid"
   local per_cpu
   per_cpu=$(awk -v r="$rps" -v d="$DURATION" -v t="$((after - before))" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.0f", (t > 0) ? r * d / (t / hz) : 0}')
   echo "$rps $p50 $p99 $rss $per_cpu"
@@ -170,7 +186,7 @@ for round in $(seq "$ROUNDS"); do
   for proxy in nginx portico; do
     start_proxy $proxy
     taskset -c $CPU_LOAD wrk -t1 -c"$CONNECTIONS" -d2s -H 'Host: bench.nip.io' "${CLOSE_HEADER[@]}" "$SCHEME://127.0.0.1:$PORT$REQUEST_PATH" >/dev/null  # warm-up
-    read -r rps p50 p99 rss per_cpu < <(measure)
+    read -r rps p50 p99 rss per_cpu < <(measure "$proxy" "$round")
     stop_proxy
     printf '%-6s %-8s %12s %10s %10s %12s %12s\n' "$round" "$proxy" "$rps" "$p50" "$p99" "$rss" "$per_cpu"
     R[$proxy]=$rps
@@ -181,7 +197,7 @@ for round in $(seq "$ROUNDS"); do
 done
 MEDIAN=$(printf '%s\n' "${RATIOS[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
 echo "per-round portico/nginx req/s ratios: ${RATIOS[*]}"
-echo "median ratio (portico/nginx, req/s, 1 worker each, scenario $SCENARIO): $MEDIAN"
+echo "median ratio (portico/nginx, req/s, $WORKERS worker(s) each, scenario $SCENARIO): $MEDIAN"
 CPU_MEDIAN=$(printf '%s\n' "${CPU_RATIOS[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
 echo "per-round portico/nginx req per proxy-CPU-s ratios: ${CPU_RATIOS[*]}"
 echo "median ratio (portico/nginx, req per proxy-CPU-s, scenario $SCENARIO): $CPU_MEDIAN"

@@ -29,6 +29,13 @@ public final class TLSHandler: ChannelDuplexHandler {
     private var pendingPromises: [EventLoopPromise<Void>] = []
     /// Plaintext the proxy wrote before the handshake completed (rare for a server).
     private var bufferedWrites: [(ByteBuffer, EventLoopPromise<Void>?)] = []
+    /// Plaintext written since the last flush, encrypted together: a response head and its
+    /// body go out as one TLS record, not one record (and one AEAD pass) per write.
+    private var plaintext: ByteBuffer?
+    /// The buffer of a read that found nothing to decrypt, kept for the next read.
+    private var spareReadBuffer: ByteBuffer?
+    /// Plaintext coalesced up to this much before it is encrypted (the TLS record maximum).
+    static let recordSize = 16384
 
     private let isClient: Bool
 
@@ -81,12 +88,16 @@ public final class TLSHandler: ChannelDuplexHandler {
         }
         guard self.state == .active else { return }
         while true {
-            var plaintext = context.channel.allocator.buffer(capacity: 16384)
+            // The last read of every burst finds nothing; its buffer waits for the next burst
+            // instead of being allocated again.
+            var plaintext = self.spareReadBuffer ?? context.channel.allocator.buffer(capacity: Self.recordSize)
+            self.spareReadBuffer = nil
             switch self.connection.readDataFromNetwork(into: &plaintext) {
             case .complete:
                 context.fireChannelRead(Self.wrapInboundOut(plaintext))
                 continue
             case .incomplete:
+                self.spareReadBuffer = plaintext
                 self.flushCiphertext(context: context)  // post-handshake messages (session tickets)
                 return
             case .closed:
@@ -128,19 +139,40 @@ public final class TLSHandler: ChannelDuplexHandler {
         }
     }
 
+    /// Queues plaintext: small writes are gathered until the flush (or a full record), large
+    /// ones are encrypted as they come.
     private func encrypt(_ buffer: ByteBuffer, promise: EventLoopPromise<Void>?) {
-        if case .failed(let error) = self.connection.writeDataToNetwork(buffer) {
-            promise?.fail(error)
+        if let promise { self.pendingPromises.append(promise) }
+        var buffer = buffer
+        if self.plaintext == nil, buffer.readableBytes >= Self.recordSize {
+            self.seal(buffer)
             return
         }
-        if let promise { self.pendingPromises.append(promise) }
+        if self.plaintext == nil {
+            self.plaintext = buffer  // shares storage until a second write needs a copy
+            return
+        }
+        self.plaintext!.writeBuffer(&buffer)
+        if self.plaintext!.readableBytes >= Self.recordSize { self.sealPlaintext() }
+    }
+
+    private func sealPlaintext() {
+        guard let pending = self.plaintext else { return }
+        self.plaintext = nil
+        self.seal(pending)
+    }
+
+    private func seal(_ buffer: ByteBuffer) {
+        if case .failed(let error) = self.connection.writeDataToNetwork(buffer) { self.failPending(error) }
     }
 
     public func flush(context: ChannelHandlerContext) {
         self.flushCiphertext(context: context)
     }
 
+    /// Sends everything encrypted so far, gathered plaintext included.
     private func flushCiphertext(context: ChannelHandlerContext) {
+        self.sealPlaintext()
         let promises = self.pendingPromises
         self.pendingPromises = []
         guard let ciphertext = self.connection.getDataForNetwork(allocator: context.channel.allocator) else {
@@ -159,6 +191,7 @@ public final class TLSHandler: ChannelDuplexHandler {
     public func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
         if self.state == .active {
             self.state = .closing
+            self.sealPlaintext()
             self.connection.shutdown()  // close_notify
             self.flushCiphertext(context: context)
         }
@@ -173,6 +206,7 @@ public final class TLSHandler: ChannelDuplexHandler {
     }
 
     private func failPending(_ error: any Error) {
+        self.plaintext = nil
         let promises = self.pendingPromises
         self.pendingPromises = []
         promises.forEach { $0.fail(error) }

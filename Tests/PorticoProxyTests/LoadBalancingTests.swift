@@ -28,6 +28,23 @@ import Testing
         #expect(after.endpoint(start: after.nextStart(), attempt: 0, now: .now()).display == "10.0.0.2:80")
     }
 
+    /// Each event loop rotates on its own position (no cache line shared between cores), and
+    /// the loops start at different endpoints so that together they still spread evenly.
+    @Test func eachLoopRotatesOnItsOwnPosition() {
+        let endpoints = (1...3).map { Endpoint(address: "10.0.0.\($0)", port: 80) }
+        let backend = Backend(ref: BackendRef(namespace: "default", service: "s", port: .number(80)), endpoints: endpoints)
+        let two = ProxyBackend(backend: backend, previous: nil, loops: 2)
+        func pick(_ proxy: ProxyBackend, _ loop: Int) -> String {
+            proxy.endpoint(start: proxy.nextStart(loop: loop), attempt: 0, now: .now()).display
+        }
+        #expect([pick(two, 0), pick(two, 0), pick(two, 0)] == ["10.0.0.1:80", "10.0.0.2:80", "10.0.0.3:80"])
+        #expect([pick(two, 1), pick(two, 1)] == ["10.0.0.2:80", "10.0.0.3:80"])
+        // A new generation carries each loop's position.
+        let next = ProxyBackend(backend: backend, previous: two, loops: 2)
+        #expect(pick(next, 0) == "10.0.0.1:80")
+        #expect(pick(next, 1) == "10.0.0.1:80")
+    }
+
     /// An endpoint change among many backends builds only the changed one: the others are
     /// shared with the previous generation whole (health marks, EWMA and rotation included);
     /// a backend that moved to another index is still found by name.

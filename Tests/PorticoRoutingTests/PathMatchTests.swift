@@ -41,12 +41,18 @@ import Testing
         ("/a/b/", "/a/b/"),
         ("/a/..", "/"),
         ("/plain/path", "/plain/path"),
+        ("/a/b/../../c/", "/c/"),
+        ("/a/%2e%2e/b", "/b"),
+        ("/a/./../b/.", "/b/"),
+        ("//a///b//", "/a/b/"),
+        ("/abc/def/..", "/abc/"),
+        ("/%7Euser/x%20y", "/~user/x y"),
     ])
     func normalisation(raw: String, normal: String) {
         #expect(PathNormalizer.normalize(raw) == normal)
     }
 
-    @Test(arguments: ["/../etc/passwd", "/%zz", "/a%00b", "/%2"])
+    @Test(arguments: ["/../etc/passwd", "/%zz", "/a%00b", "/%2", "/x/../../y", "/a/%2e%2e/%2e%2e/b"])
     func invalidPathsAreRefused(raw: String) {
         #expect(PathNormalizer.normalize(raw) == nil)
     }

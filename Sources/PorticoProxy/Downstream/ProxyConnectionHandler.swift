@@ -21,6 +21,10 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
     /// The upstream connection of the current attempt, while the machine has one attached.
     private var upstream: UpstreamHandler?
     private var timer: Scheduled<Void>?
+    /// The clock, read once per NIO callback (not once per step of it): events and the
+    /// actions they produce share it, so a keep-alive request reads the clock twice (its
+    /// read, its answer's read).
+    private var now = NIODeadline.uptimeNanoseconds(0)
 
     init(loop: LoopContext, isTLS: Bool = false) {
         self.loop = loop
@@ -34,9 +38,10 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
             peerAddress: peer, peerBytes: Self.addressBytes(context.channel.remoteAddress),
             listenerPort: context.channel.localAddress?.port ?? 0, scheme: self.isTLS ? "https" : "http")
         self.loop.connections[ObjectIdentifier(self)] = self
+        self.now = .now()
         self.machine = ClientConnection(
             loop: self.loop, isTLS: self.isTLS, forwarding: forwarding, inbound: context.channel.allocator.buffer(capacity: 0),
-            now: .now())
+            now: self.now)
         self.perform()
     }
 
@@ -71,7 +76,8 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
     // MARK: - Client channel events
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        self.machine.received(Self.unwrapInboundIn(data), now: .now())
+        self.now = .now()
+        self.machine.received(Self.unwrapInboundIn(data), now: self.now)
         self.perform()
     }
 
@@ -88,7 +94,8 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
         self.loop.connections[ObjectIdentifier(self)] = nil
         self.timer?.cancel()
         self.timer = nil
-        self.machine.closed(now: .now())
+        self.now = .now()
+        self.machine.closed(now: self.now)
         self.perform()
     }
 
@@ -101,14 +108,16 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
     /// Whether the current request asked to switch protocols.
     var upgradeRequested: Bool { self.machine.upgradeRequested }
 
-    func upstreamInterimResponse(_ headBytes: ByteBuffer, status: Int) {
-        self.machine.upstreamInterimResponse(headBytes, status: status, now: .now())
+    func upstreamInterimResponse(_ headBytes: ByteBuffer, status: Int, now: NIODeadline) {
+        self.now = now
+        self.machine.upstreamInterimResponse(headBytes, status: status, now: now)
         self.perform()
     }
 
     /// False: the answer is dropped (another attempt follows, or the exchange is over).
-    func upstreamResponseHead(_ headBytes: ByteBuffer, _ response: ResponseHead) -> Bool {
-        let relayed = self.machine.upstreamResponseHead(headBytes, response, now: .now())
+    func upstreamResponseHead(_ headBytes: ByteBuffer, _ response: ResponseHead, now: NIODeadline) -> Bool {
+        self.now = now
+        let relayed = self.machine.upstreamResponseHead(headBytes, response, now: now)
         self.perform()
         return relayed
     }
@@ -118,26 +127,30 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
         self.perform()
     }
 
-    func upstreamReadComplete() {
-        self.machine.upstreamReadComplete(now: .now())
+    func upstreamReadComplete(now: NIODeadline) {
+        self.now = now
+        self.machine.upstreamReadComplete(now: now)
         self.perform()
     }
 
     func upstreamWritabilityChanged(_ writable: Bool) {
-        self.machine.upstreamWritabilityChanged(writable, now: .now())
+        self.now = .now()
+        self.machine.upstreamWritabilityChanged(writable, now: self.now)
         self.perform()
     }
 
-    func upstreamResponseEnd(_ connection: UpstreamHandler, reusable: Bool) {
+    func upstreamResponseEnd(_ connection: UpstreamHandler, reusable: Bool, now: NIODeadline) {
         guard connection === self.upstream else { return }
-        self.machine.upstreamResponseEnd(reusable: reusable, now: .now())
+        self.now = now
+        self.machine.upstreamResponseEnd(reusable: reusable, now: now)
         self.perform()
     }
 
     func upstreamFailed(_ connection: UpstreamHandler, _ failure: UpstreamFailure) {
         guard connection === self.upstream else { return }
         self.upstream = nil
-        self.machine.upstreamFailed(failure, now: .now())
+        self.now = .now()
+        self.machine.upstreamFailed(failure, now: self.now)
         self.perform()
     }
 
@@ -172,7 +185,8 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
                 self.timer?.cancel()
                 self.timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
                     self.timer = nil
-                    self.machine.timerFired(now: .now())
+                    self.now = .now()
+                    self.machine.timerFired(now: self.now)
                     self.perform()
                 }
             case .connect(let endpoint, let token, let pooled, let maxIdle, let timeout):
@@ -188,7 +202,7 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
             case .upstreamRelease:
                 if let upstream = self.upstream {
                     self.upstream = nil
-                    self.loop.pool.release(upstream, now: .now())
+                    self.loop.pool.release(upstream, now: self.now)
                 }
             case .upstreamClose:
                 if let upstream = self.upstream {
@@ -204,11 +218,11 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
         _ endpoint: ProxyEndpoint, token: Int, pooled: Bool, maxIdle: TimeAmount?, timeout: TimeAmount,
         context: ChannelHandlerContext
     ) {
-        if pooled, let connection = self.loop.pool.checkout(endpoint, now: .now(), maxIdle: maxIdle) {
+        if pooled, let connection = self.loop.pool.checkout(endpoint, now: self.now, maxIdle: maxIdle) {
             self.upstream = connection
-            if !self.machine.upstreamConnected(token: token, reused: true, writable: connection.isWritable, now: .now()) {
+            if !self.machine.upstreamConnected(token: token, reused: true, writable: connection.isWritable, now: self.now) {
                 self.upstream = nil
-                self.loop.pool.release(connection, now: .now())
+                self.loop.pool.release(connection, now: self.now)
             }
             return
         }
@@ -232,20 +246,22 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
                         channel.close(promise: nil)
                         return
                     }
+                    self.now = .now()
                     guard self.context != nil else {
-                        pool.release(connection, now: .now())  // the client went away meanwhile
+                        pool.release(connection, now: self.now)  // the client went away meanwhile
                         return
                     }
                     self.upstream = connection
-                    if !self.machine.upstreamConnected(token: token, reused: false, writable: connection.isWritable, now: .now()) {
+                    if !self.machine.upstreamConnected(token: token, reused: false, writable: connection.isWritable, now: self.now) {
                         self.upstream = nil
-                        pool.release(connection, now: .now())  // keep the fresh connection for others
+                        pool.release(connection, now: self.now)  // keep the fresh connection for others
                     }
                     self.perform()
                 case .failure(let error):
                     guard self.context != nil else { return }
                     let timedOut = (error as? ChannelError) == .connectTimeout(timeout)
-                    self.machine.upstreamConnectFailed(token: token, timedOut: timedOut, now: .now())
+                    self.now = .now()
+                    self.machine.upstreamConnectFailed(token: token, timedOut: timedOut, now: self.now)
                     self.perform()
                 }
             }

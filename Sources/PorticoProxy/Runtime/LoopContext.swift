@@ -6,6 +6,8 @@ import PorticoRouting
 /// pool, and scratch space. Only ever touched on its loop, so nothing here takes a lock.
 final class LoopContext {
     let eventLoop: any EventLoop
+    /// This loop's index in the group (its round-robin slot in every backend).
+    let index: Int
     var generation: Generation
     let pool: UpstreamPool
     let configuration: ProxyConfiguration
@@ -26,8 +28,9 @@ final class LoopContext {
     var lastEarlyAnswerLog = NIODeadline.uptimeNanoseconds(0)
     let logger = Logger(label: "portico.proxy")
 
-    init(eventLoop: any EventLoop, generation: Generation, configuration: ProxyConfiguration, accessLog: AccessLogWriter?) {
+    init(eventLoop: any EventLoop, index: Int = 0, generation: Generation, configuration: ProxyConfiguration, accessLog: AccessLogWriter?) {
         self.eventLoop = eventLoop
+        self.index = index
         self.generation = generation
         self.configuration = configuration
         self.pool = UpstreamPool(configuration: configuration)

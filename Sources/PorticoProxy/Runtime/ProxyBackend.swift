@@ -37,11 +37,15 @@ public final class ProxyEndpoint: Sendable {
     }
 }
 
-/// A backend's endpoints and its round-robin position.
+/// A backend's endpoints and its round-robin positions.
 ///
-/// The counter is shared by all event loops, so consecutive requests rotate over the endpoints
-/// whatever loop they arrive on, as users of ingress-nginx's round_robin expect.
-public final class ProxyBackend: Sendable {
+/// One position per event loop, each on a cache line of its own and touched only by its loop:
+/// a counter shared by every loop would bounce its cache line between cores on every request.
+/// Each loop starts at a different endpoint, so the loops together still spread requests
+/// evenly (ingress-nginx's round_robin rotates per worker process in the same way).
+public final class ProxyBackend: @unchecked Sendable {
+    // @unchecked: `positions` is written only through `nextStart(loop:)`, and slot `loop` only
+    // from event loop `loop`; everything else is immutable.
     /// What it was built from: a new generation whose backend is equal shares this object.
     public let source: Backend
     public let name: String
@@ -50,11 +54,15 @@ public final class ProxyBackend: Sendable {
     public let clientIPAffinity: Bool
     /// Per endpoint, a hash of its address mixed into rendezvous hashing.
     private let endpointSeeds: [UInt64]
-    /// The round-robin position, carried over from the previous generation so endpoint churn
-    /// does not send every reload's first requests to the first Pods again.
-    private let counter: Atomic<Int>
+    /// Round-robin positions, `Self.slotStride` Ints apart, one per loop; carried over from the
+    /// previous generation so endpoint churn does not send every reload's first requests to
+    /// the first Pods again.
+    private let positions: UnsafeMutablePointer<Int>
+    let loopCount: Int
+    /// 64 bytes: one cache line per loop's position.
+    static let slotStride = 8
 
-    init(backend: Backend, previous: ProxyBackend?) {
+    init(backend: Backend, previous: ProxyBackend?, loops: Int = 1) {
         self.source = backend
         self.name = backend.ref.description
         var endpoints: [ProxyEndpoint] = []
@@ -69,7 +77,17 @@ public final class ProxyBackend: Sendable {
         self.unavailableReason = endpoints.isEmpty ? (backend.unavailableReason ?? "no ready endpoints") : nil
         self.clientIPAffinity = backend.clientIPAffinity
         self.endpointSeeds = endpoints.map { Self.fnv1a(Array($0.display.utf8)) }
-        self.counter = Atomic(previous?.counter.load(ordering: .relaxed) ?? 0)
+        self.loopCount = max(loops, 1)
+        self.positions = .allocate(capacity: self.loopCount * Self.slotStride)
+        self.positions.initialize(repeating: 0, count: self.loopCount * Self.slotStride)
+        for loop in 0..<self.loopCount {
+            self.positions[loop * Self.slotStride] =
+                previous.flatMap { loop < $0.loopCount ? $0.positions[loop * Self.slotStride] : nil } ?? loop
+        }
+    }
+
+    deinit {
+        self.positions.deallocate()
     }
 
     /// The endpoint a key (a client IP, a URI, a header) is pinned to: rendezvous
@@ -123,9 +141,13 @@ public final class ProxyBackend: Sendable {
         return z ^ (z >> 31)
     }
 
-    /// The round-robin starting point for a new request.
-    func nextStart() -> Int {
-        self.counter.wrappingAdd(1, ordering: .relaxed).oldValue
+    /// The round-robin starting point for a new request on event loop `loop` (its index in
+    /// the group). Must be called on that loop.
+    func nextStart(loop: Int = 0) -> Int {
+        let slot = self.positions + (loop % self.loopCount) * Self.slotStride
+        let start = slot.pointee
+        slot.pointee = start &+ 1
+        return start
     }
 
     /// The endpoint for the `attempt`-th try of a request that started at `start`: the next

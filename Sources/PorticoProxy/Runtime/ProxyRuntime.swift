@@ -31,16 +31,17 @@ public final class ProxyRuntime: Sendable {
         let built = try CertificateStore.build(
             bindings: snapshot.tls, defaultCertificate: snapshot.defaultCertificate, options: tlsOptions)
         diagnostics += built.diagnostics
-        let generation = Generation(number: 1, snapshot: snapshot, certificates: built.store, previous: nil)
+        let loops = group.makeIterator().map { $0 }
+        let generation = Generation(number: 1, snapshot: snapshot, certificates: built.store, previous: nil, loops: loops.count)
         self.current = Mutex(generation)
         self.configuration = configuration
         self.tlsOptions = tlsOptions
         let sink = accessLogDescriptor.map { AccessLogSink(fileDescriptor: $0, logger: Logger(label: "portico.access-log")) }
-        self.slots = group.makeIterator().map { loop in
+        self.slots = loops.enumerated().map { index, loop in
             // Built off the loop, then handed over: from here on only `loop` touches it.
             let box = NIOLoopBoundBox.makeBoxSendingValue(
                 LoopContext(
-                    eventLoop: loop, generation: generation, configuration: configuration,
+                    eventLoop: loop, index: index, generation: generation, configuration: configuration,
                     accessLog: sink.map { AccessLogWriter(sink: $0, eventLoop: loop) }),
                 eventLoop: loop)
             return Slot(eventLoop: loop, context: box)
@@ -66,7 +67,8 @@ public final class ProxyRuntime: Sendable {
             diagnostics = built.diagnostics
         }
         let generation = self.current.withLock { current in
-            current = Generation(number: current.number + 1, snapshot: snapshot, certificates: store, previous: current)
+            current = Generation(
+                number: current.number + 1, snapshot: snapshot, certificates: store, previous: current, loops: self.slots.count)
             return current
         }
         for slot in self.slots {

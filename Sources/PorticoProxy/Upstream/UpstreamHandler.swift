@@ -55,6 +55,8 @@ final class UpstreamHandler: ChannelInboundHandler, PoolableConnection {
     private var reusable = true
     /// False while the client side cannot take more (back-pressure): autoRead is off.
     private var reading = true
+    /// When the current read burst arrived: one clock read serves the burst's events.
+    private var readAt = NIODeadline.uptimeNanoseconds(0)
 
     init(endpoint: ProxyEndpoint, pool: UpstreamPool) {
         self.endpoint = endpoint
@@ -128,7 +130,7 @@ final class UpstreamHandler: ChannelInboundHandler, PoolableConnection {
         self.owner = nil
         self.phase = .idle
         self.isReused = true
-        owner?.upstreamResponseEnd(self, reusable: self.reusable && self.head.upstreamKeepAlive)
+        owner?.upstreamResponseEnd(self, reusable: self.reusable && self.head.upstreamKeepAlive, now: self.readAt)
     }
 
     // MARK: - Inbound
@@ -142,6 +144,7 @@ final class UpstreamHandler: ChannelInboundHandler, PoolableConnection {
             return
         }
         self.receivedAny = true
+        self.readAt = .now()
         if var pending = self.pending {
             pending.writeBuffer(&buffer)
             self.pending = nil
@@ -169,7 +172,7 @@ final class UpstreamHandler: ChannelInboundHandler, PoolableConnection {
                 case .complete:
                     let headBytes = buffer.readSlice(length: self.head.headLength)!
                     if self.head.status < 200 && self.head.status != 101 {
-                        owner.upstreamInterimResponse(headBytes, status: self.head.status)
+                        owner.upstreamInterimResponse(headBytes, status: self.head.status, now: self.readAt)
                         continue
                     }
                     // RFC 9110 §15.2.2: no switching protocols the request did not ask for.
@@ -177,7 +180,7 @@ final class UpstreamHandler: ChannelInboundHandler, PoolableConnection {
                         self.fail(.invalidResponse)
                         return
                     }
-                    guard owner.upstreamResponseHead(headBytes, self.head), self.owner != nil else {
+                    guard owner.upstreamResponseHead(headBytes, self.head, now: self.readAt), self.owner != nil else {
                         // The owner will retry elsewhere: this answer is dropped, unread.
                         self.owner = nil
                         self.close()
@@ -250,7 +253,7 @@ final class UpstreamHandler: ChannelInboundHandler, PoolableConnection {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        self.owner?.upstreamReadComplete()
+        self.owner?.upstreamReadComplete(now: self.readAt)
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
@@ -264,6 +267,7 @@ final class UpstreamHandler: ChannelInboundHandler, PoolableConnection {
         switch self.phase {
         case .untilClose, .tunnel:
             self.reusable = false
+            self.readAt = .now()
             self.finish()
         case .awaitingHead where !self.receivedAny:
             self.owner = nil

@@ -29,13 +29,13 @@ public enum PathNormalizer {
         return true
     }
 
-    /// Normalises `path` (starting with `/`, no query) into `scratch`.
+    /// Normalises `path` (starting with `/`, no query) into `scratch`: percent-decoded into it,
+    /// then slashes merged and dot segments resolved in place (the output never outgrows what
+    /// it was read from), so nothing is allocated once `scratch` has grown.
     public static func normalize(_ path: UnsafeRawBufferPointer, into scratch: inout [UInt8]) -> Outcome {
         if Self.isNormal(path) { return .unchanged }
         scratch.removeAll(keepingCapacity: true)
         // First pass: percent-decode.
-        var decoded: [UInt8] = []
-        decoded.reserveCapacity(path.count)
         var index = 0
         while index < path.count {
             let byte = path[index]
@@ -45,38 +45,51 @@ public enum PathNormalizer {
                 else { return .invalid }
                 let value = high << 4 | low
                 if value == 0 { return .invalid }
-                decoded.append(value)
+                scratch.append(value)
                 index += 3
             } else {
-                decoded.append(byte)
+                scratch.append(byte)
                 index += 1
             }
         }
-        // Second pass: merge slashes and resolve dot segments.
-        var segmentStarts: [Int] = []
-        var cursor = 0
-        while cursor < decoded.count {
-            // `decoded[cursor]` is a '/' (paths start with '/', and we stop on each '/').
-            var end = cursor + 1
-            while end < decoded.count && decoded[end] != UInt8(ascii: "/") { end += 1 }
-            let segment = decoded[(cursor + 1)..<end]
-            let isLast = end >= decoded.count
-            if segment.isEmpty {
-                if isLast { scratch.append(UInt8(ascii: "/")) }  // keep a trailing slash
-            } else if segment.elementsEqual([UInt8(ascii: ".")]) {
-                if isLast { scratch.append(UInt8(ascii: "/")) }
-            } else if segment.elementsEqual([UInt8(ascii: "."), UInt8(ascii: ".")]) {
-                guard let start = segmentStarts.popLast() else { return .invalid }
-                scratch.removeSubrange(start...)
-                if isLast { scratch.append(UInt8(ascii: "/")) }
-            } else {
-                segmentStarts.append(scratch.count)
-                scratch.append(UInt8(ascii: "/"))
-                scratch.append(contentsOf: segment)
+        // Second pass, in place: merge slashes and resolve dot segments.
+        let slash = UInt8(ascii: "/")
+        let dot = UInt8(ascii: ".")
+        let count = scratch.count
+        let written = scratch.withUnsafeMutableBufferPointer { buffer -> Int? in
+            var write = 0
+            var read = 0
+            while read < count {
+                // `buffer[read]` is a '/' (paths start with '/', and each step stops on one).
+                var end = read + 1
+                while end < count && buffer[end] != slash { end += 1 }
+                let length = end - read - 1
+                let isLast = end >= count
+                if length == 0 || (length == 1 && buffer[read + 1] == dot) {
+                    // `//` or `/.`: nothing, but a trailing slash is kept.
+                } else if length == 2 && buffer[read + 1] == dot && buffer[read + 2] == dot {
+                    // `/..`: drop the last segment written; above the root is invalid.
+                    guard write > 0 else { return nil }
+                    write -= 1
+                    while write > 0 && buffer[write] != slash { write -= 1 }
+                } else {
+                    buffer[write] = slash
+                    for offset in 0..<length { buffer[write + 1 + offset] = buffer[read + 1 + offset] }
+                    write += 1 + length
+                    read = end
+                    continue
+                }
+                if isLast {
+                    buffer[write] = slash
+                    write += 1
+                }
+                read = end
             }
-            cursor = end
+            return write
         }
-        if scratch.isEmpty { scratch.append(UInt8(ascii: "/")) }
+        guard let written else { return .invalid }
+        scratch.removeLast(count - written)
+        if scratch.isEmpty { scratch.append(slash) }
         return .normalized
     }
 

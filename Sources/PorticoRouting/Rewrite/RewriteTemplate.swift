@@ -76,14 +76,28 @@ public struct RewriteTemplate: Hashable, Sendable, CustomStringConvertible {
     /// the delimiters nginx's `NGX_ESCAPE_URI` escapes); `/` stays as it is.
     @inline(__always)
     static func appendEscaped(_ byte: UInt8, to out: inout [UInt8]) {
-        if byte <= 0x20 || byte >= 0x7F || "\"#%'<>?\\^`{|}".utf8.contains(byte) {
-            let hex: [UInt8] = Array("0123456789ABCDEF".utf8)
+        if byte <= 0x20 || byte >= 0x7F || Self.isEscapedDelimiter(byte) {
             out.append(UInt8(ascii: "%"))
-            out.append(hex[Int(byte >> 4)])
-            out.append(hex[Int(byte & 0xF)])
+            out.append(Self.hexDigit(byte >> 4))
+            out.append(Self.hexDigit(byte & 0xF))
         } else {
             out.append(byte)
         }
+    }
+
+    /// `"#%'<>?\^`{|}`.
+    @inline(__always)
+    static func isEscapedDelimiter(_ byte: UInt8) -> Bool {
+        switch byte {
+        case 0x22, 0x23, 0x25, 0x27, 0x3C, 0x3E, 0x3F, 0x5C, 0x5E, 0x60, 0x7B, 0x7C, 0x7D: true
+        default: false
+        }
+    }
+
+    /// An upper-case hex digit, without a lookup table (nothing allocated per escaped byte).
+    @inline(__always)
+    static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "A") + nibble - 10
     }
 
     static func digit(_ byte: UInt8) -> Int? {

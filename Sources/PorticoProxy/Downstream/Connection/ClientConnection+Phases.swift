@@ -68,7 +68,7 @@ extension ClientConnection {
             sendTimeout: route.policy.sendTimeoutSeconds.map { .seconds(Int64($0)) } ?? configuration.sendTimeout,
             affinityHash: affinityHash, cookieAffinity: route.policy.cookieAffinity, cookieEndpoint: cookieEndpoint,
             retryPolicy: RetryPolicy(maxTries: tries, next: route.policy.nextUpstream), ewma: route.policy.ewma,
-            attemptStart: now, rotationStart: backend.nextStart(), keepAlive: keepAlive,
+            attemptStart: now, rotationStart: backend.nextStart(loop: self.loop.index), keepAlive: keepAlive,
             closeAfterResponse: !keepAlive, lastUpstreamActivity: now, lastClientActivity: now,
             bodyRate: body.isComplete
                 ? .disabled
