@@ -218,7 +218,7 @@ import Testing
         #expect(h.receive("frame") == ["up: frame", "up flush"])
         h.machine.upstreamResponseBody(ByteBuffer(string: "reply"))
         #expect(h.drain() == ["write reply"])
-        #expect(h.end(reusable: false) == ["up close", "linger"])
+        #expect(h.end(reusable: false) == ["up close", "close after flush"])
     }
 
     @Test func anUpgradeNotAllowedIsDroppedAndTheRequestGoesOnPlain() {
@@ -246,6 +246,21 @@ import Testing
         #expect(h.written.contains("Connection: close\r\n"))
         #expect(h.end() == ["up close", "linger"])
         #expect(h.isClosing)
+    }
+
+    /// nginx lingers only when the client may still be sending: a `Connection: close` request
+    /// read whole is answered and closed at once (no half-close, no drain, no wake-up).
+    @Test func aCloseRequestReadWholeClosesWithoutLingering() {
+        let h = H()
+        _ = h.receive("GET / HTTP/1.1\r\nHost: app.test\r\nConnection: close\r\n\r\n")
+        _ = h.connected()
+        h.respond(H.ok)
+        #expect(h.written.contains("Connection: close\r\n"))
+        #expect(h.end() == ["release", "close after flush"])
+        let notFound = H()
+        let actions = notFound.receive("GET / HTTP/1.1\r\nHost: other.test\r\nConnection: close\r\n\r\n")
+        #expect(actions.first == "write HTTP/1.1 404 Not Found")
+        #expect(actions.last == "close after flush")
     }
 
     @Test func aDeclaredBodyOverTheLimitGets413WithoutAnUpstream() {
@@ -285,7 +300,7 @@ import Testing
         _ = busy.connected()
         busy.respond(H.ok)
         #expect(busy.written.contains("Connection: close\r\n"))
-        #expect(busy.end() == ["release", "linger"])
+        #expect(busy.end() == ["release", "close after flush"])
     }
 
     @Test func theClientClosingMidExchangeDropsTheUpstream() {

@@ -61,6 +61,7 @@ final class ConnectionHarness {
         case .flush: return "flush"
         case .setReading(let on): return on ? "read on" : "read off"
         case .lingeringClose: return "linger"
+        case .closeAfterFlush: return "close after flush"
         case .close: return "close"
         case .schedule(let deadline): return "timer +\((deadline - self.now).nanoseconds / 1_000_000_000)s"
         case .connect(let endpoint, let token, let pooled, _, _):

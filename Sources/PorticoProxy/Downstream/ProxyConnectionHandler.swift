@@ -20,7 +20,11 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
     private var machine: ClientConnection!
     /// The upstream connection of the current attempt, while the machine has one attached.
     private var upstream: UpstreamHandler?
-    private var timer: Scheduled<Void>?
+    /// Its number on the loop: a wake-up for an earlier connection at the same address is not
+    /// this one's.
+    let serial: UInt64
+    /// While closing lingers: when the socket is closed whatever the client still sends.
+    private var lingerUntil: NIODeadline?
     /// The clock, read once per NIO callback (not once per step of it): events and the
     /// actions they produce share it, so a keep-alive request reads the clock twice (its
     /// read, its answer's read).
@@ -29,6 +33,8 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
     init(loop: LoopContext, isTLS: Bool = false) {
         self.loop = loop
         self.isTLS = isTLS
+        loop.connectionSerials &+= 1
+        self.serial = loop.connectionSerials
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -49,8 +55,6 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
     /// be a reference cycle that outlives the connection) and anything still attached.
     func handlerRemoved(context: ChannelHandlerContext) {
         self.loop.connections[ObjectIdentifier(self)] = nil
-        self.timer?.cancel()
-        self.timer = nil
         if let upstream = self.upstream {
             self.upstream = nil
             upstream.close()
@@ -91,9 +95,7 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        self.loop.connections[ObjectIdentifier(self)] = nil
-        self.timer?.cancel()
-        self.timer = nil
+        self.loop.connections[ObjectIdentifier(self)] = nil  // its pending wake-ups are skipped
         self.now = .now()
         self.machine.closed(now: self.now)
         self.perform()
@@ -101,6 +103,20 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         context.close(promise: nil)
+    }
+
+    /// The loop's timer wheel reached a wake-up this connection asked for.
+    func timerFired(deadline: NIODeadline, now: NIODeadline) {
+        guard let context = self.context else { return }
+        if let lingerUntil = self.lingerUntil {
+            if now >= lingerUntil { context.close(promise: nil) }
+            return
+        }
+        // Only the wake-up the machine is waiting for; one it since replaced is stale.
+        guard deadline == self.machine.timerDeadline else { return }
+        self.now = now
+        self.machine.timerFired(now: now)
+        self.perform()
     }
 
     // MARK: - Upstream connection events
@@ -178,17 +194,15 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
                 try? context.channel.syncOptions?.setOption(.autoRead, value: reading)
                 if reading { context.read() }
             case .lingeringClose:
-                Self.lingeringClose(context)
+                self.lingeringClose(context)
+            case .closeAfterFlush:
+                let flushed = context.eventLoop.makePromise(of: Void.self)
+                context.writeAndFlush(Self.wrapOutboundOut(ByteBuffer()), promise: flushed)
+                flushed.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
             case .close:
                 context.close(promise: nil)
             case .schedule(let deadline):
-                self.timer?.cancel()
-                self.timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
-                    self.timer = nil
-                    self.now = .now()
-                    self.machine.timerFired(now: self.now)
-                    self.perform()
-                }
+                self.loop.wake(self, at: deadline)
             case .connect(let endpoint, let token, let pooled, let maxIdle, let timeout):
                 self.connect(endpoint, token: token, pooled: pooled, maxIdle: maxIdle, timeout: timeout, context: context)
             case .upstreamBegin(let method, let dechunk, let upgrade):
@@ -272,29 +286,25 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
 
     /// Flushes what was written, then closes, lingering like nginx's `lingering_close`: the
     /// write side is shut first (FIN) while input is still read and discarded, and the socket
-    /// closes when the client closes or after `lingeringTimeout`. Closing at once while a client
-    /// is still sending a body (after a 413 or 400) would make the kernel answer with RST and
-    /// destroy the response before the client reads it.
-    static func lingeringClose(_ context: ChannelHandlerContext) {
-        let promise = context.eventLoop.makePromise(of: Void.self)
-        context.writeAndFlush(Self.wrapOutboundOut(ByteBuffer()), promise: promise)
-        promise.futureResult.assumeIsolated().whenComplete { result in
-            guard case .success = result else {
+    /// closes when the client closes or after `lingeringTimeout` (a wake-up on the loop's
+    /// wheel, not a task of its own). Closing at once while a client is still sending a body
+    /// (after a 413 or 400) would make the kernel answer with RST and destroy the response
+    /// before the client reads it.
+    private func lingeringClose(_ context: ChannelHandlerContext) {
+        let flushed = context.eventLoop.makePromise(of: Void.self)
+        context.writeAndFlush(Self.wrapOutboundOut(ByteBuffer()), promise: flushed)
+        flushed.futureResult.assumeIsolated().whenComplete { result in
+            guard case .success = result, self.context != nil else {
                 context.close(promise: nil)
                 return
             }
-            let halfClosed = context.eventLoop.makePromise(of: Void.self)
-            context.close(mode: .output, promise: halfClosed)
-            halfClosed.futureResult.assumeIsolated().whenComplete { result in
-                guard case .success = result else {
-                    context.close(promise: nil)
-                    return
-                }
-                // Keep reading (and discarding) so the client's remaining bytes never sit unread.
-                try? context.channel.syncOptions?.setOption(.autoRead, value: true)
-                context.read()
-                context.eventLoop.assumeIsolated().scheduleTask(in: Self.lingeringTimeout) { context.close(promise: nil) }
-            }
+            context.close(mode: .output, promise: nil)
+            // Keep reading (and discarding) so the client's remaining bytes never sit unread.
+            try? context.channel.syncOptions?.setOption(.autoRead, value: true)
+            context.read()
+            let until = NIODeadline.now() + Self.lingeringTimeout
+            self.lingerUntil = until
+            self.loop.wake(self, at: until)
         }
     }
 }

@@ -17,8 +17,16 @@ final class LoopContext {
     let routing = RoutingScratch()
     /// The `Date` field of the proxy's own answers, rendered once a second.
     var date = HTTPDate()
-    /// Open client connections, so shutdown can ask each to finish its exchange and close.
+    /// Open client connections, so shutdown can ask each to finish its exchange and close, and
+    /// wake-ups find their connection.
     var connections: [ObjectIdentifier: ProxyConnectionHandler] = [:]
+    /// Numbers the connections accepted on this loop (a wake-up names its connection by both).
+    var connectionSerials: UInt64 = 0
+    /// Every connection's wake-ups, behind one NIO task at the next one due.
+    var timers: TimerWheel
+    private var tick: Scheduled<Void>?
+    private var tickAt: NIODeadline?
+    private var dueTimers: [TimerWheel.Entry] = []
     /// Connections refused since the last "limit reached" log line, and when it was written.
     var refusedConnections = 0
     var lastRefusalLog = NIODeadline.uptimeNanoseconds(0)
@@ -36,6 +44,39 @@ final class LoopContext {
         self.pool = UpstreamPool(configuration: configuration)
         self.accessLog = accessLog
         self.requestIDs = RequestIDGenerator()
+        self.timers = TimerWheel(now: .now())
+    }
+}
+
+extension LoopContext {
+    /// Wakes `connection` at `deadline` (or up to one wheel tick later). Must be called on the loop.
+    func wake(_ connection: ProxyConnectionHandler, at deadline: NIODeadline) {
+        self.timers.add(TimerWheel.Entry(connection: ObjectIdentifier(connection), serial: connection.serial, deadline: deadline))
+        let due = self.timers.wakeTime(for: deadline)
+        if let tickAt = self.tickAt, tickAt <= due { return }
+        self.schedule(at: due)
+    }
+
+    private func schedule(at deadline: NIODeadline) {
+        self.tick?.cancel()  // the loop's only task of its kind: cancelling it is cheap
+        self.tickAt = deadline
+        self.tick = self.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { self.runTimers() }
+    }
+
+    private func runTimers() {
+        self.tick = nil
+        self.tickAt = nil
+        let now = NIODeadline.now()
+        var due: [TimerWheel.Entry] = []
+        swap(&due, &self.dueTimers)
+        self.timers.expire(now: now, into: &due)
+        for entry in due {
+            guard let connection = self.connections[entry.connection], connection.serial == entry.serial else { continue }
+            connection.timerFired(deadline: entry.deadline, now: now)
+        }
+        due.removeAll(keepingCapacity: true)
+        self.dueTimers = due
+        if let next = self.timers.nextWake, self.tickAt.map({ next < $0 }) ?? true { self.schedule(at: next) }
     }
 }
 

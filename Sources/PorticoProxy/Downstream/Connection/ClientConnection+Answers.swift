@@ -4,14 +4,16 @@ import PorticoRouting
 /// The proxy's own answers (404, 502, redirects, …) and the log phase.
 extension ClientConnection {
     /// Answers with the proxy's own error page and logs it.
-    mutating func respondWithError(_ status: Int, close: Bool, log: AnswerLog, now: NIODeadline) {
+    mutating func respondWithError(_ status: Int, close: Bool, bodyPending: Bool = false, log: AnswerLog, now: NIODeadline) {
         let hsts = self.isTLS && self.loop.configuration.hsts
-        self.respond(ErrorResponses.response(status: status, close: close, hsts: hsts), status: status, close: close, log: log, now: now)
+        self.respond(
+            ErrorResponses.response(status: status, close: close, hsts: hsts), status: status, close: close,
+            bodyPending: bodyPending, log: log, now: now)
     }
 
     /// `app-root`: 302 to `$scheme://$http_host<app-root>`, as ingress-nginx's server-level
     /// `if ($uri = /)` does; the query string is dropped.
-    mutating func redirectToAppRoot(_ appRoot: String, close: Bool, log: AnswerLog, now: NIODeadline) {
+    mutating func redirectToAppRoot(_ appRoot: String, close: Bool, bodyPending: Bool, log: AnswerLog, now: NIODeadline) {
         var location = Array("http://".utf8)
         self.inbound.withUnsafeReadableBytes { bytes in
             if let host = self.head.authority ?? self.head.hostValue { location += bytes[host] }
@@ -21,11 +23,11 @@ extension ClientConnection {
         let hsts = self.isTLS && self.loop.configuration.hsts
         self.respond(
             ErrorResponses.redirect(status: 302, location: location, close: close, hsts: hsts), status: 302, close: close,
-            log: log, now: now)
+            bodyPending: bodyPending, log: log, now: now)
     }
 
     /// `ssl-redirect`: 308 to the same path and query on the HTTPS port.
-    mutating func redirectToHTTPS(preserveTrailingSlash: Bool, close: Bool, log: AnswerLog, now: NIODeadline) {
+    mutating func redirectToHTTPS(preserveTrailingSlash: Bool, close: Bool, bodyPending: Bool, log: AnswerLog, now: NIODeadline) {
         let location = self.inbound.withUnsafeReadableBytes { bytes in
             RequestRouter.httpsLocation(
                 hostValue: (self.head.authority ?? self.head.hostValue).map { UnsafeRawBufferPointer(rebasing: bytes[$0]) },
@@ -34,14 +36,17 @@ extension ClientConnection {
         }
         self.inbound.moveReaderIndex(forwardBy: self.head.headLength)
         self.respond(
-            ErrorResponses.redirect(status: 308, location: location, close: close), status: 308, close: close, log: log, now: now)
+            ErrorResponses.redirect(status: 308, location: location, close: close), status: 308, close: close,
+            bodyPending: bodyPending, log: log, now: now)
     }
 
     /// Writes an answer the proxy made itself, logs it, then closes (lingering) or waits for
     /// the next request. The shared answer goes out with this second's `Date` after its status
     /// line: three writes of shared storage (slices and the loop's cached field), one writev on
     /// flush, no copy.
-    mutating func respond(_ response: ByteBuffer, status: Int, close: Bool, log: AnswerLog, now: NIODeadline) {
+    /// `bodyPending`: the request's body was not (all) read, so the client may still be
+    /// sending it.
+    mutating func respond(_ response: ByteBuffer, status: Int, close: Bool, bodyPending: Bool = false, log: AnswerLog, now: NIODeadline) {
         var rest = response
         let lineEnd = rest.withUnsafeReadableBytes { ($0.firstIndex(of: HTTPBytes.lf) ?? -1) + 1 }
         let statusLine = rest.readSlice(length: lineEnd)!
@@ -54,12 +59,18 @@ extension ClientConnection {
         self.actions.append(.write(rest))
         self.logAnswer(log, now: now)
         if close {
-            self.state = .closing
-            self.actions.append(.lingeringClose)
+            self.closeAfterAnswer(bodyPending: bodyPending)
         } else {
             self.actions.append(.flush)
             self.finishExchange(now: now)
         }
+    }
+
+    /// Closes once the answer is out: lingering when the client may still be sending (nginx's
+    /// `lingering_close on`: a body not read, or bytes not consumed), else at once.
+    mutating func closeAfterAnswer(bodyPending: Bool) {
+        self.state = .closing
+        self.actions.append(bodyPending || self.inbound.readableBytes > 0 ? .lingeringClose : .closeAfterFlush)
     }
 
     /// Phase: log.

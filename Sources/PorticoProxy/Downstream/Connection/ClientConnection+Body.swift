@@ -79,7 +79,7 @@ extension ClientConnection {
             self.state = .closing
             self.actions.append(.close)
         } else {
-            self.respondWithError(status, close: true, log: exchange.log, now: now)
+            self.respondWithError(status, close: true, bodyPending: true, log: exchange.log, now: now)
         }
     }
 }

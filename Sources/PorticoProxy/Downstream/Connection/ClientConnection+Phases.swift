@@ -24,13 +24,14 @@ extension ClientConnection {
             rewritten = isRewritten
         case .status(let status):
             self.inbound.moveReaderIndex(forwardBy: self.head.headLength)
-            self.respondWithError(status, close: status == 400 || hasBody || !keepAlive, log: log, now: now)
+            self.respondWithError(status, close: status == 400 || hasBody || !keepAlive, bodyPending: hasBody, log: log, now: now)
             return
         case .appRootRedirect(let appRoot):
-            self.redirectToAppRoot(appRoot, close: hasBody || !keepAlive, log: log, now: now)
+            self.redirectToAppRoot(appRoot, close: hasBody || !keepAlive, bodyPending: hasBody, log: log, now: now)
             return
         case .httpsRedirect(let preserveTrailingSlash):
-            self.redirectToHTTPS(preserveTrailingSlash: preserveTrailingSlash, close: hasBody || !keepAlive, log: log, now: now)
+            self.redirectToHTTPS(
+                preserveTrailingSlash: preserveTrailingSlash, close: hasBody || !keepAlive, bodyPending: hasBody, log: log, now: now)
             return
         }
         log.routeName = route.source.ingress
@@ -41,7 +42,7 @@ extension ClientConnection {
         let realClient = self.realClientAddress()
         if let status = self.accessPhase(route.policy, backend: backend, realClient: realClient) {
             self.inbound.moveReaderIndex(forwardBy: self.head.headLength)
-            self.respondWithError(status, close: status == 413 || hasBody || !keepAlive, log: log, now: now)
+            self.respondWithError(status, close: status == 413 || hasBody || !keepAlive, bodyPending: hasBody, log: log, now: now)
             return
         }
 

@@ -98,7 +98,8 @@ extension ClientConnection {
         }
         // The client may still be sending a body that will never be forwarded: close after.
         self.respondWithError(
-            failure.status, close: !exchange.body.isComplete || exchange.closeAfterResponse, log: exchange.log, now: now)
+            failure.status, close: !exchange.body.isComplete || exchange.closeAfterResponse, bodyPending: !exchange.body.isComplete,
+            log: exchange.log, now: now)
         return false
     }
 
@@ -246,8 +247,7 @@ extension ClientConnection {
             self.actions.append(reusable && bodyDone ? .upstreamRelease : .upstreamClose)
             self.logAnswer(exchange.log, now: now)
             if exchange.closeAfterResponse || !bodyDone {
-                self.state = .closing
-                self.actions.append(.lingeringClose)
+                self.closeAfterAnswer(bodyPending: !bodyDone)
                 return
             }
             self.actions.append(.flush)
@@ -258,7 +258,7 @@ extension ClientConnection {
             self.actions.append(.upstreamClose)
             self.logAnswer(tunnel.log, now: now)
             self.state = .closing
-            self.actions.append(.lingeringClose)
+            self.actions.append(.closeAfterFlush)
         default:
             return
         }

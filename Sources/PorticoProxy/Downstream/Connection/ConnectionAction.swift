@@ -10,8 +10,12 @@ enum ConnectionAction {
     /// Client reads on or off (back-pressure).
     case setReading(Bool)
     /// Flush, then close like nginx's `lingering_close`: shut the write side, keep reading and
-    /// discarding what the client still sends, close when it closes or after a while.
+    /// discarding what the client still sends, close when it closes or after a while. Only when
+    /// the client may still be sending (a body not read, bytes not consumed): closing then
+    /// would make the kernel answer with RST and destroy the answer before it is read.
     case lingeringClose
+    /// Flush, then close (nothing more is expected from the client).
+    case closeAfterFlush
     /// Close at once.
     case close
     /// Wake the machine with `timerFired` at this moment (replacing any wake-up pending).
