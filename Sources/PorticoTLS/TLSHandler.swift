@@ -32,8 +32,6 @@ public final class TLSHandler: ChannelDuplexHandler {
     /// Plaintext written since the last flush, encrypted together: a response head and its
     /// body go out as one TLS record, not one record (and one AEAD pass) per write.
     private var plaintext: ByteBuffer?
-    /// The buffer of a read that found nothing to decrypt, kept for the next read.
-    private var spareReadBuffer: ByteBuffer?
     /// Plaintext coalesced up to this much before it is encrypted (the TLS record maximum).
     static let recordSize = 16384
 
@@ -88,16 +86,16 @@ public final class TLSHandler: ChannelDuplexHandler {
         }
         guard self.state == .active else { return }
         while true {
-            // The last read of every burst finds nothing; its buffer waits for the next burst
-            // instead of being allocated again.
-            var plaintext = self.spareReadBuffer ?? context.channel.allocator.buffer(capacity: Self.recordSize)
-            self.spareReadBuffer = nil
+            var plaintext = context.channel.allocator.buffer(capacity: Self.recordSize)
             switch self.connection.readDataFromNetwork(into: &plaintext) {
             case .complete:
                 context.fireChannelRead(Self.wrapInboundOut(plaintext))
-                continue
+                // Nothing buffered on either side of OpenSSL: another read would only allocate
+                // a buffer to find that out.
+                if self.connection.hasBufferedInput { continue }
+                self.flushCiphertext(context: context)
+                return
             case .incomplete:
-                self.spareReadBuffer = plaintext
                 self.flushCiphertext(context: context)  // post-handshake messages (session tickets)
                 return
             case .closed:

@@ -33,9 +33,10 @@ final class ConnectionHarness {
         let generation = Generation(
             number: 1, snapshot: RoutingSnapshot(routes: table, backends: [backend]), certificates: Self.certificates, previous: nil)
         self.loop = LoopContext(eventLoop: EmbeddedEventLoop(), generation: generation, configuration: configuration, accessLog: nil)
-        self.machine = ClientConnection(
-            loop: self.loop, isTLS: false, forwarding: ForwardingContext(peerAddress: "192.0.2.7", peerBytes: [192, 0, 2, 7], listenerPort: 80),
-            inbound: ByteBuffer(), now: self.now)
+        self.machine = ClientConnection(loop: self.loop, isTLS: false)
+        self.machine.start(
+            forwarding: ForwardingContext(peerAddress: "192.0.2.7", peerBytes: [192, 0, 2, 7], listenerPort: 80), inbound: ByteBuffer(),
+            now: self.now)
         _ = self.drain()
     }
 

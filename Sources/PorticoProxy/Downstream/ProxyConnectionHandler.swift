@@ -17,7 +17,7 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
     /// The connection came in on the HTTPS listener (behind a `TLSHandler`).
     let isTLS: Bool
     private var context: ChannelHandlerContext!
-    private var machine: ClientConnection!
+    private var machine: ClientConnection
     /// The upstream connection of the current attempt, while the machine has one attached.
     private var upstream: UpstreamHandler?
     /// Its number on the loop: a wake-up for an earlier connection at the same address is not
@@ -25,6 +25,9 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
     let serial: UInt64
     /// While closing lingers: when the socket is closed whatever the client still sends.
     private var lingerUntil: NIODeadline?
+    /// Actions being carried out (their storage reused batch after batch).
+    private var batch: [ConnectionAction] = []
+    private var performing = false
     /// The clock, read once per NIO callback (not once per step of it): events and the
     /// actions they produce share it, so a keep-alive request reads the clock twice (its
     /// read, its answer's read).
@@ -35,6 +38,7 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
         self.isTLS = isTLS
         loop.connectionSerials &+= 1
         self.serial = loop.connectionSerials
+        self.machine = ClientConnection(loop: loop, isTLS: isTLS)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -45,9 +49,7 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
             listenerPort: context.channel.localAddress?.port ?? 0, scheme: self.isTLS ? "https" : "http")
         self.loop.connections[ObjectIdentifier(self)] = self
         self.now = .now()
-        self.machine = ClientConnection(
-            loop: self.loop, isTLS: self.isTLS, forwarding: forwarding, inbound: context.channel.allocator.buffer(capacity: 0),
-            now: self.now)
+        self.machine.start(forwarding: forwarding, inbound: context.channel.allocator.buffer(capacity: 0), now: self.now)
         self.perform()
     }
 
@@ -172,57 +174,74 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
 
     // MARK: - Actions
 
-    /// Carries out the machine's actions in order. Carrying one out may feed a new event in
-    /// (a pooled connection is ready at once, a write changes writability, a close makes the
-    /// channel inactive); its actions join the same queue, so order is kept.
+    /// Carries out the machine's actions in order, a batch at a time. Carrying one out may feed
+    /// a new event in (a pooled connection is ready at once, a write changes writability, a
+    /// close makes the channel inactive); its actions are queued behind the batch and carried
+    /// out by the same loop, so order is kept and nothing runs re-entrantly.
     private func perform() {
-        while let action = self.machine.nextAction() {
-            guard let context = self.context else {
-                // Torn down: only the upstream side may still need letting go.
-                if case .upstreamClose = action, let upstream = self.upstream {
-                    self.upstream = nil
-                    upstream.close()
-                }
-                continue
+        guard !self.performing else { return }
+        self.performing = true
+        defer { self.performing = false }
+        while true {
+            var batch = self.batch
+            self.batch = []
+            self.machine.takeActions(into: &batch)
+            if batch.isEmpty {
+                self.batch = batch
+                return
             }
-            switch action {
-            case .write(let buffer):
-                context.write(Self.wrapOutboundOut(buffer), promise: nil)
-            case .flush:
-                context.flush()
-            case .setReading(let reading):
-                try? context.channel.syncOptions?.setOption(.autoRead, value: reading)
-                if reading { context.read() }
-            case .lingeringClose:
-                self.lingeringClose(context)
-            case .closeAfterFlush:
-                let flushed = context.eventLoop.makePromise(of: Void.self)
-                context.writeAndFlush(Self.wrapOutboundOut(ByteBuffer()), promise: flushed)
-                flushed.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
-            case .close:
-                context.close(promise: nil)
-            case .schedule(let deadline):
-                self.loop.wake(self, at: deadline)
-            case .connect(let endpoint, let token, let pooled, let maxIdle, let timeout):
-                self.connect(endpoint, token: token, pooled: pooled, maxIdle: maxIdle, timeout: timeout, context: context)
-            case .upstreamBegin(let method, let dechunk, let upgrade):
-                self.upstream?.begin(owner: self, method: method, dechunk: dechunk, upgrade: upgrade)
-            case .upstreamWrite(let buffer):
-                self.upstream?.write(buffer)
-            case .upstreamFlush:
-                self.upstream?.flush()
-            case .upstreamSetReading(let reading):
-                self.upstream?.setReading(reading)
-            case .upstreamRelease:
-                if let upstream = self.upstream {
-                    self.upstream = nil
-                    self.loop.pool.release(upstream, now: self.now)
-                }
-            case .upstreamClose:
-                if let upstream = self.upstream {
-                    self.upstream = nil
-                    upstream.close()
-                }
+            for action in batch { self.carryOut(action) }
+            batch.removeAll(keepingCapacity: true)
+            self.batch = batch
+        }
+    }
+
+    private func carryOut(_ action: ConnectionAction) {
+        guard let context = self.context else {
+            // Torn down: only the upstream side may still need letting go.
+            if case .upstreamClose = action, let upstream = self.upstream {
+                self.upstream = nil
+                upstream.close()
+            }
+            return
+        }
+        switch action {
+        case .write(let buffer):
+            context.write(Self.wrapOutboundOut(buffer), promise: nil)
+        case .flush:
+            context.flush()
+        case .setReading(let reading):
+            try? context.channel.syncOptions?.setOption(.autoRead, value: reading)
+            if reading { context.read() }
+        case .lingeringClose:
+            self.lingeringClose(context)
+        case .closeAfterFlush:
+            let flushed = context.eventLoop.makePromise(of: Void.self)
+            context.writeAndFlush(Self.wrapOutboundOut(ByteBuffer()), promise: flushed)
+            flushed.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        case .close:
+            context.close(promise: nil)
+        case .schedule(let deadline):
+            self.loop.wake(self, at: deadline)
+        case .connect(let endpoint, let token, let pooled, let maxIdle, let timeout):
+            self.connect(endpoint, token: token, pooled: pooled, maxIdle: maxIdle, timeout: timeout, context: context)
+        case .upstreamBegin(let method, let dechunk, let upgrade):
+            self.upstream?.begin(owner: self, method: method, dechunk: dechunk, upgrade: upgrade)
+        case .upstreamWrite(let buffer):
+            self.upstream?.write(buffer)
+        case .upstreamFlush:
+            self.upstream?.flush()
+        case .upstreamSetReading(let reading):
+            self.upstream?.setReading(reading)
+        case .upstreamRelease:
+            if let upstream = self.upstream {
+                self.upstream = nil
+                self.loop.pool.release(upstream, now: self.now)
+            }
+        case .upstreamClose:
+            if let upstream = self.upstream {
+                self.upstream = nil
+                upstream.close()
             }
         }
     }

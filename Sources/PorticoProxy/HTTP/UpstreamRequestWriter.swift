@@ -13,6 +13,9 @@ struct ForwardingContext {
     /// The peer's address bytes (4 or 16), for source allow-lists.
     let peerBytes: [UInt8]
 
+    /// Before the channel says who the peer is (shared: nothing built per connection).
+    static let unknown = ForwardingContext(peerAddress: "unknown", listenerPort: 0)
+
     init(peerAddress: String, peerBytes: [UInt8] = [], listenerPort: Int, scheme: String = "http") {
         self.peerBytes = peerBytes
         self.peerAddress = peerAddress

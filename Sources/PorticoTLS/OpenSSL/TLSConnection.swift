@@ -88,6 +88,12 @@ final class TLSConnection {
         return self.classify(0, .protocolError)
     }
 
+    /// Whether a read could return more: decrypted bytes OpenSSL holds, or ciphertext not yet
+    /// looked at in the read BIO.
+    var hasBufferedInput: Bool {
+        SSL_has_pending(self.ssl) == 1 || BIO_ctrl_pending(self.readBIO) > 0
+    }
+
     /// Encrypts plaintext; with memory BIOs the whole buffer is always taken.
     func writeDataToNetwork(_ buffer: ByteBuffer) -> Result {
         ERR_clear_error()

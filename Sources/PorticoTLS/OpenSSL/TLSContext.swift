@@ -21,6 +21,9 @@ final class TLSContext: @unchecked Sendable {
         options64 |= 1 << 7
         if !options.sessionTickets { options64 |= 1 << 14 }  // SSL_OP_NO_TICKET: ssl-session-tickets off
         SSL_CTX_set_options(context, options64)
+        // SSL_MODE_RELEASE_BUFFERS: an idle connection gives its record buffers (up to 34 KiB
+        // read + write) back until its next record, as nginx sets in ngx_ssl_create.
+        _ = CPorticoOpenSSL_SSL_CTX_set_mode(context, Int(SSL_MODE_RELEASE_BUFFERS))
         guard CPorticoOpenSSL_SSL_CTX_set_min_proto_version(context, TLS1_2_VERSION) == 1,
             CPorticoOpenSSL_SSL_CTX_set_max_proto_version(context, TLS1_3_VERSION) == 1,
             SSL_CTX_set_cipher_list(context, options.cipherList) == 1,

@@ -73,6 +73,13 @@ extension ClientConnection {
         self.actions.append(bodyPending || self.inbound.readableBytes > 0 ? .lingeringClose : .closeAfterFlush)
     }
 
+    /// `log` with the bytes relayed so far.
+    func relayed(_ log: AnswerLog) -> AnswerLog {
+        var log = log
+        log.bytesSent = self.relay.bytesSent
+        return log
+    }
+
     /// Phase: log.
     func logAnswer(_ log: AnswerLog, now: NIODeadline) {
         guard let accessLog = self.loop.accessLog else { return }

@@ -56,7 +56,7 @@ extension ClientConnection {
         if wrote {
             exchange.bodyStreamed = true
             // The request is fully sent: proxy-read-timeout counts from here.
-            if exchange.body.isComplete { exchange.lastUpstreamActivity = now }
+            if exchange.body.isComplete { self.relay.lastUpstreamActivity = now }
             self.actions.append(.upstreamFlush)
             if !exchange.upstreamWritable {
                 if self.isReading { self.setReading(false) }

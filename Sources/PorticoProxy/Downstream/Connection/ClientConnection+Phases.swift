@@ -70,11 +70,12 @@ extension ClientConnection {
             affinityHash: affinityHash, cookieAffinity: route.policy.cookieAffinity, cookieEndpoint: cookieEndpoint,
             retryPolicy: RetryPolicy(maxTries: tries, next: route.policy.nextUpstream), ewma: route.policy.ewma,
             attemptStart: now, rotationStart: backend.nextStart(loop: self.loop.index), keepAlive: keepAlive,
-            closeAfterResponse: !keepAlive, lastUpstreamActivity: now, lastClientActivity: now,
+            closeAfterResponse: !keepAlive, lastClientActivity: now,
             bodyRate: body.isComplete
                 ? .disabled
                 : BodyRateGuard(minimumBytesPerSecond: configuration.minBodyRate, window: configuration.bodyRateWindow, now: now),
             isIdempotent: self.head.method.isIdempotent, isHTTP11: self.head.isHTTP11)
+        self.relay = RelayCounters(bytesSent: 0, lastUpstreamActivity: now)
         if self.head.expectContinue, !body.isComplete {
             self.actions.append(.write(ErrorResponses.continueResponse))
             self.actions.append(.flush)

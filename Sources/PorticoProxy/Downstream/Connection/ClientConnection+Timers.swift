@@ -19,12 +19,12 @@ extension ClientConnection {
             var deadline = self.bodyDeadline(exchange) ?? .distantFuture
             guard exchange.upstream.isAttached else { return deadline }  // connect has its own timeout
             if exchange.body.isComplete || exchange.responseStarted {
-                deadline = min(deadline, exchange.lastUpstreamActivity + exchange.readTimeout)
+                deadline = min(deadline, self.relay.lastUpstreamActivity + exchange.readTimeout)
             }
             if let blocked = exchange.sendBlockedSince { deadline = min(deadline, blocked + exchange.sendTimeout) }
             return deadline
         case .tunnel(let tunnel):
-            return max(tunnel.lastUpstreamActivity, tunnel.lastClientActivity) + tunnel.idleTimeout
+            return max(self.relay.lastUpstreamActivity, tunnel.lastClientActivity) + tunnel.idleTimeout
         case .closing:
             return nil
         }

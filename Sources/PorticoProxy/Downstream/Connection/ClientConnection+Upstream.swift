@@ -38,7 +38,7 @@ extension ClientConnection {
         else { return false }
         exchange.upstream = .attached(reused: reused)
         exchange.upstreamWritable = writable
-        exchange.lastUpstreamActivity = now
+        self.relay.lastUpstreamActivity = now
         self.actions.append(.upstreamBegin(method: self.head.method, dechunk: !exchange.isHTTP11, upgrade: self.head.connectionUpgrade))
         self.actions.append(.upstreamWrite(exchange.upstreamRequestHead))
         if exchange.body.isComplete {
@@ -91,7 +91,7 @@ extension ClientConnection {
             // Part of the answer already went out: all that is left is to cut the connection,
             // so the client sees a truncated message instead of a wrong one.
             if exchange.log.status == 0 { exchange.log.status = failure.status }
-            self.logAnswer(exchange.log, now: now)
+            self.logAnswer(self.relayed(exchange.log), now: now)
             self.state = .closing
             self.actions.append(.close)
             return false
@@ -121,10 +121,9 @@ extension ClientConnection {
     /// the client's Expect itself and did not forward it), and an HTTP/1.0 client must never
     /// see a 1xx (RFC 9110 §15.2); others (103 Early Hints) pass through.
     mutating func upstreamInterimResponse(_ headBytes: ByteBuffer, status: Int, now: NIODeadline) {
-        guard case .exchange(var exchange) = self.state else { return }
-        exchange.lastUpstreamActivity = now
-        self.state = .exchange(exchange)
-        guard status != 100, exchange.isHTTP11 else { return }
+        guard case .exchange = self.state else { return }
+        self.relay.lastUpstreamActivity = now
+        guard status != 100, self.head.isHTTP11 else { return }
         self.actions.append(.write(headBytes))
     }
 
@@ -133,7 +132,7 @@ extension ClientConnection {
     /// (the connection is then closed and the next attempt started).
     mutating func upstreamResponseHead(_ headBytes: ByteBuffer, _ response: ResponseHead, now: NIODeadline) -> Bool {
         guard case .exchange(var exchange) = self.state, exchange.upstream.isAttached else { return false }
-        exchange.lastUpstreamActivity = now
+        self.relay.lastUpstreamActivity = now
         if !exchange.retryPolicy.next.statuses.isEmpty,
             exchange.retryPolicy.decision(
                 after: .retryableStatus(response.status), attempt: exchange.attempt, isIdempotent: exchange.isIdempotent,
@@ -178,11 +177,11 @@ extension ClientConnection {
         } else {
             out = headBytes
         }
-        exchange.log.bytesSent += out.readableBytes
+        self.relay.bytesSent += out.readableBytes
         self.actions.append(.write(out))
         if response.status == 101 {
             self.state = .tunnel(
-                Tunnel(log: exchange.log, lastUpstreamActivity: now, lastClientActivity: now, idleTimeout: exchange.readTimeout))
+                Tunnel(log: exchange.log, lastClientActivity: now, idleTimeout: exchange.readTimeout))
             self.processInbound(now: now)  // bytes the client sent after its request
         } else {
             self.state = .exchange(exchange)
@@ -194,31 +193,23 @@ extension ClientConnection {
     /// Phase: body streaming, upstream to client.
     mutating func upstreamResponseBody(_ body: ByteBuffer) {
         switch self.state {
-        case .exchange(var exchange):
-            exchange.log.bytesSent += body.readableBytes
-            self.state = .exchange(exchange)
-        case .tunnel(var tunnel):
-            tunnel.log.bytesSent += body.readableBytes
-            self.state = .tunnel(tunnel)
-        default:
+        case .exchange, .tunnel:
+            self.relay.bytesSent += body.readableBytes
+            self.actions.append(.write(body))
+        case .idle, .closing:
             return
         }
-        self.actions.append(.write(body))
     }
 
     /// The end of an upstream read burst: what was relayed goes out in one flush.
     mutating func upstreamReadComplete(now: NIODeadline) {
         switch self.state {
-        case .exchange(var exchange):
-            exchange.lastUpstreamActivity = now
-            self.state = .exchange(exchange)
-        case .tunnel(var tunnel):
-            tunnel.lastUpstreamActivity = now
-            self.state = .tunnel(tunnel)
-        default:
+        case .exchange, .tunnel:
+            self.relay.lastUpstreamActivity = now
+            self.actions.append(.flush)
+        case .idle, .closing:
             return
         }
-        self.actions.append(.flush)
     }
 
     mutating func upstreamWritabilityChanged(_ writable: Bool, now: NIODeadline) {
@@ -245,7 +236,7 @@ extension ClientConnection {
             exchange.recordAttemptEnd(now: now)
             let bodyDone = exchange.body.isComplete
             self.actions.append(reusable && bodyDone ? .upstreamRelease : .upstreamClose)
-            self.logAnswer(exchange.log, now: now)
+            self.logAnswer(self.relayed(exchange.log), now: now)
             if exchange.closeAfterResponse || !bodyDone {
                 self.closeAfterAnswer(bodyPending: !bodyDone)
                 return
@@ -256,7 +247,7 @@ extension ClientConnection {
             self.armTimer(now: now)
         case .tunnel(let tunnel):
             self.actions.append(.upstreamClose)
-            self.logAnswer(tunnel.log, now: now)
+            self.logAnswer(self.relayed(tunnel.log), now: now)
             self.state = .closing
             self.actions.append(.closeAfterFlush)
         default:

@@ -34,9 +34,10 @@ struct ClientConnection {
     let loop: LoopContext
     /// The connection came in on the HTTPS listener.
     let isTLS: Bool
-    let forwarding: ForwardingContext
+    /// The peer and listener, known once the channel is there (`start`).
+    private(set) var forwarding = ForwardingContext.unknown
     /// Whether the peer is in `--trusted-proxies` (decided once per connection).
-    let peerIsTrusted: Bool
+    private(set) var peerIsTrusted = false
     var state: State
     /// Received bytes not yet consumed: the next head, or body bytes waiting to be forwarded.
     var inbound: ByteBuffer
@@ -54,23 +55,34 @@ struct ClientConnection {
     var attemptTokens = 0
     var actions = ActionQueue()
     var logRecord = RequestLogRecord()
+    /// The current exchange's or tunnel's relay counters (reset when an exchange starts).
+    var relay = RelayCounters()
 
     /// Body bytes buffered before back-pressure stops reading from the client.
     static let maxBufferedInbound = 64 * 1024
 
-    init(loop: LoopContext, isTLS: Bool, forwarding: ForwardingContext, inbound: ByteBuffer, now: NIODeadline) {
+    init(loop: LoopContext, isTLS: Bool) {
         self.loop = loop
         self.isTLS = isTLS
+        self.inbound = ByteBuffer()
+        self.state = .idle(since: .uptimeNanoseconds(0))
+    }
+
+    /// The connection is accepted: who the peer is, and the first (keep-alive/header) timeout.
+    mutating func start(forwarding: ForwardingContext, inbound: ByteBuffer, now: NIODeadline) {
         self.forwarding = forwarding
-        self.peerIsTrusted = loop.configuration.trustedProxies.contains { $0.contains(forwarding.peerBytes) }
+        self.peerIsTrusted = self.loop.configuration.trustedProxies.contains { $0.contains(forwarding.peerBytes) }
         self.inbound = inbound
         self.state = .idle(since: now)
-        if loop.isQuiescing { self.quiesce() }
+        if self.loop.isQuiescing { self.quiesce() }
         self.armTimer(now: now)
     }
 
     /// The next action to carry out, if any.
     mutating func nextAction() -> ConnectionAction? { self.actions.next() }
+
+    /// Every queued action, in order, into `batch` (which must be empty).
+    mutating func takeActions(into batch: inout [ConnectionAction]) { self.actions.take(into: &batch) }
 
     /// Whether the current request asked to switch protocols (the upstream side refuses a 101
     /// nobody asked for, RFC 9110 §15.2.2).

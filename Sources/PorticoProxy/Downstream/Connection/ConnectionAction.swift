@@ -62,4 +62,14 @@ struct ActionQueue {
     }
 
     var isEmpty: Bool { self.head == self.items.count }
+
+    /// Hands every queued action over at once, swapping in `batch`'s (empty) storage: one access
+    /// to the machine per batch instead of one per action.
+    mutating func take(into batch: inout [ConnectionAction]) {
+        if self.head > 0 {
+            self.items.removeFirst(self.head)
+            self.head = 0
+        }
+        swap(&self.items, &batch)
+    }
 }

@@ -11,6 +11,17 @@ struct AnswerLog {
     var bytesSent = 0
 }
 
+/// The running counters of the answer being relayed (the current exchange's or tunnel's),
+/// kept beside the state rather than in it: they change with every chunk relayed, and keeping
+/// them here spares copying the exchange out of the state and back per chunk.
+struct RelayCounters {
+    /// Bytes written to the client for this answer.
+    var bytesSent = 0
+    /// When the upstream last sent bytes, or took the last of the request
+    /// (`proxy-read-timeout` counts from here).
+    var lastUpstreamActivity = NIODeadline.uptimeNanoseconds(0)
+}
+
 /// The body of the request being forwarded, as far as it has been read.
 enum RequestBody {
     case none
@@ -83,7 +94,6 @@ struct Exchange {
     var responseStarted = false
     let keepAlive: Bool
     var closeAfterResponse: Bool
-    var lastUpstreamActivity: NIODeadline
     /// When the client last sent body bytes (`client_body_timeout`).
     var lastClientActivity: NIODeadline
     /// `--client-body-min-rate` over the body being read.
@@ -102,7 +112,6 @@ struct Exchange {
 /// After a 101 answer: the data of `ClientConnection.State.tunnel`.
 struct Tunnel {
     var log: AnswerLog
-    var lastUpstreamActivity: NIODeadline
     var lastClientActivity: NIODeadline
     /// A tunnel idle both ways this long is closed (ingress-nginx closes idle WebSockets after
     /// `proxy-read-timeout`).
