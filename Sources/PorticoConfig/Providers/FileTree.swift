@@ -10,6 +10,9 @@ import Glibc
 /// Like FileManager's enumerator it lists hidden entries and does not descend into symlinked
 /// directories; unlike its `attributesOfItem` it follows a symlinked *file* (a Kubernetes
 /// volume's `file.yaml -> ..data/file.yaml`), so a volume swap changes the target's inode.
+/// Entries named `..something` are skipped: they are a Kubernetes volume's own (its AtomicWriter
+/// writes each version into a `..<timestamp>` directory behind the `..data` link), and listing
+/// them would load every file of a mounted ConfigMap twice.
 public enum FileTree {
     public struct File: Hashable, Sendable {
         /// Below the root, `/`-separated (`team-a/app.yaml`).
@@ -65,7 +68,7 @@ public enum FileTree {
             let raw = UnsafeRawPointer(entry)
             let name = String(cString: raw.advanced(by: Self.nameOffset).assumingMemoryBound(to: CChar.self))
             let type = raw.load(fromByteOffset: Self.typeOffset, as: UInt8.self)
-            if name == "." || name == ".." { continue }
+            if name == "." || name.hasPrefix("..") { continue }
             let childRelative = relative.isEmpty ? name : relative + "/" + name
             let path = root + "/" + childRelative
             if type == UInt8(DT_DIR) {

@@ -47,6 +47,10 @@ enum RawHTTP {
     static func listen(host: String, receiveBuffer: Int32? = nil) throws -> (fd: Int32, port: Int) {
         let port = try FreePort.next()
         let (fd, address) = self.socket(host: host, port: port, receiveBuffer: receiveBuffer)
+        // The port was free on 127.0.0.1; on this host an earlier test's connection may still
+        // hold it in TIME_WAIT, which only SO_REUSEADDR lets a listener share.
+        var reuse: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
         let bound = Self.withSockaddr(address) { bind(fd, $0, $1) }
         guard bound == 0, Glibc.listen(fd, 16) == 0 else {
             close(fd)
