@@ -49,7 +49,7 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
             listenerPort: context.channel.localAddress?.port ?? 0, scheme: self.isTLS ? "https" : "http")
         self.loop.connections[ObjectIdentifier(self)] = self
         self.now = .now()
-        self.machine.start(forwarding: forwarding, inbound: context.channel.allocator.buffer(capacity: 0), now: self.now)
+        self.machine.start(forwarding: forwarding, inbound: ClientConnection.noBytes, now: self.now)
         self.perform()
     }
 

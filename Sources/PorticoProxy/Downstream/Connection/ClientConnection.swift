@@ -106,11 +106,16 @@ struct ClientConnection {
         self.armTimer(now: now)
     }
 
-    /// After a burst of reads: reclaim the space of consumed bytes (keeps the accumulator small
-    /// across requests). Writes to the client are flushed where they are made.
+    /// After a burst of reads: with every byte consumed, let go of the read buffer (NIO's, or
+    /// TLS's 16 KiB plaintext buffer) rather than keep it for the next read, which brings its
+    /// own; an idle keep-alive connection then holds no buffer. Writes to the client are flushed
+    /// where they are made.
     mutating func readComplete() {
-        if self.inbound.readableBytes == 0, self.inbound.readerIndex > 0 { self.inbound.clear() }
+        if self.inbound.readableBytes == 0, self.inbound.capacity > 0 { self.inbound = Self.noBytes }
     }
+
+    /// The empty inbound buffer every idle connection shares.
+    static let noBytes = ByteBufferAllocator().buffer(capacity: 0)
 
     mutating func clientWritabilityChanged(_ writable: Bool) {
         self.clientWritable = writable
