@@ -43,4 +43,19 @@ import Testing
         #expect(store.version == version + 1)
         #expect(store.clusterState().state.services.isEmpty)
     }
+
+    /// The reload loop learns which Services' endpoints changed since it last took the state,
+    /// so an endpoint event re-resolves only their backends; a full list makes it unknown.
+    @Test func takingTheStateSaysWhichServicesChanged() {
+        let store = ObjectStore(kinds: [.services])
+        store.replace(.services, with: [Self.service("web", port: 80), Self.service("api", port: 80)])
+        #expect(store.takeState().changedServices == nil)  // after a list: unknown
+        #expect(store.takeState().changedServices == [])  // nothing since
+        store.apply(.services, Self.service("api", port: 81), deleted: false)
+        store.apply(.services, Self.service("api", port: 81), deleted: false)  // unchanged: not counted again
+        #expect(store.takeState().changedServices == [ClusterState.ServiceName(namespace: "shop", name: "api")])
+        store.apply(.services, Self.service("web", port: 80), deleted: true)
+        #expect(store.takeState().changedServices == [ClusterState.ServiceName(namespace: "shop", name: "web")])
+        #expect(store.clusterState().state.services.map(\.metadata.name) == ["api"])
+    }
 }

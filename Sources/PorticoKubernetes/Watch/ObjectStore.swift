@@ -22,6 +22,19 @@ public final class ObjectStore: Sendable {
         var failing: [ResourceKind: String] = [:]
         var failingSince: ContinuousClock.Instant?
         var version = 0
+        /// The Services whose Service, Endpoints or EndpointSlices changed since the last
+        /// `takeState`; nil when that is not known (a full list, a Pod change).
+        var changedServices: Set<ClusterState.ServiceName>? = []
+
+        mutating func noteChange(of object: KubeObject?) {
+            switch object {
+            case .service(let value)?: self.changedServices?.insert(.init(namespace: value.metadata.namespace, name: value.metadata.name))
+            case .endpoints(let value)?: self.changedServices?.insert(.init(namespace: value.metadata.namespace, name: value.metadata.name))
+            case .endpointSlice(let value)?: self.changedServices?.insert(.init(namespace: value.metadata.namespace, name: value.serviceName))
+            case .pod?, nil: self.changedServices = nil  // any backend may resolve differently
+            case .ingress?, .ingressClass?, .secret?: break  // route inputs: the loader compiles them whole
+            }
+        }
     }
 
     private let state = Mutex(State())
@@ -48,6 +61,7 @@ public final class ObjectStore: Sendable {
             state.objects[kind] = next
             state.synced.insert(kind)
             state.version += 1
+            state.changedServices = nil  // a whole list: anything may have changed
         }
         self.changeSignal.yield()
     }
@@ -57,9 +71,11 @@ public final class ObjectStore: Sendable {
         let changed = self.state.withLock { state -> Bool in
             var objects = state.objects[kind] ?? [:]
             if deleted {
-                guard objects.removeValue(forKey: decoded.key) != nil || state.issues[decoded.key] != nil else { return false }
+                let removed = objects.removeValue(forKey: decoded.key)
+                guard removed != nil || state.issues[decoded.key] != nil else { return false }
                 state.issues[decoded.key] = nil
                 state.ingressStatus[decoded.key] = nil
+                state.noteChange(of: removed)
             } else {
                 let before = objects[decoded.key]
                 let previous = objects
@@ -68,6 +84,8 @@ public final class ObjectStore: Sendable {
                 if before == objects[decoded.key] && decoded.issue == nil {
                     return false  // only status or resourceVersion moved: nothing to compile
                 }
+                if let before { state.noteChange(of: before) }
+                state.noteChange(of: objects[decoded.key])
             }
             state.objects[kind] = objects
             state.version += 1
@@ -101,17 +119,30 @@ public final class ObjectStore: Sendable {
     public var version: Int { self.state.withLock { $0.version } }
 
     public func clusterState() -> (state: ClusterState, diagnostics: [Diagnostic], version: Int) {
+        self.state.withLock { Self.build($0, kinds: self.kinds) }
+    }
+
+    /// `clusterState()` plus the Services whose endpoints changed since the last call (nil:
+    /// unknown), for the reload loop: with it, an endpoint change among 10,000 Services
+    /// re-resolves only the backends of the Services it touched.
+    public func takeState() -> (state: ClusterState, diagnostics: [Diagnostic], version: Int, changedServices: Set<ClusterState.ServiceName>?) {
         self.state.withLock { state in
-            var cluster = ClusterState()
-            for kind in self.kinds {
-                let objects = state.objects[kind] ?? [:]
-                for key in objects.keys.sorted(by: { ($0.namespace, $0.name) < ($1.namespace, $1.name) }) {
-                    cluster.add(objects[key]!)
-                }
-            }
-            let diagnostics = state.issues.keys.sorted(by: { $0.description < $1.description }).map { state.issues[$0]! }
-            return (cluster, diagnostics, state.version)
+            let (cluster, diagnostics, version) = Self.build(state, kinds: self.kinds)
+            defer { state.changedServices = [] }
+            return (cluster, diagnostics, version, state.changedServices)
         }
+    }
+
+    private static func build(_ state: State, kinds: [ResourceKind]) -> (state: ClusterState, diagnostics: [Diagnostic], version: Int) {
+        var cluster = ClusterState()
+        for kind in kinds {
+            let objects = state.objects[kind] ?? [:]
+            for key in objects.keys.sorted(by: { ($0.namespace, $0.name) < ($1.namespace, $1.name) }) {
+                cluster.add(objects[key]!)
+            }
+        }
+        let diagnostics = state.issues.keys.sorted(by: { $0.description < $1.description }).map { state.issues[$0]! }
+        return (cluster, diagnostics, state.version)
     }
 
     /// True once every kind has been listed at least once.

@@ -44,8 +44,8 @@ final class KubernetesSource: ConfigSource, @unchecked Sendable {
     }
 
     func load() -> ConfigLoader.Result {
-        let (state, diagnostics, version) = self.store.clusterState()
+        let (state, diagnostics, version, changedServices) = self.store.takeState()
         self.appliedVersion = version
-        return self.loader.load(state: state, diagnostics: diagnostics)
+        return self.loader.load(state: state, diagnostics: diagnostics, changedServices: changedServices)
     }
 }

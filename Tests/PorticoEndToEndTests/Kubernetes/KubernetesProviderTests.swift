@@ -69,6 +69,8 @@ import Testing
         cluster.api.apply("endpointslices", KubeObjects.endpointSlice("web", port: port, ready: ["127.0.60.2"], notReady: ["127.0.60.1"]))
         #expect(Self.eventually(5) { cluster.endpoint("web.test")?.hasPrefix("127.0.60.2:") == true })
         for _ in 0..<4 { #expect(cluster.endpoint("web.test")?.hasPrefix("127.0.60.2:") == true) }
+        // Only an EndpointSlice changed: no route compiled, only that Service's backends.
+        #expect(Self.eventually(2) { cluster.portico.log.contains("compiled=backends only") })
 
         // Ingress added, modified, deleted.
         cluster.api.apply("ingresses", KubeObjects.ingress("api", host: "api.test", paths: [("/v1", "web")]))
