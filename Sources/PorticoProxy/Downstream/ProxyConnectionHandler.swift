@@ -46,7 +46,7 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
         let peer = context.channel.remoteAddress?.ipAddress ?? "unknown"
         let forwarding = ForwardingContext(
             peerAddress: peer, peerBytes: Self.addressBytes(context.channel.remoteAddress),
-            listenerPort: context.channel.localAddress?.port ?? 0, scheme: self.isTLS ? "https" : "http")
+            listenerFields: self.loop.forwardingFields(port: context.channel.localAddress?.port ?? 0, tls: self.isTLS))
         self.loop.connections[ObjectIdentifier(self)] = self
         self.now = .now()
         self.machine.start(forwarding: forwarding, inbound: ClientConnection.noBytes, now: self.now)

@@ -17,12 +17,30 @@ struct ForwardingContext {
     static let unknown = ForwardingContext(peerAddress: "unknown", listenerPort: 0)
 
     init(peerAddress: String, peerBytes: [UInt8] = [], listenerPort: Int, scheme: String = "http") {
+        self.init(peerAddress: peerAddress, peerBytes: peerBytes, listenerFields: Self.listenerFields(port: listenerPort, scheme: scheme))
+    }
+
+    /// `listenerFields`: the same for every connection of a listener (`LoopContext` keeps them),
+    /// so a new connection builds only its peer's bytes.
+    init(peerAddress: String, peerBytes: [UInt8], listenerFields: [UInt8]) {
+        var address = peerAddress
         self.peerBytes = peerBytes
         self.peerAddress = peerAddress
-        self.peerHash = ProxyBackend.fnv1a(Array(peerAddress.utf8))
-        self.peerFields = Array("X-Real-IP: \(peerAddress)\r\nX-Forwarded-For: \(peerAddress)\r\n".utf8)
-        self.listenerFields = Array(
-            "X-Forwarded-Port: \(listenerPort)\r\nX-Forwarded-Proto: \(scheme)\r\nX-Forwarded-Scheme: \(scheme)\r\nX-Scheme: \(scheme)\r\n\r\n".utf8)
+        self.peerHash = address.withUTF8 { ProxyBackend.fnv1a(UnsafeRawBufferPointer($0)) }
+        var fields: [UInt8] = []
+        fields.reserveCapacity(2 * address.utf8.count + 32)
+        fields.append(contentsOf: "X-Real-IP: ".utf8)
+        fields.append(contentsOf: address.utf8)
+        fields.append(contentsOf: "\r\nX-Forwarded-For: ".utf8)
+        fields.append(contentsOf: address.utf8)
+        fields.append(contentsOf: "\r\n".utf8)
+        self.peerFields = fields
+        self.listenerFields = listenerFields
+    }
+
+    /// `X-Forwarded-Port: …\r\nX-Forwarded-Proto: …\r\nX-Forwarded-Scheme: …\r\nX-Scheme: …\r\n\r\n`.
+    static func listenerFields(port: Int, scheme: String) -> [UInt8] {
+        Array("X-Forwarded-Port: \(port)\r\nX-Forwarded-Proto: \(scheme)\r\nX-Forwarded-Scheme: \(scheme)\r\nX-Scheme: \(scheme)\r\n\r\n".utf8)
     }
 }
 

@@ -20,6 +20,8 @@ final class LoopContext {
     /// Open client connections, so shutdown can ask each to finish its exchange and close, and
     /// wake-ups find their connection.
     var connections: [ObjectIdentifier: ProxyConnectionHandler] = [:]
+    /// The forwarding fields of each listener (by port and scheme), built once.
+    private var listenerFields: [Int: [UInt8]] = [:]
     /// Numbers the connections accepted on this loop (a wake-up names its connection by both).
     var connectionSerials: UInt64 = 0
     /// Every connection's wake-ups, behind one NIO task at the next one due.
@@ -49,6 +51,15 @@ final class LoopContext {
 }
 
 extension LoopContext {
+    /// The `X-Forwarded-Port/-Proto/-Scheme` fields of a listener, built on its first connection.
+    func forwardingFields(port: Int, tls: Bool) -> [UInt8] {
+        let key = port << 1 | (tls ? 1 : 0)
+        if let fields = self.listenerFields[key] { return fields }
+        let fields = ForwardingContext.listenerFields(port: port, scheme: tls ? "https" : "http")
+        self.listenerFields[key] = fields
+        return fields
+    }
+
     /// Wakes `connection` at `deadline` (or up to one wheel tick later). Must be called on the loop.
     func wake(_ connection: ProxyConnectionHandler, at deadline: NIODeadline) {
         self.timers.add(TimerWheel.Entry(connection: ObjectIdentifier(connection), serial: connection.serial, deadline: deadline))
