@@ -67,6 +67,21 @@ import Testing
         #expect(reordered[1] === next[0])
     }
 
+    /// A large Service's endpoints are matched through a table: every kept endpoint keeps its
+    /// object (and health mark), a new one gets a new object, a gone one is dropped.
+    @Test func aLargeServicesKeptEndpointsKeepTheirObjects() {
+        func backend(_ range: ClosedRange<Int>) -> Backend {
+            Backend(ref: BackendRef(namespace: "default", service: "big", port: .number(80)),
+                    endpoints: range.map { Endpoint(address: "10.1.\($0 / 250).\($0 % 250 + 1)", port: 80) })
+        }
+        let before = ProxyBackend(backend: backend(0...499), previous: nil)
+        let after = ProxyBackend(backend: backend(1...500), previous: before)
+        let previous = Dictionary(uniqueKeysWithValues: before.endpoints.map { ($0.display, $0) })
+        #expect(after.endpoints.count == 500)
+        #expect(after.endpoints.dropLast().allSatisfy { previous[$0.display] === $0 })
+        #expect(previous[after.endpoints.last!.display] == nil)
+    }
+
     @Test func ewmaAvoidsTheSlowEndpoint() {
         let backend = self.backend(2)
         let now = NIODeadline.now()

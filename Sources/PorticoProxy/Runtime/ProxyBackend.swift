@@ -66,9 +66,16 @@ public final class ProxyBackend: @unchecked Sendable {
         self.source = backend
         self.name = backend.ref.description
         var endpoints: [ProxyEndpoint] = []
+        // Kept endpoints keep their object (health mark, EWMA, pooled connections): found by
+        // their address, through a table once the lists are long enough to make a scan per
+        // endpoint quadratic.
+        let previousEndpoints = previous?.endpoints ?? []
+        let byDisplay = previousEndpoints.count > 16 ? Dictionary(previousEndpoints.map { ($0.display, $0) }) { first, _ in first } : nil
         for endpoint in backend.endpoints {
-            if let kept = previous?.endpoints.first(where: { $0.display == endpoint.description }) {
-                endpoints.append(kept)  // keep its health mark across generations
+            let display = endpoint.description
+            let kept = byDisplay != nil ? byDisplay![display] : previousEndpoints.first { $0.display == display }
+            if let kept {
+                endpoints.append(kept)
             } else if let address = try? SocketAddress(ipAddress: endpoint.address, port: endpoint.port) {
                 endpoints.append(ProxyEndpoint(address: address, display: endpoint.description))
             }
