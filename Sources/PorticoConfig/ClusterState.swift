@@ -60,7 +60,7 @@ public struct ClusterState: Hashable, Sendable {
     mutating func replace(_ object: KubeObject) -> Bool {
         let (key, location) = Self.identity(of: object)
         guard self.index[key] != nil else { return false }
-        func swap<T: Equatable>(_ list: inout [T], _ value: T, _ meta: (T) -> ObjectMeta) -> Bool {
+        func replaceIn<T: Equatable>(_ list: inout [T], _ value: T, _ meta: (T) -> ObjectMeta) -> Bool {
             guard let position = list.firstIndex(where: { meta($0).name == key.name && meta($0).namespace == key.namespace })
             else { return false }
             if list[position] != value { list[position] = value }
@@ -68,13 +68,13 @@ public struct ClusterState: Hashable, Sendable {
         }
         let replaced: Bool
         switch object {
-        case .ingress(let value): replaced = swap(&self.ingresses, value, \.metadata)
-        case .ingressClass(let value): replaced = swap(&self.ingressClasses, value, \.metadata)
-        case .service(let value): replaced = swap(&self.services, value, \.metadata)
-        case .endpoints(let value): replaced = swap(&self.endpoints, value, \.metadata)
-        case .endpointSlice(let value): replaced = swap(&self.endpointSlices, value, \.metadata)
-        case .secret(let value): replaced = swap(&self.secrets, value, \.metadata)
-        case .pod(let value): replaced = swap(&self.pods, value, \.metadata)
+        case .ingress(let value): replaced = replaceIn(&self.ingresses, value, \.metadata)
+        case .ingressClass(let value): replaced = replaceIn(&self.ingressClasses, value, \.metadata)
+        case .service(let value): replaced = replaceIn(&self.services, value, \.metadata)
+        case .endpoints(let value): replaced = replaceIn(&self.endpoints, value, \.metadata)
+        case .endpointSlice(let value): replaced = replaceIn(&self.endpointSlices, value, \.metadata)
+        case .secret(let value): replaced = replaceIn(&self.secrets, value, \.metadata)
+        case .pod(let value): replaced = replaceIn(&self.pods, value, \.metadata)
         }
         if replaced, self.index[key] != location { self.index[key] = location }
         return replaced
@@ -127,6 +127,34 @@ public struct ClusterState: Hashable, Sendable {
         public init(namespace: String, name: String) {
             self.namespace = namespace
             self.name = name
+        }
+    }
+
+    /// What a change to `object` does to backend resolution: `.service(name)` for a Service,
+    /// its Endpoints or an EndpointSlice (by its service label); `.unknown` for a Pod (any
+    /// selector may pick it), or nil for route inputs (Ingresses, IngressClasses, Secrets),
+    /// which the loader compiles whole anyway.
+    public enum BackendEffect: Equatable, Sendable {
+        case service(ServiceName)
+        case unknown
+    }
+
+    public static func backendEffect(of object: KubeObject) -> BackendEffect? {
+        switch object {
+        case .service(let value): .service(ServiceName(namespace: value.metadata.namespace, name: value.metadata.name))
+        case .endpoints(let value): .service(ServiceName(namespace: value.metadata.namespace, name: value.metadata.name))
+        case .endpointSlice(let value): .service(ServiceName(namespace: value.metadata.namespace, name: value.serviceName))
+        case .pod: .unknown
+        case .ingress, .ingressClass, .secret: nil
+        }
+    }
+
+    /// Records in `changed` (nil: unknown) what a change to `object` touches.
+    public static func noteBackendEffect(of object: KubeObject, in changed: inout Set<ServiceName>?) {
+        switch Self.backendEffect(of: object) {
+        case .service(let name)?: changed?.insert(name)
+        case .unknown?: changed = nil
+        case nil: break
         }
     }
 

@@ -43,7 +43,9 @@ final class ConnectionHarness {
     /// The actions queued so far, as lines; timer requests are left out unless asked for.
     func drain(timers: Bool = false) -> [String] {
         var lines: [String] = []
-        while let action = self.machine.nextAction() {
+        var batch: [ConnectionAction] = []
+        self.machine.takeActions(into: &batch)
+        for action in batch {
             let line = self.describe(action)
             if timers || !line.hasPrefix("timer") { lines.append(line) }
         }

@@ -147,6 +147,51 @@ import Testing
         _ = try? channel.finish()
     }
 
+    /// The plaintext of one flush goes out as one TLS record (a response head and its body
+    /// written apart used to cost two records and two AEAD passes); a body larger than a record
+    /// is cut at the record size, and the client reads it all back in order.
+    @Test func oneFlushIsOneRecord() throws {
+        let channel = try self.channel(try Self.store())
+        let client = Client(serverName: "a.nip.io")
+        try self.interact(client, channel)
+        #expect(client.handshake())
+        client.drainPostHandshake()
+        func records(_ ciphertext: ByteBuffer) -> [Int] {
+            // A record: content type (0x17 application data), version (2 bytes), length (2 bytes).
+            var buffer = ciphertext
+            var lengths: [Int] = []
+            while buffer.readableBytes >= 5, let type = buffer.getInteger(at: buffer.readerIndex, as: UInt8.self),
+                let length = buffer.getInteger(at: buffer.readerIndex + 3, as: UInt16.self)
+            {
+                if type == 0x17 { lengths.append(Int(length)) }
+                buffer.moveReaderIndex(forwardBy: 5 + Int(length))
+            }
+            return lengths
+        }
+        func flushed(_ writes: [String]) throws -> [Int] {
+            for text in writes { channel.write(ByteBuffer(string: text), promise: nil) }
+            channel.flush()
+            var all: [Int] = []
+            while let bytes = try channel.readOutbound(as: ByteBuffer.self) {
+                all += records(bytes)
+                client.incoming(bytes)
+            }
+            return all
+        }
+        #expect(try flushed(["HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n", "ok"]).count == 1)
+        #expect(client.read() == "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        let large = String(repeating: "x", count: 40_000)
+        #expect(try flushed(["HTTP/1.1 200 OK\r\n\r\n", large]).count == 3)
+        var received = ""
+        while received.utf8.count < 40_019 {
+            let more = client.read()
+            if more.isEmpty { break }
+            received += more
+        }
+        #expect(received == "HTTP/1.1 200 OK\r\n\r\n" + large)
+        _ = try? channel.finish()
+    }
+
     /// ssl-session-cache and ssl-session-tickets each resume on their own; with neither, every
     /// handshake is full.
     @Test(arguments: [(true, false), (false, true), (true, true), (false, false)])

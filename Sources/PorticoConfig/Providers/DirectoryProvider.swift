@@ -157,13 +157,7 @@ public struct DirectoryProvider: Sendable {
             issuesChanged = issuesChanged || !(previous?.issues.isEmpty ?? true) || !decoded.issues.isEmpty
             for (object, _) in decoded.objects where !state.replace(object) { return nil }
             for (object, _) in (previous?.objects ?? []) + decoded.objects {
-                switch object {
-                case .service(let value): services?.insert(.init(namespace: value.metadata.namespace, name: value.metadata.name))
-                case .endpoints(let value): services?.insert(.init(namespace: value.metadata.namespace, name: value.metadata.name))
-                case .endpointSlice(let value): services?.insert(.init(namespace: value.metadata.namespace, name: value.serviceName))
-                case .pod: services = nil
-                case .ingress, .ingressClass, .secret: break  // route inputs: the loader compiles them whole
-                }
+                ClusterState.noteBackendEffect(of: object, in: &services)
             }
             if known { files[position] = file } else { files.insert(file, at: position) }
         }

@@ -26,14 +26,13 @@ public final class ObjectStore: Sendable {
         /// `takeState`; nil when that is not known (a full list, a Pod change).
         var changedServices: Set<ClusterState.ServiceName>? = []
 
+        /// An object that changed (nil: one that could not be read, so its kind says nothing).
         mutating func noteChange(of object: KubeObject?) {
-            switch object {
-            case .service(let value)?: self.changedServices?.insert(.init(namespace: value.metadata.namespace, name: value.metadata.name))
-            case .endpoints(let value)?: self.changedServices?.insert(.init(namespace: value.metadata.namespace, name: value.metadata.name))
-            case .endpointSlice(let value)?: self.changedServices?.insert(.init(namespace: value.metadata.namespace, name: value.serviceName))
-            case .pod?, nil: self.changedServices = nil  // any backend may resolve differently
-            case .ingress?, .ingressClass?, .secret?: break  // route inputs: the loader compiles them whole
+            guard let object else {
+                self.changedServices = nil
+                return
             }
+            ClusterState.noteBackendEffect(of: object, in: &self.changedServices)
         }
     }
 

@@ -123,9 +123,6 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
 
     // MARK: - Upstream connection events
 
-    /// Whether the current request asked to switch protocols.
-    var upgradeRequested: Bool { self.machine.upgradeRequested }
-
     func upstreamInterimResponse(_ headBytes: ByteBuffer, status: Int, now: NIODeadline) {
         self.now = now
         self.machine.upstreamInterimResponse(headBytes, status: status, now: now)

@@ -44,8 +44,6 @@ struct ClientConnection {
     /// The head being parsed; from `.exchange` on, the current request's.
     var head = RequestHead()
     var isReading = true
-    /// Whether the client side can take more writes (NIO's writability).
-    var clientWritable = true
     var requestsOnConnection = 0
     /// When the wake-up last asked for fires; nil when none is pending.
     var timerDeadline: NIODeadline?
@@ -78,15 +76,8 @@ struct ClientConnection {
         self.armTimer(now: now)
     }
 
-    /// The next action to carry out, if any.
-    mutating func nextAction() -> ConnectionAction? { self.actions.next() }
-
     /// Every queued action, in order, into `batch` (which must be empty).
     mutating func takeActions(into batch: inout [ConnectionAction]) { self.actions.take(into: &batch) }
-
-    /// Whether the current request asked to switch protocols (the upstream side refuses a 101
-    /// nobody asked for, RFC 9110 §15.2.2).
-    var upgradeRequested: Bool { self.head.connectionUpgrade }
 
     // MARK: - Client events
 
@@ -118,7 +109,6 @@ struct ClientConnection {
     static let noBytes = ByteBufferAllocator().buffer(capacity: 0)
 
     mutating func clientWritabilityChanged(_ writable: Bool) {
-        self.clientWritable = writable
         switch self.state {
         case .exchange(let exchange) where exchange.upstream.isAttached: self.actions.append(.upstreamSetReading(writable))
         case .tunnel: self.actions.append(.upstreamSetReading(writable))

@@ -36,40 +36,19 @@ enum ConnectionAction {
     case upstreamClose
 }
 
-/// The machine's outbox: first in, first out, its storage kept across events, so steady-state
-/// requests allocate nothing here.
+/// The machine's outbox, first in, first out. It is handed over whole (`take`), swapping in the
+/// caller's emptied batch, so the two arrays' storage is reused and steady-state requests
+/// allocate nothing here.
 struct ActionQueue {
     private var items: [ConnectionAction] = []
-    private var head = 0
-
-    init() {
-        self.items.reserveCapacity(8)
-    }
 
     mutating func append(_ action: ConnectionAction) {
         self.items.append(action)
     }
 
-    mutating func next() -> ConnectionAction? {
-        guard self.head < self.items.count else { return nil }
-        let action = self.items[self.head]
-        self.head += 1
-        if self.head == self.items.count {
-            self.items.removeAll(keepingCapacity: true)
-            self.head = 0
-        }
-        return action
-    }
-
-    var isEmpty: Bool { self.head == self.items.count }
-
-    /// Hands every queued action over at once, swapping in `batch`'s (empty) storage: one access
-    /// to the machine per batch instead of one per action.
+    /// Every queued action into `batch` (which must be empty): one access to the machine per
+    /// batch instead of one per action.
     mutating func take(into batch: inout [ConnectionAction]) {
-        if self.head > 0 {
-            self.items.removeFirst(self.head)
-            self.head = 0
-        }
         swap(&self.items, &batch)
     }
 }
