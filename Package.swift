@@ -40,6 +40,17 @@ let package = Package(
             pkgConfig: "openssl",
             providers: [.apt(["libssl-dev"])]
         ),
+        .systemLibrary(
+            name: "CPorticoCrypt",
+            pkgConfig: "libxcrypt",
+            providers: [.apt(["libcrypt-dev"])]
+        ),
+        // htpasswd hashes checked as nginx's auth_basic checks them.
+        .target(
+            name: "PorticoPasswords",
+            dependencies: ["CPorticoCrypt", "CPorticoOpenSSL"],
+            swiftSettings: swiftSettings
+        ),
         // Located messages about the configuration, shared by every layer that reports them.
         .target(
             name: "PorticoDiagnostics",
@@ -87,6 +98,7 @@ let package = Package(
             dependencies: [
                 "PorticoRouting",
                 "PorticoTLS",
+                "PorticoPasswords",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -153,6 +165,11 @@ let package = Package(
         .testTarget(
             name: "PorticoKubernetesTests",
             dependencies: ["PorticoKubernetes", "PorticoKube"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PorticoPasswordsTests",
+            dependencies: ["PorticoPasswords"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -20,6 +20,8 @@ final class ConnectionHarness {
     var endpoint = ""
     /// Everything written to the client so far.
     var written = ""
+    /// Everything written to upstreams so far.
+    var upstreamBytes = ""
 
     init(policy: RoutePolicy = RoutePolicy(), endpoints: Int = 2, configuration: ProxyConfiguration = ProxyConfiguration()) {
         let route = Route(
@@ -72,7 +74,9 @@ final class ConnectionHarness {
             self.endpoint = endpoint.display
             return "connect \(endpoint.display) \(pooled ? "pooled" : "fresh")"
         case .upstreamBegin(_, _, let upgrade): return upgrade ? "begin upgrade" : "begin"
-        case .upstreamWrite(let buffer): return "up: " + text(buffer)
+        case .upstreamWrite(let buffer):
+            self.upstreamBytes += String(buffer: buffer)
+            return "up: " + text(buffer)
         case .upstreamFlush: return "up flush"
         case .upstreamSetReading(let on): return on ? "up read on" : "up read off"
         case .upstreamRelease: return "release"

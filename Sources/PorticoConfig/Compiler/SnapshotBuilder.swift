@@ -14,7 +14,7 @@ struct SnapshotBuilder {
     var diagnostics: [Diagnostic] = []
 
     /// An Ingress that passed validation, with what was derived from it.
-    private struct Accepted {
+    struct Accepted {
         var ingress: Ingress
         var name: String
         var object: String
@@ -24,14 +24,14 @@ struct SnapshotBuilder {
         var forcesRegex: Bool
     }
 
-    private var accepted: [Accepted] = []
+    private(set) var accepted: [Accepted] = []
     private var backendIDs: [BackendRef: BackendID] = [:]
     private var backendRefs: [BackendRef] = []
     /// Where each backend was first referenced, to locate its warnings.
     private var backendSites: [BackendTable.Site] = []
 
     /// The key of a virtual host: its pattern, or nil for the rules without host.
-    private typealias HostKey = HostPattern?
+    typealias HostKey = HostPattern?
 
     init(state: ClusterState, options: CompileOptions, regexCache: RegexCache) {
         self.resolver = EndpointResolver(state: state)
@@ -44,7 +44,7 @@ struct SnapshotBuilder {
         let name = "\(ingress.metadata.namespace)/\(ingress.metadata.name)"
         let object = "Ingress \(name)"
         AnnotationCheck.check(ingress, object: object, into: &self.diagnostics)
-        guard let annotations = IngressAnnotations.parse(ingress, object: object, diagnostics: &self.diagnostics) else {
+        guard let annotations = IngressAnnotations.parse(ingress, object: object, secrets: self.certificates.secrets, diagnostics: &self.diagnostics) else {
             return
         }
         // Validate every host first: an invalid host makes the whole Ingress invalid, as the
@@ -155,7 +155,11 @@ struct SnapshotBuilder {
             }
         }
         self.regexCache.endCompilation()
-        let tls = self.tlsBindings()
+        let ruleHosts = Set(hostOrder.compactMap { $0 })
+        let aliases = self.aliases(ruleHosts: ruleHosts)
+        let twins = self.wwwTwins(ruleHosts: ruleHosts)
+        var tls = self.tlsBindings()
+        tls += Self.bindings(for: aliases, twins: twins, from: tls)
         let tlsHosts = Set(tls.map(\.host))
         let defaultCertificate = self.certificates.defaultCertificate(self.options.defaultSSLCertificate, diagnostics: &self.diagnostics)
 
@@ -168,11 +172,15 @@ struct SnapshotBuilder {
             return VirtualHost(
                 name: key?.description ?? "*", routes: usesRegex ? Self.regexOrdered(list) : Self.ordered(list),
                 fallback: fallbacks[key], appRoot: appRoots[key], usesRegex: usesRegex,
-                hasTLS: key.map { tlsHosts.contains($0) } ?? false, redirectsUnmatched: firstRedirects[key] ?? true)
+                hasTLS: key.map { tlsHosts.contains($0) } ?? false, redirectsUnmatched: firstRedirects[key] ?? true,
+                aliases: key.flatMap { aliases[$0] } ?? [])
         }
         let named = hostOrder.compactMap { $0 }.sorted { $0.description < $1.description }
+        let redirectHosts = twins.sorted { $0.from.description < $1.from.description }.map {
+            ($0.from, VirtualHost(name: $0.from.description, routes: [], fallback: nil, redirectTo: $0.to.description))
+        }
         let table = RouteTable(
-            hosts: named.map { ($0, virtualHost($0)) },
+            hosts: named.map { ($0, virtualHost($0)) } + redirectHosts,
             anyHost: hostOrder.contains(nil) ? virtualHost(nil) : nil,
             defaultRoute: defaultRoute)
         return IngressCompiler.Output(

@@ -74,9 +74,7 @@ public enum Explanation {
 
     static func result(_ outcome: SimulatedOutcome, recorder: Recorder, snapshot: RoutingSnapshot) -> String {
         if let location = outcome.location {
-            return outcome.status == 308
-                ? "308 redirect to \(location) (the host has TLS: ssl-redirect)"
-                : "302 redirect to \(location) (app-root)"
+            return "\(outcome.status ?? 0) redirect to \(location) (\(outcome.redirectReason ?? "redirect"))"
         }
         guard let service = outcome.service else {
             switch outcome.status {
@@ -94,6 +92,13 @@ public enum Explanation {
             text += "\n          upstream path \(outcome.upstreamPath ?? "") (as received)"
         }
         if let prefix = matched?.policy.forwardedPrefix { text += "\n          X-Forwarded-Prefix: \(prefix)" }
+        if let auth = matched?.policy.basicAuth {
+            text += "\n          basic auth: \(auth.users.count) user(s) of Secret \(auth.secret), realm \"\(auth.realm)\" (401 without them)"
+        }
+        if let cors = matched?.policy.cors {
+            text += "\n          CORS: " + (cors.allowsAnyOrigin ? "any origin" : "\(cors.origins.count) allowed origin pattern(s)")
+                + "; an allowed OPTIONS is answered 204 here"
+        }
         if outcome.endpoints.isEmpty {
             let reason = snapshot.backends.first { $0.ref.description == service }?.unavailableReason ?? "no ready endpoints"
             text += "\n          503: \(reason)"

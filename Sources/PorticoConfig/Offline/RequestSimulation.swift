@@ -12,6 +12,8 @@ public struct SimulatedOutcome: Sendable, Equatable {
     /// Path and query that would be sent upstream.
     public var upstreamPath: String?
     public var location: String?
+    /// What made the proxy answer a redirect: `ssl-redirect`, `app-root`, the annotation's name.
+    public var redirectReason: String?
     public var endpoints: [String] = []
     /// `namespace/name` of the Ingress whose route matched.
     public var ingress: String?
@@ -48,11 +50,12 @@ public enum RequestSimulation {
             }
         }
         var outcome = SimulatedOutcome()
-        switch decision {
-        case .status(let status):
+        func redirect(_ status: Int, _ location: [UInt8], _ reason: String) {
             outcome.status = status
-        case .httpsRedirect(let preserveTrailingSlash):
-            outcome.status = 308
+            outcome.redirectReason = reason
+            outcome.location = String(decoding: location, as: UTF8.self)
+        }
+        func httpsRedirect(preserveTrailingSlash: Bool) {
             var target = Array((request.path + request.query).utf8)
             let location = host.withUnsafeMutableBytes { hostBytes in
                 target.withUnsafeMutableBytes {
@@ -61,19 +64,58 @@ public enum RequestSimulation {
                         preserveTrailingSlash: preserveTrailingSlash)
                 }
             }
-            outcome.location = String(decoding: location, as: UTF8.self)
+            redirect(308, location, "the host has TLS: ssl-redirect")
+        }
+        var matched: (route: Route, rewritten: Bool, httpsRedirect: Bool?)
+        switch decision {
+        case .status(let status):
+            outcome.status = status
+            return outcome
+        case .httpsRedirect(let preserveTrailingSlash, nil):
+            httpsRedirect(preserveTrailingSlash: preserveTrailingSlash)
+            return outcome
+        case .httpsRedirect(let preserveTrailingSlash, let route?):
+            matched = (route, false, preserveTrailingSlash)
+        case .hostRedirect(let target):
+            var uri = Array((request.path + request.query).utf8)
+            let port = request.scheme == "https" ? httpsPort : 80
+            redirect(308, uri.withUnsafeMutableBytes {
+                RequestRouter.hostRedirectLocation(target: target, isTLS: request.scheme == "https", port: port,
+                                                   requestURI: UnsafeRawBufferPointer($0))
+            }, "from-to-www-redirect")
+            return outcome
         case .appRootRedirect(let appRoot):
             outcome.status = 302
+            outcome.redirectReason = "app-root"
             outcome.location = "\(request.scheme)://\(request.hostValue)\(appRoot)"
+            return outcome
         case .proxy(let route, let rewritten):
-            let backend = snapshot.backends[route.backend]
-            outcome.service = backend.ref.description
-            outcome.ingress = route.source.ingress
-            outcome.endpoints = backend.endpoints.map(\.description)
-            outcome.upstreamPath =
-                rewritten ? String(decoding: scratch.rewrittenTarget, as: UTF8.self) : request.path + request.query
-            if backend.endpoints.isEmpty || route.policy.deniedReason != nil { outcome.status = 503 }
+            matched = (route, rewritten, nil)
         }
+        let route = matched.route
+        let backend = snapshot.backends[route.backend]
+        outcome.service = backend.ref.description
+        outcome.ingress = route.source.ingress
+        outcome.endpoints = backend.endpoints.map(\.description)
+        // The rewrite phase in the data plane's order (an offline request has no Origin, so no
+        // CORS preflight), then the HTTPS redirect, then the balancer's 503.
+        switch route.policy.rewriteAnswer(isPreflight: false) {
+        case .denied?:
+            outcome.status = 503
+            return outcome
+        case .redirect(let fixed)?:
+            redirect(fixed.code, fixed.location, fixed.annotation)
+            return outcome
+        case .preflight?, nil:
+            break
+        }
+        if let preserveTrailingSlash = matched.httpsRedirect {
+            httpsRedirect(preserveTrailingSlash: preserveTrailingSlash)
+            return outcome
+        }
+        outcome.upstreamPath =
+            matched.rewritten ? String(decoding: scratch.rewrittenTarget, as: UTF8.self) : request.path + request.query
+        if backend.endpoints.isEmpty { outcome.status = 503 }
         return outcome
     }
 

@@ -44,9 +44,10 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         let peer = context.channel.remoteAddress?.ipAddress ?? "unknown"
+        let port = context.channel.localAddress?.port ?? 0
         let forwarding = ForwardingContext(
-            peerAddress: peer, peerBytes: Self.addressBytes(context.channel.remoteAddress),
-            listenerFields: self.loop.forwardingFields(port: context.channel.localAddress?.port ?? 0, tls: self.isTLS))
+            peerAddress: peer, peerBytes: Self.addressBytes(context.channel.remoteAddress), listenerPort: port,
+            listenerFields: self.loop.forwardingFields(port: port, tls: self.isTLS))
         self.loop.connections[ObjectIdentifier(self)] = self
         self.now = .now()
         self.machine.start(forwarding: forwarding, inbound: ClientConnection.noBytes, now: self.now)

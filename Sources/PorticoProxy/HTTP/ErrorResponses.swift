@@ -4,7 +4,7 @@ import NIOCore
 /// allocation. Bodies follow nginx's error pages, which ingress-nginx users know.
 enum ErrorResponses {
     static let reasons: [Int: String] = [
-        400: "Bad Request", 403: "Forbidden", 404: "Not Found", 405: "Not Allowed", 408: "Request Time-out",
+        400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Not Allowed", 408: "Request Time-out",
         413: "Request Entity Too Large", 414: "Request-URI Too Large", 431: "Request Header Fields Too Large", 417: "Expectation Failed", 500: "Internal Server Error",
         501: "Not Implemented", 502: "Bad Gateway", 503: "Service Temporarily Unavailable",
         504: "Gateway Time-out", 505: "HTTP Version Not Supported",
@@ -26,9 +26,15 @@ enum ErrorResponses {
 
     static func reason(_ status: Int) -> String { Self.reasons[status] ?? "Error" }
 
-    /// A redirect (app-root's 302, ssl-redirect's 308) to `location`.
+    /// nginx's reason phrases for the redirect statuses (`ngx_http_status_lines`).
+    static let redirectReasons: [Int: String] = [
+        300: "Multiple Choices", 301: "Moved Permanently", 302: "Moved Temporarily", 303: "See Other", 304: "Not Modified",
+        305: "Use Proxy", 306: "Switch Proxy", 307: "Temporary Redirect", 308: "Permanent Redirect",
+    ]
+
+    /// A redirect (app-root's 302, ssl-redirect's 308, `permanent-redirect`'s code) to `location`.
     static func redirect(status: Int, location: [UInt8], close: Bool, hsts: Bool = false) -> ByteBuffer {
-        let reason = status == 302 ? "Moved Temporarily" : status == 308 ? "Permanent Redirect" : "Redirect"
+        let reason = Self.redirectReasons[status] ?? "Redirect"
         let body = "<html>\r\n<head><title>\(status) \(reason)</title></head>\r\n<body>\r\n<center><h1>\(status) \(reason)</h1></center>\r\n<hr><center>portico</center>\r\n</body>\r\n</html>\r\n"
         var buffer = ByteBuffer()
         buffer.writeString("HTTP/1.1 \(status) \(reason)\r\nContent-Type: text/html\r\nContent-Length: \(body.utf8.count)\r\nLocation: ")
@@ -39,6 +45,11 @@ enum ErrorResponses {
         buffer.writeString(body)
         return buffer
     }
+
+    /// The CORS preflight answer; the CORS fields are written after its status line.
+    static let preflight = ByteBuffer(string: "HTTP/1.1 204 No Content\r\nContent-Type: text/plain charset=UTF-8\r\nContent-Length: 0\r\n\r\n")
+    static let preflightClosing = ByteBuffer(
+        string: "HTTP/1.1 204 No Content\r\nContent-Type: text/plain charset=UTF-8\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
 
     /// The interim response to `Expect: 100-continue`.
     static let continueResponse = ByteBuffer(string: "HTTP/1.1 100 Continue\r\n\r\n")

@@ -21,6 +21,14 @@ enum HeaderKind: UInt8 {
     case cookie
     /// The upstream's HSTS field, replaced by the proxy's on HTTPS.
     case strictTransportSecurity
+    /// Read for CORS (`enable-cors`), forwarded as written.
+    case origin
+    /// Read for `auth-type: basic`; not forwarded on such routes (nginx.tmpl
+    /// `proxy_set_header Authorization ""`).
+    case authorization
+    /// A response's `Access-Control-Allow-*`, `-Expose-Headers` or `-Max-Age`: replaced by the
+    /// route's own when its CORS policy applies (`more_set_headers`).
+    case accessControl
     /// Names with `_`: dropped, as nginx does with `underscores_in_headers off`, so that
     /// `X_Forwarded_For` can never be read as `X-Forwarded-For` by a CGI-style backend.
     case underscored
@@ -36,6 +44,7 @@ enum HeaderKind: UInt8 {
         case 6:
             if eq("expect") { return .expect }
             if eq("cookie") { return .cookie }
+            if eq("origin") { return .origin }
         case 7:
             if eq("upgrade") { return .upgrade }
         case 8: if eq("x-scheme") { return .replacedByProxy }
@@ -44,6 +53,7 @@ enum HeaderKind: UInt8 {
             if eq("connection") { return .connection }
             if eq("keep-alive") { return .hopByHop }
         case 12: if eq("x-request-id") { return .xRequestID }
+        case 13: if eq("authorization") { return .authorization }
         case 14: if eq("content-length") { return .contentLength }
         case 15: if eq("x-forwarded-for") { return .xForwardedFor }
         case 16:
@@ -56,7 +66,12 @@ enum HeaderKind: UInt8 {
             if eq("x-forwarded-scheme") { return .replacedByProxy }
             if eq("x-forwarded-prefix") { return .xForwardedPrefix }
         case 24: if eq("x-original-forwarded-for") { return .replacedByProxy }
+        case 22: if eq("access-control-max-age") { return .accessControl }
         case 25: if eq("strict-transport-security") { return .strictTransportSecurity }
+        case 27: if eq("access-control-allow-origin") { return .accessControl }
+        case 28: if eq("access-control-allow-methods") || eq("access-control-allow-headers") { return .accessControl }
+        case 29: if eq("access-control-expose-headers") { return .accessControl }
+        case 32: if eq("access-control-allow-credentials") { return .accessControl }
         default: break
         }
         for index in start..<end where bytes[index] == UInt8(ascii: "_") { return .underscored }

@@ -46,6 +46,10 @@ struct RequestHead {
     var requestID: Range<Int>?
     /// The first Cookie field's value, for cookie affinity.
     var cookie: Range<Int>?
+    /// The first Origin field's value, for CORS.
+    var origin: Range<Int>?
+    /// The first Authorization field's value, for basic authentication.
+    var authorization: Range<Int>?
     /// `Expect: 100-continue`: the proxy answers `100 Continue` itself when it is ready for the
     /// body, and does not forward the field (nginx's proxy module clears `Expect` too).
     var expectContinue = false
@@ -78,6 +82,8 @@ struct RequestHead {
         self.forwardedFor = nil
         self.requestID = nil
         self.cookie = nil
+        self.origin = nil
+        self.authorization = nil
         self.expectContinue = false
         self.method = .other
         self.headLength = 0

@@ -240,7 +240,11 @@ enum RequestHeadParser {
                 head.expectContinue = head.isHTTP11
             case .cookie:
                 if head.cookie == nil { head.cookie = valueStart..<valueEnd }
-            case .other, .hopByHop, .replacedByProxy, .underscored, .xForwardedPrefix, .strictTransportSecurity:
+            case .origin:
+                if head.origin == nil { head.origin = valueStart..<valueEnd }
+            case .authorization:
+                if head.authorization == nil { head.authorization = valueStart..<valueEnd }
+            case .other, .hopByHop, .replacedByProxy, .underscored, .xForwardedPrefix, .strictTransportSecurity, .accessControl:
                 break
             }
         }

@@ -2,7 +2,8 @@ import NIOCore
 
 /// Rewrites an upstream response head for the client when it must change: hop-by-hop fields
 /// removed (RFC 9110 §7.6.1), `Connection: close` or `keep-alive` added for this hop, and the
-/// chunked coding dropped when the body is de-chunked for an HTTP/1.0 client. Otherwise the
+/// chunked coding dropped when the body is de-chunked for an HTTP/1.0 client, the route's
+/// answer fields (CORS) put in place of the upstream's. Otherwise the
 /// upstream's head bytes go to the client untouched.
 enum ResponseHeadWriter {
     enum ConnectionField {
@@ -18,9 +19,11 @@ enum ResponseHeadWriter {
         dropChunked: Bool,
         hsts: Bool,
         extraFields: String? = nil,
+        answerFields: ByteBuffer? = nil,
         allocator: ByteBufferAllocator
     ) -> ByteBuffer {
-        var out = allocator.buffer(capacity: headBytes.readableBytes + 32)
+        var out = allocator.buffer(capacity: headBytes.readableBytes + 32 + (answerFields?.readableBytes ?? 0))
+        let replacesCORS = answerFields != nil
         headBytes.withUnsafeReadableBytes { bytes in
             let statusLineEnd = head.fields.first?.lineStart ?? (head.headLength - 2)
             out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[0..<statusLineEnd]))
@@ -33,6 +36,8 @@ enum ResponseHeadWriter {
                 case .contentLength where head.isChunked:
                     continue  // RFC 9112 §6.3: Transfer-Encoding overrides Content-Length
                 case .strictTransportSecurity where hsts:
+                    continue
+                case .accessControl where replacesCORS:
                     continue
                 default:
                     out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[field.lineStart..<field.valueEnd]))
@@ -48,6 +53,7 @@ enum ResponseHeadWriter {
         }
         if hsts { out.writeString(ErrorResponses.hstsField) }
         if let extraFields { out.writeString(extraFields) }
+        if let answerFields { out.writeImmutableBuffer(answerFields) }
         out.writeStaticString("\r\n")
         return out
     }

@@ -12,18 +12,23 @@ struct ForwardingContext {
     let peerHash: UInt64
     /// The peer's address bytes (4 or 16), for source allow-lists.
     let peerBytes: [UInt8]
+    /// The port the connection came in on (nginx `$server_port`).
+    let listenerPort: Int
 
     /// Before the channel says who the peer is (shared: nothing built per connection).
     static let unknown = ForwardingContext(peerAddress: "unknown", listenerPort: 0)
 
     init(peerAddress: String, peerBytes: [UInt8] = [], listenerPort: Int, scheme: String = "http") {
-        self.init(peerAddress: peerAddress, peerBytes: peerBytes, listenerFields: Self.listenerFields(port: listenerPort, scheme: scheme))
+        self.init(
+            peerAddress: peerAddress, peerBytes: peerBytes, listenerPort: listenerPort,
+            listenerFields: Self.listenerFields(port: listenerPort, scheme: scheme))
     }
 
     /// `listenerFields`: the same for every connection of a listener (`LoopContext` keeps them),
     /// so a new connection builds only its peer's bytes.
-    init(peerAddress: String, peerBytes: [UInt8], listenerFields: [UInt8]) {
+    init(peerAddress: String, peerBytes: [UInt8], listenerPort: Int, listenerFields: [UInt8]) {
         var address = peerAddress
+        self.listenerPort = listenerPort
         self.peerBytes = peerBytes
         self.peerAddress = peerAddress
         self.peerHash = address.withUTF8 { ProxyBackend.fnv1a(UnsafeRawBufferPointer($0)) }
@@ -63,6 +68,7 @@ enum UpstreamRequestWriter {
         forwardedPrefix: String? = nil,
         upstreamHost: UpstreamHostTemplate? = nil,
         realClient: String? = nil,
+        dropAuthorization: Bool = false,
         forwarding: ForwardingContext,
         requestIDs: inout RequestIDGenerator,
         into out: inout ByteBuffer
@@ -79,7 +85,10 @@ enum UpstreamRequestWriter {
         out.writeStaticString(" HTTP/1.1\r\n")
         for field in head.fields {
             switch field.kind {
-            case .other, .contentLength, .transferEncoding, .xRequestID, .strictTransportSecurity, .cookie:
+            case .authorization where dropAuthorization:
+                continue
+            case .other, .contentLength, .transferEncoding, .xRequestID, .strictTransportSecurity, .cookie, .origin, .authorization,
+                .accessControl:
                 if head.connectionHasExtraTokens, let connection = head.connectionValue,
                     Self.isListed(bytes, field, in: connection)
                 {

@@ -15,6 +15,8 @@ final class LoopContext {
     var requestIDs: RequestIDGenerator
     /// Routing scratch (normalised path, captures, rewritten target), reused by every request.
     let routing = RoutingScratch()
+    /// Recent basic-authentication verdicts, so a bcrypt hash is not computed per request.
+    var credentials = CredentialCache()
     /// The `Date` field of the proxy's own answers, rendered once a second.
     var date = HTTPDate()
     /// Open client connections, so shutdown can ask each to finish its exchange and close, and

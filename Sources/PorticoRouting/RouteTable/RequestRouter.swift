@@ -26,8 +26,11 @@ public enum RoutingDecision: Sendable {
     /// `app-root`: 302 to this path on the request's own scheme and Host.
     case appRootRedirect(String)
     /// `ssl-redirect`/`force-ssl-redirect`: 308 to the same path and query over HTTPS;
-    /// `preserveTrailingSlash` from the route's `preserve-trailing-slash`.
-    case httpsRedirect(preserveTrailingSlash: Bool)
+    /// `preserveTrailingSlash` from the route's `preserve-trailing-slash`. `route`: the route
+    /// that matched (nil for an unmatched path), whose rewrite-phase answers come first.
+    case httpsRedirect(preserveTrailingSlash: Bool, route: Route?)
+    /// `from-to-www-redirect`: 308 to the same request URI on this host (`hostRedirectLocation`).
+    case hostRedirect(String)
     /// The proxy answers itself: 400 (bad Host or path), 404 (no route), 500 (regex limit).
     case status(Int)
 }
@@ -73,7 +76,7 @@ public enum RequestRouter {
         switch table.resolve(host: host, path: path, scratch: scratch.regex, observer: &observer) {
         case .route(let route, let hostHasTLS):
             if !isTLS, route.policy.forceSSLRedirect || (hostHasTLS && route.policy.sslRedirect), !Self.isACMEChallenge(path) {
-                return .httpsRedirect(preserveTrailingSlash: route.policy.preserveTrailingSlash)
+                return .httpsRedirect(preserveTrailingSlash: route.policy.preserveTrailingSlash, route: route)
             }
             guard let rewrite = route.rewrite else { return .proxy(route, rewritten: false) }
             scratch.rewrittenTarget.removeAll(keepingCapacity: true)
@@ -82,9 +85,11 @@ public enum RequestRouter {
             return .proxy(route, rewritten: true)
         case .appRootRedirect(let appRoot):
             return .appRootRedirect(appRoot)
+        case .hostRedirect(let target):
+            return .hostRedirect(target)
         case .notFound(let redirectToHTTPS):
             return redirectToHTTPS && !isTLS && !Self.isACMEChallenge(path)
-                ? .httpsRedirect(preserveTrailingSlash: false) : .status(404)
+                ? .httpsRedirect(preserveTrailingSlash: false, route: nil) : .status(404)
         case .regexLimitExceeded:
             return .status(500)
         }
@@ -110,6 +115,15 @@ public enum RequestRouter {
         } else {
             location += target
         }
+        return location
+    }
+
+    /// The `Location` of a `from-to-www-redirect`: `<scheme>://<target>:<port><request URI>`
+    /// with one trailing `/` removed, the port always written — ingress-nginx's
+    /// ngx_srv_redirect.lua (e2e `fromtowwwredirect.go` expects `http://host:80/foo`).
+    public static func hostRedirectLocation(target: String, isTLS: Bool, port: Int, requestURI: UnsafeRawBufferPointer) -> [UInt8] {
+        var location = Array("\(isTLS ? "https" : "http")://\(target):\(port)".utf8)
+        location += requestURI.last == UInt8(ascii: "/") ? requestURI.dropLast() : requestURI[...]
         return location
     }
 

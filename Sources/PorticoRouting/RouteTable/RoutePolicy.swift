@@ -35,6 +35,12 @@ public struct RoutePolicy: Hashable, Sendable {
     public var nextUpstream = NextUpstream()
     /// `load-balance: ewma`: peak-EWMA latency with two random choices instead of round-robin.
     public var ewma = false
+    /// `permanent-redirect` / `temporal-redirect`: answered in the rewrite phase, never proxied.
+    public var redirect: FixedRedirect?
+    /// `enable-cors` with the `cors-*` annotations.
+    public var cors: CORSPolicy?
+    /// `auth-type: basic` with its Secret's users.
+    public var basicAuth: BasicAuthPolicy?
 
     /// nginx's `client_max_body_size 1m`, ingress-nginx's default `proxy-body-size`.
     public static let defaultBodySize = 1024 * 1024

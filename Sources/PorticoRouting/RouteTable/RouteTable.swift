@@ -7,6 +7,8 @@ public enum RouteLookup: Sendable {
     case route(Route, hostHasTLS: Bool)
     /// `app-root`: answer 302 to this path on the request's own scheme and Host.
     case appRootRedirect(String)
+    /// `from-to-www-redirect`: the host redirects every request to this one.
+    case hostRedirect(String)
     /// No route; `redirectToHTTPS` when the host has TLS and its first Ingress redirects.
     case notFound(redirectToHTTPS: Bool)
     /// A regex hit PCRE2's match or depth limit: answer 500 rather than stall the event loop.
@@ -57,14 +59,18 @@ public struct RouteTable: Sendable, Equatable {
 
     public init(hosts: [(HostPattern, VirtualHost)], anyHost: VirtualHost?, defaultRoute: Route?) {
         var table = HostTable<VirtualHost>()
-        for (pattern, virtualHost) in hosts { table.set(pattern, virtualHost) }
+        for (pattern, virtualHost) in hosts {
+            table.set(pattern, virtualHost)
+            for alias in virtualHost.aliases { table.set(alias, virtualHost) }
+        }
         self.hosts = table
         self.anyHost = anyHost
         self.defaultRoute = defaultRoute
         self.listing = hosts.map(\.1) + (anyHost.map { [$0] } ?? [])
     }
 
-    /// `hosts` is built from `listing` (each virtual host's name is its pattern), so the
+    /// `hosts` is built from `listing` (each virtual host's name is its pattern, its aliases
+    /// are in it), so the
     /// listing and the default say everything.
     public static func == (lhs: RouteTable, rhs: RouteTable) -> Bool {
         lhs.listing == rhs.listing && lhs.anyHost == rhs.anyHost && lhs.defaultRoute == rhs.defaultRoute
@@ -84,6 +90,7 @@ public struct RouteTable: Sendable, Equatable {
             observer.found(virtualHost, how: virtualHost == nil ? .none : .anyHost)
         }
         if let virtualHost {
+            if let target = virtualHost.redirectTo { return .hostRedirect(target) }
             if let appRoot = virtualHost.appRoot, path.count == 1, path[0] == UInt8(ascii: "/") {
                 return .appRootRedirect(appRoot)
             }

@@ -21,11 +21,18 @@ public struct VirtualHost: Sendable, Equatable {
     /// Plain-HTTP requests that match no path are redirected too: ingress-nginx's host root
     /// location carries the host's first Ingress's `ssl-redirect`.
     public let redirectsUnmatched: Bool
+    /// `from-to-www-redirect`: this host exists only to redirect every request to that one
+    /// (ingress-nginx's redirect servers, `BuildRedirects`).
+    public let redirectTo: String?
+    /// `server-alias`: more names that serve this host's routes.
+    public let aliases: [HostPattern]
 
     public init(
         name: String, routes: [Route], fallback: Route?, appRoot: String? = nil, usesRegex: Bool = false,
-        hasTLS: Bool = false, redirectsUnmatched: Bool = false
+        hasTLS: Bool = false, redirectsUnmatched: Bool = false, redirectTo: String? = nil, aliases: [HostPattern] = []
     ) {
+        self.redirectTo = redirectTo
+        self.aliases = aliases
         self.name = name
         self.routes = routes
         self.fallback = fallback

@@ -19,13 +19,16 @@ struct AnnotationReader {
 
     let ingress: Ingress
     let object: String
+    /// Secrets by `namespace/name`, for annotations that name one (`auth-secret`).
+    let secrets: [String: Secret]
     var diagnostics: [Diagnostic] = []
     /// Some value made ingress-nginx refuse the whole Ingress.
     private(set) var dropped = false
 
-    init(ingress: Ingress, object: String) {
+    init(ingress: Ingress, object: String, secrets: [String: Secret] = [:]) {
         self.ingress = ingress
         self.object = object
+        self.secrets = secrets
     }
 
     /// The value of `nginx.ingress.kubernetes.io/<name>`; nil when absent or empty.
@@ -58,6 +61,11 @@ struct AnnotationReader {
 
     mutating func deny(_ name: String, _ value: String, expected: String) {
         self.report(.error, name, "\"\(value)\" is not \(expected); ingress-nginx denies the Ingress's paths, so they answer 503")
+    }
+
+    /// A `LocationDeniedError` whose reason is not a refused value (a missing Secret, …).
+    mutating func denyLocation(_ name: String, _ reason: String) {
+        self.report(.error, name, reason)
     }
 
     mutating func warn(_ name: String, _ message: String) {

@@ -19,19 +19,25 @@ struct IngressAnnotations {
     var appRoot: String?
     /// `upstream-vhost` before its per-route variables are filled in.
     var upstreamHost: UpstreamHostTemplate?
+    /// `server-alias`: more names for the rule hosts.
+    var aliases: [String] = []
+    /// `from-to-www-redirect`: the `www.` twin of each rule host redirects to it (or back).
+    var fromToWWW = false
 
     /// The registry: adding an annotation is a group here (or a name in one), a `RoutePolicy`
     /// field, and the phase that reads it. Like ingress-nginx's `annotations.Extractor`.
     static let groups: [any AnnotationGroup.Type] = [
         RewriteAnnotations.self, RedirectAnnotations.self, ProxyAnnotations.self, UpstreamAnnotations.self,
-        AccessAnnotations.self, AffinityAnnotations.self,
+        AccessAnnotations.self, AffinityAnnotations.self, AliasAnnotations.self, CORSAnnotations.self, AuthAnnotations.self,
     ]
 
     static let supportedNames: Set<String> = Set(Self.groups.flatMap { $0.names })
 
     /// Nil when a value makes ingress-nginx drop the Ingress; the reasons are in `diagnostics`.
-    static func parse(_ ingress: Ingress, object: String, diagnostics: inout [Diagnostic]) -> IngressAnnotations? {
-        var reader = AnnotationReader(ingress: ingress, object: object)
+    static func parse(
+        _ ingress: Ingress, object: String, secrets: [String: Secret] = [:], diagnostics: inout [Diagnostic]
+    ) -> IngressAnnotations? {
+        var reader = AnnotationReader(ingress: ingress, object: object, secrets: secrets)
         var result = IngressAnnotations()
         for group in Self.groups { group.parse(&reader, into: &result) }
         diagnostics += reader.diagnostics

@@ -3,12 +3,46 @@ import PorticoRouting
 
 /// The proxy's own answers (404, 502, redirects, …) and the log phase.
 extension ClientConnection {
-    /// Answers with the proxy's own error page and logs it.
-    mutating func respondWithError(_ status: Int, close: Bool, bodyPending: Bool = false, log: AnswerLog, now: NIODeadline) {
+    /// Answers with the proxy's own error page and logs it. `extraField`: one more field line
+    /// (a 401's `WWW-Authenticate`).
+    mutating func respondWithError(
+        _ status: Int, close: Bool, bodyPending: Bool = false, log: AnswerLog, extraField: [UInt8]? = nil, now: NIODeadline
+    ) {
         let hsts = self.isTLS && self.loop.configuration.hsts
         self.respond(
             ErrorResponses.response(status: status, close: close, hsts: hsts), status: status, close: close,
+            bodyPending: bodyPending, log: log, extraField: extraField, now: now)
+    }
+
+    /// `permanent-redirect` / `temporal-redirect`: nginx's `return <code> <url>`.
+    mutating func respondWithRedirect(
+        status: Int, location: [UInt8], close: Bool, bodyPending: Bool, log: AnswerLog, now: NIODeadline
+    ) {
+        let hsts = self.isTLS && self.loop.configuration.hsts
+        self.respond(
+            ErrorResponses.redirect(status: status, location: location, close: close, hsts: hsts), status: status, close: close,
             bodyPending: bodyPending, log: log, now: now)
+    }
+
+    /// `enable-cors`: an allowed preflight is answered 204 with the CORS fields and
+    /// `Content-Type: text/plain charset=UTF-8`, `Content-Length: 0` (nginx.tmpl's `CORS`).
+    mutating func answerPreflight(close: Bool, bodyPending: Bool, log: AnswerLog, now: NIODeadline) {
+        self.inbound.moveReaderIndex(forwardBy: self.head.headLength)
+        self.respond(
+            close ? ErrorResponses.preflightClosing : ErrorResponses.preflight, status: 204, close: close, bodyPending: bodyPending,
+            log: log, now: now)
+    }
+
+    /// `from-to-www-redirect`: 308 (ingress-nginx's `http-redirect-code`) to the request URI
+    /// on the host it names.
+    mutating func redirectToHost(_ target: String, close: Bool, bodyPending: Bool, log: AnswerLog, now: NIODeadline) {
+        let location = self.inbound.withUnsafeReadableBytes { bytes in
+            RequestRouter.hostRedirectLocation(
+                target: target, isTLS: self.isTLS, port: self.forwarding.listenerPort,
+                requestURI: UnsafeRawBufferPointer(rebasing: bytes[self.head.targetStart..<self.head.targetEnd]))
+        }
+        self.inbound.moveReaderIndex(forwardBy: self.head.headLength)
+        self.respondWithRedirect(status: 308, location: location, close: close, bodyPending: bodyPending, log: log, now: now)
     }
 
     /// `app-root`: 302 to `$scheme://$http_host<app-root>`, as ingress-nginx's server-level
@@ -46,7 +80,11 @@ extension ClientConnection {
     /// flush, no copy.
     /// `bodyPending`: the request's body was not (all) read, so the client may still be
     /// sending it.
-    mutating func respond(_ response: ByteBuffer, status: Int, close: Bool, bodyPending: Bool = false, log: AnswerLog, now: NIODeadline) {
+    /// The request's answer fields (CORS) and `extraField` follow the `Date`.
+    mutating func respond(
+        _ response: ByteBuffer, status: Int, close: Bool, bodyPending: Bool = false, log: AnswerLog, extraField: [UInt8]? = nil,
+        now: NIODeadline
+    ) {
         var rest = response
         let lineEnd = rest.withUnsafeReadableBytes { ($0.firstIndex(of: HTTPBytes.lf) ?? -1) + 1 }
         let statusLine = rest.readSlice(length: lineEnd)!
@@ -56,6 +94,14 @@ extension ClientConnection {
         log.bytesSent = response.readableBytes + date.readableBytes
         self.actions.append(.write(statusLine))
         self.actions.append(.write(date))
+        if let fields = log.answerFields {
+            log.bytesSent += fields.readableBytes
+            self.actions.append(.write(fields))
+        }
+        if let extraField {
+            log.bytesSent += extraField.count
+            self.actions.append(.write(ByteBuffer(bytes: extraField)))
+        }
         self.actions.append(.write(rest))
         self.logAnswer(log, now: now)
         if close {

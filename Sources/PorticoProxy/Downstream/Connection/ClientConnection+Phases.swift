@@ -17,11 +17,19 @@ extension ClientConnection {
         // Phase: route.
         let decision = self.routePhase(generation.snapshot.routes)
         let route: Route
-        let rewritten: Bool
+        var rewritten = false
+        var httpsRedirect: Bool?
         switch decision {
         case .proxy(let found, let isRewritten):
             route = found
             rewritten = isRewritten
+        case .httpsRedirect(let preserveTrailingSlash, let found?):
+            route = found
+            httpsRedirect = preserveTrailingSlash
+        case .httpsRedirect(let preserveTrailingSlash, nil):
+            self.redirectToHTTPS(
+                preserveTrailingSlash: preserveTrailingSlash, close: hasBody || !keepAlive, bodyPending: hasBody, log: log, now: now)
+            return
         case .status(let status):
             self.inbound.moveReaderIndex(forwardBy: self.head.headLength)
             self.respondWithError(status, close: status == 400 || hasBody || !keepAlive, bodyPending: hasBody, log: log, now: now)
@@ -29,20 +37,59 @@ extension ClientConnection {
         case .appRootRedirect(let appRoot):
             self.redirectToAppRoot(appRoot, close: hasBody || !keepAlive, bodyPending: hasBody, log: log, now: now)
             return
-        case .httpsRedirect(let preserveTrailingSlash):
+        case .hostRedirect(let target):
+            self.redirectToHost(target, close: hasBody || !keepAlive, bodyPending: hasBody, log: log, now: now)
+            return
+        }
+        log.routeName = route.source.ingress
+        log.answerFields = self.corsFields(route.policy.cors)
+
+        // Phase: rewrite (nginx's find-config check of the declared body size, then the
+        // location's `return`s, then ingress-nginx's HTTPS redirect).
+        if let limit = route.policy.maxBodySize, case .length(let length) = self.head.framing, length > limit {
+            self.inbound.moveReaderIndex(forwardBy: self.head.headLength)
+            self.respondWithError(413, close: true, bodyPending: hasBody, log: log, now: now)
+            return
+        }
+        let isPreflight = self.head.method == .options && log.answerFields != nil
+        switch route.policy.rewriteAnswer(isPreflight: isPreflight) {
+        case .denied?:
+            self.inbound.moveReaderIndex(forwardBy: self.head.headLength)
+            self.respondWithError(503, close: hasBody || !keepAlive, bodyPending: hasBody, log: log, now: now)
+            return
+        case .preflight?:
+            self.answerPreflight(close: hasBody || !keepAlive, bodyPending: hasBody, log: log, now: now)
+            return
+        case .redirect(let redirect)?:
+            self.inbound.moveReaderIndex(forwardBy: self.head.headLength)
+            self.respondWithRedirect(
+                status: redirect.code, location: redirect.location, close: hasBody || !keepAlive, bodyPending: hasBody, log: log,
+                now: now)
+            return
+        case nil:
+            break
+        }
+        if let preserveTrailingSlash = httpsRedirect {
             self.redirectToHTTPS(
                 preserveTrailingSlash: preserveTrailingSlash, close: hasBody || !keepAlive, bodyPending: hasBody, log: log, now: now)
             return
         }
-        log.routeName = route.source.ingress
 
-        // Phase: access checks (ingress-nginx's order: body size, then the rewrite phase's 503,
-        // then the access phase's allow-list).
+        // ingress-nginx's balancer.rewrite(), right after the HTTPS redirect in ngx_rewrite.lua:
+        // 503 for a backend without ready endpoints, before any access check.
         let backend = generation.backends[route.backend]
-        let realClient = self.realClientAddress()
-        if let status = self.accessPhase(route.policy, backend: backend, realClient: realClient) {
+        if backend.endpoints.isEmpty {
             self.inbound.moveReaderIndex(forwardBy: self.head.headLength)
-            self.respondWithError(status, close: status == 413 || hasBody || !keepAlive, bodyPending: hasBody, log: log, now: now)
+            self.respondWithError(503, close: hasBody || !keepAlive, bodyPending: hasBody, log: log, now: now)
+            return
+        }
+
+        // Phase: access checks (nginx's access phase: the allow-list, then basic auth).
+        let realClient = self.realClientAddress()
+        if let status = self.accessPhase(route.policy, realClient: realClient, now: now) {
+            self.inbound.moveReaderIndex(forwardBy: self.head.headLength)
+            let challenge = status == 401 ? route.policy.basicAuth?.challenge : nil
+            self.respondWithError(status, close: hasBody || !keepAlive, bodyPending: hasBody, log: log, extraField: challenge, now: now)
             return
         }
 
@@ -106,14 +153,42 @@ extension ClientConnection {
     }
 
     /// Phase: access checks. The status to answer instead of proxying, or nil to go on:
-    /// 413 for a declared body over `proxy-body-size` (nginx `client_max_body_size`: answered
-    /// before anything is sent, the body unread), 503 for a backend without ready endpoints or
-    /// a route its annotations deny, 403 for a client outside `whitelist-source-range`.
-    func accessPhase(_ policy: RoutePolicy, backend: ProxyBackend, realClient: (text: String, bytes: [UInt8])?) -> Int? {
-        if let limit = policy.maxBodySize, case .length(let length) = self.head.framing, length > limit { return 413 }
-        if backend.endpoints.isEmpty || policy.deniedReason != nil { return 503 }
+    /// 403 for a client outside `whitelist-source-range`, then 401 without valid basic
+    /// credentials (nginx's `satisfy all`, its default).
+    mutating func accessPhase(_ policy: RoutePolicy, realClient: (text: String, bytes: [UInt8])?, now: NIODeadline) -> Int? {
         if !policy.allows(realClient?.bytes ?? self.forwarding.peerBytes) { return 403 }
+        if let auth = policy.basicAuth, !self.hasValidCredentials(auth, now: now) { return 401 }
         return nil
+    }
+
+    /// Whether the request's `Authorization: Basic` names a user of `auth` with the right
+    /// password, asking the loop's cache of recent verifications first (a bcrypt hash costs
+    /// milliseconds of the event loop; nginx pays it on every request).
+    mutating func hasValidCredentials(_ auth: BasicAuthPolicy, now: NIODeadline) -> Bool {
+        guard let range = self.head.authorization else { return false }
+        return self.inbound.withUnsafeReadableBytes { bytes in
+            self.loop.credentials.verify(UnsafeRawBufferPointer(rebasing: bytes[range]), users: auth.users, now: now)
+        }
+    }
+
+    /// The CORS fields for this request, when the route has a policy that allows its Origin:
+    /// `Access-Control-Allow-Origin` echoes the Origin (or says `*`), then the policy's fields.
+    func corsFields(_ cors: CORSPolicy?) -> ByteBuffer? {
+        guard let cors else { return nil }
+        return self.inbound.withUnsafeReadableBytes { bytes -> ByteBuffer? in
+            let origin = self.head.origin.map { UnsafeRawBufferPointer(rebasing: bytes[$0]) }
+            guard cors.allows(origin: origin) else { return nil }
+            var fields = ByteBufferAllocator().buffer(capacity: 64 + cors.fields.count + (origin?.count ?? 1))
+            fields.writeStaticString("Access-Control-Allow-Origin: ")
+            if cors.allowsAnyOrigin {
+                fields.writeStaticString("*")
+            } else if let origin {
+                fields.writeBytes(origin)
+            }
+            fields.writeStaticString("\r\n")
+            fields.writeBytes(cors.fields)
+            return fields
+        }
     }
 
     /// Phase: upstream request. The head sent upstream, written from the client's head bytes.
@@ -124,13 +199,15 @@ extension ClientConnection {
                 self.loop.routing.rewrittenTarget.withUnsafeBytes { target in
                     UpstreamRequestWriter.write(
                         self.head, from: bytes, rewrittenTarget: target, forwardedPrefix: route.policy.forwardedPrefix,
-                        upstreamHost: route.policy.upstreamHost, realClient: realClient, forwarding: self.forwarding,
+                        upstreamHost: route.policy.upstreamHost, realClient: realClient,
+                        dropAuthorization: route.policy.basicAuth != nil, forwarding: self.forwarding,
                         requestIDs: &self.loop.requestIDs, into: &out)
                 }
             } else {
                 UpstreamRequestWriter.write(
                     self.head, from: bytes, upstreamHost: route.policy.upstreamHost, realClient: realClient,
-                    forwarding: self.forwarding, requestIDs: &self.loop.requestIDs, into: &out)
+                    dropAuthorization: route.policy.basicAuth != nil, forwarding: self.forwarding,
+                    requestIDs: &self.loop.requestIDs, into: &out)
             }
         }
         return out

@@ -168,12 +168,13 @@ extension ClientConnection {
         let hsts = self.isTLS && self.loop.configuration.hsts
         let cookie = self.affinityCookieField(exchange)
         let out: ByteBuffer
-        if response.needsRewrite || connection != .none || hsts || cookie != nil
+        let answerFields = exchange.log.answerFields
+        if response.needsRewrite || connection != .none || hsts || cookie != nil || answerFields != nil
             || (response.isChunked && (http10Client || response.contentLength != nil))
         {
             out = ResponseHeadWriter.rewrite(
                 headBytes, response, connection: connection, dropChunked: http10Client, hsts: hsts, extraFields: cookie,
-                allocator: ByteBufferAllocator())
+                answerFields: answerFields, allocator: ByteBufferAllocator())
         } else {
             out = headBytes
         }

@@ -4,6 +4,9 @@ import PorticoRouting
 /// What an access-log line says of an answer, whoever made it.
 struct AnswerLog {
     var requestStart: NIODeadline
+    /// Fields every answer to this request carries, the upstream's or the proxy's own: the
+    /// route's CORS fields when its policy allows the request's Origin. Nil for most requests.
+    var answerFields: ByteBuffer?
     /// The Ingress of the route, once one was found.
     var routeName: String?
     var endpoint: ProxyEndpoint?

@@ -1,0 +1,122 @@
+import Foundation
+import PorticoConfig
+import PorticoDiagnostics
+import PorticoRouting
+import Testing
+
+/// The annotations that become request phases, as ingress-nginx's parsers read them
+/// (`annotations/cors`, `redirect`, `alias`, `auth`).
+@Suite struct PolicyAnnotationTests {
+    static let compiled = try! Fixture.compile("policy-annotations").output
+
+    func policy(_ host: String, _ path: String = "/") -> RoutePolicy? {
+        Self.compiled.snapshot.routes.resolve(host: host, path: path)?.policy
+    }
+
+    func outcome(_ url: String) -> SimulatedOutcome {
+        RequestSimulation.run(try! OfflineRequest.parse(url).get(), snapshot: Self.compiled.snapshot, httpsPort: 443)
+    }
+
+    func diagnostics(_ ingress: String, _ annotation: String) -> [Diagnostic] {
+        Self.compiled.diagnostics.filter {
+            $0.object == "Ingress default/\(ingress)" && $0.field == "metadata.annotations[nginx.ingress.kubernetes.io/\(annotation)]"
+        }
+    }
+
+    func allows(_ cors: CORSPolicy, _ origin: String) -> Bool {
+        var origin = origin
+        return origin.withUTF8 { cors.allows(origin: UnsafeRawBufferPointer($0)) }
+    }
+
+    @Test func corsOriginsAreCheckedOneByOne() throws {
+        let cors = try #require(self.policy("cors.test")?.cors)
+        #expect(!cors.allowsAnyOrigin)
+        #expect(self.allows(cors, "https://a.test"))
+        #expect(self.allows(cors, "HTTPS://A.TEST"))  // nginx's `~*`: case-insensitive
+        #expect(!self.allows(cors, "https://a.test.evil.test"))
+        #expect(!self.allows(cors, "http://a.test"))
+        #expect(self.allows(cors, "https://x-1.wild.test:8443"))
+        #expect(!self.allows(cors, "https://wild.test:8443"))  // the * is one label, not none
+        #expect(!self.allows(cors, "https://a.b.wild.test:8443"))
+        #expect(self.allows(cors, "null"))
+        #expect(!cors.allows(origin: nil))
+        // Skipped with a warning each: no scheme, an upper-case scheme.
+        let skipped = self.diagnostics("cors", "cors-allow-origin").map(\.message)
+        #expect(skipped.count == 2)
+        #expect(skipped.allSatisfy { $0.contains("ingress-nginx skips it") })
+        // An invalid methods list falls back to the default; credentials off.
+        let fields = String(decoding: cors.fields, as: UTF8.self)
+        #expect(fields.contains("Access-Control-Allow-Methods: GET, PUT, POST, DELETE, PATCH, OPTIONS\r\n"))
+        #expect(!fields.contains("Credentials"))
+        #expect(self.diagnostics("cors", "cors-allow-methods").first?.severity == .warning)
+        // `*` anywhere in the list allows every origin, as the parser's `break`.
+        #expect(self.policy("corsstar.test")?.cors?.allowsAnyOrigin == true)
+    }
+
+    @Test func originPatternsMatchWithoutARegex() {
+        func matches(_ pattern: String, _ origin: String) -> Bool {
+            var origin = origin
+            return origin.withUTF8 { OriginPattern(pattern).matches(UnsafeRawBufferPointer($0)) }
+        }
+        #expect(matches("https://*.example.com", "https://api.example.com"))
+        #expect(matches("https://*.example.com", "https://API-2.Example.com"))
+        #expect(!matches("https://*.example.com", "https://.example.com"))
+        #expect(!matches("https://*.example.com", "https://a_b.example.com"))
+        #expect(!matches("https://*.example.com", "https://example.com"))
+        #expect(!matches("https://example.com", "https://example.com:443"))
+    }
+
+    @Test func aFixedRedirectComesBeforeTheHTTPSRedirect() throws {
+        let redirect = try #require(self.policy("redirect.test")?.redirect)
+        #expect(redirect.code == 301)  // 399 is out of range: the default, with a warning
+        #expect(self.diagnostics("redirect-tls", "permanent-redirect-code").first?.message.contains("uses 301") == true)
+        // The host has TLS, yet plain HTTP gets the annotation's 301, not ssl-redirect's 308:
+        // nginx's `return` runs before ingress-nginx's rewrite_by_lua.
+        let outcome = self.outcome("http://redirect.test/a")
+        #expect(outcome.status == 301)
+        #expect(outcome.location == "https://elsewhere.test/x")
+    }
+
+    @Test func redirectValuesAsIngressNginxJudgesThem() {
+        // `$` is outside URLIsValidRegex: a validation error, the Ingress is dropped.
+        #expect(self.diagnostics("redirect-variable", "permanent-redirect").first?.message.contains("drops such an Ingress") == true)
+        #expect(self.outcome("http://redirvar.test/").status == 404)
+        // Not http(s): a plain error there; the redirect is ignored and the path proxied.
+        #expect(self.diagnostics("redirect-ftp", "temporal-redirect").first?.severity == .warning)
+        #expect(self.outcome("http://redirftp.test/").status == nil)
+    }
+
+    @Test func basicAuthReadsTheSecretAsNginxReadsTheFile() throws {
+        let auth = try #require(self.policy("auth.test")?.basicAuth)
+        #expect(auth.secret == "default/users")
+        #expect(auth.users.count == 2)
+        #expect(auth.users.hash(for: "alice") == "{PLAIN}pw")  // the first line naming a user wins
+        #expect(String(decoding: auth.challenge, as: UTF8.self) == "WWW-Authenticate: Basic realm=\"\"\r\n")
+    }
+
+    @Test(arguments: [
+        ("auth-digest", "digest.test", "auth-type", "digest authentication is not supported"),
+        ("auth-cross", "cross.test", "auth-secret", "in another namespace"),
+        ("auth-no-key", "nokey.test", "auth-secret", "has no key auth"),
+    ])
+    func aBrokenAuthSetupDeniesThePaths(ingress: String, host: String, annotation: String, message: String) throws {
+        let found = try #require(self.diagnostics(ingress, annotation).first)
+        #expect(found.severity == .error)
+        #expect(found.message.contains(message))
+        #expect(self.outcome("http://\(host)/").status == 503)  // never served without the check
+    }
+
+    @Test func anInvalidSecretTypeDropsTheIngress() {
+        #expect(self.diagnostics("auth-bad-type", "auth-secret-type").first?.message.contains("drops such an Ingress") == true)
+        #expect(self.outcome("http://badtype.test/").status == 404)
+    }
+
+    @Test func theOldestIngressSetsTheAliases() {
+        #expect(self.outcome("http://first.alias.test/").ingress == "default/alias-first")
+        #expect(self.outcome("http://first.alias.test/second/x").ingress == "default/alias-second")  // the host's routes, all of them
+        #expect(self.outcome("http://second.alias.test/").status == 404)  // a later Ingress's aliases are skipped
+        #expect(self.diagnostics("alias-second", "server-alias").first?.message.contains("already has the aliases") == true)
+        #expect(self.outcome("http://own.test/own").ingress == "default/own")  // a host of its own is never an alias
+        #expect(self.outcome("http://own.test/").status == 404)
+    }
+}
