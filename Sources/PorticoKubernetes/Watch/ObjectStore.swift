@@ -136,8 +136,13 @@ public final class ObjectStore: Sendable {
         var cluster = ClusterState()
         for kind in kinds {
             let objects = state.objects[kind] ?? [:]
+            let secrets = kind == .secrets ? SecretReferences(ingresses: cluster.ingresses) : nil
             for key in objects.keys.sorted(by: { ($0.namespace, $0.name) < ($1.namespace, $1.name) }) {
-                cluster.add(objects[key]!)
+                let object = objects[key]!
+                // Every Secret is watched (auth Secrets are Opaque); only those the compiler
+                // can use enter the state.
+                if let secrets, case .secret(let secret) = object, !secrets.needs(secret) { continue }
+                cluster.add(object)
             }
         }
         let diagnostics = state.issues.keys.sorted(by: { $0.description < $1.description }).map { state.issues[$0]! }

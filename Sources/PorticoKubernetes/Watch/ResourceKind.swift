@@ -5,8 +5,10 @@ public struct ResourceKind: Hashable, Sendable, CustomStringConvertible {
     /// The plural resource name in URLs ("ingresses").
     public var resource: String
     public var namespaced: Bool
-    /// Narrows what is listed and watched: Secrets of `type: kubernetes.io/tls` only, so
-    /// Portico never holds other Secrets in memory (nor needs RBAC beyond what it reads).
+    /// Narrows what is listed and watched: Secrets except Helm's release records, as
+    /// ingress-nginx's Secret informer (`type!=helm.sh/release.v1`); basic-auth Secrets are
+    /// Opaque, so a `type=kubernetes.io/tls` selector would miss them. `ObjectStore` passes
+    /// on only the Secrets the compiler can use (`SecretReferences`).
     public var fieldSelector: String?
 
     public var description: String { self.resource }
@@ -24,7 +26,7 @@ public struct ResourceKind: Hashable, Sendable, CustomStringConvertible {
     public static let ingressClasses = ResourceKind(kind: "IngressClass", apiVersion: "networking.k8s.io/v1", resource: "ingressclasses", namespaced: false)
     public static let services = ResourceKind(kind: "Service", apiVersion: "v1", resource: "services", namespaced: true)
     public static let endpointSlices = ResourceKind(kind: "EndpointSlice", apiVersion: "discovery.k8s.io/v1", resource: "endpointslices", namespaced: true)
-    public static let secrets = ResourceKind(kind: "Secret", apiVersion: "v1", resource: "secrets", namespaced: true, fieldSelector: "type=kubernetes.io/tls")
+    public static let secrets = ResourceKind(kind: "Secret", apiVersion: "v1", resource: "secrets", namespaced: true, fieldSelector: "type!=helm.sh/release.v1")
 
     /// Everything the provider watches. RBAC in `deploy/` grants exactly list and watch on these.
     public static let watched: [ResourceKind] = [.ingressClasses, .ingresses, .services, .endpointSlices, .secrets]

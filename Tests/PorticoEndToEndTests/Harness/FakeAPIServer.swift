@@ -323,6 +323,9 @@ final class FakeAPIServer: @unchecked Sendable {
         if let selector, selector.hasPrefix("type=") {
             return object["type"] as? String == String(selector.dropFirst("type=".count))
         }
+        if let selector, selector.hasPrefix("type!=") {
+            return object["type"] as? String != String(selector.dropFirst("type!=".count))
+        }
         return true
     }
 

@@ -94,8 +94,8 @@ import Testing
         cluster.api.apply("ingressclasses", KubeObjects.ingressClass("portico"))
         #expect(Self.eventually(5) { cluster.endpoint("web.test")?.hasPrefix("127.0.60.2:") == true })
 
-        // Secrets: only kubernetes.io/tls ones are listed and watched (fieldSelector).
-        #expect(cluster.api.requests.contains { $0.contains("/api/v1/secrets?") && $0.contains("fieldSelector=type%3Dkubernetes.io%2Ftls") })
+        // Secrets: all but Helm's release records are listed and watched (fieldSelector).
+        #expect(cluster.api.requests.contains { $0.contains("/api/v1/secrets?") && $0.contains("fieldSelector=type%21%3Dhelm.sh%2Frelease.v1") })
         #expect(cluster.api.requests.contains { $0.contains("watch=1") && $0.contains("allowWatchBookmarks=true") })
         #expect(cluster.portico.log.contains("reloaded (Kubernetes objects changed)"))
     }
@@ -111,12 +111,36 @@ import Testing
         // No Secret yet: plain HTTP redirects (ssl-redirect), the default certificate does not verify.
         #expect(Self.eventually(5) { (try? cluster.curl.get(host, "/"))?.status == 308 })
         #expect((try cluster.curl.get(host, "/", tls: true)).exitCode != 0)
-        // An Opaque Secret is never even seen (field selector); the TLS one is served.
+        // An Opaque Secret no Ingress names never enters the state; the TLS one is served.
         cluster.api.apply("secrets", KubeObjects.opaqueSecret("web-tls-opaque"))
         cluster.api.apply("secrets", KubeObjects.tlsSecret("web-tls", certificate: certificate, key: key))
         #expect(Self.eventually(5) { (try? cluster.curl.get(host, "/", tls: true))?.status == 200 })
         cluster.api.delete("secrets", namespace: "default", name: "web-tls")
         #expect(Self.eventually(5) { (try? cluster.curl.get(host, "/", tls: true))?.exitCode != 0 })
+    }
+
+    /// Basic-auth Secrets are Opaque: watched, passed on once an Ingress names one, followed.
+    @Test func basicAuthSecretsFromTheAPI() async throws {
+        let cluster = try await Cluster.start()
+        defer { Task { await cluster.stop() } }
+        let line = try AuthenticationTests.htpasswd("B", "alice", "s3cret")
+        cluster.api.apply(
+            "ingresses",
+            KubeObjects.ingress("private", host: "private.test", paths: [("/", "web")],
+                                annotations: ["nginx.ingress.kubernetes.io/auth-type": "basic", "nginx.ingress.kubernetes.io/auth-secret": "users"]))
+        #expect(Self.eventually(5) { cluster.endpoint("private.test") == "status 503" })  // named, not there yet: denied
+        cluster.api.apply(
+            "secrets",
+            ["apiVersion": "v1", "kind": "Secret", "type": "Opaque", "metadata": ["name": "users", "namespace": "default"],
+             "data": ["auth": Data(line.utf8).base64EncodedString()]])
+        #expect(Self.eventually(5) { (try? cluster.curl.get("private.test", "/"))?.status == 401 })
+        #expect(try cluster.curl.get("private.test", "/", ["-u", "alice:s3cret"]).status == 200)
+        cluster.api.apply(
+            "secrets",
+            ["apiVersion": "v1", "kind": "Secret", "type": "Opaque", "metadata": ["name": "users", "namespace": "default"],
+             "data": ["auth": Data(try AuthenticationTests.htpasswd("B", "alice", "rotated").utf8).base64EncodedString()]])
+        #expect(Self.eventually(5) { (try? cluster.curl.get("private.test", "/", ["-u", "alice:rotated"]))?.status == 200 })
+        #expect(try cluster.curl.get("private.test", "/", ["-u", "alice:s3cret"]).status == 401)  // the old verdict is not reused
     }
 
     @Test func largeListsArePagedWithContinue() async throws {
