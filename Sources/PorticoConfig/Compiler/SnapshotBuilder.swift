@@ -25,6 +25,8 @@ struct SnapshotBuilder {
     }
 
     private(set) var accepted: [Accepted] = []
+    /// Canary Ingresses (`canary: "true"`), validated like the others, oldest first.
+    private(set) var canaries: [Accepted] = []
     private var backendIDs: [BackendRef: BackendID] = [:]
     private var backendRefs: [BackendRef] = []
     /// Where each backend was first referenced, to locate its warnings.
@@ -80,9 +82,14 @@ struct SnapshotBuilder {
                 }
             }
         }
-        self.accepted.append(
-            Accepted(ingress: ingress, name: name, object: object, patterns: patterns, annotations: annotations,
-                     forcesRegex: forcesRegex))
+        let entry = Accepted(
+            ingress: ingress, name: name, object: object, patterns: patterns, annotations: annotations,
+            forcesRegex: annotations.canary == nil && forcesRegex)
+        if annotations.canary != nil {
+            self.canaries.append(entry)
+        } else {
+            self.accepted.append(entry)
+        }
     }
 
     private mutating func error(_ ingress: Ingress, _ object: String, line: Int?, field: String, _ message: String) {
@@ -154,6 +161,7 @@ struct SnapshotBuilder {
                 }
             }
         }
+        self.attachCanaries(routes: &routes, fallbacks: &fallbacks, defaultRoute: &defaultRoute, regexHosts: regexHosts)
         self.regexCache.endCompilation()
         let ruleHosts = Set(hostOrder.compactMap { $0 })
         let aliases = self.aliases(ruleHosts: ruleHosts)
@@ -234,7 +242,7 @@ struct SnapshotBuilder {
 
     /// How a path matches: Exact/Prefix as the Ingress API says, or, on a regex host, the path
     /// text as a case-insensitive, start-anchored regex whatever its type.
-    private mutating func match(for path: HTTPIngressPath, regex: Bool, _ entry: Accepted, field: String) -> PathMatch? {
+    mutating func match(for path: HTTPIngressPath, regex: Bool, _ entry: Accepted, field: String) -> PathMatch? {
         guard regex else {
             switch path.pathType {
             case .exact: return .exact(path.path)
@@ -258,7 +266,7 @@ struct SnapshotBuilder {
             backend: self.backendRefs[backend])
     }
 
-    private mutating func backendID(for backend: IngressBackend, _ entry: Accepted) -> BackendID? {
+    mutating func backendID(for backend: IngressBackend, _ entry: Accepted) -> BackendID? {
         switch backend.target {
         case .resource(let kind, let name):
             self.diagnostics.append(

@@ -95,6 +95,17 @@ public enum Explanation {
         if let auth = matched?.policy.basicAuth {
             text += "\n          basic auth: \(auth.users.count) user(s) of Secret \(auth.secret), realm \"\(auth.realm)\" (401 without them)"
         }
+        if let canary = matched?.policy.canary {
+            let alternative = snapshot.backends[canary.backend].ref.description
+            var ways: [String] = []
+            if let header = canary.header {
+                ways.append("header \(String(decoding: header, as: UTF8.self))"
+                    + (canary.headerValue.map { " = \(String(decoding: $0, as: UTF8.self))" } ?? canary.headerPattern.map { " ~ \($0.pattern)" } ?? " always/never"))
+            }
+            if let cookie = canary.cookie { ways.append("cookie \(String(decoding: cookie, as: UTF8.self)) always/never") }
+            ways.append("weight \(canary.weight)/\(canary.weightTotal)")
+            text += "\n          canary \(canary.ingress) → \(alternative), by " + ways.joined(separator: ", then ")
+        }
         if let cors = matched?.policy.cors {
             text += "\n          CORS: " + (cors.allowsAnyOrigin ? "any origin" : "\(cors.origins.count) allowed origin pattern(s)")
                 + "; an allowed OPTIONS is answered 204 here"

@@ -38,4 +38,9 @@ public struct Route: Hashable, Sendable {
         if rewrite == nil { policy.forwardedPrefix = nil }
         self.policy = policy
     }
+
+    /// The same route with another policy (the compiler attaches canaries after all routes exist).
+    public func with(policy: RoutePolicy) -> Route {
+        Route(match: self.match, backend: self.backend, source: self.source, rewrite: self.rewrite, policy: policy)
+    }
 }

@@ -41,6 +41,8 @@ public struct RoutePolicy: Hashable, Sendable {
     public var cors: CORSPolicy?
     /// `auth-type: basic` with its Secret's users.
     public var basicAuth: BasicAuthPolicy?
+    /// The canary Ingress attached to this route's backend, if any.
+    public var canary: CanaryPolicy?
 
     /// nginx's `client_max_body_size 1m`, ingress-nginx's default `proxy-body-size`.
     public static let defaultBodySize = 1024 * 1024

@@ -23,12 +23,14 @@ struct IngressAnnotations {
     var aliases: [String] = []
     /// `from-to-www-redirect`: the `www.` twin of each rule host redirects to it (or back).
     var fromToWWW = false
+    /// `canary: "true"`: the Ingress adds no routes; its backends join the main Ingresses'.
+    var canary: CanaryAnnotations.Settings?
 
     /// The registry: adding an annotation is a group here (or a name in one), a `RoutePolicy`
     /// field, and the phase that reads it. Like ingress-nginx's `annotations.Extractor`.
     static let groups: [any AnnotationGroup.Type] = [
         RewriteAnnotations.self, RedirectAnnotations.self, ProxyAnnotations.self, UpstreamAnnotations.self,
-        AccessAnnotations.self, AffinityAnnotations.self, AliasAnnotations.self, CORSAnnotations.self, AuthAnnotations.self,
+        AccessAnnotations.self, AffinityAnnotations.self, AliasAnnotations.self, CORSAnnotations.self, AuthAnnotations.self, CanaryAnnotations.self,
     ]
 
     static let supportedNames: Set<String> = Set(Self.groups.flatMap { $0.names })

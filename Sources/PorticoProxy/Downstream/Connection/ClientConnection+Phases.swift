@@ -77,7 +77,7 @@ extension ClientConnection {
 
         // ingress-nginx's balancer.rewrite(), right after the HTTPS redirect in ngx_rewrite.lua:
         // 503 for a backend without ready endpoints, before any access check.
-        let backend = generation.backends[route.backend]
+        var backend = generation.backends[route.backend]
         if backend.endpoints.isEmpty {
             self.inbound.moveReaderIndex(forwardBy: self.head.headLength)
             self.respondWithError(503, close: hasBody || !keepAlive, bodyPending: hasBody, log: log, now: now)
@@ -93,7 +93,14 @@ extension ClientConnection {
             return
         }
 
-        // Phase: upstream choice (the endpoint itself is picked per attempt, at connect).
+        // Phase: upstream choice: the canary or the main backend (the endpoint itself is picked
+        // per attempt, at connect).
+        if let canary = route.policy.canary {
+            let alternative = generation.backends[canary.backend]
+            if self.choosesCanary(canary, main: backend, alternative: alternative, affinity: route.policy.cookieAffinity, now: now) {
+                backend = alternative
+            }
+        }
         let configuration = self.loop.configuration
         let tries = route.policy.nextUpstream.tries.map { $0 == 0 ? max(backend.endpoints.count, 1) : $0 } ?? configuration.maxTries
         let affinityHash = self.affinityHash(for: route.policy, backend: backend, realClient: realClient)
@@ -227,36 +234,49 @@ extension ClientConnection {
             case .path:
                 return ProxyBackend.fnv1a(UnsafeRawBufferPointer(rebasing: bytes[self.head.targetStart..<self.head.pathEnd]))
             case .header(let name):
-                for field in self.head.fields
-                where name.utf8.elementsEqual(bytes[field.lineStart..<field.nameEnd].lazy.map(HostBytes.lower)) {
-                    return ProxyBackend.fnv1a(UnsafeRawBufferPointer(rebasing: bytes[field.valueStart..<field.valueEnd]))
+                guard let range = self.fieldValue(named: Array(name.utf8), in: bytes) else {
+                    return 0  // absent header: all such requests share one endpoint, as nginx hashes ""
                 }
-                return 0  // absent header: all such requests share one endpoint, as nginx hashes ""
+                return ProxyBackend.fnv1a(UnsafeRawBufferPointer(rebasing: bytes[range]))
             }
         }
     }
 
-    /// The endpoint the request's affinity cookie names, if any (a `name=value` pair of the
-    /// Cookie field, RFC 6265 §5.4).
+    /// The endpoint the request's affinity cookie names, if any.
     func endpointFromCookie(_ affinity: CookieAffinity, backend: ProxyBackend, now: NIODeadline) -> ProxyEndpoint? {
-        guard let range = self.head.cookie else { return nil }
-        let name = affinity.nameBytes
-        return self.inbound.withUnsafeReadableBytes { bytes -> ProxyEndpoint? in
-            let value = UnsafeRawBufferPointer(rebasing: bytes[range])
-            var start = 0
-            while start < value.count {
-                var end = start
-                while end < value.count, value[end] != UInt8(ascii: ";") { end += 1 }
-                var pairStart = start
-                while pairStart < end, value[pairStart] == HTTPBytes.sp { pairStart += 1 }
-                let pair = UnsafeRawBufferPointer(rebasing: value[pairStart..<end])
-                if pair.count > name.count, pair[name.count] == UInt8(ascii: "="), pair.prefix(name.count).elementsEqual(name) {
-                    return backend.endpoint(forCookie: UnsafeRawBufferPointer(rebasing: pair[(name.count + 1)...]), now: now)
-                }
-                start = end + 1
-            }
-            return nil
+        self.inbound.withUnsafeReadableBytes { bytes -> ProxyEndpoint? in
+            guard let range = self.cookieValue(named: affinity.nameBytes, in: bytes) else { return nil }
+            return backend.endpoint(forCookie: UnsafeRawBufferPointer(rebasing: bytes[range]), now: now)
         }
+    }
+
+    /// Where the value of the cookie `name` is in the head bytes: a `name=value` pair of the
+    /// Cookie field (RFC 6265 §5.4), the name matched exactly.
+    func cookieValue(named name: [UInt8], in bytes: UnsafeRawBufferPointer) -> Range<Int>? {
+        guard let range = self.head.cookie else { return nil }
+        var start = range.lowerBound
+        while start < range.upperBound {
+            var end = start
+            while end < range.upperBound, bytes[end] != UInt8(ascii: ";") { end += 1 }
+            var pairStart = start
+            while pairStart < end, bytes[pairStart] == HTTPBytes.sp { pairStart += 1 }
+            if end - pairStart > name.count, bytes[pairStart + name.count] == UInt8(ascii: "="),
+                bytes[pairStart..<pairStart + name.count].elementsEqual(name)
+            {
+                return (pairStart + name.count + 1)..<end
+            }
+            start = end + 1
+        }
+        return nil
+    }
+
+    /// Where the value of the first field named `name` (lower-case) is in the head bytes.
+    func fieldValue(named name: [UInt8], in bytes: UnsafeRawBufferPointer) -> Range<Int>? {
+        for field in self.head.fields
+        where field.nameEnd - field.lineStart == name.count && name.elementsEqual(bytes[field.lineStart..<field.nameEnd].lazy.map(HostBytes.lower)) {
+            return field.valueStart..<field.valueEnd
+        }
+        return nil
     }
 
     /// The client address a trusted proxy reported: walking `X-Forwarded-For` from the right,
