@@ -5,7 +5,7 @@ import NIOCore
 enum ErrorResponses {
     static let reasons: [Int: String] = [
         400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Not Allowed", 408: "Request Time-out",
-        413: "Request Entity Too Large", 414: "Request-URI Too Large", 431: "Request Header Fields Too Large", 417: "Expectation Failed", 500: "Internal Server Error",
+        413: "Request Entity Too Large", 429: "Too Many Requests", 414: "Request-URI Too Large", 431: "Request Header Fields Too Large", 417: "Expectation Failed", 500: "Internal Server Error",
         501: "Not Implemented", 502: "Bad Gateway", 503: "Service Temporarily Unavailable",
         504: "Gateway Time-out", 505: "HTTP Version Not Supported",
     ]

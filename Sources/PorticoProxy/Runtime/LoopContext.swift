@@ -40,8 +40,15 @@ final class LoopContext {
     var lastEarlyAnswerLog = NIODeadline.uptimeNanoseconds(0)
     let logger = Logger(label: "portico.proxy")
 
-    init(eventLoop: any EventLoop, index: Int = 0, generation: Generation, configuration: ProxyConfiguration, accessLog: AccessLogWriter?) {
+    /// `limit-rps`/`limit-rpm` state, one table shared by every loop (atomics, no lock).
+    let rateLimiter: RequestRateLimiter
+
+    init(
+        eventLoop: any EventLoop, index: Int = 0, generation: Generation, configuration: ProxyConfiguration, accessLog: AccessLogWriter?,
+        rateLimiter: RequestRateLimiter = RequestRateLimiter()
+    ) {
         self.eventLoop = eventLoop
+        self.rateLimiter = rateLimiter
         self.index = index
         self.generation = generation
         self.configuration = configuration

@@ -42,6 +42,8 @@ public struct ProxyConfiguration: Sendable {
 
     /// Where HTTPS redirects point (`--https-port`; 443 is left out of the URL).
     public var httpsPort = 443
+    /// nginx `limit_req_status`, ingress-nginx's `limit-req-status-code` (default 503).
+    public var limitRequestStatus = 503
     /// `Strict-Transport-Security` on every HTTPS response (ingress-nginx's `hsts: true`).
     public var hsts = true
     /// `--trusted-proxies`: peers whose `X-Forwarded-For` is believed (nginx realip,

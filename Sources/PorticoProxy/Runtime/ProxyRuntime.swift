@@ -37,12 +37,13 @@ public final class ProxyRuntime: Sendable {
         self.configuration = configuration
         self.tlsOptions = tlsOptions
         let sink = accessLogDescriptor.map { AccessLogSink(fileDescriptor: $0, logger: Logger(label: "portico.access-log")) }
+        let rateLimiter = RequestRateLimiter()
         self.slots = loops.enumerated().map { index, loop in
             // Built off the loop, then handed over: from here on only `loop` touches it.
             let box = NIOLoopBoundBox.makeBoxSendingValue(
                 LoopContext(
                     eventLoop: loop, index: index, generation: generation, configuration: configuration,
-                    accessLog: sink.map { AccessLogWriter(sink: $0, eventLoop: loop) }),
+                    accessLog: sink.map { AccessLogWriter(sink: $0, eventLoop: loop) }, rateLimiter: rateLimiter),
                 eventLoop: loop)
             return Slot(eventLoop: loop, context: box)
         }

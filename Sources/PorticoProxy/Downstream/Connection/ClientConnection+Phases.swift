@@ -84,8 +84,16 @@ extension ClientConnection {
             return
         }
 
-        // Phase: access checks (nginx's access phase: the allow-list, then basic auth).
+        // Phase: pre-access (nginx's limit_req), keyed by the client address.
         let realClient = self.realClientAddress()
+        if let limit = route.policy.rateLimit, !self.admittedByRateLimit(limit, realClient: realClient, now: now) {
+            self.inbound.moveReaderIndex(forwardBy: self.head.headLength)
+            let status = self.loop.configuration.limitRequestStatus
+            self.respondWithError(status, close: hasBody || !keepAlive, bodyPending: hasBody, log: log, now: now)
+            return
+        }
+
+        // Phase: access checks (nginx's access phase: the allow-list, then basic auth).
         if let status = self.accessPhase(route.policy, realClient: realClient, now: now) {
             self.inbound.moveReaderIndex(forwardBy: self.head.headLength)
             let challenge = status == 401 ? route.policy.basicAuth?.challenge : nil
@@ -166,6 +174,13 @@ extension ClientConnection {
         if !policy.allows(realClient?.bytes ?? self.forwarding.peerBytes) { return 403 }
         if let auth = policy.basicAuth, !self.hasValidCredentials(auth, now: now) { return 401 }
         return nil
+    }
+
+    /// `limit-rps`/`limit-rpm`: whether this client's request fits its Ingress's budget.
+    func admittedByRateLimit(_ limit: RateLimitPolicy, realClient: (text: String, bytes: [UInt8])?, now: NIODeadline) -> Bool {
+        if !limit.allowlist.isEmpty, limit.exempts(realClient?.bytes ?? self.forwarding.peerBytes) { return true }
+        let clientHash = realClient.map { ProxyBackend.fnv1a(Array($0.text.utf8)) } ?? self.forwarding.peerHash
+        return self.loop.rateLimiter.admit(limit, clientHash: clientHash, now: now)
     }
 
     /// Whether the request's `Authorization: Basic` names a user of `auth` with the right

@@ -1,0 +1,74 @@
+import Foundation
+import Testing
+
+/// `limit-rps` side by side with nginx's own `limit_req` (the directive ingress-nginx renders
+/// it into): the same burst of requests gets the same answers from both.
+@Suite(.serialized) struct RateLimitTests {
+    /// Statuses of `count` requests sent back to back on one keep-alive connection.
+    static func statuses(_ url: String, host: String, count: Int) throws -> [Int] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        process.arguments = ["-s", "-H", "Host: \(host)", "-w", "%{http_code}\\n"] + (0..<count).flatMap { _ in ["-o", "/dev/null", url] }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return output.split(separator: "\n").compactMap { Int($0) }
+    }
+
+    @Test func aBurstIsAnsweredAsNginxAnswersIt() async throws {
+        let backends = try await TestBackends(addresses: ["127.0.64.1"], page: "x")
+        let rules = try RulesDirectory([
+            "a.yaml": RulesDirectory.service("svc", port: backends.port, ready: ["127.0.64.1"])
+                + RulesDirectory.ingress(
+                    "limited", host: "limited.test", paths: [("/", "Prefix", "svc")],
+                    annotations: ["limit-rps": "2", "limit-burst-multiplier": "2"])
+                + RulesDirectory.ingress(
+                    "exempt", host: "exempt.test", paths: [("/", "Prefix", "svc")],
+                    annotations: ["limit-rps": "1", "limit-burst-multiplier": "0", "limit-whitelist": "10.0.0.0/8, 127.0.0.1/32"]),
+        ])
+        let portico = try PorticoProcess(rules: rules.url)
+        defer { portico.terminate() }
+
+        // nginx as ingress-nginx configures it: rate=2r/s, burst = 2 × 2, nodelay, status 503, in
+        // front of the same backend (a `return` would answer before limit_req's phase).
+        let directory = try TemporaryDirectory.make()
+        let nginxPort = try FreePort.next()
+        let configuration = """
+            worker_processes 1; daemon off; pid \(directory.path)/nginx.pid; error_log \(directory.path)/error.log;
+            events {}
+            http {
+                access_log off;
+                client_body_temp_path \(directory.path); proxy_temp_path \(directory.path); fastcgi_temp_path \(directory.path);
+                uwsgi_temp_path \(directory.path); scgi_temp_path \(directory.path);
+                limit_req_zone $binary_remote_addr zone=limited:1m rate=2r/s;
+                limit_req_status 503;
+                server { listen 127.0.0.1:\(nginxPort); location / { limit_req zone=limited burst=4 nodelay; proxy_pass http://127.0.64.1:\(backends.port); } }
+            }
+            """
+        let configFile = directory.appendingPathComponent("nginx.conf")
+        try configuration.write(to: configFile, atomically: true, encoding: .utf8)
+        let nginx = Process()
+        nginx.executableURL = URL(fileURLWithPath: "/usr/sbin/nginx")
+        nginx.arguments = ["-c", configFile.path, "-p", directory.path]
+        try nginx.run()
+        defer { nginx.terminate() }
+        #expect(LiveReloadTests.eventually(5) { (try? Self.statuses("http://127.0.0.1:\(nginxPort)/warm", host: "x", count: 1)) == [200] })
+        try await Task.sleep(for: .seconds(3))  // the warm-up request drains away
+
+        let fromNginx = try Self.statuses("http://127.0.0.1:\(nginxPort)/", host: "limited.test", count: 9)
+        let fromPortico = try Self.statuses("http://127.0.0.1:\(portico.port)/", host: "limited.test", count: 9)
+        #expect(fromNginx == [200, 200, 200, 200, 200, 503, 503, 503, 503])
+        #expect(fromPortico == fromNginx)
+        // Half a second later, one more fits in both.
+        try await Task.sleep(for: .milliseconds(600))
+        #expect(try Self.statuses("http://127.0.0.1:\(nginxPort)/", host: "limited.test", count: 2) == [200, 503])
+        #expect(try Self.statuses("http://127.0.0.1:\(portico.port)/", host: "limited.test", count: 2) == [200, 503])
+
+        // An allow-listed client is never limited.
+        #expect(try Self.statuses("http://127.0.0.1:\(portico.port)/", host: "exempt.test", count: 6) == Array(repeating: 200, count: 6))
+        portico.terminate()
+        await backends.stop()
+    }
+}
