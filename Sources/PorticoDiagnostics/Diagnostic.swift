@@ -27,6 +27,10 @@ public struct Diagnostic: Hashable, Sendable, CustomStringConvertible {
     /// Dotted field path, e.g. `spec.rules[0].http.paths[1].backend`.
     public let field: String?
     public let message: String
+    /// Portico behaves differently from ingress-nginx here (an annotation it does not act on, a
+    /// refused snippet); otherwise the diagnostic reports what ingress-nginx does too. What
+    /// `portico check --report` counts as degraded.
+    public private(set) var differsFromIngressNginx = false
 
     public init(
         _ severity: Severity,
@@ -42,6 +46,13 @@ public struct Diagnostic: Hashable, Sendable, CustomStringConvertible {
         self.object = object
         self.field = field
         self.message = message
+    }
+
+    /// The same diagnostic, marked as a difference from ingress-nginx.
+    public func differing() -> Diagnostic {
+        var copy = self
+        copy.differsFromIngressNginx = true
+        return copy
     }
 
     /// `file:line: severity: Kind ns/name: field: message`, the shape compilers print, so

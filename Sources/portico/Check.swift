@@ -15,9 +15,20 @@ struct Check: ParsableCommand {
     @Option(help: "A YAML list of cases: {request: \"GET http://host/path\", headers: {...}, expect: {status, service, upstreamPath, location}}.")
     var cases: String?
 
+    @Flag(help: "Print a migration report instead: per Ingress, served unchanged / degraded (which annotation, why) / left out (why), and the share of each.")
+    var report = false
+
+    @Flag(help: "With --report: as JSON.")
+    var json = false
+
     func run() throws {
         let loaded = LoadedRules(self.rules)
         let diagnostics = loaded.diagnostics + loaded.certificateDiagnostics()
+        if self.report {
+            let report = MigrationReport(state: loaded.state, snapshot: loaded.snapshot, diagnostics: diagnostics)
+            print(self.json ? report.renderJSON() : report.renderTable(), terminator: "")
+            return
+        }
         for diagnostic in diagnostics where diagnostic.severity != .info { print(diagnostic) }
         let errorCount = diagnostics.filter { $0.severity == .error }.count
         var failed = 0

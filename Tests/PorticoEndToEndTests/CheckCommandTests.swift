@@ -76,3 +76,28 @@ import Testing
         #expect(run.output.contains("endpoints (round-robin): 127.0.1.1:9080, 127.0.1.2:9080, 127.0.1.3:9080"))
     }
 }
+
+/// `portico check --report` on Ingresses from ingress-nginx's own documentation.
+@Suite struct MigrationReportTests {
+    @Test func theDocsExamplesAreReportedOneByOne() throws {
+        let run = try CheckCommandTests.portico(
+            ["check", "--rules", "Tests/MigrationCorpus/ingress-nginx-docs", "--ingress-class", "nginx", "--report", "--json"])
+        #expect(run.status == 0, "\(run.output)")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [String: Any])
+        let entries = try #require(document["ingresses"] as? [[String: Any]])
+        func verdict(_ name: String) -> String? { entries.first { $0["ingress"] as? String == name }?["verdict"] as? String }
+        func reasons(_ name: String) -> [String] { entries.first { $0["ingress"] as? String == name }?["reasons"] as? [String] ?? [] }
+        #expect(verdict("default/test-ingress-3") == "served unchanged")
+        // A refused snippet is a difference from ingress-nginx, named in the reasons.
+        #expect(verdict("default/nginx-configuration-snippet") == "degraded")
+        #expect(reasons("default/nginx-configuration-snippet").contains { $0.contains("configuration-snippet") })
+        // An Ingress whose host is a placeholder is left out, with why.
+        #expect(verdict("docker-registry/docker-registry") == "left out")
+        #expect(reasons("docker-registry/docker-registry").contains { $0.contains("is not a valid DNS name") })
+        let summary = try #require(document["summary"] as? [String: Int])
+        #expect(summary.values.reduce(0, +) == entries.count)
+
+        let table = try CheckCommandTests.portico(["check", "--rules", "Tests/MigrationCorpus/ingress-nginx-docs", "--report"])
+        #expect(table.output.contains("of another class not counted"))  // without --ingress-class nginx, not ours
+    }
+}

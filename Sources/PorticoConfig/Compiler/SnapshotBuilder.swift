@@ -271,7 +271,7 @@ struct SnapshotBuilder {
         case .resource(let kind, let name):
             self.diagnostics.append(
                 Diagnostic(.warning, file: entry.ingress.location.file, line: backend.line, object: entry.object,
-                           field: backend.field, message: "resource backends (\(kind) \(name)) are not supported; this path is left out"))
+                           field: backend.field, message: "resource backends (\(kind) \(name)) are not supported; this path is left out").differing())
             return nil
         case .service(let service, let port):
             let ref = BackendRef(

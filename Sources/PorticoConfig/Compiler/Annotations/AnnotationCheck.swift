@@ -19,7 +19,7 @@ enum AnnotationCheck {
                 : "annotation is not supported yet and is ignored"
             diagnostics.append(
                 Diagnostic(.warning, file: ingress.location.file, line: ingress.location.line, object: object,
-                           field: "metadata.annotations[\(key)]", message: message))
+                           field: "metadata.annotations[\(key)]", message: message).differing())
         }
     }
 }

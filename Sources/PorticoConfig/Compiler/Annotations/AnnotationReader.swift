@@ -64,18 +64,21 @@ struct AnnotationReader {
     }
 
     /// A `LocationDeniedError` whose reason is not a refused value (a missing Secret, …).
-    mutating func denyLocation(_ name: String, _ reason: String) {
-        self.report(.error, name, reason)
+    /// `differs`: ingress-nginx would serve it (digest authentication, which Portico lacks).
+    mutating func denyLocation(_ name: String, _ reason: String, differs: Bool = false) {
+        self.report(.error, name, reason, differs: differs)
     }
 
-    mutating func warn(_ name: String, _ message: String) {
-        self.report(.warning, name, message)
+    /// `differs`: Portico does not do what ingress-nginx does here.
+    mutating func warn(_ name: String, _ message: String, differs: Bool = false) {
+        self.report(.warning, name, message, differs: differs)
     }
 
-    private mutating func report(_ severity: Diagnostic.Severity, _ name: String, _ message: String) {
-        self.diagnostics.append(
-            Diagnostic(severity, file: self.ingress.location.file, line: self.ingress.location.line, object: self.object,
-                       field: "metadata.annotations[\(Self.prefix + name)]", message: message))
+    private mutating func report(_ severity: Diagnostic.Severity, _ name: String, _ message: String, differs: Bool = false) {
+        let diagnostic = Diagnostic(
+            severity, file: self.ingress.location.file, line: self.ingress.location.line, object: self.object,
+            field: "metadata.annotations[\(Self.prefix + name)]", message: message)
+        self.diagnostics.append(differs ? diagnostic.differing() : diagnostic)
     }
 
     /// ingress-nginx's validator character classes (`annotations/parser/validators.go`).

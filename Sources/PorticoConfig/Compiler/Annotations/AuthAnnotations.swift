@@ -22,14 +22,16 @@ enum AuthAnnotations: AnnotationGroup {
             reader.drop("auth-realm", realm, expected: "printable text without quotes or backslashes")
             return
         }
-        func deny(_ name: String, _ reason: String) {
-            reader.denyLocation(name, reason)
+        func deny(_ name: String, _ reason: String, differs: Bool = false) {
+            reader.denyLocation(name, reason, differs: differs)
             annotations.policy.deniedReason = reason
         }
         guard type == "basic" else {
-            deny("auth-type", type == "digest"
-                 ? "digest authentication is not supported; the paths answer 503 rather than go unprotected"
-                 : "\"\(type)\" is not basic or digest; ingress-nginx denies the Ingress's paths, so they answer 503")
+            if type == "digest" {
+                deny("auth-type", "digest authentication is not supported; the paths answer 503 rather than go unprotected", differs: true)
+            } else {
+                deny("auth-type", "\"\(type)\" is not basic or digest; ingress-nginx denies the Ingress's paths, so they answer 503")
+            }
             return
         }
         guard let reference = reader.value("auth-secret") else {

@@ -49,7 +49,7 @@ enum CanaryAnnotations: AnnotationGroup {
             do {
                 settings.headerPattern = try CompiledRegex(pattern)
             } catch {
-                reader.warn("canary-by-header-pattern", "\(error); ingress-nginx's match fails at each request and keeps it on the main backend, Portico ignores the pattern")
+                reader.warn("canary-by-header-pattern", "\(error); ingress-nginx's match fails at each request and keeps it on the main backend, Portico ignores the pattern", differs: true)
             }
         }
         let configured = settings.weight > 0 || settings.header != nil || settings.headerValue != nil || settings.cookie != nil

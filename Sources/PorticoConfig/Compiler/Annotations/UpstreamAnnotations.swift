@@ -31,7 +31,7 @@ enum UpstreamAnnotations: AnnotationGroup {
             if let key = HashKey.parse(value) {
                 annotations.policy.hashKey = key
             } else {
-                reader.warn("upstream-hash-by", "\"\(text)\" is not supported (use $remote_addr, $request_uri, $uri or $http_<header>); round-robin is used")
+                reader.warn("upstream-hash-by", "\"\(text)\" is not supported (use $remote_addr, $request_uri, $uri or $http_<header>); round-robin is used", differs: true)
             }
         }
         if let text = reader.value("load-balance") {
@@ -39,7 +39,7 @@ enum UpstreamAnnotations: AnnotationGroup {
             case "ewma": annotations.policy.ewma = true
             case "round_robin": annotations.policy.ewma = false
             case "chash", "chashsubset", "sticky_balanced", "sticky_persistent":
-                reader.warn("load-balance", "\"\(text)\" is not supported (round_robin and ewma are); round-robin is used")
+                reader.warn("load-balance", "\"\(text)\" is not supported (round_robin and ewma are); round-robin is used", differs: true)
             default:
                 reader.drop("load-balance", text, expected: "one of round_robin, ewma, chash, chashsubset, sticky_balanced, sticky_persistent")
             }
