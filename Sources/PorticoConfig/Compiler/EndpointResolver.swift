@@ -43,6 +43,10 @@ struct EndpointResolver {
     }
 
     func resolve(_ ref: BackendRef) -> Resolution {
+        if ref.isHost, case .number(let port) = ref.port {
+            // A URL's host: resolved off the request path, as an ExternalName's.
+            return Resolution(endpoints: [], problem: "\(ref.service) not resolved yet", externalName: Backend.ExternalName(host: ref.service, port: port))
+        }
         guard let service = self.services[ref.namespace + "/" + ref.service] else {
             return Resolution(endpoints: [], problem: "Service \(ref.namespace)/\(ref.service) not found")
         }

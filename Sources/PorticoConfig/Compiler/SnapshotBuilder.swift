@@ -260,10 +260,36 @@ struct SnapshotBuilder {
     }
 
     /// The route policy of one of the entry's paths, sending to `backend`.
-    private func policy(_ entry: Accepted, _ backend: BackendID) -> RoutePolicy {
-        entry.annotations.policy(
+    private mutating func policy(_ entry: Accepted, _ backend: BackendID) -> RoutePolicy {
+        var policy = entry.annotations.policy(
             namespace: entry.ingress.metadata.namespace, ingressName: entry.ingress.metadata.name,
             backend: self.backendRefs[backend])
+        if let auth = entry.annotations.externalAuth {
+            let target: ExternalAuthPolicy.Target
+            switch auth.host {
+            case .sameHost: target = .sameHost
+            case .service(let ref): target = .backend(self.backendID(for: ref, entry, field: "auth-url"), host: Array(auth.hostHeader.utf8))
+            case .host(let host, let port):
+                target = .backend(self.backendID(for: BackendRef(host: host, port: port), entry, field: "auth-url"), host: Array(auth.hostHeader.utf8))
+            }
+            policy.externalAuth = ExternalAuthPolicy(
+                target: target, path: auth.path, method: auth.method, responseHeaders: auth.responseHeaders, signin: auth.signin,
+                requestRedirect: auth.requestRedirect, alwaysSetCookie: auth.alwaysSetCookie, url: auth.url)
+        }
+        return policy
+    }
+
+    /// The backend of a reference an annotation makes (`auth-url`'s host).
+    mutating func backendID(for ref: BackendRef, _ entry: Accepted, field annotation: String) -> BackendID {
+        if let id = self.backendIDs[ref] { return id }
+        let id = self.backendRefs.count
+        self.backendRefs.append(ref)
+        self.backendIDs[ref] = id
+        self.backendSites.append(
+            BackendTable.Site(
+                file: entry.ingress.location.file, line: entry.ingress.location.line, object: entry.object,
+                field: "metadata.annotations[nginx.ingress.kubernetes.io/\(annotation)]"))
+        return id
     }
 
     mutating func backendID(for backend: IngressBackend, _ entry: Accepted) -> BackendID? {

@@ -69,6 +69,7 @@ enum UpstreamRequestWriter {
         upstreamHost: UpstreamHostTemplate? = nil,
         realClient: String? = nil,
         dropAuthorization: Bool = false,
+        replacedFields: [[UInt8]] = [],
         forwarding: ForwardingContext,
         requestIDs: inout RequestIDGenerator,
         into out: inout ByteBuffer
@@ -94,6 +95,8 @@ enum UpstreamRequestWriter {
                 {
                     continue
                 }
+                // `auth-response-headers`: set from the auth answer, never the client's.
+                if !replacedFields.isEmpty, replacedFields.contains(where: { Self.isNamed(bytes, field, $0) }) { continue }
                 Self.copyLine(bytes, field, into: &out)
             case .host:
                 if let upstreamHost {
@@ -189,6 +192,12 @@ enum UpstreamRequestWriter {
             }
             return false  // found: stop
         }
+    }
+
+    /// Whether the field's name is `lowercased` (ASCII case-insensitive).
+    static func isNamed(_ bytes: UnsafeRawBufferPointer, _ field: HeaderField, _ lowercased: [UInt8]) -> Bool {
+        field.nameEnd - field.lineStart == lowercased.count
+            && lowercased.elementsEqual(bytes[field.lineStart..<field.nameEnd].lazy.map(HostBytes.lower))
     }
 
     static func writeHex(_ value: UInt64, into out: inout ByteBuffer) {

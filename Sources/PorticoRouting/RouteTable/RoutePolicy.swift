@@ -41,6 +41,8 @@ public struct RoutePolicy: Hashable, Sendable {
     public var cors: CORSPolicy?
     /// `auth-type: basic` with its Secret's users.
     public var basicAuth: BasicAuthPolicy?
+    /// `auth-url` and its companions: a sub-request before proxying.
+    public var externalAuth: ExternalAuthPolicy?
     /// `limit-rps` / `limit-rpm`.
     public var rateLimit: RateLimitPolicy?
     /// The canary Ingress attached to this route's backend, if any.

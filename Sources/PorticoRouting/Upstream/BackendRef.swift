@@ -16,17 +16,30 @@ public struct BackendRef: Hashable, Sendable, Comparable, CustomStringConvertibl
     public let namespace: String
     public let service: String
     public let port: Port
+    /// Not a Service: a host an annotation's URL names (`auth-url`), reached at `port` on the
+    /// addresses its DNS name resolves to (like an ExternalName Service's); `service` is the host.
+    public let isHost: Bool
 
     public init(namespace: String, service: String, port: Port) {
         self.namespace = namespace
         self.service = service
         self.port = port
+        self.isHost = false
     }
 
-    /// `namespace/service:port`, the form `portico check` cases and `portico routes` use.
-    public var description: String { "\(self.namespace)/\(self.service):\(self.port)" }
+    /// A host and port named by a URL.
+    public init(host: String, port: Int) {
+        self.namespace = ""
+        self.service = host
+        self.port = .number(port)
+        self.isHost = true
+    }
+
+    /// `namespace/service:port`, the form `portico check` cases and `portico routes` use; a
+    /// URL's host is `host:port`.
+    public var description: String { self.isHost ? "\(self.service):\(self.port)" : "\(self.namespace)/\(self.service):\(self.port)" }
 
     public static func < (lhs: BackendRef, rhs: BackendRef) -> Bool {
-        (lhs.namespace, lhs.service, lhs.port) < (rhs.namespace, rhs.service, rhs.port)
+        (lhs.namespace, lhs.service, lhs.port, lhs.isHost ? 1 : 0) < (rhs.namespace, rhs.service, rhs.port, rhs.isHost ? 1 : 0)
     }
 }

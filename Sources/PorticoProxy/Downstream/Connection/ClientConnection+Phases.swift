@@ -114,8 +114,11 @@ extension ClientConnection {
         let affinityHash = self.affinityHash(for: route.policy, backend: backend, realClient: realClient)
         let cookieEndpoint = route.policy.cookieAffinity.flatMap { self.endpointFromCookie($0, backend: backend, now: now) }
 
-        // Phase: upstream request.
+        // Phase: upstream request (and the auth-url sub-request, built while the head is here).
         let upstreamHead = self.upstreamRequestPhase(route: route, rewritten: rewritten, realClient: realClient?.text)
+        let authorization = route.policy.externalAuth.map {
+            self.authorizationRequest($0, table: generation.snapshot.routes, realClient: realClient?.text, now: now)
+        }
         self.inbound.moveReaderIndex(forwardBy: self.head.headLength)
         let body: RequestBody
         switch self.head.framing {
@@ -138,7 +141,16 @@ extension ClientConnection {
                 : BodyRateGuard(minimumBytesPerSecond: configuration.minBodyRate, window: configuration.bodyRateWindow, now: now),
             isIdempotent: self.head.method.isIdempotent, isHTTP11: self.head.isHTTP11)
         self.relay = RelayCounters(bytesSent: 0, lastUpstreamActivity: now)
-        if self.head.expectContinue, !body.isComplete {
+        if let authorization {
+            self.startAuthorization(authorization, main: exchange, now: now)
+            return
+        }
+        self.startExchange(&exchange, now: now)
+    }
+
+    /// Sends the request upstream: `100 Continue` first if the client waits for it, then connect.
+    mutating func startExchange(_ exchange: inout Exchange, now: NIODeadline) {
+        if self.head.expectContinue, !exchange.body.isComplete {
             self.actions.append(.write(ErrorResponses.continueResponse))
             self.actions.append(.flush)
         }
@@ -222,13 +234,15 @@ extension ClientConnection {
                     UpstreamRequestWriter.write(
                         self.head, from: bytes, rewrittenTarget: target, forwardedPrefix: route.policy.forwardedPrefix,
                         upstreamHost: route.policy.upstreamHost, realClient: realClient,
-                        dropAuthorization: route.policy.basicAuth != nil, forwarding: self.forwarding,
+                        dropAuthorization: route.policy.basicAuth != nil,
+                        replacedFields: route.policy.externalAuth?.responseHeadersLowercased ?? [], forwarding: self.forwarding,
                         requestIDs: &self.loop.requestIDs, into: &out)
                 }
             } else {
                 UpstreamRequestWriter.write(
                     self.head, from: bytes, upstreamHost: route.policy.upstreamHost, realClient: realClient,
-                    dropAuthorization: route.policy.basicAuth != nil, forwarding: self.forwarding,
+                    dropAuthorization: route.policy.basicAuth != nil,
+                    replacedFields: route.policy.externalAuth?.responseHeadersLowercased ?? [], forwarding: self.forwarding,
                     requestIDs: &self.loop.requestIDs, into: &out)
             }
         }

@@ -39,7 +39,13 @@ extension ClientConnection {
         exchange.upstream = .attached(reused: reused)
         exchange.upstreamWritable = writable
         self.relay.lastUpstreamActivity = now
-        self.actions.append(.upstreamBegin(method: self.head.method, dechunk: !exchange.isHTTP11, upgrade: self.head.connectionUpgrade))
+        if let authorization = exchange.authorization {
+            // The sub-request's own method (HEAD answers have no body), never an upgrade.
+            let method: RequestHead.Method = authorization.policy.method == Array("HEAD".utf8) ? .head : .get
+            self.actions.append(.upstreamBegin(method: method, dechunk: false, upgrade: false))
+        } else {
+            self.actions.append(.upstreamBegin(method: self.head.method, dechunk: !exchange.isHTTP11, upgrade: self.head.connectionUpgrade))
+        }
         self.actions.append(.upstreamWrite(exchange.upstreamRequestHead))
         if exchange.body.isComplete {
             self.actions.append(.upstreamFlush)
@@ -96,6 +102,10 @@ extension ClientConnection {
             self.actions.append(.close)
             return false
         }
+        if self.pendingExchange != nil {
+            self.authorizationFailed(now: now)
+            return false
+        }
         // The client may still be sending a body that will never be forwarded: close after.
         self.respondWithError(
             failure.status, close: !exchange.body.isComplete || exchange.closeAfterResponse, bodyPending: !exchange.body.isComplete,
@@ -133,6 +143,13 @@ extension ClientConnection {
     mutating func upstreamResponseHead(_ headBytes: ByteBuffer, _ response: ResponseHead, now: NIODeadline) -> Bool {
         guard case .exchange(var exchange) = self.state, exchange.upstream.isAttached else { return false }
         self.relay.lastUpstreamActivity = now
+        if exchange.authorization != nil {
+            // An auth-url sub-request's answer: read for the verdict, never relayed.
+            self.readAuthorizationAnswer(headBytes, response, into: &exchange.authorization!)
+            self.state = .exchange(exchange)
+            self.armTimer(now: now)
+            return true
+        }
         if !exchange.retryPolicy.next.statuses.isEmpty,
             exchange.retryPolicy.decision(
                 after: .retryableStatus(response.status), attempt: exchange.attempt, isIdempotent: exchange.isIdempotent,
@@ -168,7 +185,11 @@ extension ClientConnection {
         let hsts = self.isTLS && self.loop.configuration.hsts
         let cookie = self.affinityCookieField(exchange)
         let out: ByteBuffer
-        let answerFields = exchange.log.answerFields
+        var answerFields = exchange.log.answerFields
+        // nginx `add_header` (the auth answer's Set-Cookie): on 2xx and redirects only.
+        if let added = exchange.addedFields, Self.addHeaderStatuses.contains(response.status) {
+            answerFields = Self.joined(answerFields, added)
+        }
         if response.needsRewrite || connection != .none || hsts || cookie != nil || answerFields != nil
             || (response.isChunked && (http10Client || response.contentLength != nil))
         {
@@ -191,8 +212,12 @@ extension ClientConnection {
         return true
     }
 
+    /// The statuses nginx's `add_header` (without `always`) adds to.
+    static let addHeaderStatuses: Set<Int> = [200, 201, 204, 206, 301, 302, 303, 304, 307, 308]
+
     /// Phase: body streaming, upstream to client.
     mutating func upstreamResponseBody(_ body: ByteBuffer) {
+        guard self.pendingExchange == nil else { return }  // an auth answer's body is read and dropped
         switch self.state {
         case .exchange, .tunnel:
             self.relay.bytesSent += body.readableBytes
@@ -204,6 +229,10 @@ extension ClientConnection {
 
     /// The end of an upstream read burst: what was relayed goes out in one flush.
     mutating func upstreamReadComplete(now: NIODeadline) {
+        guard self.pendingExchange == nil else {
+            self.relay.lastUpstreamActivity = now
+            return
+        }
         switch self.state {
         case .exchange, .tunnel:
             self.relay.lastUpstreamActivity = now
@@ -233,6 +262,9 @@ extension ClientConnection {
     /// connection may carry another exchange.
     mutating func upstreamResponseEnd(reusable: Bool, now: NIODeadline) {
         switch self.state {
+        case .exchange(let exchange) where exchange.upstream.isAttached && exchange.authorization != nil:
+            self.actions.append(reusable ? .upstreamRelease : .upstreamClose)
+            self.authorizationEnded(exchange.authorization!, now: now)
         case .exchange(let exchange) where exchange.upstream.isAttached:
             exchange.recordAttemptEnd(now: now)
             let bodyDone = exchange.body.isComplete

@@ -55,6 +55,8 @@ struct ClientConnection {
     var logRecord = RequestLogRecord()
     /// The current exchange's or tunnel's relay counters (reset when an exchange starts).
     var relay = RelayCounters()
+    /// While an `auth-url` sub-request is the exchange: the request waiting for its verdict.
+    var pendingExchange: Exchange?
 
     /// Body bytes buffered before back-pressure stops reading from the client.
     static let maxBufferedInbound = 64 * 1024

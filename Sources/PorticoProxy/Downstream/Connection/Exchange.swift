@@ -65,8 +65,9 @@ struct Exchange {
     var upstream: Upstream
     var log: AnswerLog
     let backend: ProxyBackend
-    /// The request head as sent upstream (rewritten target, forwarding fields).
-    let upstreamRequestHead: ByteBuffer
+    /// The request head as sent upstream (rewritten target, forwarding fields); the auth
+    /// answer's `auth-response-headers` are added to it before it goes.
+    var upstreamRequestHead: ByteBuffer
     var body: RequestBody
     /// The route's `proxy-body-size` (nil: unlimited), and the chunked body bytes seen so far.
     let maxBodySize: Int?
@@ -103,6 +104,23 @@ struct Exchange {
     var bodyRate: BodyRateGuard
     let isIdempotent: Bool
     let isHTTP11: Bool
+    /// Set on an `auth-url` sub-request: what its answer said so far.
+    var authorization: Authorization?
+    /// Fields added to the upstream's answer head: the auth answer's `Set-Cookie` (nginx
+    /// `add_header`, so on 2xx/3xx answers only).
+    var addedFields: ByteBuffer?
+
+    /// The state of an `auth-url` sub-request.
+    struct Authorization {
+        let policy: ExternalAuthPolicy
+        /// `auth-signin`, expanded for this request.
+        let signinLocation: [UInt8]?
+        var status = 0
+        /// `auth-response-headers` found in the answer, as `Name: value` lines.
+        var copiedFields = ByteBuffer()
+        var setCookies: ByteBuffer?
+        var challenge: ByteBuffer?
+    }
 
     /// `load-balance: ewma`: the attempt is over; it leaves its endpoint's queue and its time
     /// (a failure's too) feeds the endpoint's latency estimate.

@@ -1,0 +1,114 @@
+import Foundation
+import PorticoRouting
+
+/// `auth-url`, `auth-method`, `auth-signin`, `auth-signin-redirect-param`,
+/// `auth-response-headers`, `auth-request-redirect`, `auth-always-set-cookie` and the
+/// `auth-keepalive*` tuning (Portico pools every upstream connection anyway) (ingress-nginx
+/// `annotations/authreq/main.go`). What fails there as a `LocationDeniedError` — a URL without
+/// scheme or host, an invalid method or header list — denies the paths (503); so does what
+/// Portico cannot do yet (an `https://` URL to another host, variables other than `$host` in the
+/// URL): never served without the check.
+enum ExternalAuthAnnotations: AnnotationGroup {
+    static let names = [
+        "auth-url", "auth-method", "auth-signin", "auth-signin-redirect-param", "auth-response-headers", "auth-request-redirect",
+        "auth-always-set-cookie", "auth-keepalive", "auth-keepalive-requests", "auth-keepalive-timeout", "auth-keepalive-share-vars",
+    ]
+
+    /// The auth service as the URL names it, before the compiler gives it a backend.
+    struct Settings {
+        enum Host {
+            /// `<service>.<namespace>.svc[.cluster.local]`: that Service, at the URL's port.
+            case service(BackendRef)
+            /// An address or another DNS name.
+            case host(String, port: Int)
+            case sameHost
+        }
+
+        var host: Host
+        var hostHeader: String
+        var path: String
+        var method: String?
+        var responseHeaders: [String]
+        var signin: SigninURL?
+        var requestRedirect: String?
+        var alwaysSetCookie: Bool
+        var url: String
+    }
+
+    static func parse(_ reader: inout AnnotationReader, into annotations: inout IngressAnnotations) {
+        guard let url = reader.value("auth-url") else { return }
+        func deny(_ name: String, _ reason: String, differs: Bool = false) {
+            reader.denyLocation(name, reason + "; the paths answer 503 rather than go unchecked", differs: differs)
+            annotations.policy.deniedReason = "auth-url: " + reason
+        }
+        // URLWithNginxVariableRegex: a value outside it is a validation error: dropped.
+        guard url.utf8.allSatisfy({ AnnotationReader.Characters.isAlphaNumeric($0) || ", $:?&=".utf8.contains($0) }) else {
+            reader.drop("auth-url", url, expected: "a URL of letters, digits, -._~/:,?&=$")
+            return
+        }
+        guard let schemeEnd = url.range(of: "://"), ["http", "https"].contains(url[..<schemeEnd.lowerBound].lowercased()) else {
+            return deny("auth-url", "\"\(url)\" is not an http:// or https:// URL")
+        }
+        let isHTTPS = url[..<schemeEnd.lowerBound].lowercased() == "https"
+        let rest = url[schemeEnd.upperBound...]
+        let authority = String(rest.prefix { $0 != "/" && $0 != "?" })
+        var path = String(rest.dropFirst(authority.count))
+        if path.isEmpty || path.hasPrefix("?") { path = "/" + path }
+        guard !authority.isEmpty else { return deny("auth-url", "\"\(url)\" has no host") }
+        guard !path.contains("$") else {
+            return deny("auth-url", "variables in the path of \"\(url)\" are not supported", differs: true)
+        }
+        var hostName = authority
+        var port = isHTTPS ? 443 : 80
+        if let colon = authority.lastIndex(of: ":"), !authority.hasSuffix("]") {
+            guard let number = Int(authority[authority.index(after: colon)...]), (1...65535).contains(number) else {
+                return deny("auth-url", "\"\(url)\" has an invalid port")
+            }
+            port = number
+            hostName = String(authority[..<colon])
+        }
+        let host: Settings.Host
+        if ["$host", "$http_host", "$best_http_host"].contains(hostName) {
+            host = .sameHost
+        } else if hostName.contains("$") {
+            return deny("auth-url", "only $host is supported in the host of \"\(url)\"", differs: true)
+        } else if isHTTPS {
+            return deny("auth-url", "TLS to the auth service (\(url)) is not supported yet; use http:// or https://$host", differs: true)
+        } else {
+            let labels = hostName.lowercased().split(separator: ".").map(String.init)
+            if labels.count >= 3, labels[2] == "svc", labels.count == 3 || labels[3...].joined(separator: ".") == "cluster.local" {
+                host = .service(BackendRef(namespace: labels[1], service: labels[0], port: .number(port)))
+            } else {
+                host = .host(hostName.trimmingCharacters(in: CharacterSet(charactersIn: "[]")), port: port)
+            }
+        }
+        var method: String?
+        if let text = reader.value("auth-method") {
+            guard ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "CONNECT", "OPTIONS", "TRACE"].contains(text) else {
+                return deny("auth-method", "\"\(text)\" is not an HTTP method")
+            }
+            method = text
+        }
+        var headers: [String] = []
+        if let text = reader.value("auth-response-headers") {
+            for item in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !item.isEmpty {
+                guard item.utf8.allSatisfy({ $0.isASCIILetter || $0.isASCIIDigit || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") }) else {
+                    return deny("auth-response-headers", "\"\(item)\" is not a header name")
+                }
+                headers.append(item)
+            }
+        }
+        var signin: SigninURL?
+        if let text = reader.value("auth-signin") {
+            switch SigninURL.parse(text, redirectParameter: reader.value("auth-signin-redirect-param") ?? "rd") {
+            case .success(let parsed): signin = parsed
+            case .failure(let unknown):
+                return deny("auth-signin", "\(unknown.name) in \"\(text)\" is not one of $host, $http_host, $scheme, $request_uri, $escaped_request_uri", differs: true)
+            }
+        }
+        annotations.externalAuth = Settings(
+            host: host, hostHeader: authority, path: path, method: method, responseHeaders: headers, signin: signin,
+            requestRedirect: reader.value("auth-request-redirect"), alwaysSetCookie: reader.bool("auth-always-set-cookie", default: false),
+            url: url)
+    }
+}

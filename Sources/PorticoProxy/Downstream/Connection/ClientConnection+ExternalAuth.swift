@@ -1,0 +1,207 @@
+import NIOCore
+import PorticoRouting
+
+/// Phase: external authentication (`auth-url`, nginx's `auth_request`). The sub-request is an
+/// exchange of its own, with the request waiting in `pendingExchange`: its answer is read, not
+/// relayed; on a 2xx the waiting request goes upstream with the `auth-response-headers`; 401
+/// (or the `auth-signin` redirect) and 403 go to the client; anything else, the auth service
+/// unreachable included, is 500 (ngx_http_auth_request_module).
+extension ClientConnection {
+    /// What the sub-request needs, built while the client's head bytes are at hand.
+    struct AuthorizationRequest {
+        var head: ByteBuffer
+        var backend: ProxyBackend
+        var policy: ExternalAuthPolicy
+        var signinLocation: [UInt8]?
+    }
+
+    /// The sub-request for this request, or nil when there is nowhere to send it (a `$host`
+    /// URL that no route serves): then the answer is 500, as nginx's for a failed sub-request.
+    mutating func authorizationRequest(
+        _ policy: ExternalAuthPolicy, table: RouteTable, realClient: String?, now: NIODeadline
+    ) -> AuthorizationRequest? {
+        let generation = self.loop.generation
+        return self.inbound.withUnsafeReadableBytes { bytes -> AuthorizationRequest? in
+            let hostValue = (self.head.authority ?? self.head.hostValue).map { UnsafeRawBufferPointer(rebasing: bytes[$0]) }
+            let backend: ProxyBackend
+            let authHost: [UInt8]?  // nil: the request's own Host
+            switch policy.target {
+            case .backend(let id, let host):
+                backend = generation.backends[id]
+                authHost = host
+            case .sameHost:
+                // The URL's path on the request's own host, routed through this table.
+                let queryStart = policy.path.firstIndex(of: UInt8(ascii: "?")) ?? policy.path.count
+                var observer = NoLookupObserver()
+                let decision = policy.path.withUnsafeBytes { path in
+                    RequestRouter.route(
+                        table, hostValue: hostValue, path: UnsafeRawBufferPointer(rebasing: path[..<queryStart]),
+                        query: UnsafeRawBufferPointer(rebasing: path[queryStart...]), isTLS: true, scratch: self.loop.routing,
+                        observer: &observer)
+                }
+                guard case .proxy(let route, _) = decision else { return nil }
+                backend = generation.backends[route.backend]
+                authHost = nil
+            }
+            var out = ByteBufferAllocator().buffer(capacity: self.head.headLength + 512)
+            let client = realClient ?? self.forwarding.peerAddress
+            if let authHost {
+                authHost.withUnsafeBytes { host in
+                    AuthRequestWriter.write(
+                        self.head, from: bytes, policy: policy, host: host, isTLS: self.isTLS, client: client,
+                        requestIDs: &self.loop.requestIDs, into: &out)
+                }
+            } else {
+                AuthRequestWriter.write(
+                    self.head, from: bytes, policy: policy, host: hostValue ?? UnsafeRawBufferPointer(start: nil, count: 0),
+                    isTLS: self.isTLS, client: client, requestIDs: &self.loop.requestIDs, into: &out)
+            }
+            return AuthorizationRequest(head: out, backend: backend, policy: policy, signinLocation: self.signinLocation(policy, bytes))
+        }
+    }
+
+    /// Sends the sub-request; `main` waits. Without a place to send it (or ready endpoints), 500.
+    mutating func startAuthorization(_ request: AuthorizationRequest?, main: Exchange, now: NIODeadline) {
+        guard let request, !request.backend.endpoints.isEmpty else {
+            self.respondWithError(500, close: !main.body.isComplete || main.closeAfterResponse, bodyPending: !main.body.isComplete,
+                                  log: main.log, now: now)
+            return
+        }
+        var exchange = Exchange(
+            upstream: .none, log: main.log, backend: request.backend, upstreamRequestHead: request.head, body: .none,
+            maxBodySize: nil, connectTimeout: main.connectTimeout, readTimeout: main.readTimeout, sendTimeout: main.sendTimeout,
+            affinityHash: nil, cookieAffinity: nil, cookieEndpoint: nil, retryPolicy: RetryPolicy(maxTries: main.retryPolicy.maxTries),
+            ewma: false, attemptStart: now, rotationStart: request.backend.nextStart(loop: self.loop.index), keepAlive: true,
+            closeAfterResponse: false, lastClientActivity: now, bodyRate: .disabled, isIdempotent: true, isHTTP11: true)
+        exchange.authorization = Exchange.Authorization(policy: request.policy, signinLocation: request.signinLocation)
+        self.pendingExchange = main
+        self.connect(&exchange, fresh: false, now: now)
+        self.state = .exchange(exchange)
+        self.armTimer(now: now)
+    }
+
+    /// The sub-request's answer head: what it says is kept, nothing is relayed.
+    func readAuthorizationAnswer(_ headBytes: ByteBuffer, _ response: ResponseHead, into authorization: inout Exchange.Authorization) {
+        authorization.status = response.status
+        headBytes.withUnsafeReadableBytes { bytes in
+            for field in response.fields {
+                let line = UnsafeRawBufferPointer(rebasing: bytes[field.lineStart..<field.valueEnd])
+                if let index = authorization.policy.responseHeadersLowercased.firstIndex(where: { UpstreamRequestWriter.isNamed(bytes, field, $0) }) {
+                    guard field.valueEnd > field.valueStart else { continue }  // nginx sends no empty proxy_set_header
+                    authorization.copiedFields.writeBytes(authorization.policy.responseHeaders[index])
+                    authorization.copiedFields.writeStaticString(": ")
+                    authorization.copiedFields.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[field.valueStart..<field.valueEnd]))
+                    authorization.copiedFields.writeStaticString("\r\n")
+                } else if UpstreamRequestWriter.isNamed(bytes, field, Self.setCookie) {
+                    if authorization.setCookies == nil { authorization.setCookies = ByteBuffer() }
+                    authorization.setCookies!.writeBytes(line)
+                    authorization.setCookies!.writeStaticString("\r\n")
+                } else if UpstreamRequestWriter.isNamed(bytes, field, Self.wwwAuthenticate), authorization.challenge == nil {
+                    var challenge = ByteBuffer()
+                    challenge.writeBytes(line)
+                    challenge.writeStaticString("\r\n")
+                    authorization.challenge = challenge
+                }
+            }
+        }
+    }
+
+    static let setCookie = Array("set-cookie".utf8)
+    static let wwwAuthenticate = Array("www-authenticate".utf8)
+
+    /// The sub-request's answer is complete: the verdict.
+    mutating func authorizationEnded(_ authorization: Exchange.Authorization, now: NIODeadline) {
+        guard var main = self.pendingExchange else { return }
+        self.pendingExchange = nil
+        let close = !main.body.isComplete || main.closeAfterResponse
+        var log = main.log
+        if authorization.policy.alwaysSetCookie, let cookies = authorization.setCookies {
+            log.answerFields = Self.joined(log.answerFields, cookies)
+        }
+        switch authorization.status {
+        case 200..<300:
+            if authorization.copiedFields.readableBytes > 0 {
+                // The head ends with CRLF CRLF: the copied fields go before the last CRLF.
+                var head = main.upstreamRequestHead.getSlice(at: main.upstreamRequestHead.readerIndex, length: main.upstreamRequestHead.readableBytes - 2)!
+                head.writeImmutableBuffer(authorization.copiedFields)
+                head.writeStaticString("\r\n")
+                main.upstreamRequestHead = head
+            }
+            if let cookies = authorization.setCookies, !authorization.policy.alwaysSetCookie { main.addedFields = cookies }
+            main.log = log
+            main.lastClientActivity = now
+            self.startExchange(&main, now: now)
+            self.setReading(true, now: now)
+        case 401 where authorization.policy.signin != nil:
+            // error_page 401 = the sign-in location: 302 there, with the auth answer's cookies.
+            if !authorization.policy.alwaysSetCookie, let cookies = authorization.setCookies { log.answerFields = Self.joined(log.answerFields, cookies) }
+            let hsts = self.isTLS && self.loop.configuration.hsts
+            self.respond(
+                ErrorResponses.redirect(status: 302, location: authorization.signinLocation ?? [], close: close, hsts: hsts), status: 302,
+                close: close, bodyPending: !main.body.isComplete, log: log, now: now)
+        case 401, 403:
+            let challenge = authorization.status == 401 ? authorization.challenge.map { Array($0.readableBytesView) } : nil
+            self.respondWithError(
+                authorization.status, close: close, bodyPending: !main.body.isComplete, log: log, extraField: challenge, now: now)
+        default:
+            self.respondWithError(500, close: close, bodyPending: !main.body.isComplete, log: log, now: now)
+        }
+        if self.state.isIdle { self.processInbound(now: now) }  // a request pipelined behind a refused one
+    }
+
+    /// The sub-request failed (no endpoint answered in time): 500, as nginx's `auth_request`.
+    mutating func authorizationFailed(now: NIODeadline) {
+        guard let main = self.pendingExchange else { return }
+        self.pendingExchange = nil
+        self.respondWithError(
+            500, close: !main.body.isComplete || main.closeAfterResponse, bodyPending: !main.body.isComplete, log: main.log, now: now)
+    }
+
+    static func joined(_ first: ByteBuffer?, _ second: ByteBuffer) -> ByteBuffer {
+        guard var first else { return second }
+        first.writeImmutableBuffer(second)
+        return first
+    }
+
+    /// `auth-signin` expanded for this request.
+    func signinLocation(_ policy: ExternalAuthPolicy, _ bytes: UnsafeRawBufferPointer) -> [UInt8]? {
+        guard let signin = policy.signin else { return nil }
+        let hostValue = (self.head.authority ?? self.head.hostValue).map { Array(bytes[$0]) } ?? []
+        let requestURI = bytes[self.head.targetStart..<self.head.targetEnd]
+        var out: [UInt8] = []
+        for part in signin.parts {
+            switch part {
+            case .text(let text): out += text
+            case .host:
+                let range = hostValue.withUnsafeBytes { HostBytes.hostRange(of: $0) } ?? 0..<hostValue.count
+                out += hostValue[range].map(HostBytes.lower)
+            case .httpHost: out += hostValue
+            case .scheme: out += (self.isTLS ? "https" : "http").utf8
+            case .requestURI: out += requestURI
+            case .escapedRequestURI: Self.escapeURIComponent(requestURI, into: &out)
+            }
+        }
+        return out
+    }
+
+    /// nginx's `set_escape_uri` (ngx_escape_uri, NGX_ESCAPE_ARGS-like): every byte but
+    /// unreserved characters percent-encoded, so `/a?b=c` becomes `%2Fa%3Fb%3Dc`.
+    static func escapeURIComponent(_ bytes: some Collection<UInt8>, into out: inout [UInt8]) {
+        let hex = Array("0123456789ABCDEF".utf8)
+        for byte in bytes {
+            if byte.isASCIIUnreservedURIByte {
+                out.append(byte)
+            } else {
+                out += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+            }
+        }
+    }
+}
+
+extension UInt8 {
+    /// RFC 3986 §2.3 unreserved: letters, digits, `-._~`.
+    var isASCIIUnreservedURIByte: Bool {
+        (self >= 48 && self <= 57) || (self >= 65 && self <= 90) || (self >= 97 && self <= 122) || self == 45 || self == 46 || self == 95
+            || self == 126
+    }
+}

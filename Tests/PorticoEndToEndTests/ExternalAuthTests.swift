@@ -1,0 +1,159 @@
+import Foundation
+import Testing
+
+/// `auth-url` through the real binary, against a real HTTP auth service (Python's http.server),
+/// in the two setups users have: a Service URL, and oauth2-proxy's documented `$host` one.
+@Suite(.serialized) struct ExternalAuthTests {
+    /// An auth service in the manner of oauth2-proxy: `session=good` → 202 with the user,
+    /// `session=forbidden` → 403, `session=broken` → 500, else 401; `/oauth2/start` → 200.
+    /// Every request's headers are appended to `log` as one JSON line.
+    final class AuthService {
+        let process = Process()
+        let log: URL
+        let port: Int
+
+        init(address: String) throws {
+            self.port = try FreePort.next()
+            self.log = try TemporaryDirectory.make().appendingPathComponent("auth.log")
+            let script = """
+                import http.server, json, sys
+                class H(http.server.BaseHTTPRequestHandler):
+                    protocol_version = "HTTP/1.1"
+                    def do_GET(self):
+                        with open(sys.argv[3], "a") as f:
+                            f.write(json.dumps({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}}) + "\\n")
+                        cookie = self.headers.get("Cookie", "")
+                        if self.path.startswith("/oauth2/start"):
+                            status, extra = 200, []
+                        elif "session=good" in cookie:
+                            status, extra = 202, [("X-Auth-Request-User", "alice"), ("X-Auth-Request-Email", "alice@example.com"), ("Set-Cookie", "session=good; Path=/; HttpOnly")]
+                        elif "session=forbidden" in cookie:
+                            status, extra = 403, []
+                        elif "session=broken" in cookie:
+                            status, extra = 500, []
+                        else:
+                            status, extra = 401, [("WWW-Authenticate", 'Bearer realm="test"')]
+                        body = b"auth"
+                        self.send_response(status)
+                        for k, v in extra: self.send_header(k, v)
+                        self.send_header("Content-Length", str(len(body)))
+                        self.end_headers()
+                        self.wfile.write(body)
+                    do_POST = do_GET
+                    def log_message(self, *args): pass
+                http.server.ThreadingHTTPServer((sys.argv[1], int(sys.argv[2])), H).serve_forever()
+                """
+            self.process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+            self.process.arguments = ["-c", script, address, String(self.port), self.log.path]
+            // Not the test's own output: a child holding it open keeps `swift test` waiting.
+            self.process.standardOutput = FileHandle.nullDevice
+            self.process.standardError = FileHandle.nullDevice
+            try self.process.run()
+            let ready = LiveReloadTests.eventually(10) { (try? Curl.run(["http://\(address):\(self.port)/oauth2/start"]))?.status == 200 }
+            if !ready { throw HarnessError("the auth service did not start") }
+        }
+
+        /// The headers of every request the service received, in order.
+        var requests: [(path: String, headers: [String: String])] {
+            let text = (try? String(contentsOf: self.log, encoding: .utf8)) ?? ""
+            return text.split(separator: "\n").compactMap { line in
+                guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
+                return (object["path"] as? String ?? "", object["headers"] as? [String: String] ?? [:])
+            }
+        }
+
+        /// SIGKILL: under `swift test` children inherit an ignored SIGTERM, which Python keeps.
+        func stop() {
+            kill(self.process.processIdentifier, SIGKILL)
+            self.process.waitUntilExit()
+        }
+    }
+
+    @Test func aServiceURLDecidesEveryRequest() async throws {
+        let backends = try await TestBackends(addresses: ["127.0.65.1"], page: "x")
+        let auth = try AuthService(address: "127.0.65.2")
+        defer { auth.stop() }
+        let rules = try RulesDirectory([
+            "a.yaml": RulesDirectory.service("app", port: backends.port, ready: ["127.0.65.1"])
+                + RulesDirectory.service("authsvc", port: auth.port, ready: ["127.0.65.2"])
+                + RulesDirectory.ingress(
+                    "by-service", host: "app.test", paths: [("/", "Prefix", "app")],
+                    annotations: [
+                        "auth-url": "http://authsvc.default.svc.cluster.local/verify",
+                        "auth-response-headers": "X-Auth-Request-User, X-Auth-Request-Email",
+                    ])
+                + RulesDirectory.ingress(
+                    "by-address", host: "addr.test", paths: [("/", "Prefix", "app")],
+                    annotations: ["auth-url": "http://127.0.65.2:\(auth.port)/verify", "auth-method": "POST"]),
+        ])
+        let portico = try PorticoProcess(rules: rules.url, extraArguments: ["--allow-loopback-external-names"])
+        defer { portico.terminate() }
+        let curl = Curl(port: portico.port)
+
+        let anonymous = try curl.get("app.test", "/page?x=1")
+        #expect(anonymous.status == 401)
+        #expect(anonymous.headers["www-authenticate"] == "Bearer realm=\"test\"")
+        let sent = try #require(auth.requests.last)
+        #expect(sent.path == "/verify")
+        #expect(sent.headers["host"] == "authsvc.default.svc.cluster.local")
+        #expect(sent.headers["x-original-url"] == "http://app.test:\(portico.port)/page?x=1")
+        #expect(sent.headers["x-original-method"] == "GET")
+        #expect(sent.headers["x-sent-from"] == "nginx-ingress-controller")
+        #expect(sent.headers["x-auth-request-redirect"] == "/page?x=1")
+        #expect(sent.headers["content-length"] == nil)
+
+        let allowed = try curl.get("app.test", "/page", ["-H", "Cookie: session=good", "-H", "X-Auth-Request-User: mallory"])
+        #expect(allowed.status == 200)
+        #expect(allowed.report["header x-auth-request-user"] == "alice")  // the auth answer's, never the client's
+        #expect(allowed.report["header x-auth-request-email"] == "alice@example.com")
+        #expect(allowed.headers["set-cookie"] == "session=good; Path=/; HttpOnly")
+        #expect(try curl.get("app.test", "/", ["-H", "Cookie: session=forbidden"]).status == 403)
+        #expect(try curl.get("app.test", "/", ["-H", "Cookie: session=broken"]).status == 500)
+        // A request body waits for the verdict, then goes whole.
+        let posted = try curl.get("app.test", "/upload", ["-H", "Cookie: session=good", "--data-binary", "hello body"])
+        #expect(posted.status == 200)
+        #expect(posted.report["body-bytes"] == "10")
+
+        // By address, with auth-method: POST and the extra X-Original-URI / X-Scheme.
+        #expect(try curl.get("addr.test", "/", ["-H", "Cookie: session=good"]).status == 200)
+        #expect(auth.requests.last?.headers["x-original-uri"] == "/")
+        #expect(auth.requests.last?.headers["x-scheme"] == "http")
+        portico.terminate()
+        await backends.stop()
+    }
+
+    /// oauth2-proxy's documented setup: `auth-url: https://$host/oauth2/auth` and
+    /// `auth-signin: https://$host/oauth2/start?rd=$escaped_request_uri`, with oauth2-proxy served
+    /// by its own Ingress on the same host.
+    @Test func oauth2ProxysDocumentedSetup() async throws {
+        let backends = try await TestBackends(addresses: ["127.0.66.1"], page: "x")
+        let proxy = try AuthService(address: "127.0.66.2")
+        defer { proxy.stop() }
+        let rules = try RulesDirectory([
+            "a.yaml": RulesDirectory.service("app", port: backends.port, ready: ["127.0.66.1"])
+                + RulesDirectory.service("oauth2-proxy", port: proxy.port, ready: ["127.0.66.2"])
+                + RulesDirectory.ingress(
+                    "app", host: "app.test", paths: [("/", "Prefix", "app")],
+                    annotations: [
+                        "auth-url": "https://$host/oauth2/auth",
+                        "auth-signin": "https://$host/oauth2/start?rd=$escaped_request_uri",
+                        "auth-response-headers": "X-Auth-Request-User",
+                    ])
+                + RulesDirectory.ingress("oauth2-proxy", host: "app.test", paths: [("/oauth2", "Prefix", "oauth2-proxy")]),
+        ])
+        let portico = try PorticoProcess(rules: rules.url)
+        defer { portico.terminate() }
+        let curl = Curl(port: portico.port)
+
+        let redirected = try curl.get("app.test", "/dashboard?tab=2")
+        #expect(redirected.status == 302)
+        #expect(redirected.headers["location"] == "https://app.test/oauth2/start?rd=%2Fdashboard%3Ftab%3D2")
+        #expect(proxy.requests.last?.path == "/oauth2/auth")
+        #expect(try curl.get("app.test", "/oauth2/start?rd=%2F").status == 200)  // the sign-in itself is not protected
+        let signedIn = try curl.get("app.test", "/dashboard", ["-H", "Cookie: session=good"])
+        #expect(signedIn.status == 200)
+        #expect(signedIn.report["header x-auth-request-user"] == "alice")
+        portico.terminate()
+        await backends.stop()
+    }
+}
