@@ -76,3 +76,35 @@ import Testing
         #expect(down.isIdle)
     }
 }
+
+/// `custom-http-errors` in the state machine, without sockets.
+@Suite struct ErrorPagePhaseTests {
+    typealias H = ConnectionHarness
+
+    @Test func aListedStatusIsReplacedAndAnUpstreamFailureToo() {
+        var policy = RoutePolicy()
+        policy.errorPages = ErrorPagePolicy(codes: [404, 502], backend: 0, namespace: "default", ingress: "app", service: "app", servicePort: "80")
+        let h = H(policy: policy)
+        _ = h.receive("GET /missing HTTP/1.1\r\nHost: app.test\r\n\r\n")
+        _ = h.connected()
+        let (relayed, actions) = h.respond("HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\n\r\nnope")
+        #expect(!relayed)
+        #expect(actions.contains("up close") && actions.contains { $0.hasPrefix("connect") })
+        h.upstreamBytes = ""
+        _ = h.connected()
+        #expect(h.upstreamBytes.hasPrefix("GET / HTTP/1.1\r\n"))
+        #expect(h.upstreamBytes.contains("X-Original-URI: /missing\r\nX-Namespace: default\r\n"))
+        #expect(h.upstreamBytes.hasSuffix("X-Code: 404\r\n\r\n"))
+        h.respond("HTTP/1.1 404 Not Found\r\nContent-Length: 4\r\n\r\npage")  // the page's own 404 is relayed
+        #expect(h.written.hasPrefix("HTTP/1.1 404 Not Found"))
+        #expect(h.written.hasSuffix("page"))
+
+        let down = H(policy: policy)
+        _ = down.receive(H.get)
+        _ = down.connectFailed()
+        _ = down.connectFailed()
+        let last = down.connectFailed()  // three tries, then 502: listed, so the page is asked for
+        #expect(last.contains { $0.hasPrefix("connect") })
+        #expect(!down.written.contains("502"))
+    }
+}

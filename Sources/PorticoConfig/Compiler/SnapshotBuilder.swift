@@ -29,6 +29,8 @@ struct SnapshotBuilder {
     private(set) var canaries: [Accepted] = []
     private var backendIDs: [BackendRef: BackendID] = [:]
     private var backendRefs: [BackendRef] = []
+    /// Ingresses already warned about a missing `default-backend` Service (once, not per path).
+    private var warnedDefaultBackends = Set<String>()
     /// Where each backend was first referenced, to locate its warnings.
     private var backendSites: [BackendTable.Site] = []
 
@@ -264,6 +266,26 @@ struct SnapshotBuilder {
         var policy = entry.annotations.policy(
             namespace: entry.ingress.metadata.namespace, ingressName: entry.ingress.metadata.name,
             backend: self.backendRefs[backend])
+        if let name = entry.annotations.defaultBackendService {
+            let namespace = entry.ingress.metadata.namespace
+            if let port = self.resolver.services[namespace + "/" + name]?.ports.first?.port {
+                // ingress-nginx uses the Service's first port.
+                let id = self.backendID(for: BackendRef(namespace: namespace, service: name, port: .number(port)), entry, field: "default-backend")
+                policy.defaultBackend = id
+                if !entry.annotations.customErrors.isEmpty {
+                    let ref = self.backendRefs[backend]
+                    policy.errorPages = ErrorPagePolicy(
+                        codes: Set(entry.annotations.customErrors), backend: id, namespace: namespace, ingress: entry.ingress.metadata.name,
+                        service: ref.service, servicePort: ref.port.description)
+                }
+            } else if !self.warnedDefaultBackends.contains(entry.name) {
+                self.warnedDefaultBackends.insert(entry.name)
+                self.diagnostics.append(
+                    Diagnostic(.warning, file: entry.ingress.location.file, line: entry.ingress.location.line, object: entry.object,
+                               field: "metadata.annotations[nginx.ingress.kubernetes.io/default-backend]",
+                               message: "Service \(namespace)/\(name) not found or without ports; ingress-nginx ignores the annotation, and so does Portico"))
+            }
+        }
         if let auth = entry.annotations.externalAuth {
             let target: ExternalAuthPolicy.Target
             switch auth.host {

@@ -18,22 +18,8 @@ enum AuthRequestWriter {
         out.writeStaticString(" HTTP/1.1\r\nHost: ")
         out.writeBytes(host)
         out.writeStaticString("\r\n")
-        for field in head.fields {
-            switch field.kind {
-            case .other, .cookie, .origin, .authorization, .xRequestID, .strictTransportSecurity, .accessControl:
-                out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[field.lineStart..<field.valueEnd]))
-                out.writeStaticString("\r\n")
-            case .host, .contentLength, .transferEncoding, .connection, .upgrade, .expect, .hopByHop, .replacedByProxy,
-                .xForwardedFor, .xForwardedPrefix, .underscored:
-                continue
-            }
-        }
-        if head.requestID == nil {
-            out.writeStaticString("X-Request-ID: ")
-            UpstreamRequestWriter.writeHex(requestIDs.next(), into: &out)
-            UpstreamRequestWriter.writeHex(requestIDs.next(), into: &out)
-            out.writeStaticString("\r\n")
-        }
+        Self.copyClientFields(head, bytes, into: &out)
+        Self.writeRequestID(head, bytes, &requestIDs, into: &out)
         let requestURI = UnsafeRawBufferPointer(rebasing: bytes[head.targetStart..<head.targetEnd])
         out.writeStaticString("X-Original-URL: ")
         if isTLS { out.writeStaticString("https://") } else { out.writeStaticString("http://") }
@@ -54,5 +40,77 @@ enum AuthRequestWriter {
             out.writeStaticString(isTLS ? "\r\nX-Scheme: https\r\n" : "\r\nX-Scheme: http\r\n")
         }
         out.writeStaticString("\r\n")
+    }
+
+    /// The client's fields a sub-request carries (nginx `proxy_pass_request_headers on`): all
+    /// but the body's framing, connection-level ones, `Host`, `X-Request-ID` and those the proxy
+    /// sets itself.
+    static func copyClientFields(_ head: RequestHead, _ bytes: UnsafeRawBufferPointer, into out: inout ByteBuffer) {
+        for field in head.fields {
+            switch field.kind {
+            case .other, .cookie, .origin, .authorization, .strictTransportSecurity, .accessControl:
+                out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[field.lineStart..<field.valueEnd]))
+                out.writeStaticString("\r\n")
+            case .host, .contentLength, .transferEncoding, .connection, .upgrade, .expect, .hopByHop, .replacedByProxy,
+                .xForwardedFor, .xForwardedPrefix, .underscored, .xRequestID:
+                continue
+            }
+        }
+    }
+
+    /// `X-Request-ID`: the client's, else a new one.
+    static func writeRequestID(
+        _ head: RequestHead, _ bytes: UnsafeRawBufferPointer, _ requestIDs: inout RequestIDGenerator, into out: inout ByteBuffer
+    ) {
+        out.writeStaticString("X-Request-ID: ")
+        if let range = head.requestID {
+            out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[range]))
+        } else {
+            UpstreamRequestWriter.writeHex(requestIDs.next(), into: &out)
+            UpstreamRequestWriter.writeHex(requestIDs.next(), into: &out)
+        }
+        out.writeStaticString("\r\n")
+    }
+}
+
+/// The head of a `custom-http-errors` sub-request to the `default-backend`, as ingress-nginx's
+/// `@custom_<upstream>_<code>` location sends it (nginx.tmpl `CUSTOM_ERRORS`): `GET /`, the
+/// client's fields, `Host` (the client's), `X-Format` (its `Accept`), `X-Original-URI`,
+/// `X-Namespace`, `X-Ingress-Name`, `X-Service-Name`, `X-Service-Port`, `X-Request-ID`,
+/// `X-Forwarded-For`; `X-Code` is added when the status is known (`withCode`).
+enum ErrorPageRequestWriter {
+    static func writePrefix(
+        _ head: RequestHead, from bytes: UnsafeRawBufferPointer, policy: ErrorPagePolicy, client: String,
+        requestIDs: inout RequestIDGenerator, into out: inout ByteBuffer
+    ) {
+        // nginx's error_page turns every method but HEAD into GET.
+        if head.method == .head { out.writeStaticString("HEAD / HTTP/1.1\r\nHost: ") } else { out.writeStaticString("GET / HTTP/1.1\r\nHost: ") }
+        if let host = head.authority ?? head.hostValue { out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[host])) }
+        out.writeStaticString("\r\n")
+        AuthRequestWriter.copyClientFields(head, bytes, into: &out)
+        out.writeStaticString("X-Format: ")
+        for field in head.fields where UpstreamRequestWriter.isNamed(bytes, field, Self.accept) {
+            out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[field.valueStart..<field.valueEnd]))
+            break
+        }
+        out.writeStaticString("\r\nX-Original-URI: ")
+        out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[head.targetStart..<head.targetEnd]))
+        out.writeStaticString("\r\n")
+        out.writeBytes(policy.fields)
+        AuthRequestWriter.writeRequestID(head, bytes, &requestIDs, into: &out)
+        out.writeStaticString("X-Forwarded-For: ")
+        out.writeString(client)
+        out.writeStaticString("\r\n")
+    }
+
+    static let accept = Array("accept".utf8)
+
+    /// The prefix closed with `X-Code: <status>` and the final CRLF.
+    static func withCode(_ prefix: ByteBuffer, _ status: Int) -> ByteBuffer {
+        var head = prefix
+        head.writeStaticString("X-Code: ")
+        head.writeString(String(status))
+        head.writeStaticString("\r\n\r\n")
+        return head
     }
 }

@@ -41,6 +41,10 @@ public struct RoutePolicy: Hashable, Sendable {
     public var cors: CORSPolicy?
     /// `auth-type: basic` with its Secret's users.
     public var basicAuth: BasicAuthPolicy?
+    /// `default-backend`: serves the route while its own backend has no ready endpoints.
+    public var defaultBackend: BackendID?
+    /// `custom-http-errors` (with `default-backend`).
+    public var errorPages: ErrorPagePolicy?
     /// `auth-url` and its companions: a sub-request before proxying.
     public var externalAuth: ExternalAuthPolicy?
     /// `limit-rps` / `limit-rpm`.

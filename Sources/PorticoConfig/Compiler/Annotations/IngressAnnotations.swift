@@ -23,6 +23,10 @@ struct IngressAnnotations {
     var aliases: [String] = []
     /// `from-to-www-redirect`: the `www.` twin of each rule host redirects to it (or back).
     var fromToWWW = false
+    /// `default-backend`: a Service of the Ingress's namespace, by name.
+    var defaultBackendService: String?
+    /// `custom-http-errors` (only with `default-backend`).
+    var customErrors: [Int] = []
     /// `auth-url`: the auth service as written; the compiler gives it a backend.
     var externalAuth: ExternalAuthAnnotations.Settings?
     /// `canary: "true"`: the Ingress adds no routes; its backends join the main Ingresses'.
@@ -32,7 +36,7 @@ struct IngressAnnotations {
     /// field, and the phase that reads it. Like ingress-nginx's `annotations.Extractor`.
     static let groups: [any AnnotationGroup.Type] = [
         RewriteAnnotations.self, RedirectAnnotations.self, ProxyAnnotations.self, UpstreamAnnotations.self,
-        AccessAnnotations.self, AffinityAnnotations.self, AliasAnnotations.self, CORSAnnotations.self, AuthAnnotations.self, CanaryAnnotations.self, RateLimitAnnotations.self, ExternalAuthAnnotations.self,
+        AccessAnnotations.self, AffinityAnnotations.self, AliasAnnotations.self, CORSAnnotations.self, AuthAnnotations.self, CanaryAnnotations.self, RateLimitAnnotations.self, ExternalAuthAnnotations.self, ErrorPageAnnotations.self,
     ]
 
     static let supportedNames: Set<String> = Set(Self.groups.flatMap { $0.names })

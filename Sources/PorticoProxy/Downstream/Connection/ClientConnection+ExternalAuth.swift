@@ -74,6 +74,7 @@ extension ClientConnection {
             ewma: false, attemptStart: now, rotationStart: request.backend.nextStart(loop: self.loop.index), keepAlive: true,
             closeAfterResponse: false, lastClientActivity: now, bodyRate: .disabled, isIdempotent: true, isHTTP11: true)
         exchange.authorization = Exchange.Authorization(policy: request.policy, signinLocation: request.signinLocation)
+        exchange.subrequestMethod = request.policy.method == Array("HEAD".utf8) ? .head : .get
         self.pendingExchange = main
         self.connect(&exchange, fresh: false, now: now)
         self.state = .exchange(exchange)

@@ -78,6 +78,11 @@ extension ClientConnection {
         // ingress-nginx's balancer.rewrite(), right after the HTTPS redirect in ngx_rewrite.lua:
         // 503 for a backend without ready endpoints, before any access check.
         var backend = generation.backends[route.backend]
+        if backend.endpoints.isEmpty, let fallback = route.policy.defaultBackend.map({ generation.backends[$0] }),
+            !fallback.endpoints.isEmpty
+        {
+            backend = fallback  // `default-backend` serves while the Service has no ready endpoint
+        }
         if backend.endpoints.isEmpty {
             self.inbound.moveReaderIndex(forwardBy: self.head.headLength)
             self.respondWithError(503, close: hasBody || !keepAlive, bodyPending: hasBody, log: log, now: now)
@@ -119,6 +124,7 @@ extension ClientConnection {
         let authorization = route.policy.externalAuth.map {
             self.authorizationRequest($0, table: generation.snapshot.routes, realClient: realClient?.text, now: now)
         }
+        let errorPages = route.policy.errorPages.map { self.errorPages($0, backend: generation.backends[$0.backend], realClient: realClient?.text) }
         self.inbound.moveReaderIndex(forwardBy: self.head.headLength)
         let body: RequestBody
         switch self.head.framing {
@@ -140,6 +146,7 @@ extension ClientConnection {
                 ? .disabled
                 : BodyRateGuard(minimumBytesPerSecond: configuration.minBodyRate, window: configuration.bodyRateWindow, now: now),
             isIdempotent: self.head.method.isIdempotent, isHTTP11: self.head.isHTTP11)
+        exchange.errorPages = errorPages
         self.relay = RelayCounters(bytesSent: 0, lastUpstreamActivity: now)
         if let authorization {
             self.startAuthorization(authorization, main: exchange, now: now)

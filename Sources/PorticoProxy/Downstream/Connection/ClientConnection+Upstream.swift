@@ -39,10 +39,9 @@ extension ClientConnection {
         exchange.upstream = .attached(reused: reused)
         exchange.upstreamWritable = writable
         self.relay.lastUpstreamActivity = now
-        if let authorization = exchange.authorization {
-            // The sub-request's own method (HEAD answers have no body), never an upgrade.
-            let method: RequestHead.Method = authorization.policy.method == Array("HEAD".utf8) ? .head : .get
-            self.actions.append(.upstreamBegin(method: method, dechunk: false, upgrade: false))
+        if let method = exchange.subrequestMethod {
+            // A sub-request's own method (HEAD answers have no body), never an upgrade.
+            self.actions.append(.upstreamBegin(method: method, dechunk: !exchange.isHTTP11, upgrade: false))
         } else {
             self.actions.append(.upstreamBegin(method: self.head.method, dechunk: !exchange.isHTTP11, upgrade: self.head.connectionUpgrade))
         }
@@ -106,6 +105,10 @@ extension ClientConnection {
             self.authorizationFailed(now: now)
             return false
         }
+        if let pages = exchange.errorPages, pages.policy.codes.contains(failure.status) {
+            self.startErrorPage(pages, status: failure.status, replacing: exchange, now: now)
+            return false
+        }
         // The client may still be sending a body that will never be forwarded: close after.
         self.respondWithError(
             failure.status, close: !exchange.body.isComplete || exchange.closeAfterResponse, bodyPending: !exchange.body.isComplete,
@@ -159,6 +162,14 @@ extension ClientConnection {
             exchange.upstream = .none
             if self.attemptFailed(&exchange, .retryableStatus(response.status), now: now) { self.state = .exchange(exchange) }
             self.armTimer(now: now)
+            return false
+        }
+        if let pages = exchange.errorPages, pages.policy.codes.contains(response.status) {
+            // custom-http-errors: this answer is replaced by the default backend's.
+            self.actions.append(.upstreamClose)
+            exchange.upstream = .none
+            exchange.recordAttemptEnd(now: now)
+            self.startErrorPage(pages, status: response.status, replacing: exchange, now: now)
             return false
         }
         exchange.responseStarted = true

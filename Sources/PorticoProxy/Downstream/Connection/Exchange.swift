@@ -104,11 +104,23 @@ struct Exchange {
     var bodyRate: BodyRateGuard
     let isIdempotent: Bool
     let isHTTP11: Bool
+    /// A sub-request (auth, error page) sends its own method instead of the client's.
+    var subrequestMethod: RequestHead.Method?
     /// Set on an `auth-url` sub-request: what its answer said so far.
     var authorization: Authorization?
     /// Fields added to the upstream's answer head: the auth answer's `Set-Cookie` (nginx
     /// `add_header`, so on 2xx/3xx answers only).
     var addedFields: ByteBuffer?
+
+    /// `custom-http-errors`: where an answer with one of the codes is replaced from.
+    var errorPages: ErrorPages?
+
+    struct ErrorPages {
+        let policy: ErrorPagePolicy
+        let backend: ProxyBackend
+        /// The sub-request's head without `X-Code` and the final CRLF.
+        let headPrefix: ByteBuffer
+    }
 
     /// The state of an `auth-url` sub-request.
     struct Authorization {
