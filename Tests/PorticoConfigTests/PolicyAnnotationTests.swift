@@ -1,6 +1,7 @@
 import Foundation
 import PorticoConfig
 import PorticoDiagnostics
+import PorticoKube
 import PorticoRouting
 import Testing
 
@@ -118,5 +119,26 @@ import Testing
         #expect(self.diagnostics("alias-second", "server-alias").first?.message.contains("already has the aliases") == true)
         #expect(self.outcome("http://own.test/own").ingress == "default/own")  // a host of its own is never an alias
         #expect(self.outcome("http://own.test/").status == 404)
+    }
+}
+
+/// Session-cookie attributes as sticky.lua sets them.
+@Suite struct SessionCookieAnnotationTests {
+    @Test func theCookiePathDefaultsToTheIngressPath() throws {
+        var state = ClusterState()
+        let text = """
+            apiVersion: networking.k8s.io/v1
+            kind: Ingress
+            metadata:
+              name: sticky
+              annotations: {nginx.ingress.kubernetes.io/affinity: cookie, nginx.ingress.kubernetes.io/session-cookie-samesite: NONE, nginx.ingress.kubernetes.io/session-cookie-secure: "true"}
+            spec: {rules: [{host: s.test, http: {paths: [{path: /app, pathType: Prefix, backend: {service: {name: svc, port: {number: 80}}}}]}}]}
+            """
+        for (object, _) in ManifestDecoder.decode(file: "s.yaml", text: text).objects { state.add(object) }
+        let compiled = IngressCompiler.compile(state)
+        let affinity = try #require(compiled.snapshot.routes.resolve(host: "s.test", path: "/app/x")?.policy.cookieAffinity)
+        #expect(affinity.path == "/app")
+        #expect(affinity.sameSite == "None")
+        #expect(affinity.secure == true)
     }
 }

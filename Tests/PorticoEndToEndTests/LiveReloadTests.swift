@@ -220,7 +220,10 @@ import Testing
     @Test func cookieAffinityStaysUntilTheEndpointLeaves() async throws {
         let addresses = ["127.0.54.1", "127.0.54.2", "127.0.54.3"]
         let backends = try await TestBackends(addresses: addresses, page: "sticky")
-        let annotations = ["affinity": "cookie", "session-cookie-name": "route", "session-cookie-max-age": "3600"]
+        let annotations = [
+            "affinity": "cookie", "session-cookie-name": "route", "session-cookie-max-age": "3600", "session-cookie-samesite": "lax",
+            "session-cookie-expires": "7200",
+        ]
         let rules = try RulesDirectory([
             "svc.yaml": RulesDirectory.service("svc", port: backends.port, ready: addresses),
             "ing.yaml": RulesDirectory.ingress("sticky", host: "sticky.test", paths: [("/", "Prefix", "svc")], annotations: annotations),
@@ -232,7 +235,9 @@ import Testing
         let first = try curl.get("sticky.test", "/", ["-c", jar, "-b", jar])
         let cookie = try #require(first.headers["set-cookie"])
         #expect(cookie.hasPrefix("route="))
-        #expect(cookie.contains("Path=/; HttpOnly; Max-Age=3600"))
+        // lua-resty-cookie's attributes; the path is the Ingress path when no session-cookie-path.
+        #expect(cookie.contains("; Max-Age=3600; Path=/; HttpOnly; SameSite=Lax"))
+        #expect(cookie.range(of: #"; Expires=[A-Z][a-z]{2}, \d{2}-[A-Z][a-z]{2}-\d{4} \d{2}:\d{2}:\d{2} GMT; "#, options: .regularExpression) != nil, "\(cookie)")
         let pinned = try #require(first.report["endpoint"])
         for _ in 0..<6 {
             let again = try curl.get("sticky.test", "/", ["-c", jar, "-b", jar])

@@ -159,7 +159,7 @@ struct SnapshotBuilder {
                     routes[key]!.append(
                         Route(match: match, backend: id,
                               source: RouteSource(ingress: entry.name, kind: .rule(ruleIndex: ruleIndex, pathIndex: pathIndex)),
-                              rewrite: entry.annotations.rewrite(for: path.path), policy: self.policy(entry, id)))
+                              rewrite: entry.annotations.rewrite(for: path.path), policy: self.policy(entry, id, path: path.path)))
                 }
             }
         }
@@ -262,10 +262,12 @@ struct SnapshotBuilder {
     }
 
     /// The route policy of one of the entry's paths, sending to `backend`.
-    private mutating func policy(_ entry: Accepted, _ backend: BackendID) -> RoutePolicy {
+    /// - Parameter path: the Ingress path of the route (`/` for a default backend).
+    private mutating func policy(_ entry: Accepted, _ backend: BackendID, path: String = "/") -> RoutePolicy {
         var policy = entry.annotations.policy(
             namespace: entry.ingress.metadata.namespace, ingressName: entry.ingress.metadata.name,
             backend: self.backendRefs[backend])
+        if policy.cookieAffinity?.path == AffinityAnnotations.locationPath { policy.cookieAffinity?.path = path }
         if let name = entry.annotations.defaultBackendService {
             let namespace = entry.ingress.metadata.namespace
             if let port = self.resolver.services[namespace + "/" + name]?.ports.first?.port {

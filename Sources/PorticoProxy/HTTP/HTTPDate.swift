@@ -24,6 +24,16 @@ struct HTTPDate {
         return self.field
     }
 
+    /// nginx's `ngx_http_cookie_time` (ngx.cookie_time): `Thu, 18-Nov-2026 11:27:35 GMT`.
+    static func cookieTime(_ seconds: Int) -> String {
+        var value = seconds
+        var parts = tm()
+        gmtime_r(&value, &parts)
+        func two(_ number: Int32) -> String { number < 10 ? "0\(number)" : "\(number)" }
+        return "\(Self.days[Int(parts.tm_wday)]), \(two(parts.tm_mday))-\(Self.months[Int(parts.tm_mon)])-\(1900 + parts.tm_year) "
+            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT"
+    }
+
     static func render(_ seconds: Int) -> [UInt8] {
         var value = seconds
         var parts = tm()

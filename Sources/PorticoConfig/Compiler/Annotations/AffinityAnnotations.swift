@@ -1,12 +1,18 @@
 import Foundation
 import PorticoRouting
 
-/// `affinity: cookie` with `session-cookie-name`, `session-cookie-path` and
-/// `session-cookie-max-age` (ingress-nginx `annotations/sessionaffinity/main.go`). Its parser
-/// ignores every invalid value: an unknown `affinity` is no affinity, a bad cookie name is
-/// `INGRESSCOOKIE`, a bad path or max-age is none.
+/// `affinity: cookie` with `session-cookie-name`, `-path`, `-max-age`, `-expires`, `-samesite`,
+/// `-secure` and `-domain` (ingress-nginx `annotations/sessionaffinity/main.go`, the cookie
+/// sticky.lua sets). Its parser ignores every invalid value: an unknown `affinity` is no
+/// affinity, a bad cookie name is `INGRESSCOOKIE`, any other bad value is left out.
 enum AffinityAnnotations: AnnotationGroup {
-    static let names = ["affinity", "session-cookie-name", "session-cookie-path", "session-cookie-max-age"]
+    static let names = [
+        "affinity", "session-cookie-name", "session-cookie-path", "session-cookie-max-age", "session-cookie-expires",
+        "session-cookie-samesite", "session-cookie-secure", "session-cookie-domain",
+    ]
+
+    /// The path while `session-cookie-path` is absent: the compiler puts the route's path there.
+    static let locationPath = "<location path>"
 
     static func parse(_ reader: inout AnnotationReader, into annotations: inout IngressAnnotations) {
         guard let kind = reader.value("affinity") else { return }
@@ -22,12 +28,12 @@ enum AffinityAnnotations: AnnotationGroup {
                 reader.fallBack("session-cookie-name", text, expected: "a cookie name", to: name)
             }
         }
-        var path = "/"
+        var path = Self.locationPath
         if let text = reader.value("session-cookie-path") {
             if text.hasPrefix("/"), text.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: ";") }) {
                 path = text
             } else {
-                reader.fallBack("session-cookie-path", text, expected: "a path", to: path)
+                reader.fallBack("session-cookie-path", text, expected: "a path", to: "the Ingress path")
             }
         }
         var maxAge: Int?
@@ -38,6 +44,23 @@ enum AffinityAnnotations: AnnotationGroup {
                 reader.fallBack("session-cookie-max-age", text, expected: "a number of seconds", to: "a session cookie")
             }
         }
-        annotations.policy.cookieAffinity = CookieAffinity(name: name, path: path, maxAge: maxAge)
+        var expires: Int?
+        if let text = reader.value("session-cookie-expires") {
+            if let seconds = Int(text), seconds >= 0 { expires = seconds }
+            else { reader.fallBack("session-cookie-expires", text, expected: "a number of seconds", to: "none") }
+        }
+        var sameSite: String?
+        if let text = reader.value("session-cookie-samesite") {
+            if let value = ["None", "Lax", "Strict"].first(where: { $0.lowercased() == text.lowercased() }) { sameSite = value }
+            else { reader.fallBack("session-cookie-samesite", text, expected: "None, Lax or Strict", to: "none") }
+        }
+        let secure = reader.value("session-cookie-secure").map { _ in reader.bool("session-cookie-secure", default: false) }
+        var domain: String?
+        if let text = reader.value("session-cookie-domain") {
+            if text.utf8.allSatisfy({ HostBytes.isLabelByte($0) || $0 == UInt8(ascii: ".") }) { domain = text }
+            else { reader.fallBack("session-cookie-domain", text, expected: "a domain", to: "none") }
+        }
+        annotations.policy.cookieAffinity = CookieAffinity(
+            name: name, path: path, maxAge: maxAge, expires: expires, sameSite: sameSite, secure: secure, domain: domain)
     }
 }

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOCore
 import PorticoRouting
 
@@ -336,9 +339,15 @@ extension ClientConnection {
     func affinityCookieField(_ exchange: Exchange) -> String? {
         guard let affinity = exchange.cookieAffinity, let endpoint = exchange.log.endpoint, endpoint !== exchange.cookieEndpoint
         else { return nil }
-        var field = "Set-Cookie: \(affinity.name)=\(String(decoding: endpoint.cookieValue, as: UTF8.self)); Path=\(affinity.path); HttpOnly"
-        if self.isTLS { field += "; Secure" }
+        // The attributes lua-resty-cookie writes for sticky.lua.
+        var field = "Set-Cookie: \(affinity.name)=\(String(decoding: endpoint.cookieValue, as: UTF8.self))"
+        if let expires = affinity.expires { field += "; Expires=" + HTTPDate.cookieTime(time(nil) + expires) }
         if let maxAge = affinity.maxAge { field += "; Max-Age=\(maxAge)" }
+        if let domain = affinity.domain { field += "; Domain=\(domain)" }
+        field += "; Path=\(affinity.path)"
+        if affinity.secure ?? self.isTLS { field += "; Secure" }
+        field += "; HttpOnly"
+        if let sameSite = affinity.sameSite { field += "; SameSite=\(sameSite)" }
         return field + "\r\n"
     }
 }
