@@ -20,10 +20,12 @@ enum ResponseHeadWriter {
         hsts: Bool,
         extraFields: String? = nil,
         answerFields: ByteBuffer? = nil,
+        dropsCORS: Bool = false,
+        droppedNames: [[UInt8]] = [],
         allocator: ByteBufferAllocator
     ) -> ByteBuffer {
         var out = allocator.buffer(capacity: headBytes.readableBytes + 32 + (answerFields?.readableBytes ?? 0))
-        let replacesCORS = answerFields != nil
+        let replacesCORS = dropsCORS
         headBytes.withUnsafeReadableBytes { bytes in
             let statusLineEnd = head.fields.first?.lineStart ?? (head.headLength - 2)
             out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[0..<statusLineEnd]))
@@ -39,6 +41,8 @@ enum ResponseHeadWriter {
                     continue
                 case .accessControl where replacesCORS:
                     continue
+                case _ where !droppedNames.isEmpty && droppedNames.contains(where: { UpstreamRequestWriter.isNamed(bytes, field, $0) }):
+                    continue  // more_set_headers / more_clear_headers
                 default:
                     out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[field.lineStart..<field.valueEnd]))
                     out.writeStaticString("\r\n")

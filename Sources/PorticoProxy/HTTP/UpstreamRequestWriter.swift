@@ -70,6 +70,7 @@ enum UpstreamRequestWriter {
         realClient: String? = nil,
         dropAuthorization: Bool = false,
         replacedFields: [[UInt8]] = [],
+        extraFields: [UInt8] = [],
         forwarding: ForwardingContext,
         requestIDs: inout RequestIDGenerator,
         into out: inout ByteBuffer
@@ -162,6 +163,7 @@ enum UpstreamRequestWriter {
             out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[hostValue]))
             out.writeStaticString("\r\n")
         }
+        if !extraFields.isEmpty { out.writeBytes(extraFields) }  // proxy_set_header from the snippet
         out.writeBytes(forwarding.listenerFields)
     }
 

@@ -18,7 +18,11 @@ public struct RouteSource: Hashable, Sendable {
 }
 
 /// One path of one host and the backend it sends to.
-public struct Route: Hashable, Sendable {
+///
+/// Frozen into a reference: a lookup that tries candidates and hands the winner to the data
+/// plane retains one object, not each of its policy's arrays and strings (a value type this
+/// size costs a dozen retain/release pairs per copy). Immutable once built.
+public final class Route: Hashable, Sendable {
     public let match: PathMatch
     public let backend: BackendID
     public let source: RouteSource
@@ -42,5 +46,18 @@ public struct Route: Hashable, Sendable {
     /// The same route with another policy (the compiler attaches canaries after all routes exist).
     public func with(policy: RoutePolicy) -> Route {
         Route(match: self.match, backend: self.backend, source: self.source, rewrite: self.rewrite, policy: policy)
+    }
+
+    /// By value: two compilations of the same rules give equal routes.
+    public static func == (lhs: Route, rhs: Route) -> Bool {
+        lhs === rhs
+            || (lhs.match == rhs.match && lhs.backend == rhs.backend && lhs.source == rhs.source && lhs.rewrite == rhs.rewrite
+                && lhs.policy == rhs.policy)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(self.match)
+        hasher.combine(self.backend)
+        hasher.combine(self.source)
     }
 }

@@ -41,6 +41,8 @@ public struct RoutePolicy: Hashable, Sendable {
     public var cors: CORSPolicy?
     /// `auth-type: basic` with its Secret's users.
     public var basicAuth: BasicAuthPolicy?
+    /// `configuration-snippet`'s header directives.
+    public var headers: HeaderPolicy?
     /// `default-backend`: serves the route while its own backend has no ready endpoints.
     public var defaultBackend: BackendID?
     /// `custom-http-errors` (with `default-backend`).

@@ -59,6 +59,13 @@ struct AnnotationReader {
         self.report(.error, name, "\"\(value)\" is not \(expected); ingress-nginx drops such an Ingress, so it is left out")
     }
 
+    /// Portico cannot honour the value and serving without it could open what it closes: the
+    /// Ingress is left out (ingress-nginx would have run it).
+    mutating func leaveOut(_ name: String, _ message: String) {
+        self.dropped = true
+        self.report(.error, name, message, differs: true)
+    }
+
     mutating func deny(_ name: String, _ value: String, expected: String) {
         self.report(.error, name, "\"\(value)\" is not \(expected); ingress-nginx denies the Ingress's paths, so they answer 503")
     }

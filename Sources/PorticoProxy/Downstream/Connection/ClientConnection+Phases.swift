@@ -46,6 +46,10 @@ extension ClientConnection {
         }
         log.routeName = route.source.ingress
         log.answerFields = self.corsFields(route.policy.cors)
+        let dropsUpstreamCORS = log.answerFields != nil
+        if let headers = route.policy.headers, !headers.everyAnswerLines.isEmpty {
+            log.answerFields = Self.joined(log.answerFields, ByteBuffer(bytes: headers.everyAnswerLines))
+        }
 
         // Phase: rewrite (nginx's find-config check of the declared body size, then the
         // location's `return`s, then ingress-nginx's HTTPS redirect).
@@ -150,6 +154,11 @@ extension ClientConnection {
                 : BodyRateGuard(minimumBytesPerSecond: configuration.minBodyRate, window: configuration.bodyRateWindow, now: now),
             isIdempotent: self.head.method.isIdempotent, isHTTP11: self.head.isHTTP11)
         exchange.errorPages = errorPages
+        exchange.dropsUpstreamCORS = dropsUpstreamCORS
+        if let headers = route.policy.headers {
+            exchange.headers = headers
+            if !headers.successAnswerLines.isEmpty { exchange.addedFields = ByteBuffer(bytes: headers.successAnswerLines) }
+        }
         self.relay = RelayCounters(bytesSent: 0, lastUpstreamActivity: now)
         if let authorization {
             self.startAuthorization(authorization, main: exchange, now: now)
@@ -245,18 +254,30 @@ extension ClientConnection {
                         self.head, from: bytes, rewrittenTarget: target, forwardedPrefix: route.policy.forwardedPrefix,
                         upstreamHost: route.policy.upstreamHost, realClient: realClient,
                         dropAuthorization: route.policy.basicAuth != nil,
-                        replacedFields: route.policy.externalAuth?.responseHeadersLowercased ?? [], forwarding: self.forwarding,
+                        replacedFields: Self.replacedRequestFields(route.policy), extraFields: route.policy.headers?.requestLines ?? [],
+                        forwarding: self.forwarding,
                         requestIDs: &self.loop.requestIDs, into: &out)
                 }
             } else {
                 UpstreamRequestWriter.write(
                     self.head, from: bytes, upstreamHost: route.policy.upstreamHost, realClient: realClient,
                     dropAuthorization: route.policy.basicAuth != nil,
-                    replacedFields: route.policy.externalAuth?.responseHeadersLowercased ?? [], forwarding: self.forwarding,
+                    replacedFields: Self.replacedRequestFields(route.policy), extraFields: route.policy.headers?.requestLines ?? [],
+                        forwarding: self.forwarding,
                     requestIDs: &self.loop.requestIDs, into: &out)
             }
         }
         return out
+    }
+
+    /// Client fields the route sets itself: `auth-response-headers`, `proxy_set_header`.
+    static func replacedRequestFields(_ policy: RoutePolicy) -> [[UInt8]] {
+        switch (policy.externalAuth?.responseHeadersLowercased, policy.headers?.replacedRequestNames) {
+        case (nil, nil): return []
+        case (let auth?, nil): return auth
+        case (nil, let headers?): return headers
+        case (let auth?, let headers?): return auth + headers
+        }
     }
 
     /// The consistent-hashing key of this request: the route's `upstream-hash-by`, else the

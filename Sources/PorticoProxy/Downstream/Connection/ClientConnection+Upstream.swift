@@ -201,12 +201,14 @@ extension ClientConnection {
         if let added = exchange.addedFields, Self.addHeaderStatuses.contains(response.status) {
             answerFields = Self.joined(answerFields, added)
         }
-        if response.needsRewrite || connection != .none || hsts || cookie != nil || answerFields != nil
+        let droppedNames = exchange.headers?.replacedResponseNames ?? []
+        if response.needsRewrite || connection != .none || hsts || cookie != nil || answerFields != nil || !droppedNames.isEmpty
             || (response.isChunked && (http10Client || response.contentLength != nil))
         {
             out = ResponseHeadWriter.rewrite(
                 headBytes, response, connection: connection, dropChunked: http10Client, hsts: hsts, extraFields: cookie,
-                answerFields: answerFields, allocator: ByteBufferAllocator())
+                answerFields: answerFields, dropsCORS: exchange.dropsUpstreamCORS, droppedNames: droppedNames,
+                allocator: ByteBufferAllocator())
         } else {
             out = headBytes
         }

@@ -104,6 +104,10 @@ struct Exchange {
     var bodyRate: BodyRateGuard
     let isIdempotent: Bool
     let isHTTP11: Bool
+    /// The route's snippet header policy (upstream fields it replaces or clears).
+    var headers: HeaderPolicy?
+    /// The route's CORS fields are on this answer: the upstream's are not relayed.
+    var dropsUpstreamCORS = false
     /// A sub-request (auth, error page) sends its own method instead of the client's.
     var subrequestMethod: RequestHead.Method?
     /// Set on an `auth-url` sub-request: what its answer said so far.

@@ -1,0 +1,36 @@
+/// Header changes a route asks for through the snippet directives Portico translates
+/// (`configuration-snippet`): `more_set_headers`/`more_clear_headers` (headers-more: every
+/// answer, the upstream's fields of those names replaced or removed), `add_header` (nginx: on
+/// 2xx and redirects, or every answer with `always`), `proxy_set_header` (the request sent
+/// upstream, the client's field of that name replaced; an empty value removes it).
+public struct HeaderPolicy: Hashable, Sendable {
+    /// A field as written: the lower-cased name to match, and the `Name: value\r\n` line
+    /// (empty for an empty value: the field is only removed).
+    public struct Field: Hashable, Sendable {
+        public let name: [UInt8]
+        public let line: [UInt8]
+
+        public init(name: String, value: String) {
+            self.name = Array(name.lowercased().utf8)
+            self.line = value.isEmpty ? [] : Array("\(name): \(value)\r\n".utf8)
+        }
+    }
+
+    /// Upstream answer fields not relayed: those set or cleared here.
+    public let replacedResponseNames: [[UInt8]]
+    /// Lines on every answer (`more_set_headers`, `add_header … always`).
+    public let everyAnswerLines: [UInt8]
+    /// Lines on 2xx and redirect answers only (`add_header`).
+    public let successAnswerLines: [UInt8]
+    /// Client fields not forwarded, and the lines sent instead (`proxy_set_header`).
+    public let replacedRequestNames: [[UInt8]]
+    public let requestLines: [UInt8]
+
+    public init(responseSet: [Field], responseClear: [String], responseAdd: [Field], responseAddAlways: [Field], requestSet: [Field]) {
+        self.replacedResponseNames = responseSet.map(\.name) + responseClear.map { Array($0.lowercased().utf8) }
+        self.everyAnswerLines = (responseSet + responseAddAlways).flatMap(\.line)
+        self.successAnswerLines = responseAdd.flatMap(\.line)
+        self.replacedRequestNames = requestSet.map(\.name)
+        self.requestLines = requestSet.flatMap(\.line)
+    }
+}
