@@ -88,9 +88,10 @@ import Testing
         func verdict(_ name: String) -> String? { entries.first { $0["ingress"] as? String == name }?["verdict"] as? String }
         func reasons(_ name: String) -> [String] { entries.first { $0["ingress"] as? String == name }?["reasons"] as? [String] ?? [] }
         #expect(verdict("default/test-ingress-3") == "served unchanged")
-        // A refused snippet is a difference from ingress-nginx, named in the reasons.
-        #expect(verdict("default/nginx-configuration-snippet") == "degraded")
-        #expect(reasons("default/nginx-configuration-snippet").contains { $0.contains("configuration-snippet") })
+        // A snippet with a variable cannot be translated: the Ingress is left out, the
+        // directive named.
+        #expect(verdict("default/nginx-configuration-snippet") == "left out")
+        #expect(reasons("default/nginx-configuration-snippet").contains { $0.contains("more_set_headers: variables ($req_id)") })
         // An Ingress whose host is a placeholder is left out, with why.
         #expect(verdict("docker-registry/docker-registry") == "left out")
         #expect(reasons("docker-registry/docker-registry").contains { $0.contains("is not a valid DNS name") })

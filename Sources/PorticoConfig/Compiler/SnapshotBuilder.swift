@@ -303,16 +303,22 @@ struct SnapshotBuilder {
         return policy
     }
 
-    /// The backend of a reference an annotation makes (`auth-url`'s host).
+    /// The backend of a reference an annotation makes (`auth-url`'s host, `default-backend`).
     mutating func backendID(for ref: BackendRef, _ entry: Accepted, field annotation: String) -> BackendID {
+        self.register(
+            ref,
+            at: BackendTable.Site(
+                file: entry.ingress.location.file, line: entry.ingress.location.line, object: entry.object,
+                field: "metadata.annotations[nginx.ingress.kubernetes.io/\(annotation)]"))
+    }
+
+    /// The ID of `ref`, registered with where it was first referenced.
+    private mutating func register(_ ref: BackendRef, at site: BackendTable.Site) -> BackendID {
         if let id = self.backendIDs[ref] { return id }
         let id = self.backendRefs.count
         self.backendRefs.append(ref)
         self.backendIDs[ref] = id
-        self.backendSites.append(
-            BackendTable.Site(
-                file: entry.ingress.location.file, line: entry.ingress.location.line, object: entry.object,
-                field: "metadata.annotations[nginx.ingress.kubernetes.io/\(annotation)]"))
+        self.backendSites.append(site)
         return id
     }
 
@@ -332,14 +338,10 @@ struct SnapshotBuilder {
                     case .name(let name): .name(name)
                     }
                 }())
-            if let id = self.backendIDs[ref] { return id }
-            let id = self.backendRefs.count
-            self.backendRefs.append(ref)
-            self.backendIDs[ref] = id
-            self.backendSites.append(
-                BackendTable.Site(
+            return self.register(
+                ref,
+                at: BackendTable.Site(
                     file: entry.ingress.location.file, line: backend.line, object: entry.object, field: backend.field + ".service"))
-            return id
         }
     }
 

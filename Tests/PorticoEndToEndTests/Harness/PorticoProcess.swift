@@ -51,12 +51,13 @@ final class PorticoProcess {
     }
 
     private func waitUntilListening() throws {
-        for _ in 0..<200 {
+        // Up to 30 s: a debug build starting while the whole suite runs on two cores can be slow.
+        for _ in 0..<600 {
             if RawHTTP.canConnect(port: self.port), RawHTTP.canConnect(port: self.httpsPort) { return }
             guard self.process.isRunning else { break }
             usleep(50_000)
         }
-        throw HarnessError("portico did not start listening on \(self.port):\n\(self.log)")
+        throw HarnessError("portico did not start listening on \(self.port) (running: \(self.process.isRunning)):\n\(self.log)")
     }
 
     var log: String { (try? String(contentsOf: self.logFile, encoding: .utf8)) ?? "" }
