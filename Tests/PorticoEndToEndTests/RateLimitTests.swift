@@ -69,4 +69,25 @@ import Testing
         portico.terminate()
         await backends.stop()
     }
+
+    /// `limit-connections: 1`: while a slow request is in progress, the same client's second gets
+    /// 503; once it is answered, the next one passes.
+    @Test func aSecondConcurrentRequestIsRefused() async throws {
+        let backends = try await TestBackends(addresses: ["127.0.64.2"], page: "x")
+        let rules = try RulesDirectory([
+            "a.yaml": RulesDirectory.service("svc", port: backends.port, ready: ["127.0.64.2"])
+                + RulesDirectory.ingress("conn", host: "conn.test", paths: [("/", "Prefix", "svc")], annotations: ["limit-connections": "1"]),
+        ])
+        let portico = try PorticoProcess(rules: rules.url)
+        defer { portico.terminate() }
+        let curl = Curl(port: portico.port)
+        let port = portico.port
+        let slow = Task.detached { try Curl(port: port).get("conn.test", "/__sleep/1500").status }
+        #expect(LiveReloadTests.eventually(5) { backends.statistics.requestsStarted >= 1 })
+        #expect(try curl.get("conn.test", "/").status == 503)
+        #expect(try await slow.value == 200)
+        #expect(try curl.get("conn.test", "/").status == 200)
+        portico.terminate()
+        await backends.stop()
+    }
 }

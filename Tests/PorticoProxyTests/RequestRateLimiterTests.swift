@@ -45,3 +45,29 @@ import Testing
         #expect(limiter.admit(policy, clientHash: 3, now: self.start + .seconds(30)))
     }
 }
+
+/// `limit-connections`: places are taken while a request is in progress and given back after.
+@Suite struct ConnectionLimitTests {
+    typealias H = ConnectionHarness
+
+    static let policy = RateLimitPolicy(zone: 9, perSecond: nil, perMinute: nil, connections: 1, burstMultiplier: 5, allowlist: [])
+
+    @Test func aPlaceIsHeldUntilTheAnswerEnds() {
+        var routePolicy = RoutePolicy()
+        routePolicy.rateLimit = Self.policy
+        let h = H(policy: routePolicy)
+        let peer = ProxyBackend.fnv1a(Array("192.0.2.7".utf8))
+        _ = h.receive(H.get)
+        _ = h.connected()
+        // The harness's client holds the only place: another request of the same client is refused.
+        #expect(h.loop.rateLimiter.acquireConnection(Self.policy, limit: 1, clientHash: peer) == nil)
+        h.respond(H.ok)
+        _ = h.end()
+        let slot = h.loop.rateLimiter.acquireConnection(Self.policy, limit: 1, clientHash: peer)
+        #expect(slot != nil)  // given back with the answer
+        // While that place is taken, the connection's next request gets 503.
+        #expect(h.receive(H.get).first == "write HTTP/1.1 503 Service Temporarily Unavailable")
+        h.loop.rateLimiter.releaseConnection(slot!)
+        #expect(h.receive(H.get).first?.hasPrefix("connect") == true)
+    }
+}

@@ -18,6 +18,9 @@ final class RequestRateLimiter: @unchecked Sendable {
     // `@unchecked`: the table is only ever touched through atomic operations.
     static let slotCount = 1 << 18  // 2 MiB, committed by the kernel only where touched
     private let slots: UnsafeMutablePointer<UnsafeAtomic<UInt64>.Storage>
+    /// `limit-connections`: a count per (zone, client) slot, in a table of its own.
+    static let connectionSlotCount = 1 << 16
+    private let connectionSlots: UnsafeMutablePointer<UnsafeAtomic<UInt64>.Storage>
     /// Microseconds are counted from here (48 bits of them last 8.9 years).
     private let origin: NIODeadline
 
@@ -25,9 +28,36 @@ final class RequestRateLimiter: @unchecked Sendable {
         self.origin = now
         let raw = calloc(Self.slotCount, MemoryLayout<UnsafeAtomic<UInt64>.Storage>.stride)!
         self.slots = raw.bindMemory(to: UnsafeAtomic<UInt64>.Storage.self, capacity: Self.slotCount)
+        let counts = calloc(Self.connectionSlotCount, MemoryLayout<UnsafeAtomic<UInt64>.Storage>.stride)!
+        self.connectionSlots = counts.bindMemory(to: UnsafeAtomic<UInt64>.Storage.self, capacity: Self.connectionSlotCount)
     }
 
-    deinit { free(self.slots) }
+    deinit {
+        free(self.slots)
+        free(self.connectionSlots)
+    }
+
+    /// `limit-connections`: takes one of the client's places, or nil when all `limit` are in use
+    /// (nginx refuses when the count has reached the limit). The slot is given back with
+    /// `releaseConnection` when the request is over. Two keys sharing a slot share its count:
+    /// a collision can only make the limit stricter for those two, never looser.
+    func acquireConnection(_ policy: RateLimitPolicy, limit: Int, clientHash: UInt64) -> Int? {
+        var key = ((policy.zone &* 31 &+ 3) ^ clientHash) &* 0x9E37_79B9_7F4A_7C15
+        key ^= key >> 29
+        let index = Int(key & UInt64(Self.connectionSlotCount - 1))
+        let atomic = UnsafeAtomic<UInt64>(at: self.connectionSlots + index)
+        var current = atomic.load(ordering: .relaxed)
+        while true {
+            guard current < UInt64(limit) else { return nil }
+            let (exchanged, original) = atomic.compareExchange(expected: current, desired: current + 1, ordering: .relaxed)
+            if exchanged { return index }
+            current = original
+        }
+    }
+
+    func releaseConnection(_ index: Int) {
+        _ = UnsafeAtomic<UInt64>(at: self.connectionSlots + index).loadThenWrappingDecrement(ordering: .relaxed)
+    }
 
     /// Whether a request from `client` may pass every rate of `policy`; if so it is counted.
     func admit(_ policy: RateLimitPolicy, clientHash: UInt64, now: NIODeadline) -> Bool {

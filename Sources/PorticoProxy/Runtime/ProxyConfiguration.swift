@@ -44,6 +44,8 @@ public struct ProxyConfiguration: Sendable {
     public var httpsPort = 443
     /// nginx `limit_req_status`, ingress-nginx's `limit-req-status-code` (default 503).
     public var limitRequestStatus = 503
+    /// nginx `limit_conn_status`, ingress-nginx's `limit-conn-status-code` (default 503).
+    public var limitConnectionStatus = 503
     /// `Strict-Transport-Security` on every HTTPS response (ingress-nginx's `hsts: true`).
     public var hsts = true
     /// `--trusted-proxies`: peers whose `X-Forwarded-For` is believed (nginx realip,

@@ -1,4 +1,4 @@
-/// `limit-rps`, `limit-rpm`, `limit-burst-multiplier` and `limit-allowlist` (its older name
+/// `limit-rps`, `limit-rpm`, `limit-connections`, `limit-burst-multiplier` and `limit-allowlist` (its older name
 /// `limit-whitelist`) (ingress-nginx `annotations/ratelimit/main.go`): nginx's `limit_req` with
 /// `burst=<limit × multiplier> nodelay`, keyed by client address, in one zone per Ingress shared
 /// by all its paths, per replica. A request over either limit is answered
@@ -9,6 +9,9 @@ public struct RateLimitPolicy: Hashable, Sendable {
     public let zone: UInt64
     public let perSecond: Int?
     public let perMinute: Int?
+    /// `limit-connections`: requests of one client in progress at once (nginx `limit_conn`,
+    /// which counts a connection while a request on it is being processed).
+    public let connections: Int?
     public let burstMultiplier: Int
     /// Clients here are never limited.
     public let allowlist: [SourceRange]
@@ -16,10 +19,11 @@ public struct RateLimitPolicy: Hashable, Sendable {
     /// The limits to check, per second first (computed once, not per request).
     public let rates: [Rate]
 
-    public init(zone: UInt64, perSecond: Int?, perMinute: Int?, burstMultiplier: Int, allowlist: [SourceRange]) {
+    public init(zone: UInt64, perSecond: Int?, perMinute: Int?, connections: Int? = nil, burstMultiplier: Int, allowlist: [SourceRange]) {
         self.zone = zone
         self.perSecond = perSecond
         self.perMinute = perMinute
+        self.connections = connections
         self.burstMultiplier = burstMultiplier
         self.allowlist = allowlist
         var rates: [Rate] = []

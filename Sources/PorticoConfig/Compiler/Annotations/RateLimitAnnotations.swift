@@ -1,17 +1,17 @@
 import Foundation
 import PorticoRouting
 
-/// `limit-rps`, `limit-rpm`, `limit-burst-multiplier`, `limit-allowlist`/`limit-whitelist`
+/// `limit-rps`, `limit-rpm`, `limit-connections`, `limit-burst-multiplier`, `limit-allowlist`/`limit-whitelist`
 /// (ingress-nginx `annotations/ratelimit/main.go`): a limit that is not a number is a
 /// validation error there (the Ingress is dropped), a bad multiplier falls back to 5, an
 /// invalid CIDR list is a plain error and the whole limit is ignored.
 enum RateLimitAnnotations: AnnotationGroup {
-    static let names = ["limit-rps", "limit-rpm", "limit-burst-multiplier", "limit-allowlist", "limit-whitelist"]
+    static let names = ["limit-rps", "limit-rpm", "limit-connections", "limit-burst-multiplier", "limit-allowlist", "limit-whitelist"]
     static let defaultBurstMultiplier = 5
 
     static func parse(_ reader: inout AnnotationReader, into annotations: inout IngressAnnotations) {
         var limits: [String: Int] = [:]
-        for name in ["limit-rps", "limit-rpm"] {
+        for name in ["limit-rps", "limit-rpm", "limit-connections"] {
             guard let text = reader.value(name) else { continue }
             guard let value = Int(text), value >= 0 else {
                 reader.drop(name, text, expected: "a whole number of requests")
@@ -40,6 +40,7 @@ enum RateLimitAnnotations: AnnotationGroup {
         }
         annotations.policy.rateLimit = RateLimitPolicy(
             zone: zone, perSecond: limits["limit-rps"].flatMap { $0 > 0 ? $0 : nil },
-            perMinute: limits["limit-rpm"].flatMap { $0 > 0 ? $0 : nil }, burstMultiplier: multiplier, allowlist: allowlist)
+            perMinute: limits["limit-rpm"].flatMap { $0 > 0 ? $0 : nil }, connections: limits["limit-connections"].flatMap { $0 > 0 ? $0 : nil },
+            burstMultiplier: multiplier, allowlist: allowlist)
     }
 }

@@ -115,7 +115,7 @@ extension ClientConnection {
     /// Closes once the answer is out: lingering when the client may still be sending (nginx's
     /// `lingering_close on`: a body not read, or bytes not consumed), else at once.
     mutating func closeAfterAnswer(bodyPending: Bool) {
-        self.state = .closing
+        self.enterClosing()
         self.actions.append(bodyPending || self.inbound.readableBytes > 0 ? .lingeringClose : .closeAfterFlush)
     }
 

@@ -76,7 +76,7 @@ extension ClientConnection {
             exchange.upstream = .none
         }
         if exchange.responseStarted {
-            self.state = .closing
+            self.enterClosing()
             self.actions.append(.close)
         } else {
             self.respondWithError(status, close: true, bodyPending: true, log: exchange.log, now: now)

@@ -96,11 +96,10 @@ extension ClientConnection {
             return
         }
 
-        // Phase: pre-access (nginx's limit_req), keyed by the client address.
+        // Phase: pre-access.
         let realClient = self.realClientAddress()
-        if let limit = route.policy.rateLimit, !self.admittedByRateLimit(limit, realClient: realClient, now: now) {
+        if let limit = route.policy.rateLimit, let status = self.preAccessPhase(limit, realClient: realClient, now: now) {
             self.inbound.moveReaderIndex(forwardBy: self.head.headLength)
-            let status = self.loop.configuration.limitRequestStatus
             self.respondWithError(status, close: hasBody || !keepAlive, bodyPending: hasBody, log: log, now: now)
             return
         }
@@ -207,11 +206,21 @@ extension ClientConnection {
         return nil
     }
 
-    /// `limit-rps`/`limit-rpm`: whether this client's request fits its Ingress's budget.
-    func admittedByRateLimit(_ limit: RateLimitPolicy, realClient: (text: String, bytes: [UInt8])?, now: NIODeadline) -> Bool {
-        if !limit.allowlist.isEmpty, limit.exempts(realClient?.bytes ?? self.forwarding.peerBytes) { return true }
+    /// Phase: pre-access (nginx's limit_req, then limit_conn), keyed by the client address:
+    /// the status to answer, or nil to go on (holding a `limit-connections` place).
+    mutating func preAccessPhase(_ limit: RateLimitPolicy, realClient: (text: String, bytes: [UInt8])?, now: NIODeadline) -> Int? {
+        if !limit.allowlist.isEmpty, limit.exempts(realClient?.bytes ?? self.forwarding.peerBytes) { return nil }
         let clientHash = realClient.map { ProxyBackend.fnv1a(Array($0.text.utf8)) } ?? self.forwarding.peerHash
-        return self.loop.rateLimiter.admit(limit, clientHash: clientHash, now: now)
+        if !limit.rates.isEmpty, !self.loop.rateLimiter.admit(limit, clientHash: clientHash, now: now) {
+            return self.loop.configuration.limitRequestStatus
+        }
+        if let connections = limit.connections {
+            guard let slot = self.loop.rateLimiter.acquireConnection(limit, limit: connections, clientHash: clientHash) else {
+                return self.loop.configuration.limitConnectionStatus
+            }
+            self.heldConnectionSlot = slot
+        }
+        return nil
     }
 
     /// Whether the request's `Authorization: Basic` names a user of `auth` with the right

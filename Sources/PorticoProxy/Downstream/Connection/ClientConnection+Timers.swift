@@ -63,7 +63,7 @@ extension ClientConnection {
                 self.logRecord.recordUnparsed()
                 self.respondWithError(408, close: true, log: AnswerLog(requestStart: now), now: now)
             } else {
-                self.state = .closing
+                self.enterClosing()
                 self.actions.append(.close)
             }
         case .exchange(var exchange):
@@ -95,7 +95,7 @@ extension ClientConnection {
             self.armTimer(now: now)
         case .tunnel:
             self.actions.append(.upstreamClose)
-            self.state = .closing
+            self.enterClosing()
             self.actions.append(.close)
         case .closing:
             break

@@ -97,7 +97,7 @@ extension ClientConnection {
             // so the client sees a truncated message instead of a wrong one.
             if exchange.log.status == 0 { exchange.log.status = failure.status }
             self.logAnswer(self.relayed(exchange.log), now: now)
-            self.state = .closing
+            self.enterClosing()
             self.actions.append(.close)
             return false
         }
@@ -294,7 +294,7 @@ extension ClientConnection {
         case .tunnel(let tunnel):
             self.actions.append(.upstreamClose)
             self.logAnswer(self.relayed(tunnel.log), now: now)
-            self.state = .closing
+            self.enterClosing()
             self.actions.append(.closeAfterFlush)
         default:
             return

@@ -57,6 +57,8 @@ struct ClientConnection {
     var relay = RelayCounters()
     /// While an `auth-url` sub-request is the exchange: the request waiting for its verdict.
     var pendingExchange: Exchange?
+    /// The `limit-connections` place the current request holds, given back when it is over.
+    var heldConnectionSlot: Int?
 
     /// Body bytes buffered before back-pressure stops reading from the client.
     static let maxBufferedInbound = 64 * 1024
@@ -129,7 +131,7 @@ struct ClientConnection {
         case .idle, .closing:
             break
         }
-        self.state = .closing
+        self.enterClosing()
         self.timerDeadline = nil
     }
 
@@ -138,7 +140,7 @@ struct ClientConnection {
         self.quiescing = true
         switch self.state {
         case .idle where self.inbound.readableBytes == 0:
-            self.state = .closing
+            self.enterClosing()
             self.actions.append(.close)
         case .exchange(var exchange):
             exchange.closeAfterResponse = true
@@ -207,9 +209,24 @@ struct ClientConnection {
 
     /// Back to waiting for the next request on a kept-alive connection.
     mutating func finishExchange(now: NIODeadline) {
+        self.releaseConnectionSlot()
         self.state = .idle(since: now)
         self.armTimer(now: now)
         self.setReading(true, now: now)
+    }
+}
+
+extension ClientConnection {
+    /// No request is in progress any more: the connection closes once the answer is out.
+    mutating func enterClosing() {
+        self.releaseConnectionSlot()
+        self.state = .closing
+    }
+
+    mutating func releaseConnectionSlot() {
+        guard let slot = self.heldConnectionSlot else { return }
+        self.heldConnectionSlot = nil
+        self.loop.rateLimiter.releaseConnection(slot)
     }
 }
 
