@@ -142,3 +142,34 @@ import Testing
         #expect(affinity.secure == true)
     }
 }
+
+/// `service-upstream`: the cluster IP, or the endpoints for a headless Service.
+@Suite struct ServiceUpstreamAnnotationTests {
+    func endpoints(clusterIP: String) -> [String] {
+        var state = ClusterState()
+        let text = """
+            apiVersion: v1
+            kind: Service
+            metadata: {name: svc}
+            spec: {clusterIP: \(clusterIP), ports: [{port: 80, targetPort: 8080}]}
+            ---
+            apiVersion: v1
+            kind: Endpoints
+            metadata: {name: svc}
+            subsets: [{addresses: [{ip: 10.0.0.5}], ports: [{port: 8080}]}]
+            ---
+            apiVersion: networking.k8s.io/v1
+            kind: Ingress
+            metadata: {name: up, annotations: {nginx.ingress.kubernetes.io/service-upstream: "true"}}
+            spec: {rules: [{host: u.test, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: svc, port: {number: 80}}}}]}}]}
+            """
+        for (object, _) in ManifestDecoder.decode(file: "u.yaml", text: text).objects { state.add(object) }
+        let outcome = RequestSimulation.run(try! OfflineRequest.parse("http://u.test/").get(), snapshot: IngressCompiler.compile(state).snapshot)
+        return outcome.endpoints
+    }
+
+    @Test func clusterIPOrEndpoints() {
+        #expect(self.endpoints(clusterIP: "10.96.0.7") == ["10.96.0.7:80"])
+        #expect(self.endpoints(clusterIP: "None") == ["10.0.0.5:8080"])  // headless: as ingress-nginx, the endpoints
+    }
+}

@@ -79,6 +79,11 @@ struct EndpointResolver {
                 endpoints: [],
                 problem: "Service \(ref.namespace)/\(ref.service) has no port \(ref.port) (it has \(known.joined(separator: ", ")))")
         }
+        // ingress-nginx `service-upstream`: one endpoint, the cluster IP and Service port; a
+        // headless Service (no cluster IP) falls back to its endpoints, as there.
+        if ref.viaClusterIP, let ip = service.clusterIP, !ip.isEmpty, ip != "None" {
+            return Resolution(endpoints: [Endpoint(address: ip, port: servicePort.port)], problem: nil)
+        }
         let key = ref.namespace + "/" + ref.service
         var ready: [Endpoint] = []
         var notReady = 0

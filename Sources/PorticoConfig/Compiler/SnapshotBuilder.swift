@@ -337,7 +337,7 @@ struct SnapshotBuilder {
                     case .number(let number): .number(number)
                     case .name(let name): .name(name)
                     }
-                }())
+                }(), viaClusterIP: entry.annotations.serviceUpstream)
             return self.register(
                 ref,
                 at: BackendTable.Site(

@@ -18,6 +18,7 @@ extension Service {
         }
         self.selector = try spec.child("selector")?.stringMap()
         self.externalName = try spec.optionalString("externalName")
+        self.clusterIP = try spec.optionalString("clusterIP")
         if let affinity = try spec.child("sessionAffinity") {
             let value = try affinity.string()
             guard value == "None" || value == "ClientIP" else {

@@ -16,6 +16,8 @@ public struct Service: Hashable, Sendable {
     public var externalName: String?
     /// `spec.sessionAffinity: ClientIP` (the seed's myweb-svc-ses).
     public var clientIPAffinity: Bool = false
+    /// `spec.clusterIP` (`None` for a headless Service), for `service-upstream`.
+    public var clusterIP: String?
 
     public init(
         metadata: ObjectMeta,

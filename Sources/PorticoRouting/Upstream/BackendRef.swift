@@ -19,12 +19,16 @@ public struct BackendRef: Hashable, Sendable, Comparable, CustomStringConvertibl
     /// Not a Service: a host an annotation's URL names (`auth-url`), reached at `port` on the
     /// addresses its DNS name resolves to (like an ExternalName Service's); `service` is the host.
     public let isHost: Bool
+    /// `service-upstream`: the Service's cluster IP and port as the one endpoint, so kube-proxy
+    /// (or a mesh such as Linkerd) balances, instead of the Pods' addresses.
+    public let viaClusterIP: Bool
 
-    public init(namespace: String, service: String, port: Port) {
+    public init(namespace: String, service: String, port: Port, viaClusterIP: Bool = false) {
         self.namespace = namespace
         self.service = service
         self.port = port
         self.isHost = false
+        self.viaClusterIP = viaClusterIP
     }
 
     /// A host and port named by a URL.
@@ -33,6 +37,7 @@ public struct BackendRef: Hashable, Sendable, Comparable, CustomStringConvertibl
         self.service = host
         self.port = .number(port)
         self.isHost = true
+        self.viaClusterIP = false
     }
 
     /// `namespace/service:port`, the form `portico check` cases and `portico routes` use; a
@@ -40,6 +45,7 @@ public struct BackendRef: Hashable, Sendable, Comparable, CustomStringConvertibl
     public var description: String { self.isHost ? "\(self.service):\(self.port)" : "\(self.namespace)/\(self.service):\(self.port)" }
 
     public static func < (lhs: BackendRef, rhs: BackendRef) -> Bool {
-        (lhs.namespace, lhs.service, lhs.port, lhs.isHost ? 1 : 0) < (rhs.namespace, rhs.service, rhs.port, rhs.isHost ? 1 : 0)
+        (lhs.namespace, lhs.service, lhs.port, (lhs.isHost ? 1 : 0) + (lhs.viaClusterIP ? 2 : 0))
+            < (rhs.namespace, rhs.service, rhs.port, (rhs.isHost ? 1 : 0) + (rhs.viaClusterIP ? 2 : 0))
     }
 }

@@ -23,6 +23,8 @@ struct IngressAnnotations {
     var aliases: [String] = []
     /// `from-to-www-redirect`: the `www.` twin of each rule host redirects to it (or back).
     var fromToWWW = false
+    /// `service-upstream`: its Services are reached at their cluster IP.
+    var serviceUpstream = false
     /// `default-backend`: a Service of the Ingress's namespace, by name.
     var defaultBackendService: String?
     /// `custom-http-errors` (only with `default-backend`).

@@ -3,12 +3,14 @@ import PorticoRouting
 
 /// How the upstream is addressed and chosen: `upstream-vhost` (`annotations/upstreamvhost`),
 /// `upstream-hash-by` (`annotations/upstreamhashby`) and `load-balance`
-/// (`annotations/loadbalancing`). All three parsers return their validator's error, so a value
-/// the validator refuses drops the Ingress; a valid value Portico cannot honour is a warning.
+/// (`annotations/loadbalancing`): their parsers return the validator's error, so a value the
+/// validator refuses drops the Ingress; a valid value Portico cannot honour is a warning. And
+/// `service-upstream` (`annotations/serviceupstream`, a boolean that falls back to false).
 enum UpstreamAnnotations: AnnotationGroup {
-    static let names = ["upstream-vhost", "upstream-hash-by", "load-balance"]
+    static let names = ["upstream-vhost", "upstream-hash-by", "load-balance", "service-upstream"]
 
     static func parse(_ reader: inout AnnotationReader, into annotations: inout IngressAnnotations) {
+        annotations.serviceUpstream = reader.bool("service-upstream", default: false)
         if let text = reader.value("upstream-vhost") {
             let value = text.trimmingCharacters(in: .whitespaces)
             // `ValidateServerName` allows `$` and `{}`: nginx expands the variables at run time.
