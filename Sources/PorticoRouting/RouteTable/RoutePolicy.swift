@@ -41,6 +41,8 @@ public struct RoutePolicy: Hashable, Sendable {
     public var cors: CORSPolicy?
     /// `auth-type: basic` with its Secret's users.
     public var basicAuth: BasicAuthPolicy?
+    /// `enable-access-log` (default true): false leaves the route's requests out of the access log.
+    public var accessLog = true
     /// `configuration-snippet`'s header directives.
     public var headers: HeaderPolicy?
     /// `default-backend`: serves the route while its own backend has no ready endpoints.

@@ -6,10 +6,12 @@ import PorticoRouting
 enum ProxyAnnotations: AnnotationGroup {
     static let names = [
         "proxy-body-size", "proxy-connect-timeout", "proxy-read-timeout", "proxy-send-timeout", "proxy-next-upstream",
-        "proxy-next-upstream-tries",
+        "proxy-next-upstream-tries", "enable-access-log",
     ]
 
     static func parse(_ reader: inout AnnotationReader, into annotations: inout IngressAnnotations) {
+        // `enable-access-log` (annotations/log): a boolean falling back to true.
+        annotations.policy.accessLog = reader.bool("enable-access-log", default: true)
         if let text = reader.value("proxy-body-size") {
             if let size = Self.parseSize(text) {
                 annotations.policy.maxBodySize = size == 0 ? nil : size

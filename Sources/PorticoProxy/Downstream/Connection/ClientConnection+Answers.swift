@@ -128,7 +128,7 @@ extension ClientConnection {
 
     /// Phase: log.
     func logAnswer(_ log: AnswerLog, now: NIODeadline) {
-        guard let accessLog = self.loop.accessLog else { return }
+        guard let accessLog = self.loop.accessLog, !log.skipsAccessLog else { return }
         let duration = now - log.requestStart
         self.logRecord.withParts { method, target, host in
             accessLog.log(

@@ -45,6 +45,7 @@ extension ClientConnection {
             return
         }
         log.routeName = route.source.ingress
+        log.skipsAccessLog = !route.policy.accessLog
         log.answerFields = self.corsFields(route.policy.cors)
         let dropsUpstreamCORS = log.answerFields != nil
         if let headers = route.policy.headers, !headers.everyAnswerLines.isEmpty {

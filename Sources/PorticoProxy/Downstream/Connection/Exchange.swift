@@ -9,6 +9,8 @@ struct AnswerLog {
     var answerFields: ByteBuffer?
     /// The Ingress of the route, once one was found.
     var routeName: String?
+    /// `enable-access-log: "false"` on the route: the log phase skips this request.
+    var skipsAccessLog = false
     var endpoint: ProxyEndpoint?
     var status = 0
     var bytesSent = 0
