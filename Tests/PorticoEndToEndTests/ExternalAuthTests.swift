@@ -25,6 +25,8 @@ import Testing
                         cookie = self.headers.get("Cookie", "")
                         if self.path.startswith("/oauth2/start"):
                             status, extra = 200, []
+                        elif self.path.startswith("/moved"):
+                            status, extra = 302, [("Location", "http://internal.local:8080/login?next=1")]
                         elif "session=good" in cookie:
                             status, extra = 202, [("X-Auth-Request-User", "alice"), ("X-Auth-Request-Email", "alice@example.com"), ("Set-Cookie", "session=good; Path=/; HttpOnly")]
                         elif "session=forbidden" in cookie:
@@ -155,5 +157,23 @@ import Testing
         #expect(signedIn.report["header x-auth-request-user"] == "alice")
         portico.terminate()
         await backends.stop()
+    }
+
+    /// `proxy-redirect-from`/`-to`: the upstream's own address in a `Location` is replaced.
+    @Test func proxyRedirectRewritesTheLocation() async throws {
+        let service = try AuthService(address: "127.0.71.2")
+        defer { service.stop() }
+        let rules = try RulesDirectory([
+            "a.yaml": RulesDirectory.service("app", port: service.port, ready: ["127.0.71.2"])
+                + RulesDirectory.ingress(
+                    "app", host: "public.test", paths: [("/", "Prefix", "app")],
+                    annotations: ["proxy-redirect-from": "http://internal.local:8080/", "proxy-redirect-to": "https://public.test/"])
+                + RulesDirectory.ingress("plain", host: "plain.test", paths: [("/", "Prefix", "app")]),
+        ])
+        let portico = try PorticoProcess(rules: rules.url)
+        defer { portico.terminate() }
+        let curl = Curl(port: portico.port)
+        #expect(try curl.get("public.test", "/moved").headers["location"] == "https://public.test/login?next=1")
+        #expect(try curl.get("plain.test", "/moved").headers["location"] == "http://internal.local:8080/login?next=1")  // default: off
     }
 }

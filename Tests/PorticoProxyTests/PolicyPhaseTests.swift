@@ -62,4 +62,20 @@ import Testing
         #expect(h.receive(H.get).first == "write HTTP/1.1 308 Permanent Redirect")
         #expect(h.written.contains("Location: https://new.test/\r\n"))
     }
+
+    @Test func proxyRedirectReplacesTheLocationPrefixOnly() {
+        var policy = RoutePolicy()
+        policy.locationRewrite = LocationRewrite(from: "http://internal:8080/", to: "https://app.test/")
+        let h = H(policy: policy)
+        _ = h.receive(H.get)
+        _ = h.connected()
+        h.respond("HTTP/1.1 302 Found\r\nLocation: http://internal:8080/login?x=1\r\nContent-Length: 0\r\n\r\n")
+        #expect(h.written.contains("Location: https://app.test/login?x=1\r\n"))
+        _ = h.end()
+        _ = h.receive(H.get)
+        _ = h.connected()
+        h.written = ""
+        h.respond("HTTP/1.1 302 Found\r\nLocation: https://elsewhere.test/\r\nContent-Length: 0\r\n\r\n")
+        #expect(h.written.contains("Location: https://elsewhere.test/\r\n"))
+    }
 }

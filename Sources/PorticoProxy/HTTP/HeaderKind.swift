@@ -29,6 +29,8 @@ enum HeaderKind: UInt8 {
     /// A response's `Access-Control-Allow-*`, `-Expose-Headers` or `-Max-Age`: replaced by the
     /// route's own when its CORS policy applies (`more_set_headers`).
     case accessControl
+    /// A response's `Location`, rewritten by `proxy-redirect-from`/`-to`.
+    case location
     /// Names with `_`: dropped, as nginx does with `underscores_in_headers off`, so that
     /// `X_Forwarded_For` can never be read as `X-Forwarded-For` by a CGI-style backend.
     case underscored
@@ -47,7 +49,9 @@ enum HeaderKind: UInt8 {
             if eq("origin") { return .origin }
         case 7:
             if eq("upgrade") { return .upgrade }
-        case 8: if eq("x-scheme") { return .replacedByProxy }
+        case 8:
+            if eq("x-scheme") { return .replacedByProxy }
+            if eq("location") { return .location }
         case 9: if eq("x-real-ip") { return .replacedByProxy }
         case 10:
             if eq("connection") { return .connection }

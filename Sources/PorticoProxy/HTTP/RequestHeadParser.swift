@@ -244,7 +244,7 @@ enum RequestHeadParser {
                 if head.origin == nil { head.origin = valueStart..<valueEnd }
             case .authorization:
                 if head.authorization == nil { head.authorization = valueStart..<valueEnd }
-            case .other, .hopByHop, .replacedByProxy, .underscored, .xForwardedPrefix, .strictTransportSecurity, .accessControl:
+            case .other, .hopByHop, .replacedByProxy, .underscored, .xForwardedPrefix, .strictTransportSecurity, .accessControl, .location:
                 break
             }
         }

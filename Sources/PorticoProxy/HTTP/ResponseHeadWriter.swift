@@ -1,4 +1,5 @@
 import NIOCore
+import PorticoRouting
 
 /// Rewrites an upstream response head for the client when it must change: hop-by-hop fields
 /// removed (RFC 9110 §7.6.1), `Connection: close` or `keep-alive` added for this hop, and the
@@ -22,6 +23,7 @@ enum ResponseHeadWriter {
         answerFields: ByteBuffer? = nil,
         dropsCORS: Bool = false,
         droppedNames: [[UInt8]] = [],
+        locationRewrite: LocationRewrite? = nil,
         allocator: ByteBufferAllocator
     ) -> ByteBuffer {
         var out = allocator.buffer(capacity: headBytes.readableBytes + 32 + (answerFields?.readableBytes ?? 0))
@@ -41,6 +43,12 @@ enum ResponseHeadWriter {
                     continue
                 case .accessControl where replacesCORS:
                     continue
+                case .location where locationRewrite.map({ Self.starts(bytes, field, with: $0.from) }) ?? false:
+                    // proxy_redirect: the prefix replaced, the rest kept.
+                    out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[field.lineStart..<field.valueStart]))
+                    out.writeBytes(locationRewrite!.to)
+                    out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[(field.valueStart + locationRewrite!.from.count)..<field.valueEnd]))
+                    out.writeStaticString("\r\n")
                 case _ where !droppedNames.isEmpty && droppedNames.contains(where: { UpstreamRequestWriter.isNamed(bytes, field, $0) }):
                     continue  // more_set_headers / more_clear_headers
                 default:
@@ -60,5 +68,9 @@ enum ResponseHeadWriter {
         if let answerFields { out.writeImmutableBuffer(answerFields) }
         out.writeStaticString("\r\n")
         return out
+    }
+
+    static func starts(_ bytes: UnsafeRawBufferPointer, _ field: HeaderField, with prefix: [UInt8]) -> Bool {
+        field.valueEnd - field.valueStart >= prefix.count && bytes[field.valueStart..<(field.valueStart + prefix.count)].elementsEqual(prefix)
     }
 }

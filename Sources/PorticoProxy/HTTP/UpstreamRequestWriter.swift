@@ -89,7 +89,7 @@ enum UpstreamRequestWriter {
             switch field.kind {
             case .authorization where dropAuthorization:
                 continue
-            case .other, .contentLength, .transferEncoding, .xRequestID, .strictTransportSecurity, .cookie, .origin, .authorization,
+            case .other, .contentLength, .transferEncoding, .xRequestID, .strictTransportSecurity, .cookie, .origin, .authorization, .location,
                 .accessControl:
                 if head.connectionHasExtraTokens, let connection = head.connectionValue,
                     Self.isListed(bytes, field, in: connection)

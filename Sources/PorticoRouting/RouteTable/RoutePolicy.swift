@@ -41,6 +41,8 @@ public struct RoutePolicy: Hashable, Sendable {
     public var cors: CORSPolicy?
     /// `auth-type: basic` with its Secret's users.
     public var basicAuth: BasicAuthPolicy?
+    /// `proxy-redirect-from`/`-to`.
+    public var locationRewrite: LocationRewrite?
     /// `enable-access-log` (default true): false leaves the route's requests out of the access log.
     public var accessLog = true
     /// `configuration-snippet`'s header directives.

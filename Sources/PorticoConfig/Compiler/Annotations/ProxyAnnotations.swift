@@ -6,12 +6,19 @@ import PorticoRouting
 enum ProxyAnnotations: AnnotationGroup {
     static let names = [
         "proxy-body-size", "proxy-connect-timeout", "proxy-read-timeout", "proxy-send-timeout", "proxy-next-upstream",
-        "proxy-next-upstream-tries", "enable-access-log",
+        "proxy-next-upstream-tries", "enable-access-log", "proxy-redirect-from", "proxy-redirect-to",
     ]
 
     static func parse(_ reader: inout AnnotationReader, into annotations: inout IngressAnnotations) {
         // `enable-access-log` (annotations/log): a boolean falling back to true.
         annotations.policy.accessLog = reader.bool("enable-access-log", default: true)
+        // proxy_redirect: `off` (the default) rewrites nothing; `default` rewrites ingress-nginx's
+        // own `http://upstream_balancer` prefix, which no upstream answers with.
+        if let from = reader.value("proxy-redirect-from"), from != "off", from != "default", let to = reader.value("proxy-redirect-to"),
+            to != "off"
+        {
+            annotations.policy.locationRewrite = LocationRewrite(from: from, to: to)
+        }
         if let text = reader.value("proxy-body-size") {
             if let size = Self.parseSize(text) {
                 annotations.policy.maxBodySize = size == 0 ? nil : size

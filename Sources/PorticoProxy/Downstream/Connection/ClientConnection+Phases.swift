@@ -155,6 +155,7 @@ extension ClientConnection {
             isIdempotent: self.head.method.isIdempotent, isHTTP11: self.head.isHTTP11)
         exchange.errorPages = errorPages
         exchange.dropsUpstreamCORS = dropsUpstreamCORS
+        exchange.locationRewrite = route.policy.locationRewrite
         if let headers = route.policy.headers {
             exchange.headers = headers
             if !headers.successAnswerLines.isEmpty { exchange.addedFields = ByteBuffer(bytes: headers.successAnswerLines) }

@@ -203,11 +203,13 @@ extension ClientConnection {
         }
         let droppedNames = exchange.headers?.replacedResponseNames ?? []
         if response.needsRewrite || connection != .none || hsts || cookie != nil || answerFields != nil || !droppedNames.isEmpty
+            || exchange.locationRewrite != nil
             || (response.isChunked && (http10Client || response.contentLength != nil))
         {
             out = ResponseHeadWriter.rewrite(
                 headBytes, response, connection: connection, dropChunked: http10Client, hsts: hsts, extraFields: cookie,
                 answerFields: answerFields, dropsCORS: exchange.dropsUpstreamCORS, droppedNames: droppedNames,
+                locationRewrite: exchange.locationRewrite,
                 allocator: ByteBufferAllocator())
         } else {
             out = headBytes

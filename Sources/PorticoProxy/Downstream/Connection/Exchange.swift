@@ -106,6 +106,8 @@ struct Exchange {
     var bodyRate: BodyRateGuard
     let isIdempotent: Bool
     let isHTTP11: Bool
+    /// The route's `proxy-redirect-from`/`-to`.
+    var locationRewrite: LocationRewrite?
     /// The route's snippet header policy (upstream fields it replaces or clears).
     var headers: HeaderPolicy?
     /// The route's CORS fields are on this answer: the upstream's are not relayed.
