@@ -136,7 +136,7 @@ extension ClientConnection {
     mutating func upstreamInterimResponse(_ headBytes: ByteBuffer, status: Int, now: NIODeadline) {
         guard case .exchange = self.state else { return }
         self.relay.lastUpstreamActivity = now
-        guard status != 100, self.head.isHTTP11 else { return }
+        guard status != 100, self.head.isHTTP11, self.pendingExchange == nil else { return }  // an auth service's 1xx is its own
         self.actions.append(.write(headBytes))
     }
 
