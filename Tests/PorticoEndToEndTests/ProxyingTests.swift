@@ -163,6 +163,13 @@ import Testing
         await proxy.stop()
     }
 
+    @Test func sourceDenyListGives403ToThose() async throws {
+        let proxy = try await SingleServiceProxy.start(addresses: ["127.0.18.2"], annotations: ["denylist-source-range": "127.0.72.0/24"])
+        #expect(try proxy.curl.get("w.test", "/", ["--interface", "127.0.72.9"]).status == 403)
+        #expect(try proxy.curl.get("w.test", "/", ["--interface", "127.0.73.1"]).status == 200)
+        await proxy.stop()
+    }
+
     @Test func forwardedForIsBelievedOnlyFromTrustedProxies() async throws {
         let proxy = try await SingleServiceProxy.start(
             addresses: ["127.0.19.1"], extraArguments: ["--trusted-proxies", "127.0.80.0/24"],

@@ -16,6 +16,9 @@ public struct RoutePolicy: Hashable, Sendable {
     public var maxBodySize: Int? = RoutePolicy.defaultBodySize
     /// `allowlist-source-range`: clients outside these blocks get 403; nil allows everyone.
     public var allowedSources: [SourceRange]?
+    /// `denylist-source-range`: clients inside these blocks get 403 (checked first, as nginx's
+    /// `deny` lines come before the `allow` lines).
+    public var deniedSources: [SourceRange] = []
     /// Set when an annotation's value makes ingress-nginx deny the location (an invalid
     /// allow-list: `LocationDeniedError`, `return 503` in nginx.tmpl): every request gets 503.
     public var deniedReason: String?
@@ -66,6 +69,7 @@ public struct RoutePolicy: Hashable, Sendable {
     /// Whether a client (4 or 16 address bytes) may use this route.
     @inlinable
     public func allows(_ peer: [UInt8]) -> Bool {
+        if !self.deniedSources.isEmpty, self.deniedSources.contains(where: { $0.contains(peer) }) { return false }
         guard let ranges = self.allowedSources else { return true }
         return ranges.contains { $0.contains(peer) }
     }
