@@ -51,7 +51,10 @@ import Testing
                 + RulesDirectory.ingress(
                     "missing", host: "missing.test", paths: [("/", "Prefix", "svc")],
                     annotations: ["auth-type": "basic", "auth-secret": "no-such-secret"])
-                + RulesDirectory.ingress("open", host: "open.test", paths: [("/", "Prefix", "svc")]),
+                + RulesDirectory.ingress("open", host: "open.test", paths: [("/", "Prefix", "svc")])
+                + RulesDirectory.ingress(
+                    "either", host: "either.test", paths: [("/", "Prefix", "svc")],
+                    annotations: ["auth-type": "basic", "auth-secret": "basic-auth", "satisfy": "any", "whitelist-source-range": "127.0.74.0/24"]),
         ])
         let portico = try PorticoProcess(rules: rules.url)
         defer { portico.terminate() }
@@ -78,6 +81,11 @@ import Testing
         #expect(try curl.get("missing.test", "/", ["-u", "alice:bcrypt-pass"]).status == 503)
         // The open Ingress passes the client's Authorization on, as ingress-nginx does.
         #expect(try curl.get("open.test", "/", ["-H", "Authorization: Bearer abc"]).report["header authorization"] == "Bearer abc")
+
+        // satisfy: any — the allow-listed address needs no password, any other does.
+        #expect(try curl.get("either.test", "/", ["--interface", "127.0.74.1"]).status == 200)
+        #expect(try curl.get("either.test", "/").status == 401)
+        #expect(try curl.get("either.test", "/", ["-u", "alice:bcrypt-pass"]).status == 200)
 
         let check = try CheckCommandTests.portico(["check", "--rules", rules.url.path])
         #expect(check.output.contains("Secret default/no-such-secret not found"), "\(check.output)")

@@ -78,4 +78,19 @@ import Testing
         h.respond("HTTP/1.1 302 Found\r\nLocation: https://elsewhere.test/\r\nContent-Length: 0\r\n\r\n")
         #expect(h.written.contains("Location: https://elsewhere.test/\r\n"))
     }
+
+    @Test func satisfyAnyLetsEitherCheckPass() {
+        func policy(allowing range: String) -> RoutePolicy {
+            var policy = RoutePolicy()
+            policy.satisfyAny = true
+            policy.allowedSources = [SourceRange.parse(range)!]
+            policy.basicAuth = BasicAuthPolicy(realm: "r", secret: "default/s", users: BasicAuthUsers(htpasswd: "alice:{PLAIN}pw\n"))
+            return policy
+        }
+        let inside = H(policy: policy(allowing: "192.0.2.0/24"))  // the harness's client is 192.0.2.7
+        #expect(inside.receive(H.get).first?.hasPrefix("connect") == true)  // the address suffices
+        let outside = H(policy: policy(allowing: "10.0.0.0/8"))
+        #expect(outside.receive(H.get).first == "write HTTP/1.1 401 Unauthorized")
+        #expect(outside.receive("GET / HTTP/1.1\r\nHost: app.test\r\nAuthorization: Basic YWxpY2U6cHc=\r\n\r\n").first?.hasPrefix("connect") == true)
+    }
 }

@@ -16,6 +16,8 @@ public struct RoutePolicy: Hashable, Sendable {
     public var maxBodySize: Int? = RoutePolicy.defaultBodySize
     /// `allowlist-source-range`: clients outside these blocks get 403; nil allows everyone.
     public var allowedSources: [SourceRange]?
+    /// `satisfy: any` (nginx `satisfy any`): one passing access check is enough.
+    public var satisfyAny = false
     /// `denylist-source-range`: clients inside these blocks get 403 (checked first, as nginx's
     /// `deny` lines come before the `allow` lines).
     public var deniedSources: [SourceRange] = []

@@ -105,8 +105,9 @@ extension ClientConnection {
             return
         }
 
-        // Phase: access checks (nginx's access phase: the allow-list, then basic auth).
-        if let status = self.accessPhase(route.policy, realClient: realClient, now: now) {
+        // Phase: access checks (nginx's access phase: the address lists, basic auth, external auth).
+        let access = self.accessPhase(route.policy, realClient: realClient, now: now)
+        if case .answer(let status) = access {
             self.inbound.moveReaderIndex(forwardBy: self.head.headLength)
             let challenge = status == 401 ? route.policy.basicAuth?.challenge : nil
             self.respondWithError(status, close: hasBody || !keepAlive, bodyPending: hasBody, log: log, extraField: challenge, now: now)
@@ -128,7 +129,7 @@ extension ClientConnection {
 
         // Phase: upstream request (and the auth-url sub-request, built while the head is here).
         let upstreamHead = self.upstreamRequestPhase(route: route, rewritten: rewritten, realClient: realClient?.text)
-        let authorization = route.policy.externalAuth.map {
+        let authorization = access == .granted ? nil : route.policy.externalAuth.map {
             self.authorizationRequest($0, table: generation.snapshot.routes, realClient: realClient?.text, now: now)
         }
         let errorPages = route.policy.errorPages.map { self.errorPages($0, backend: generation.backends[$0.backend], realClient: realClient?.text) }
@@ -199,13 +200,35 @@ extension ClientConnection {
         }
     }
 
-    /// Phase: access checks. The status to answer instead of proxying, or nil to go on:
-    /// 403 for a client outside `whitelist-source-range`, then 401 without valid basic
-    /// credentials (nginx's `satisfy all`, its default).
-    mutating func accessPhase(_ policy: RoutePolicy, realClient: (text: String, bytes: [UInt8])?, now: NIODeadline) -> Int? {
-        if !policy.allows(realClient?.bytes ?? self.forwarding.peerBytes) { return 403 }
-        if let auth = policy.basicAuth, !self.hasValidCredentials(auth, now: now) { return 401 }
-        return nil
+    /// What the access phase decided.
+    enum AccessVerdict: Equatable {
+        /// Answer this status instead of proxying.
+        case answer(Int)
+        /// Go on; the external auth sub-request (if any) decides last.
+        case proceed
+        /// `satisfy any` and one check passed: go on without the others (external auth included).
+        case granted
+    }
+
+    /// Phase: access checks. `satisfy all` (nginx's default): 403 for a client outside the
+    /// allow-list or inside the deny-list, then 401 without valid basic credentials, then the
+    /// external auth. `satisfy any`: the first check that passes lets the request through; if
+    /// none does, basic auth's 401 (or the external auth's verdict, or 403) answers.
+    mutating func accessPhase(_ policy: RoutePolicy, realClient: (text: String, bytes: [UInt8])?, now: NIODeadline) -> AccessVerdict {
+        let addressAllowed = policy.allows(realClient?.bytes ?? self.forwarding.peerBytes)
+        guard policy.satisfyAny else {
+            if !addressAllowed { return .answer(403) }
+            if let auth = policy.basicAuth, !self.hasValidCredentials(auth, now: now) { return .answer(401) }
+            return .proceed
+        }
+        let hasAddressList = policy.allowedSources != nil || !policy.deniedSources.isEmpty
+        if hasAddressList, addressAllowed { return .granted }
+        if let auth = policy.basicAuth {
+            if self.hasValidCredentials(auth, now: now) { return .granted }
+            return policy.externalAuth == nil ? .answer(401) : .proceed
+        }
+        if policy.externalAuth != nil { return .proceed }
+        return addressAllowed ? .proceed : .answer(403)
     }
 
     /// Phase: pre-access (nginx's limit_req, then limit_conn), keyed by the client address:
