@@ -173,3 +173,27 @@ import Testing
         #expect(self.endpoints(clusterIP: "None") == ["10.0.0.5:8080"])  // headless: as ingress-nginx, the endpoints
     }
 }
+
+/// Names an Ingress adds beside its rule hosts answer HTTPS with the host's certificate.
+@Suite struct ServerNameTLSTests {
+    @Test func aliasesAndWWWTwinsShareTheHostsBinding() throws {
+        var state = ClusterState()
+        let text = """
+            apiVersion: networking.k8s.io/v1
+            kind: Ingress
+            metadata:
+              name: shop
+              annotations: {nginx.ingress.kubernetes.io/server-alias: shop.alias.test, nginx.ingress.kubernetes.io/from-to-www-redirect: "true"}
+            spec:
+              tls: [{hosts: [shop.test]}]
+              rules: [{host: shop.test, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: svc, port: {number: 80}}}}]}}]
+            """
+        for (object, _) in ManifestDecoder.decode(file: "t.yaml", text: text).objects { state.add(object) }
+        let snapshot = IngressCompiler.compile(state).snapshot
+        let hosts = Set(snapshot.tls.map(\.host.description))
+        #expect(hosts == ["shop.test", "shop.alias.test", "www.shop.test"])
+        // The alias is served like its host, ssl-redirect included (the host has TLS).
+        #expect(RequestSimulation.run(try OfflineRequest.parse("http://shop.alias.test/a").get(), snapshot: snapshot).status == 308)
+        #expect(RequestSimulation.run(try OfflineRequest.parse("https://shop.alias.test/a").get(), snapshot: snapshot).ingress == "default/shop")
+    }
+}

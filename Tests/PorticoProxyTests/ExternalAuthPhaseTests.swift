@@ -8,11 +8,11 @@ import Testing
 @Suite struct ExternalAuthPhaseTests {
     typealias H = ConnectionHarness
 
-    static func policy(signin: String? = nil, headers: [String] = ["X-Auth-Request-User"]) -> RoutePolicy {
+    static func policy(signin: String? = nil, headers: [String] = ["X-Auth-Request-User"], alwaysSetCookie: Bool = false) -> RoutePolicy {
         var policy = RoutePolicy()
         policy.externalAuth = ExternalAuthPolicy(
             target: .backend(0, host: Array("auth.test:4180".utf8)), path: "/oauth2/auth?x=1", method: nil, responseHeaders: headers,
-            signin: signin.map { try! SigninURL.parse($0, redirectParameter: "rd").get() }, requestRedirect: nil, alwaysSetCookie: false,
+            signin: signin.map { try! SigninURL.parse($0, redirectParameter: "rd").get() }, requestRedirect: nil, alwaysSetCookie: alwaysSetCookie,
             url: "http://auth.test:4180/oauth2/auth?x=1")
         return policy
     }
@@ -53,6 +53,18 @@ import Testing
         signin.respond("HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n")
         #expect(signin.end().contains("write HTTP/1.1 302 Moved Temporarily"))
         #expect(signin.written.contains("Location: https://app.test/oauth2/start?rd=http://app.test%2Fa%2Fb%3Fc%3Dd\r\n"))
+    }
+
+    /// nginx `add_header Set-Cookie $auth_cookie`: on a denial only with `auth-always-set-cookie`.
+    @Test func theAuthCookieGoesOnDenialsOnlyWhenAlwaysSet() {
+        for always in [false, true] {
+            let h = H(policy: Self.policy(alwaysSetCookie: always))
+            _ = h.receive(H.get)
+            _ = h.connected()
+            h.respond("HTTP/1.1 403 Forbidden\r\nSet-Cookie: t=2\r\nContent-Length: 0\r\n\r\n")
+            #expect(h.end().contains("write HTTP/1.1 403 Forbidden"))
+            #expect(h.written.contains("Set-Cookie: t=2\r\n") == always, "always: \(always)")
+        }
     }
 
     @Test func otherVerdictsAndUnreachableServicesAre500() {

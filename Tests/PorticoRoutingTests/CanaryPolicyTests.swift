@@ -38,3 +38,17 @@ import Testing
         #expect(policy.chosenByWeight(roll: 5) && !policy.chosenByWeight(roll: 6))
     }
 }
+
+/// `auth-signin` as ingress-nginx's `buildAuthSignURL` completes it.
+@Suite struct SigninURLTests {
+    func parts(_ text: String, _ parameter: String = "rd") -> [SigninURL.Part]? { try? SigninURL.parse(text, redirectParameter: parameter).get() .parts }
+
+    @Test func theRedirectParameterIsAddedUnlessPresent() {
+        let tail: [SigninURL.Part] = [.scheme, .text(Array("://".utf8)), .httpHost, .escapedRequestURI]
+        #expect(self.parts("https://auth.test/start") == [.text(Array("https://auth.test/start?rd=".utf8))] + tail)
+        #expect(self.parts("https://auth.test/start?x=1") == [.text(Array("https://auth.test/start?x=1&rd=".utf8))] + tail)
+        #expect(self.parts("https://auth.test/start?back=1", "back") == [.text(Array("https://auth.test/start?back=1".utf8))])
+        #expect(self.parts("https://$host/start?rd=$escaped_request_uri") == [.text(Array("https://".utf8)), .host, .text(Array("/start?rd=".utf8)), .escapedRequestURI])
+        #expect(self.parts("https://auth.test/start?u=$remote_user") == nil)  // an unknown variable
+    }
+}

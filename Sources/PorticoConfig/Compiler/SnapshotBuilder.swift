@@ -266,8 +266,7 @@ struct SnapshotBuilder {
     private mutating func policy(_ entry: Accepted, _ backend: BackendID, path: String = "/") -> RoutePolicy {
         var policy = entry.annotations.policy(
             namespace: entry.ingress.metadata.namespace, ingressName: entry.ingress.metadata.name,
-            backend: self.backendRefs[backend])
-        if policy.cookieAffinity?.path == AffinityAnnotations.locationPath { policy.cookieAffinity?.path = path }
+            backend: self.backendRefs[backend], path: path)
         if let name = entry.annotations.defaultBackendService {
             let namespace = entry.ingress.metadata.namespace
             if let port = self.resolver.services[namespace + "/" + name]?.ports.first?.port {

@@ -106,6 +106,9 @@ public enum Explanation {
             ways.append("weight \(canary.weight)/\(canary.weightTotal)")
             text += "\n          canary \(canary.ingress) → \(alternative), by " + ways.joined(separator: ", then ")
         }
+        if let auth = matched?.policy.externalAuth {
+            text += "\n          external auth: \(auth.url) decides first (2xx proxies, 401/403 answer, anything else 500)"
+        }
         if let cors = matched?.policy.cors {
             text += "\n          CORS: " + (cors.allowsAnyOrigin ? "any origin" : "\(cors.origins.count) allowed origin pattern(s)")
                 + "; an allowed OPTIONS is answered 204 here"

@@ -77,10 +77,10 @@ enum AuthRequestWriter {
 /// `@custom_<upstream>_<code>` location sends it (nginx.tmpl `CUSTOM_ERRORS`): `GET /`, the
 /// client's fields, `Host` (the client's), `X-Format` (its `Accept`), `X-Original-URI`,
 /// `X-Namespace`, `X-Ingress-Name`, `X-Service-Name`, `X-Service-Port`, `X-Request-ID`,
-/// `X-Forwarded-For`; `X-Code` is added when the status is known (`withCode`).
+/// `X-Forwarded-For` and `X-Code`.
 enum ErrorPageRequestWriter {
-    static func writePrefix(
-        _ head: RequestHead, from bytes: UnsafeRawBufferPointer, policy: ErrorPagePolicy, client: String,
+    static func write(
+        _ head: RequestHead, from bytes: UnsafeRawBufferPointer, policy: ErrorPagePolicy, status: Int, client: String,
         requestIDs: inout RequestIDGenerator, into out: inout ByteBuffer
     ) {
         // nginx's error_page turns every method but HEAD into GET.
@@ -100,17 +100,10 @@ enum ErrorPageRequestWriter {
         AuthRequestWriter.writeRequestID(head, bytes, &requestIDs, into: &out)
         out.writeStaticString("X-Forwarded-For: ")
         out.writeString(client)
-        out.writeStaticString("\r\n")
+        out.writeStaticString("\r\nX-Code: ")
+        out.writeString(String(status))
+        out.writeStaticString("\r\n\r\n")
     }
 
     static let accept = Array("accept".utf8)
-
-    /// The prefix closed with `X-Code: <status>` and the final CRLF.
-    static func withCode(_ prefix: ByteBuffer, _ status: Int) -> ByteBuffer {
-        var head = prefix
-        head.writeStaticString("X-Code: ")
-        head.writeString(String(status))
-        head.writeStaticString("\r\n\r\n")
-        return head
-    }
 }

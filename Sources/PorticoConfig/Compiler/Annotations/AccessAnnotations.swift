@@ -9,17 +9,8 @@ enum AccessAnnotations: AnnotationGroup {
     static let names = ["allowlist-source-range", "whitelist-source-range"]
 
     static func parse(_ reader: inout AnnotationReader, into annotations: inout IngressAnnotations) {
-        guard let name = Self.names.first(where: { reader.value($0) != nil }), let text = reader.value(name) else { return }
-        var ranges: [SourceRange] = []
-        for item in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !item.isEmpty {
-            guard let range = SourceRange.parse(item) else {
-                reader.deny(name, item, expected: "an IP address or CIDR block")
-                annotations.policy.deniedReason = "invalid \(name)"
-                annotations.policy.allowedSources = []
-                return
-            }
-            ranges.append(range)
-        }
-        annotations.policy.allowedSources = ranges
+        guard let (name, text) = reader.firstValue(of: Self.names) else { return }
+        // An invalid list admits nobody (and the location is denied, 503).
+        annotations.policy.allowedSources = reader.locationSourceRanges(name, text, into: &annotations.policy) ?? []
     }
 }

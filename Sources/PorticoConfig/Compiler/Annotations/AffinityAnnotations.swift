@@ -11,9 +11,6 @@ enum AffinityAnnotations: AnnotationGroup {
         "session-cookie-samesite", "session-cookie-secure", "session-cookie-domain",
     ]
 
-    /// The path while `session-cookie-path` is absent: the compiler puts the route's path there.
-    static let locationPath = "<location path>"
-
     static func parse(_ reader: inout AnnotationReader, into annotations: inout IngressAnnotations) {
         guard let kind = reader.value("affinity") else { return }
         guard kind.trimmingCharacters(in: .whitespaces) == "cookie" else {
@@ -28,7 +25,7 @@ enum AffinityAnnotations: AnnotationGroup {
                 reader.fallBack("session-cookie-name", text, expected: "a cookie name", to: name)
             }
         }
-        var path = Self.locationPath
+        var path: String?  // nil: each route's Ingress path (`IngressAnnotations.policy`)
         if let text = reader.value("session-cookie-path") {
             if text.hasPrefix("/"), text.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: ";") }) {
                 path = text
@@ -60,7 +57,8 @@ enum AffinityAnnotations: AnnotationGroup {
             if text.utf8.allSatisfy({ HostBytes.isLabelByte($0) || $0 == UInt8(ascii: ".") }) { domain = text }
             else { reader.fallBack("session-cookie-domain", text, expected: "a domain", to: "none") }
         }
+        annotations.cookiePathIsRoutePath = path == nil
         annotations.policy.cookieAffinity = CookieAffinity(
-            name: name, path: path, maxAge: maxAge, expires: expires, sameSite: sameSite, secure: secure, domain: domain)
+            name: name, path: path ?? "/", maxAge: maxAge, expires: expires, sameSite: sameSite, secure: secure, domain: domain)
     }
 }

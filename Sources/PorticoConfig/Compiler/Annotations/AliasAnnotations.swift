@@ -10,9 +10,8 @@ enum AliasAnnotations: AnnotationGroup {
     static func parse(_ reader: inout AnnotationReader, into annotations: inout IngressAnnotations) {
         guard let text = reader.value("server-alias") else { return }
         var seen = Set<String>()
-        for item in text.split(separator: ",") {
-            let alias = item.trimmingCharacters(in: .whitespaces)
-            guard !alias.isEmpty, seen.insert(alias).inserted else { continue }
+        for alias in AnnotationReader.items(text) {
+            guard seen.insert(alias).inserted else { continue }
             annotations.aliases.append(alias)
         }
         annotations.aliases.sort()

@@ -1,3 +1,4 @@
+import Foundation
 import PorticoDiagnostics
 import PorticoKube
 import PorticoRouting
@@ -47,6 +48,44 @@ struct AnnotationReader {
         default:
             self.fallBack(name, text, expected: "true or false", to: "\(fallback)")
             return fallback
+        }
+    }
+
+    /// The first of `names` that is set (an annotation and its older name), with its value.
+    func firstValue(of names: [String]) -> (name: String, text: String)? {
+        for name in names { if let text = self.value(name) { return (name, text) } }
+        return nil
+    }
+
+    /// A comma-separated value's items, trimmed, empty ones skipped (as ingress-nginx's
+    /// parsers split `strings.Split(v, ",")` and trim).
+    static func items(_ text: String) -> [String] {
+        text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    /// A list of CIDR blocks, or the first item that is not one.
+    static func sourceRanges(_ text: String) -> Result<[SourceRange], InvalidItem> {
+        var ranges: [SourceRange] = []
+        for item in Self.items(text) {
+            guard let range = SourceRange.parse(item) else { return .failure(InvalidItem(text: item)) }
+            ranges.append(range)
+        }
+        return .success(ranges)
+    }
+
+    struct InvalidItem: Error {
+        let text: String
+    }
+
+    /// An address list whose invalid block denies the location (ingress-nginx's ipallowlist and
+    /// ipdenylist parsers return a `LocationDeniedError`): nil after denying it.
+    mutating func locationSourceRanges(_ name: String, _ text: String, into policy: inout RoutePolicy) -> [SourceRange]? {
+        switch Self.sourceRanges(text) {
+        case .success(let ranges): return ranges
+        case .failure(let invalid):
+            self.deny(name, invalid.text, expected: "an IP address or CIDR block")
+            policy.deniedReason = "invalid \(name)"
+            return nil
         }
     }
 

@@ -22,7 +22,7 @@ enum CORSAnnotations: AnnotationGroup {
         if let text = reader.value("cors-allow-origin") {
             var list: [OriginPattern] = []
             var any = false
-            for item in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !item.isEmpty {
+            for item in AnnotationReader.items(text) {
                 if item == "*" {
                     any = true
                     break

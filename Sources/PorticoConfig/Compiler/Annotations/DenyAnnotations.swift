@@ -12,15 +12,6 @@ enum DenyAnnotations: AnnotationGroup {
         // `satisfy` (annotations/satisfy): `any` or `all`, anything else is nginx's default, all.
         annotations.policy.satisfyAny = reader.value("satisfy") == "any"
         guard let text = reader.value("denylist-source-range") else { return }
-        var ranges: [SourceRange] = []
-        for item in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !item.isEmpty {
-            guard let range = SourceRange.parse(item) else {
-                reader.deny("denylist-source-range", item, expected: "an IP address or CIDR block")
-                annotations.policy.deniedReason = "invalid denylist-source-range"
-                return
-            }
-            ranges.append(range)
-        }
-        annotations.policy.deniedSources = ranges
+        annotations.policy.deniedSources = reader.locationSourceRanges("denylist-source-range", text, into: &annotations.policy) ?? []
     }
 }

@@ -10,7 +10,7 @@ enum ErrorPageAnnotations: AnnotationGroup {
         annotations.defaultBackendService = reader.value("default-backend")
         guard let text = reader.value("custom-http-errors") else { return }
         var codes: [Int] = []
-        for item in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !item.isEmpty {
+        for item in AnnotationReader.items(text) {
             guard let code = Int(item) else {
                 reader.warn("custom-http-errors", "\"\(item)\" is not a status code; ingress-nginx ignores the annotation, and so does Portico")
                 return

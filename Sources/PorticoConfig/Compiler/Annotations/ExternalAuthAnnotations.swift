@@ -91,7 +91,7 @@ enum ExternalAuthAnnotations: AnnotationGroup {
         }
         var headers: [String] = []
         if let text = reader.value("auth-response-headers") {
-            for item in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !item.isEmpty {
+            for item in AnnotationReader.items(text) {
                 guard item.utf8.allSatisfy({ $0.isASCIILetter || $0.isASCIIDigit || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") }) else {
                     return deny("auth-response-headers", "\"\(item)\" is not a header name")
                 }

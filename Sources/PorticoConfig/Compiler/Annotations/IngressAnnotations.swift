@@ -17,6 +17,9 @@ struct IngressAnnotations {
     var useRegex = false
     var rewriteTarget: RewriteTemplate?
     var appRoot: String?
+    /// No `session-cookie-path`: the cookie's path is each route's Ingress path (sticky.lua's
+    /// `ngx.var.location_path`).
+    var cookiePathIsRoutePath = false
     /// `upstream-vhost` before its per-route variables are filled in.
     var upstreamHost: UpstreamHostTemplate?
     /// `server-alias`: more names for the rule hosts.
@@ -65,10 +68,12 @@ struct IngressAnnotations {
         self.useRegex || paths.contains { self.rewrite(for: $0) != nil }
     }
 
-    /// The policy of one route of this Ingress: the `upstream-vhost` variables that name the
-    /// location's own Service are filled in here.
-    func policy(namespace: String, ingressName: String, backend: BackendRef) -> RoutePolicy {
+    /// The policy of one route of this Ingress: what depends on the location — the
+    /// `upstream-vhost` variables that name its Service, the affinity cookie's default path —
+    /// is filled in here. `path`: the Ingress path (`/` for a default backend).
+    func policy(namespace: String, ingressName: String, backend: BackendRef, path: String) -> RoutePolicy {
         var policy = self.policy
+        if self.cookiePathIsRoutePath { policy.cookieAffinity?.path = path }
         if let template = self.upstreamHost {
             policy.upstreamHost = template.resolved(
                 namespace: namespace, ingressName: ingressName, serviceName: backend.service, servicePort: backend.port.description)

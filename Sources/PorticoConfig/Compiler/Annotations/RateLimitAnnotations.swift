@@ -26,13 +26,12 @@ enum RateLimitAnnotations: AnnotationGroup {
             else { reader.fallBack("limit-burst-multiplier", text, expected: "a whole number", to: "\(multiplier)") }
         }
         var allowlist: [SourceRange] = []
-        if let name = ["limit-allowlist", "limit-whitelist"].first(where: { reader.value($0) != nil }), let text = reader.value(name) {
-            for item in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !item.isEmpty {
-                guard let range = SourceRange.parse(item) else {
-                    reader.warn(name, "\"\(item)\" is not an IP address or CIDR block; ingress-nginx then ignores the rate limits of this Ingress, and so does Portico")
-                    return
-                }
-                allowlist.append(range)
+        if let (name, text) = reader.firstValue(of: ["limit-allowlist", "limit-whitelist"]) {
+            switch AnnotationReader.sourceRanges(text) {
+            case .success(let ranges): allowlist = ranges
+            case .failure(let invalid):
+                reader.warn(name, "\"\(invalid.text)\" is not an IP address or CIDR block; ingress-nginx then ignores the rate limits of this Ingress, and so does Portico")
+                return
             }
         }
         let zone = "\(reader.ingress.metadata.namespace)/\(reader.ingress.metadata.name)".utf8.reduce(UInt64(14_695_981_039_346_656_037)) {

@@ -5,15 +5,12 @@ import PorticoRouting
 /// `default-backend` (nginx `proxy_intercept_errors on` + `error_page <code> = @custom_…`),
 /// whose answer, status included, is relayed instead.
 extension ClientConnection {
-    /// The sub-request's head, built while the client's head bytes are at hand.
-    mutating func errorPages(_ policy: ErrorPagePolicy, backend: ProxyBackend, realClient: String?) -> Exchange.ErrorPages {
-        var prefix = ByteBufferAllocator().buffer(capacity: self.head.headLength + 256)
-        self.inbound.withUnsafeReadableBytes { bytes in
-            ErrorPageRequestWriter.writePrefix(
-                self.head, from: bytes, policy: policy, client: realClient ?? self.forwarding.peerAddress,
-                requestIDs: &self.loop.requestIDs, into: &prefix)
-        }
-        return Exchange.ErrorPages(policy: policy, backend: backend, headPrefix: prefix)
+    /// What the sub-request needs if an error comes: the client's head bytes as a slice (shared
+    /// storage, no copy — the head is written only when an error page is asked for).
+    func errorPages(_ policy: ErrorPagePolicy, backend: ProxyBackend, realClient: String?) -> Exchange.ErrorPages {
+        Exchange.ErrorPages(
+            policy: policy, backend: backend, clientHead: self.inbound.getSlice(at: self.inbound.readerIndex, length: self.head.headLength)!,
+            client: realClient ?? self.forwarding.peerAddress)
     }
 
     /// Asks the default backend for the error page of `status`; the request's own exchange
@@ -26,19 +23,26 @@ extension ClientConnection {
                 log: original.log, now: now)
             return
         }
-        var exchange = Exchange(
-            upstream: .none, log: original.log, backend: pages.backend,
-            upstreamRequestHead: ErrorPageRequestWriter.withCode(pages.headPrefix, status), body: .none, maxBodySize: nil,
-            connectTimeout: original.connectTimeout, readTimeout: original.readTimeout, sendTimeout: original.sendTimeout,
-            affinityHash: nil, cookieAffinity: nil, cookieEndpoint: nil, retryPolicy: RetryPolicy(maxTries: original.retryPolicy.maxTries),
-            ewma: false, attemptStart: now, rotationStart: pages.backend.nextStart(loop: self.loop.index), keepAlive: original.keepAlive,
-            // A body the client is still sending will not be read: close after the page.
-            closeAfterResponse: original.closeAfterResponse || !original.body.isComplete, lastClientActivity: now,
-            bodyRate: .disabled, isIdempotent: true, isHTTP11: original.isHTTP11)
+        // A body the client is still sending will not be read: close after the page.
+        var exchange = Exchange.subrequest(
+            of: original, backend: pages.backend, head: self.errorPageHead(pages, status: status),
+            method: self.head.method == .head ? .head : .get, rotationStart: pages.backend.nextStart(loop: self.loop.index),
+            closeAfterResponse: original.closeAfterResponse || !original.body.isComplete, isHTTP11: original.isHTTP11, now: now)
         exchange.addedFields = original.addedFields
-        exchange.subrequestMethod = self.head.method == .head ? .head : .get
         self.connect(&exchange, fresh: false, now: now)
         self.state = .exchange(exchange)
         self.armTimer(now: now)
+    }
+
+    /// The sub-request's head, from the client's head (still described by `self.head`: no other
+    /// request is parsed while this exchange lasts).
+    mutating func errorPageHead(_ pages: Exchange.ErrorPages, status: Int) -> ByteBuffer {
+        var out = ByteBufferAllocator().buffer(capacity: pages.clientHead.readableBytes + 256)
+        pages.clientHead.withUnsafeReadableBytes { bytes in
+            ErrorPageRequestWriter.write(
+                self.head, from: bytes, policy: pages.policy, status: status, client: pages.client, requestIDs: &self.loop.requestIDs,
+                into: &out)
+        }
+        return out
     }
 }

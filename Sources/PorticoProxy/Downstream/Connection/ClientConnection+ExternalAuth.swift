@@ -17,9 +17,7 @@ extension ClientConnection {
 
     /// The sub-request for this request, or nil when there is nowhere to send it (a `$host`
     /// URL that no route serves): then the answer is 500, as nginx's for a failed sub-request.
-    mutating func authorizationRequest(
-        _ policy: ExternalAuthPolicy, table: RouteTable, realClient: String?, now: NIODeadline
-    ) -> AuthorizationRequest? {
+    mutating func authorizationRequest(_ policy: ExternalAuthPolicy, table: RouteTable, realClient: String?) -> AuthorizationRequest? {
         let generation = self.loop.generation
         return self.inbound.withUnsafeReadableBytes { bytes -> AuthorizationRequest? in
             let hostValue = (self.head.authority ?? self.head.hostValue).map { UnsafeRawBufferPointer(rebasing: bytes[$0]) }
@@ -67,14 +65,11 @@ extension ClientConnection {
                                   log: main.log, now: now)
             return
         }
-        var exchange = Exchange(
-            upstream: .none, log: main.log, backend: request.backend, upstreamRequestHead: request.head, body: .none,
-            maxBodySize: nil, connectTimeout: main.connectTimeout, readTimeout: main.readTimeout, sendTimeout: main.sendTimeout,
-            affinityHash: nil, cookieAffinity: nil, cookieEndpoint: nil, retryPolicy: RetryPolicy(maxTries: main.retryPolicy.maxTries),
-            ewma: false, attemptStart: now, rotationStart: request.backend.nextStart(loop: self.loop.index), keepAlive: true,
-            closeAfterResponse: false, lastClientActivity: now, bodyRate: .disabled, isIdempotent: true, isHTTP11: true)
+        // The waiting request decides how the connection ends, not the sub-request.
+        var exchange = Exchange.subrequest(
+            of: main, backend: request.backend, head: request.head, method: request.policy.method == Self.head ? .head : .get,
+            rotationStart: request.backend.nextStart(loop: self.loop.index), closeAfterResponse: false, isHTTP11: true, now: now)
         exchange.authorization = Exchange.Authorization(policy: request.policy, signinLocation: request.signinLocation)
-        exchange.subrequestMethod = request.policy.method == Array("HEAD".utf8) ? .head : .get
         self.pendingExchange = main
         self.connect(&exchange, fresh: false, now: now)
         self.state = .exchange(exchange)
@@ -108,6 +103,7 @@ extension ClientConnection {
     }
 
     static let setCookie = Array("set-cookie".utf8)
+    static let head = Array("HEAD".utf8)
     static let wwwAuthenticate = Array("www-authenticate".utf8)
 
     /// The sub-request's answer is complete: the verdict.

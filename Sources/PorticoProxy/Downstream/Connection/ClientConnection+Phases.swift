@@ -130,7 +130,7 @@ extension ClientConnection {
         // Phase: upstream request (and the auth-url sub-request, built while the head is here).
         let upstreamHead = self.upstreamRequestPhase(route: route, rewritten: rewritten, realClient: realClient?.text)
         let authorization = access == .granted ? nil : route.policy.externalAuth.map {
-            self.authorizationRequest($0, table: generation.snapshot.routes, realClient: realClient?.text, now: now)
+            self.authorizationRequest($0, table: generation.snapshot.routes, realClient: realClient?.text)
         }
         let errorPages = route.policy.errorPages.map { self.errorPages($0, backend: generation.backends[$0.backend], realClient: realClient?.text) }
         self.inbound.moveReaderIndex(forwardBy: self.head.headLength)

@@ -126,8 +126,9 @@ struct Exchange {
     struct ErrorPages {
         let policy: ErrorPagePolicy
         let backend: ProxyBackend
-        /// The sub-request's head without `X-Code` and the final CRLF.
-        let headPrefix: ByteBuffer
+        /// The client's head bytes (a slice of the read buffer, not a copy).
+        let clientHead: ByteBuffer
+        let client: String
     }
 
     /// The state of an `auth-url` sub-request.
@@ -140,6 +141,22 @@ struct Exchange {
         var copiedFields = ByteBuffer()
         var setCookies: ByteBuffer?
         var challenge: ByteBuffer?
+    }
+
+    /// A sub-request on behalf of `original` (`auth-url`, an error page): no body, idempotent,
+    /// the original's timeouts, tries and answer log, its own method and backend.
+    static func subrequest(
+        of original: Exchange, backend: ProxyBackend, head: ByteBuffer, method: RequestHead.Method, rotationStart: Int,
+        closeAfterResponse: Bool, isHTTP11: Bool, now: NIODeadline
+    ) -> Exchange {
+        var exchange = Exchange(
+            upstream: .none, log: original.log, backend: backend, upstreamRequestHead: head, body: .none, maxBodySize: nil,
+            connectTimeout: original.connectTimeout, readTimeout: original.readTimeout, sendTimeout: original.sendTimeout,
+            affinityHash: nil, cookieAffinity: nil, cookieEndpoint: nil, retryPolicy: RetryPolicy(maxTries: original.retryPolicy.maxTries),
+            ewma: false, attemptStart: now, rotationStart: rotationStart, keepAlive: original.keepAlive,
+            closeAfterResponse: closeAfterResponse, lastClientActivity: now, bodyRate: .disabled, isIdempotent: true, isHTTP11: isHTTP11)
+        exchange.subrequestMethod = method
+        return exchange
     }
 
     /// `load-balance: ewma`: the attempt is over; it leaves its endpoint's queue and its time
