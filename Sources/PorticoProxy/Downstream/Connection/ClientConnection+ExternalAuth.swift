@@ -70,7 +70,7 @@ extension ClientConnection {
             of: main, backend: request.backend, head: request.head, method: request.policy.method == Self.head ? .head : .get,
             rotationStart: request.backend.nextStart(loop: self.loop.index), closeAfterResponse: false, isHTTP11: true, now: now)
         exchange.authorization = Exchange.Authorization(policy: request.policy, signinLocation: request.signinLocation)
-        self.pendingExchange = main
+        self.pendingExchange = WaitingExchange(main)
         self.connect(&exchange, fresh: false, now: now)
         self.state = .exchange(exchange)
         self.armTimer(now: now)
@@ -108,7 +108,7 @@ extension ClientConnection {
 
     /// The sub-request's answer is complete: the verdict.
     mutating func authorizationEnded(_ authorization: Exchange.Authorization, now: NIODeadline) {
-        guard var main = self.pendingExchange else { return }
+        guard var main = self.pendingExchange?.exchange else { return }
         self.pendingExchange = nil
         let close = !main.body.isComplete || main.closeAfterResponse
         var log = main.log
@@ -148,7 +148,7 @@ extension ClientConnection {
 
     /// The sub-request failed (no endpoint answered in time): 500, as nginx's `auth_request`.
     mutating func authorizationFailed(now: NIODeadline) {
-        guard let main = self.pendingExchange else { return }
+        guard let main = self.pendingExchange?.exchange else { return }
         self.pendingExchange = nil
         self.respondWithError(
             500, close: !main.body.isComplete || main.closeAfterResponse, bodyPending: !main.body.isComplete, log: main.log, now: now)

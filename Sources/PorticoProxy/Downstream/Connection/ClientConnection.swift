@@ -56,7 +56,8 @@ struct ClientConnection {
     /// The current exchange's or tunnel's relay counters (reset when an exchange starts).
     var relay = RelayCounters()
     /// While an `auth-url` sub-request is the exchange: the request waiting for its verdict.
-    var pendingExchange: Exchange?
+    /// Boxed, so an idle connection carries one pointer, not room for a whole exchange.
+    var pendingExchange: WaitingExchange?
     /// The `limit-connections` place the current request holds, given back when it is over.
     var heldConnectionSlot: Int?
 

@@ -167,6 +167,13 @@ struct Exchange {
     }
 }
 
+/// A request waiting for its `auth-url` verdict (the box `ClientConnection.pendingExchange` holds).
+final class WaitingExchange {
+    let exchange: Exchange
+
+    init(_ exchange: Exchange) { self.exchange = exchange }
+}
+
 /// After a 101 answer: the data of `ClientConnection.State.tunnel`.
 struct Tunnel {
     var log: AnswerLog
