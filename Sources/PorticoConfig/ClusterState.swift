@@ -12,6 +12,8 @@ public struct ClusterState: Hashable, Sendable {
     public var endpointSlices: [EndpointSlice] = []
     public var secrets: [Secret] = []
     public var pods: [Pod] = []
+    /// ConfigMaps; the compiler reads the one `--configmap` names.
+    public var configMaps: [ConfigMap] = []
     /// PEM pairs found under `certs/`, keyed `name` (`certs/name.crt` + `.key`) or
     /// `namespace/name` (`certs/namespace/name/tls.crt` + `tls.key`).
     public var certificateFiles: [String: CertificateFile] = [:]
@@ -50,6 +52,7 @@ public struct ClusterState: Hashable, Sendable {
         case .endpointSlice(let value): self.endpointSlices.append(value)
         case .secret(let value): self.secrets.append(value)
         case .pod(let value): self.pods.append(value)
+        case .configMap(let value): self.configMaps.append(value)
         }
         return nil
     }
@@ -75,18 +78,19 @@ public struct ClusterState: Hashable, Sendable {
         case .endpointSlice(let value): replaced = replaceIn(&self.endpointSlices, value, \.metadata)
         case .secret(let value): replaced = replaceIn(&self.secrets, value, \.metadata)
         case .pod(let value): replaced = replaceIn(&self.pods, value, \.metadata)
+        case .configMap(let value): replaced = replaceIn(&self.configMaps, value, \.metadata)
         }
         if replaced, self.index[key] != location { self.index[key] = location }
         return replaced
     }
 
     /// Whether `other` holds the same objects routes are compiled from (Ingresses,
-    /// IngressClasses, Secrets, certificate files), so the two differ at most in what backends
+    /// IngressClasses, Secrets, ConfigMaps, certificate files), so the two differ at most in what backends
     /// resolve from (Services, Endpoints, EndpointSlices, Pods). Arrays that share storage
     /// compare in constant time.
     public func hasSameRouteInputs(as other: ClusterState) -> Bool {
         self.ingresses == other.ingresses && self.ingressClasses == other.ingressClasses && self.secrets == other.secrets
-            && self.certificateFiles == other.certificateFiles
+            && self.configMaps == other.configMaps && self.certificateFiles == other.certificateFiles
     }
 
     static func identity(of object: KubeObject) -> (ObjectKey, SourceLocation) {
@@ -101,6 +105,7 @@ public struct ClusterState: Hashable, Sendable {
         case .endpointSlice(let value): return (key("EndpointSlice", value.metadata), value.location)
         case .secret(let value): return (key("Secret", value.metadata), value.location)
         case .pod(let value): return (key("Pod", value.metadata), value.location)
+        case .configMap(let value): return (key("ConfigMap", value.metadata), value.location)
         }
     }
 
@@ -145,7 +150,7 @@ public struct ClusterState: Hashable, Sendable {
         case .endpoints(let value): .service(ServiceName(namespace: value.metadata.namespace, name: value.metadata.name))
         case .endpointSlice(let value): .service(ServiceName(namespace: value.metadata.namespace, name: value.serviceName))
         case .pod: .unknown
-        case .ingress, .ingressClass, .secret: nil
+        case .ingress, .ingressClass, .secret, .configMap: nil
         }
     }
 
@@ -164,7 +169,7 @@ public struct ClusterState: Hashable, Sendable {
             self.ingresses.map(KubeObject.ingress) + self.ingressClasses.map(KubeObject.ingressClass)
             + self.services.map(KubeObject.service) + self.endpoints.map(KubeObject.endpoints)
             + self.endpointSlices.map(KubeObject.endpointSlice) + self.secrets.map(KubeObject.secret)
-            + self.pods.map(KubeObject.pod)
+            + self.pods.map(KubeObject.pod) + self.configMaps.map(KubeObject.configMap)
         return all.map { object in
             let (key, location) = Self.identity(of: object)
             return (key, object, location)

@@ -1,5 +1,10 @@
+import PorticoRouting
+
 /// Server TLS settings; defaults are ingress-nginx's (config.go, nginx.tmpl).
 public struct TLSOptions: Sendable, Hashable {
+    /// `ssl-protocols` "TLSv1.2 TLSv1.3", as OpenSSL's lowest and highest version numbers.
+    public var lowestVersion: Int32 = 0x0303
+    public var highestVersion: Int32 = 0x0304
     /// `ssl-ciphers` for TLS 1.2 (TLS 1.3 suites are OpenSSL's defaults).
     public var cipherList =
         "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384"
@@ -19,4 +24,15 @@ public struct TLSOptions: Sendable, Hashable {
     public var sessionResumption: Bool { self.sessionCache || self.sessionTickets }
 
     public init() {}
+
+    /// These options with the controller ConfigMap's `ssl-protocols` and `ssl-ciphers`.
+    public func applying(_ settings: ServerSettings) -> TLSOptions {
+        var result = self
+        if let range = settings.tlsProtocols {
+            result.lowestVersion = Int32(range.lowest)
+            result.highestVersion = Int32(range.highest)
+        }
+        if let ciphers = settings.tlsCiphers { result.cipherList = ciphers }
+        return result
+    }
 }

@@ -30,6 +30,24 @@ struct RulesOptions: ParsableArguments {
     @Option(help: "namespace/name of the Secret (or certs/ pair) served to SNI names no Ingress covers.")
     var defaultSSLCertificate: String?
 
+    @Option(help: "namespace/name of the ConfigMap of controller settings, with ingress-nginx's keys (hsts, proxy-body-size, keep-alive, use-forwarded-headers, …): from the API in a cluster, from --rules otherwise.")
+    var configmap: String?
+
+    func validate() throws {
+        if let name = self.configmap {
+            let parts = name.split(separator: "/", omittingEmptySubsequences: false)
+            guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty }) else {
+                throw ValidationError("--configmap must be namespace/name, got \"\(name)\"")
+            }
+        }
+    }
+
+    /// `--configmap` as namespace and name (validated already).
+    var configMapName: (namespace: String, name: String)? {
+        guard let parts = self.configmap?.split(separator: "/"), parts.count == 2 else { return nil }
+        return (String(parts[0]), String(parts[1]))
+    }
+
     /// The loader for these options (rules, certificates, class and default certificate).
     func loader() -> ConfigLoader {
         ConfigLoader(rulesDirectory: self.rules, certsDirectory: self.certs, options: self.compileOptions())
@@ -38,6 +56,6 @@ struct RulesOptions: ParsableArguments {
     func compileOptions() -> CompileOptions {
         CompileOptions(
             ingressClass: self.ingressClass, controllerName: self.controllerName,
-            defaultSSLCertificate: self.defaultSSLCertificate)
+            defaultSSLCertificate: self.defaultSSLCertificate, configMap: self.configmap)
     }
 }

@@ -87,7 +87,7 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Let ExternalName Services resolve to loopback addresses (refused by default, as ingress-nginx refuses localhost).")
     var allowLoopbackExternalNames = false
 
-    @Option(help: "Comma-separated CIDR blocks of proxies whose X-Forwarded-For is believed (default: none).")
+    @Option(help: "Comma-separated CIDR blocks of proxies whose X-Forwarded-* headers are believed (default: none); the ConfigMap's use-forwarded-headers and proxy-real-ip-cidr take over when set.")
     var trustedProxies: String?
 
     func run() async throws {
@@ -117,7 +117,8 @@ struct Serve: AsyncParsableCommand {
             var options = self.rules.compileOptions()
             options.watchIngressWithoutClass = self.cluster.watchIngressWithoutClass
             let loader = ConfigLoader(rulesDirectory: self.rules.rules, certsDirectory: self.rules.certs, options: options)
-            let controller = try KubernetesController(options: self.cluster, group: group, logger: logger)
+            let controller = try KubernetesController(
+                options: self.cluster, configMap: self.rules.configMapName, group: group, logger: logger)
             kubernetes = controller
             let kubeSource = KubernetesSource(store: controller.store, loader: loader)
             source = kubeSource
@@ -161,12 +162,14 @@ struct Serve: AsyncParsableCommand {
         configuration.maxConnectionsPerLoop = self.maxWorkerConnections
         configuration.httpsPort = self.httpsPort
         if let trusted = self.trustedProxies {
+            var ranges: [SourceRange] = []
             for item in trusted.split(separator: ",") {
                 guard let range = SourceRange.parse(item.trimmingCharacters(in: .whitespaces)) else {
                     throw ValidationError("--trusted-proxies: \"\(item)\" is not an IP address or CIDR block")
                 }
-                configuration.trustedProxies.append(range)
+                ranges.append(range)
             }
+            configuration.trust(proxies: ranges)
         }
         let runtime = try ProxyRuntime(
             group: group, snapshot: loaded.snapshot, configuration: configuration, tlsOptions: tlsOptions,
@@ -211,7 +214,7 @@ struct Serve: AsyncParsableCommand {
         let statusWriter = kubernetes?.statusWriter
         statusWriter?.update(served: initial.servedIngresses)
         let reloads = ReloadLoop(
-            source: source, runtime: runtime, logger: logger, names: names, loaded: unresolved,
+            source: source, runtime: runtime, logger: logger, names: names, loaded: unresolved, diagnostics: diagnostics,
             installed: { result in statusWriter?.update(served: result.servedIngresses) })
         let watcher = Task { await reloads.run() }
         defer { watcher.cancel() }

@@ -143,7 +143,7 @@ import Testing
 
     @Test func aFileWithAnIssueKeepsItInThePatchedDiagnostics() throws {
         let loader = self.loader()
-        let unknownKind = "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\n"
+        let unknownKind = "---\napiVersion: v1\nkind: ResourceQuota\nmetadata: {name: quota}\n"
         try self.write("a.yaml", Self.service("a", ips: ["10.0.0.1"], extra: unknownKind))
         let first = loader.load()
         #expect(first.diagnostics.contains { $0.file?.hasSuffix("a.yaml") == true })

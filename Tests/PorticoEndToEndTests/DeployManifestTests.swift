@@ -116,7 +116,14 @@ import Yams
             "coordination.k8s.io/leases": ["create"],
             "coordination.k8s.io/leases#portico-leader": ["get", "update"],
             "/services#portico": ["get"],
+            "/configmaps#portico-controller": ["list", "watch"],
         ])
+        // The ConfigMap granted is the one the Deployment names and ships.
+        let configMap = try Self.object("ConfigMap", in: documents)["metadata"] as? [String: Any] ?? [:]
+        let args = ((try Self.object("Deployment", in: documents)["spec"] as? [String: Any])
+            .flatMap { ($0["template"] as? [String: Any])?["spec"] as? [String: Any] }
+            .flatMap { ($0["containers"] as? [[String: Any]])?.first?["args"] as? [String] }) ?? []
+        #expect(args.contains("--configmap=\(configMap["namespace"] as? String ?? "")/\(configMap["name"] as? String ?? "")"))
         // Both bound to the ServiceAccount the Deployment runs as.
         for binding in ["ClusterRoleBinding", "RoleBinding"] {
             let subjects = try Self.object(binding, in: documents)["subjects"] as? [[String: Any]] ?? []

@@ -23,7 +23,10 @@ final class ConnectionHarness {
     /// Everything written to upstreams so far.
     var upstreamBytes = ""
 
-    init(policy: RoutePolicy = RoutePolicy(), endpoints: Int = 2, configuration: ProxyConfiguration = ProxyConfiguration()) {
+    init(
+        policy: RoutePolicy = RoutePolicy(), endpoints: Int = 2, configuration: ProxyConfiguration = ProxyConfiguration(),
+        settings: ServerSettings = .defaults
+    ) {
         let route = Route(
             match: .prefix("/"), backend: 0, source: RouteSource(ingress: "default/app", kind: .rule(ruleIndex: 0, pathIndex: 0)),
             policy: policy)
@@ -33,8 +36,9 @@ final class ConnectionHarness {
             ref: BackendRef(namespace: "default", service: "app", port: .number(80)),
             endpoints: (0..<endpoints).map { Endpoint(address: "10.0.0.\($0 + 1)", port: 80) })
         let generation = Generation(
-            number: 1, snapshot: RoutingSnapshot(routes: table, backends: [backend]), certificates: Self.certificates, previous: nil)
-        self.loop = LoopContext(eventLoop: EmbeddedEventLoop(), generation: generation, configuration: configuration, accessLog: nil)
+            number: 1, snapshot: RoutingSnapshot(routes: table, backends: [backend], settings: settings), certificates: Self.certificates,
+            previous: nil, configuration: configuration)
+        self.loop = LoopContext(eventLoop: EmbeddedEventLoop(), generation: generation, accessLog: nil)
         self.machine = ClientConnection(loop: self.loop, isTLS: false)
         self.machine.start(
             forwarding: ForwardingContext(peerAddress: "192.0.2.7", peerBytes: [192, 0, 2, 7], listenerPort: 80), inbound: ByteBuffer(),

@@ -10,6 +10,7 @@ import Testing
         var isActive = true
         var idleSince = NIODeadline.uptimeNanoseconds(0)
         var isPooled = false
+        var uses = 0
 
         init(_ key: String) { self.poolKey = key }
     }
@@ -18,6 +19,18 @@ import Testing
 
     func pool(maxIdle: Int = 2) -> IdlePool<Connection> {
         IdlePool(maxIdlePerKey: maxIdle, idleTimeout: .seconds(60))
+    }
+
+    /// `upstream-keepalive-requests`: a connection that carried its share is closed, not parked.
+    @Test func aConnectionIsRetiredAfterItsMaximumOfExchanges() {
+        var pool = IdlePool<Connection>(maxIdlePerKey: 8, idleTimeout: .seconds(60), maxUses: 3)
+        let connection = Connection("a")
+        for round in 1...2 {
+            #expect(pool.release(connection, now: self.start) == nil, "exchange \(round) parks it")
+            #expect(pool.checkout("a", now: self.start).0 === connection)
+        }
+        #expect(pool.release(connection, now: self.start) === connection, "the third exchange retires it")
+        #expect(pool.count(for: "a") == 0)
     }
 
     @Test func theWarmestConnectionOfTheKeyIsReusedFirst() {

@@ -14,10 +14,15 @@ public struct CompileOptions: Sendable {
     /// ingress-nginx, since other controllers may share it.
     public var watchIngressWithoutClass: Bool
 
+    /// `--configmap namespace/name`: the ConfigMap of controller settings, with ingress-nginx's
+    /// keys. Nil: ingress-nginx's defaults throughout.
+    public var configMap: String?
+
     public init(
         ingressClass: String = "portico", controllerName: String = CompileOptions.defaultControllerName,
-        defaultSSLCertificate: String? = nil, watchIngressWithoutClass: Bool = true
+        defaultSSLCertificate: String? = nil, watchIngressWithoutClass: Bool = true, configMap: String? = nil
     ) {
+        self.configMap = configMap
         self.watchIngressWithoutClass = watchIngressWithoutClass
         self.ingressClass = ingressClass
         self.controllerName = controllerName

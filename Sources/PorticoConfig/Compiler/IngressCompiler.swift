@@ -19,6 +19,8 @@ public enum IngressCompiler {
         /// `namespace/name` of every Ingress of our class (the ones whose status we own),
         /// oldest first.
         public var servedIngresses: [String] = []
+        /// What the controller ConfigMap set, key by key, as it is now in force.
+        public var settingsInForce: [String: String] = [:]
 
         public var diagnostics: [Diagnostic] { self.routeDiagnostics + self.resolved.diagnostics }
 
@@ -37,10 +39,16 @@ public enum IngressCompiler {
         }
     }
 
+    /// - Parameter previousSettings: the ConfigMap values in force after the last compile
+    ///   (`Output.settingsInForce`): a key the ConfigMap now gets wrong keeps its value.
     public static func compile(
-        _ state: ClusterState, options: CompileOptions = CompileOptions(), regexCache: RegexCache = RegexCache()
+        _ state: ClusterState, options: CompileOptions = CompileOptions(), regexCache: RegexCache = RegexCache(),
+        previousSettings: [String: String] = [:]
     ) -> Output {
-        var builder = SnapshotBuilder(state: state, options: options, regexCache: regexCache)
+        var diagnostics: [Diagnostic] = []
+        let settings = Self.settings(in: state, options: options, previous: previousSettings, diagnostics: &diagnostics)
+        var builder = SnapshotBuilder(state: state, options: options, regexCache: regexCache, settings: settings)
+        builder.diagnostics = diagnostics
         let ours = IngressClassFilter(options: options, classes: state.ingressClasses)
         var served: [String] = []
         for ingress in Self.ordered(state.ingresses) {
@@ -56,7 +64,24 @@ public enum IngressCompiler {
         }
         var output = builder.build()
         output.servedIngresses = served
+        output.settingsInForce = settings.inForce
         return output
+    }
+
+    /// The controller settings: the ConfigMap `--configmap` names, read; ingress-nginx's
+    /// defaults when there is none (ingress-nginx runs on its defaults too while the
+    /// ConfigMap is missing). Other ConfigMaps are not Portico's business and pass silently.
+    static func settings(
+        in state: ClusterState, options: CompileOptions, previous: [String: String], diagnostics: inout [Diagnostic]
+    ) -> ControllerSettings {
+        guard let name = options.configMap else { return ControllerSettings() }
+        guard let configMap = state.configMaps.first(where: { "\($0.metadata.namespace)/\($0.metadata.name)" == name }) else {
+            diagnostics.append(
+                Diagnostic(.warning, object: "ConfigMap \(name)",
+                           message: "not found (--configmap): ingress-nginx's defaults are used until it exists"))
+            return ControllerSettings()
+        }
+        return ControllerConfigMap.read(configMap, previous: previous, diagnostics: &diagnostics)
     }
 
     /// Oldest first; objects without a timestamp (plain files) count as newest; ties by

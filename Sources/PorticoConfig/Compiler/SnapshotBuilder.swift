@@ -11,6 +11,8 @@ struct SnapshotBuilder {
     let certificates: CertificateResolver
     let regexCache: RegexCache
     let options: CompileOptions
+    /// The controller ConfigMap's settings: every Ingress's policy starts from its defaults.
+    let settings: ControllerSettings
     var diagnostics: [Diagnostic] = []
 
     /// An Ingress that passed validation, with what was derived from it.
@@ -37,7 +39,8 @@ struct SnapshotBuilder {
     /// The key of a virtual host: its pattern, or nil for the rules without host.
     typealias HostKey = HostPattern?
 
-    init(state: ClusterState, options: CompileOptions, regexCache: RegexCache) {
+    init(state: ClusterState, options: CompileOptions, regexCache: RegexCache, settings: ControllerSettings = ControllerSettings()) {
+        self.settings = settings
         self.resolver = EndpointResolver(state: state)
         self.certificates = CertificateResolver(state: state)
         self.options = options
@@ -48,7 +51,10 @@ struct SnapshotBuilder {
         let name = "\(ingress.metadata.namespace)/\(ingress.metadata.name)"
         let object = "Ingress \(name)"
         AnnotationCheck.check(ingress, object: object, into: &self.diagnostics)
-        guard let annotations = IngressAnnotations.parse(ingress, object: object, secrets: self.certificates.secrets, diagnostics: &self.diagnostics) else {
+        guard
+            let annotations = IngressAnnotations.parse(
+                ingress, object: object, defaults: self.settings, secrets: self.certificates.secrets, diagnostics: &self.diagnostics)
+        else {
             return
         }
         // Validate every host first: an invalid host makes the whole Ingress invalid, as the
@@ -194,7 +200,8 @@ struct SnapshotBuilder {
             anyHost: hostOrder.contains(nil) ? virtualHost(nil) : nil,
             defaultRoute: defaultRoute)
         return IngressCompiler.Output(
-            snapshot: RoutingSnapshot(routes: table, backends: resolved.backends, tls: tls, defaultCertificate: defaultCertificate),
+            snapshot: RoutingSnapshot(
+                routes: table, backends: resolved.backends, tls: tls, defaultCertificate: defaultCertificate, settings: self.settings.server),
             routeDiagnostics: routeDiagnostics, backendTable: backendTable, resolved: resolved)
     }
 

@@ -207,6 +207,7 @@ extension KubeObject {
         case .endpointSlice(let value): "EndpointSlice \(value.metadata.namespace)/\(value.metadata.name)"
         case .secret(let value): "Secret \(value.metadata.namespace)/\(value.metadata.name)"
         case .pod(let value): "Pod \(value.metadata.namespace)/\(value.metadata.name)"
+        case .configMap(let value): "ConfigMap \(value.metadata.namespace)/\(value.metadata.name)"
         }
     }
 }

@@ -22,6 +22,8 @@ public final class ConfigLoader {
     /// it compiled to, and which Ingresses were kept. A state with the same route inputs needs
     /// only its backends re-resolved.
     private var lastCompile: (provided: ClusterState, output: IngressCompiler.Output, kept: [String])?
+    /// The controller ConfigMap's values in force: a key a change gets wrong keeps its value.
+    private var settingsInForce: [String: String] = [:]
 
     public struct Result: Sendable {
         public var state: ClusterState
@@ -87,7 +89,7 @@ public final class ConfigLoader {
         }
         var keptIngresses: [String] = []
         let providedState = state
-        var compiled = IngressCompiler.compile(state, options: self.options, regexCache: self.regexCache)
+        var compiled = IngressCompiler.compile(state, options: self.options, regexCache: self.regexCache, previousSettings: self.settingsInForce)
         if let previous = self.lastGood {
             // Ingresses whose new version was left out by the compiler keep their previous one.
             let failed = Set(compiled.diagnostics.filter { $0.severity == .error }.compactMap(\.object))
@@ -103,11 +105,12 @@ public final class ConfigLoader {
             }
             if replaced {
                 let failedDiagnostics = compiled.diagnostics.filter { $0.severity == .error && keptIngresses.contains($0.object ?? "") }
-                compiled = IngressCompiler.compile(state, options: self.options, regexCache: self.regexCache)
+                compiled = IngressCompiler.compile(state, options: self.options, regexCache: self.regexCache, previousSettings: self.settingsInForce)
                 compiled.routeDiagnostics = failedDiagnostics + compiled.routeDiagnostics
             }
         }
         kept += keptIngresses
+        self.settingsInForce = compiled.settingsInForce
         self.lastGood = state
         self.lastCompile = (providedState, compiled, keptIngresses)
         return self.result(state: state, compiled: compiled, diagnostics: diagnostics, kept: kept)

@@ -15,6 +15,7 @@ public enum ManifestDecoder {
         "Endpoints": "v1",
         "Secret": "v1",
         "Pod": "v1",
+        "ConfigMap": "v1",
         "EndpointSlice": "discovery.k8s.io/v1",
     ]
 
@@ -79,7 +80,7 @@ public enum ManifestDecoder {
         guard let expectedVersion = Self.supportedKinds[kind] else {
             result.issues.append(
                 Diagnostic(.info, file: file, line: line, object: objectName,
-                              message: "skipped: Portico reads Ingress, IngressClass, Service, Endpoints, EndpointSlice, Secret and Pod, not \(apiVersion) \(kind)"))
+                              message: "skipped: Portico reads Ingress, IngressClass, Service, Endpoints, EndpointSlice, Secret, Pod and ConfigMap, not \(apiVersion) \(kind)"))
             return
         }
         guard apiVersion == expectedVersion else {
@@ -99,6 +100,7 @@ public enum ManifestDecoder {
             case "Endpoints": object = .endpoints(try Endpoints(reader: reader, metadata: metadata, location: location))
             case "EndpointSlice": object = .endpointSlice(try EndpointSlice(reader: reader, metadata: metadata, location: location))
             case "Secret": object = .secret(try Secret(reader: reader, metadata: metadata, location: location))
+            case "ConfigMap": object = .configMap(try ConfigMap(reader: reader, metadata: metadata, location: location))
             default: object = .pod(try Pod(reader: reader, metadata: metadata, location: location))
             }
             result.objects.append((object, location))

@@ -59,3 +59,14 @@ extension Pod {
         self.isReady = ready
     }
 }
+
+extension ConfigMap {
+    /// `data` only: ingress-nginx reads no `binaryData`. A value YAML would read as a number or
+    /// boolean (`hsts: true`) is taken as its text, as `kubectl apply` refuses it but the
+    /// intent is plain.
+    init(reader: NodeReader, metadata: ObjectMeta, location: SourceLocation) throws(FieldError) {
+        self.metadata = metadata
+        self.location = location
+        self.data = try reader.optionalStringMap("data")
+    }
+}

@@ -7,4 +7,5 @@ public enum KubeObject: Hashable, Sendable {
     case endpointSlice(EndpointSlice)
     case secret(Secret)
     case pod(Pod)
+    case configMap(ConfigMap)
 }

@@ -25,7 +25,7 @@ public struct Reflector: Sendable {
         self.kind = kind
         self.client = client
         self.store = store
-        self.namespace = namespace
+        self.namespace = kind.pinnedNamespace ?? namespace
         self.logger = logger
     }
 

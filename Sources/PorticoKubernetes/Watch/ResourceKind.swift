@@ -10,6 +10,8 @@ public struct ResourceKind: Hashable, Sendable, CustomStringConvertible {
     /// Opaque, so a `type=kubernetes.io/tls` selector would miss them. `ObjectStore` passes
     /// on only the Secrets the compiler can use (`SecretReferences`).
     public var fieldSelector: String?
+    /// Watched in this namespace whatever `--namespace` says (the controller's own ConfigMap).
+    public var pinnedNamespace: String?
 
     public var description: String { self.resource }
 
@@ -27,6 +29,14 @@ public struct ResourceKind: Hashable, Sendable, CustomStringConvertible {
     public static let services = ResourceKind(kind: "Service", apiVersion: "v1", resource: "services", namespaced: true)
     public static let endpointSlices = ResourceKind(kind: "EndpointSlice", apiVersion: "discovery.k8s.io/v1", resource: "endpointslices", namespaced: true)
     public static let secrets = ResourceKind(kind: "Secret", apiVersion: "v1", resource: "secrets", namespaced: true, fieldSelector: "type!=helm.sh/release.v1")
+
+    /// The controller ConfigMap (`--configmap namespace/name`): that one object, by a
+    /// `metadata.name` field selector, which RBAC can grant by `resourceNames`.
+    public static func configMap(namespace: String, name: String) -> ResourceKind {
+        ResourceKind(
+            kind: "ConfigMap", apiVersion: "v1", resource: "configmaps", namespaced: true, fieldSelector: "metadata.name=\(name)",
+            pinnedNamespace: namespace)
+    }
 
     /// Everything the provider watches. RBAC in `deploy/` grants exactly list and watch on these.
     public static let watched: [ResourceKind] = [.ingressClasses, .ingresses, .services, .endpointSlices, .secrets]

@@ -48,7 +48,7 @@ enum AuthRequestWriter {
     static func copyClientFields(_ head: RequestHead, _ bytes: UnsafeRawBufferPointer, into out: inout ByteBuffer) {
         for field in head.fields {
             switch field.kind {
-            case .other, .cookie, .origin, .authorization, .strictTransportSecurity, .accessControl, .location:
+            case .other, .cookie, .origin, .authorization, .strictTransportSecurity, .accessControl, .location, .server:
                 out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[field.lineStart..<field.valueEnd]))
                 out.writeStaticString("\r\n")
             case .host, .contentLength, .transferEncoding, .connection, .upgrade, .expect, .hopByHop, .replacedByProxy,

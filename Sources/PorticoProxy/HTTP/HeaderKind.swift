@@ -31,6 +31,9 @@ enum HeaderKind: UInt8 {
     case accessControl
     /// A response's `Location`, rewritten by `proxy-redirect-from`/`-to`.
     case location
+    /// A response's `Server`: never passed on (nginx hides the upstream's, and ingress-nginx's
+    /// `server-tokens: false` clears its own); forwarded as written in a request.
+    case server
     /// Names with `_`: dropped, as nginx does with `underscores_in_headers off`, so that
     /// `X_Forwarded_For` can never be read as `X-Forwarded-For` by a CGI-style backend.
     case underscored
@@ -47,6 +50,7 @@ enum HeaderKind: UInt8 {
             if eq("expect") { return .expect }
             if eq("cookie") { return .cookie }
             if eq("origin") { return .origin }
+            if eq("server") { return .server }
         case 7:
             if eq("upgrade") { return .upgrade }
         case 8:

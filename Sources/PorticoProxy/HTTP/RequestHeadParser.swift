@@ -7,12 +7,26 @@
 /// or LF, whitespace before the colon, Content-Length together with Transfer-Encoding,
 /// conflicting Content-Lengths, transfer codings other than `chunked`, and duplicate Host.
 enum RequestHeadParser {
-    static let maxRequestLine = 8192
-    static let maxFieldLine = 8192
-    static let maxHead = 32768
+    /// nginx's `large_client_header_buffers` (ingress-nginx's `large-client-header-buffers`,
+    /// "4 8k"): a request line or a field line fits one buffer, the head all of them.
+    struct Limits: Equatable {
+        var requestLine = 8192
+        var fieldLine = 8192
+        var head = 32768
+
+        static let standard = Limits()
+
+        init() {}
+
+        init(buffers: Int, size: Int) {
+            self.requestLine = size
+            self.fieldLine = size
+            self.head = buffers * size
+        }
+    }
 
     /// Parses `bytes` (everything received and not yet consumed) into `head`.
-    static func parse(_ bytes: UnsafeRawBufferPointer, into head: inout RequestHead) -> HeadParseResult {
+    static func parse(_ bytes: UnsafeRawBufferPointer, into head: inout RequestHead, limits: Limits = .standard) -> HeadParseResult {
         // Empty lines before the request line are ignored (RFC 9112 §2.2), CRLF or bare LF as
         // nginx accepts; nothing has been framed yet, so this cannot desynchronise anything.
         if bytes.count >= 1, bytes[0] == HTTPBytes.cr || bytes[0] == HTTPBytes.lf {
@@ -31,7 +45,7 @@ enum RequestHeadParser {
             return .failure(.badRequest("bare CR before the request line"))
         }
         let headEnd: Int
-        switch Self.findHeadEnd(bytes, limit: Self.maxHead) {
+        switch Self.findHeadEnd(bytes, limit: limits.head) {
         case .found(let end):
             headEnd = end
         case .bareLF:
@@ -39,9 +53,9 @@ enum RequestHeadParser {
             // than after the header timeout (RFC 9112 §2.2 lets a server reject it).
             return .failure(.badRequest("bare LF in the request head"))
         case .incomplete:
-            if bytes.count > Self.maxHead { return .failure(.headerTooLarge("request header too large")) }
+            if bytes.count > limits.head { return .failure(.headerTooLarge("request header too large")) }
             guard let lineFeed = bytes.firstIndex(of: HTTPBytes.lf) else {
-                if bytes.count > Self.maxRequestLine { return .failure(HTTPFailure(status: 414, reason: "request-URI too large")) }
+                if bytes.count > limits.requestLine { return .failure(HTTPFailure(status: 414, reason: "request-URI too large")) }
                 return .incomplete
             }
             // The request line is complete: without ` HTTP/x.y` it is HTTP/0.9 (`GET /`), which
@@ -51,12 +65,12 @@ enum RequestHeadParser {
             }
             return .incomplete
         }
-        guard headEnd <= Self.maxHead else { return .failure(.headerTooLarge("request header too large")) }
+        guard headEnd <= limits.head else { return .failure(.headerTooLarge("request header too large")) }
         head.reset()
         head.headLength = headEnd
         var cursor = 0
-        if let failure = Self.parseRequestLine(bytes, &cursor, &head) { return .failure(failure) }
-        if let failure = Self.parseFields(bytes, &cursor, headEnd, &head) { return .failure(failure) }
+        if let failure = Self.parseRequestLine(bytes, &cursor, &head, maxTarget: limits.requestLine) { return .failure(failure) }
+        if let failure = Self.parseFields(bytes, &cursor, headEnd, &head, maxLine: limits.fieldLine) { return .failure(failure) }
         if head.isHTTP11, head.hostValue == nil, head.authority == nil {
             return .failure(.badRequest("HTTP/1.1 request without Host"))
         }
@@ -97,7 +111,9 @@ enum RequestHeadParser {
         return .incomplete
     }
 
-    static func parseRequestLine(_ bytes: UnsafeRawBufferPointer, _ cursor: inout Int, _ head: inout RequestHead) -> HTTPFailure? {
+    static func parseRequestLine(
+        _ bytes: UnsafeRawBufferPointer, _ cursor: inout Int, _ head: inout RequestHead, maxTarget: Int = Limits.standard.requestLine
+    ) -> HTTPFailure? {
         var index = 0
         while index < bytes.count, HTTPBytes.isToken(bytes[index]) { index += 1 }
         guard index > 0, index < bytes.count, bytes[index] == HTTPBytes.sp else {
@@ -120,7 +136,7 @@ enum RequestHeadParser {
         guard index > targetStart, index < bytes.count, bytes[index] == HTTPBytes.sp else {
             return .badRequest("malformed request line (target)")
         }
-        if index - targetStart > Self.maxRequestLine { return HTTPFailure(status: 414, reason: "request-URI too large") }
+        if index - targetStart > maxTarget { return HTTPFailure(status: 414, reason: "request-URI too large") }
         let targetEnd = index
         index += 1
         // "HTTP/1.1\r\n"
@@ -183,7 +199,9 @@ enum RequestHeadParser {
         return nil
     }
 
-    static func parseFields(_ bytes: UnsafeRawBufferPointer, _ cursor: inout Int, _ headEnd: Int, _ head: inout RequestHead) -> HTTPFailure? {
+    static func parseFields(
+        _ bytes: UnsafeRawBufferPointer, _ cursor: inout Int, _ headEnd: Int, _ head: inout RequestHead, maxLine: Int = Limits.standard.fieldLine
+    ) -> HTTPFailure? {
         var hasTransferEncoding = false
         var contentLength: Int?
         while true {
@@ -200,7 +218,7 @@ enum RequestHeadParser {
                 return .badRequest("malformed header field")
             }
             cursor = next
-            if cursor - lineStart > Self.maxFieldLine { return .headerTooLarge("request header field too large") }
+            if cursor - lineStart > maxLine { return .headerTooLarge("request header field too large") }
             head.fields.append(field)
             let valueStart = field.valueStart
             let valueEnd = field.valueEnd
@@ -244,7 +262,7 @@ enum RequestHeadParser {
                 if head.origin == nil { head.origin = valueStart..<valueEnd }
             case .authorization:
                 if head.authorization == nil { head.authorization = valueStart..<valueEnd }
-            case .other, .hopByHop, .replacedByProxy, .underscored, .xForwardedPrefix, .strictTransportSecurity, .accessControl, .location:
+            case .other, .hopByHop, .replacedByProxy, .underscored, .xForwardedPrefix, .strictTransportSecurity, .accessControl, .location, .server:
                 break
             }
         }

@@ -97,7 +97,7 @@ enum ResponseHeadParser {
                 RequestHeadParser.parseConnection(bytes, valueStart, valueEnd, &probe)
                 head.connectionClose = head.connectionClose || probe.connectionClose
                 head.connectionKeepAlive = head.connectionKeepAlive || probe.connectionKeepAlive
-            case .hopByHop:
+            case .hopByHop, .server:
                 head.needsRewrite = true
             default:
                 break

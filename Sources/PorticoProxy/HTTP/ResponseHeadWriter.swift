@@ -18,7 +18,8 @@ enum ResponseHeadWriter {
         _ head: ResponseHead,
         connection: ConnectionField,
         dropChunked: Bool,
-        hsts: Bool,
+        hsts: [UInt8]?,
+        server: String = "",
         extraFields: String? = nil,
         answerFields: ByteBuffer? = nil,
         dropsCORS: Bool = false,
@@ -39,7 +40,9 @@ enum ResponseHeadWriter {
                     continue
                 case .contentLength where head.isChunked:
                     continue  // RFC 9112 §6.3: Transfer-Encoding overrides Content-Length
-                case .strictTransportSecurity where hsts:
+                case .strictTransportSecurity where hsts != nil:
+                    continue
+                case .server:
                     continue
                 case .accessControl where replacesCORS:
                     continue
@@ -63,7 +66,8 @@ enum ResponseHeadWriter {
         case .keepAlive: out.writeStaticString("Connection: keep-alive\r\n")
         case .upgrade: out.writeStaticString("Connection: upgrade\r\n")
         }
-        if hsts { out.writeString(ErrorResponses.hstsField) }
+        if let hsts { out.writeBytes(hsts) }
+        if !server.isEmpty { out.writeString(server) }
         if let extraFields { out.writeString(extraFields) }
         if let answerFields { out.writeImmutableBuffer(answerFields) }
         out.writeStaticString("\r\n")

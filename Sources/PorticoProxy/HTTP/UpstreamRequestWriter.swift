@@ -45,6 +45,10 @@ struct ForwardingContext {
 
     /// `X-Forwarded-Port: …\r\nX-Forwarded-Proto: …\r\nX-Forwarded-Scheme: …\r\nX-Scheme: …\r\n\r\n`.
     static func listenerFields(port: Int, scheme: String) -> [UInt8] {
+        Self.listenerFields(port: String(port), scheme: scheme)
+    }
+
+    static func listenerFields(port: String, scheme: String) -> [UInt8] {
         Array("X-Forwarded-Port: \(port)\r\nX-Forwarded-Proto: \(scheme)\r\nX-Forwarded-Scheme: \(scheme)\r\nX-Scheme: \(scheme)\r\n\r\n".utf8)
     }
 }
@@ -58,6 +62,17 @@ struct ForwardingContext {
 /// moves to `X-Original-Forwarded-For`), `X-Forwarded-Host`, `-Port`, `-Proto`, `-Scheme` and
 /// `X-Scheme`. The client's Host is kept as written, port included.
 enum UpstreamRequestWriter {
+    /// Forwarding fields that differ from the listener's own (the ConfigMap's
+    /// `use-forwarded-headers` and `compute-full-forwarded-for`).
+    struct ForwardedFields {
+        /// `X-Forwarded-For` is the client's chain plus the peer (`$full_x_forwarded_for`).
+        var fullChain = false
+        /// The listener fields with a trusted proxy's scheme and port.
+        var listener: [UInt8]?
+        /// A trusted proxy's `X-Forwarded-Host` (`$best_http_host`).
+        var host: [UInt8]?
+    }
+
     /// - Parameters:
     ///   - rewrittenTarget: the target after `rewrite-target`, or nil to send the client's own.
     ///   - forwardedPrefix: `X-Forwarded-Prefix` to set (only while a rewrite is active).
@@ -68,6 +83,7 @@ enum UpstreamRequestWriter {
         forwardedPrefix: String? = nil,
         upstreamHost: UpstreamHostTemplate? = nil,
         realClient: String? = nil,
+        forwarded: ForwardedFields? = nil,
         dropAuthorization: Bool = false,
         replacedFields: [[UInt8]] = [],
         extraFields: [UInt8] = [],
@@ -89,7 +105,7 @@ enum UpstreamRequestWriter {
             switch field.kind {
             case .authorization where dropAuthorization:
                 continue
-            case .other, .contentLength, .transferEncoding, .xRequestID, .strictTransportSecurity, .cookie, .origin, .authorization, .location,
+            case .other, .contentLength, .transferEncoding, .xRequestID, .strictTransportSecurity, .cookie, .origin, .authorization, .location, .server,
                 .accessControl:
                 if head.connectionHasExtraTokens, let connection = head.connectionValue,
                     Self.isListed(bytes, field, in: connection)
@@ -141,30 +157,42 @@ enum UpstreamRequestWriter {
             out.writeString(forwardedPrefix)
             out.writeStaticString("\r\n")
         }
-        if let realClient, let forwardedFor = head.forwardedFor {
-            // A trusted proxy's chain is kept and extended (compute-full-forwarded-for).
-            out.writeStaticString("X-Real-IP: ")
-            out.writeString(realClient)
-            out.writeStaticString("\r\nX-Forwarded-For: ")
-            out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[forwardedFor]))
-            out.writeStaticString(", ")
-            out.writeString(forwarding.peerAddress)
-            out.writeStaticString("\r\n")
-        } else {
+        if realClient == nil, forwarded?.fullChain != true {
             out.writeBytes(forwarding.peerFields)
+        } else {
+            // X-Real-IP is the realip module's `$remote_addr`; X-Forwarded-For that too, or with
+            // `compute-full-forwarded-for` the client's chain and the peer.
+            out.writeStaticString("X-Real-IP: ")
+            out.writeString(realClient ?? forwarding.peerAddress)
+            out.writeStaticString("\r\nX-Forwarded-For: ")
+            if forwarded?.fullChain == true {
+                if let forwardedFor = head.forwardedFor {
+                    out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[forwardedFor]))
+                    out.writeStaticString(", ")
+                }
+                out.writeString(forwarding.peerAddress)
+            } else {
+                out.writeString(realClient ?? forwarding.peerAddress)
+            }
+            out.writeStaticString("\r\n")
         }
-        if realClient == nil, let forwardedFor = head.forwardedFor {
+        if let forwardedFor = head.forwardedFor {
+            // nginx.tmpl: `X-Original-Forwarded-For $http_x_forwarded_for`, whoever sent it.
             out.writeStaticString("X-Original-Forwarded-For: ")
             out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[forwardedFor]))
             out.writeStaticString("\r\n")
         }
-        if let hostValue {
+        if let host = forwarded?.host {
+            out.writeStaticString("X-Forwarded-Host: ")
+            out.writeBytes(host)
+            out.writeStaticString("\r\n")
+        } else if let hostValue {
             out.writeStaticString("X-Forwarded-Host: ")
             out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[hostValue]))
             out.writeStaticString("\r\n")
         }
         if !extraFields.isEmpty { out.writeBytes(extraFields) }  // proxy_set_header from the snippet
-        out.writeBytes(forwarding.listenerFields)
+        out.writeBytes(forwarded?.listener ?? forwarding.listenerFields)
     }
 
     /// `Host: ` from `upstream-vhost`, its `$host`/`$http_host` taken from this request.

@@ -10,11 +10,22 @@ public final class Generation: Sendable {
     public let backends: [ProxyBackend]
     /// SNI certificates; the previous generation's store when the TLS configuration is unchanged.
     public let certificates: CertificateStore
+    /// The command line's settings with the snapshot's ConfigMap settings laid over them: what
+    /// the data plane reads (a connection reads the generation of the moment, so a ConfigMap
+    /// change reaches open connections at their next request).
+    public let configuration: ProxyConfiguration
+    /// The proxy's own answers with this generation's HSTS field and `server-tokens`.
+    let answers: ErrorResponses
 
-    public init(number: Int, snapshot: RoutingSnapshot, certificates: CertificateStore, previous: Generation?, loops: Int = 1) {
+    public init(
+        number: Int, snapshot: RoutingSnapshot, certificates: CertificateStore, previous: Generation?, loops: Int = 1,
+        configuration: ProxyConfiguration = ProxyConfiguration()
+    ) {
         self.number = number
         self.snapshot = snapshot
         self.certificates = certificates
+        self.configuration = configuration.applying(snapshot.settings)
+        self.answers = ErrorResponses.matching(self.configuration)
         self.backends = Self.carry(snapshot.backends, from: previous?.backends ?? [], loops: loops)
     }
 

@@ -8,9 +8,16 @@ final class LoopContext {
     let eventLoop: any EventLoop
     /// This loop's index in the group (its round-robin slot in every backend).
     let index: Int
-    var generation: Generation
+    var generation: Generation {
+        didSet {
+            if self.generation.configuration != oldValue.configuration { self.pool.configure(self.generation.configuration) }
+        }
+    }
     let pool: UpstreamPool
-    let configuration: ProxyConfiguration
+    /// The settings in force: the current generation's.
+    var configuration: ProxyConfiguration {
+        @inline(__always) get { self.generation.configuration }
+    }
     let accessLog: AccessLogWriter?
     var requestIDs: RequestIDGenerator
     /// Routing scratch (normalised path, captures, rewritten target), reused by every request.
@@ -44,15 +51,14 @@ final class LoopContext {
     let rateLimiter: RequestRateLimiter
 
     init(
-        eventLoop: any EventLoop, index: Int = 0, generation: Generation, configuration: ProxyConfiguration, accessLog: AccessLogWriter?,
+        eventLoop: any EventLoop, index: Int = 0, generation: Generation, accessLog: AccessLogWriter?,
         rateLimiter: RequestRateLimiter = RequestRateLimiter()
     ) {
         self.eventLoop = eventLoop
         self.rateLimiter = rateLimiter
         self.index = index
         self.generation = generation
-        self.configuration = configuration
-        self.pool = UpstreamPool(configuration: configuration)
+        self.pool = UpstreamPool(configuration: generation.configuration)
         self.accessLog = accessLog
         self.requestIDs = RequestIDGenerator()
         self.timers = TimerWheel(now: .now())

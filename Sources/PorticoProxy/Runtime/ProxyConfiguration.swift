@@ -2,7 +2,7 @@ import NIOCore
 import PorticoRouting
 
 /// Data-plane settings; defaults are ingress-nginx's (config.go `NewDefault`).
-public struct ProxyConfiguration: Sendable {
+public struct ProxyConfiguration: Sendable, Equatable {
     /// `proxy-connect-timeout` 5s.
     public var connectTimeout: TimeAmount = .seconds(5)
     /// `proxy-read-timeout` 60s: longest silence from the upstream while a response is awaited.
@@ -28,10 +28,12 @@ public struct ProxyConfiguration: Sendable {
     public var maxRequestsPerConnection = 1000
     /// `proxy_next_upstream_tries 3`, the first attempt included.
     public var maxTries = 3
-    /// Idle upstream connections kept per endpoint and event loop.
+    /// Idle upstream connections kept per endpoint and event loop (`upstream-keepalive-connections`).
     public var maxIdlePerEndpoint = 64
-    /// Idle upstream connections older than this are not reused (`keepalive_timeout 60s`).
+    /// Idle upstream connections older than this are not reused (`upstream-keepalive-timeout 60`).
     public var upstreamIdleTimeout: TimeAmount = .seconds(60)
+    /// `upstream-keepalive-requests 10000`: exchanges one upstream connection carries.
+    public var maxRequestsPerUpstreamConnection = 10_000
     /// A request that may not be re-sent (POST, PATCH…) reuses only a pooled connection idle for
     /// less than this. An upstream may close an idle connection just as a request goes out on it
     /// (Node.js closes after 5 s idle); a GET is then retried elsewhere, a POST would fail with
@@ -46,11 +48,17 @@ public struct ProxyConfiguration: Sendable {
     public var limitRequestStatus = 503
     /// nginx `limit_conn_status`, ingress-nginx's `limit-conn-status-code` (default 503).
     public var limitConnectionStatus = 503
-    /// `Strict-Transport-Security` on every HTTPS response (ingress-nginx's `hsts: true`).
-    public var hsts = true
-    /// `--trusted-proxies`: peers whose `X-Forwarded-For` is believed (nginx realip,
-    /// `real_ip_recursive on`); empty trusts nobody, as ingress-nginx's default.
-    public var trustedProxies: [SourceRange] = []
+    /// The `Strict-Transport-Security` field line of every HTTPS answer (ingress-nginx's `hsts`
+    /// settings); nil sends none.
+    public var hstsField: [UInt8]? = Array(ServerSettings.HSTS().fieldLine!.utf8)
+    /// `server-tokens`: answer with `Server: portico`; otherwise no `Server` field at all.
+    public var serverTokens = false
+    /// Whose forwarding headers are believed, and which (`--trusted-proxies`, or the ConfigMap's
+    /// `use-forwarded-headers`/`enable-real-ip` and `proxy-real-ip-cidr`); nil believes nobody,
+    /// as ingress-nginx's default.
+    public var forwarding: ServerSettings.Forwarding?
+    /// `large-client-header-buffers` "4 8k".
+    var headLimits = RequestHeadParser.Limits.standard
 
     /// `Upgrade` protocols forwarded upstream (lower-case tokens). Only WebSocket by default:
     /// forwarding any token lets `Upgrade: h2c` turn one exposed path into a raw tunnel to the
@@ -58,6 +66,41 @@ public struct ProxyConfiguration: Sendable {
     public var allowedUpgrades: [[UInt8]] = [Array("websocket".utf8)]
 
     public init() {}
+
+    /// Whether HTTPS answers carry HSTS.
+    var hsts: Bool { self.hstsField != nil }
+
+    /// `--trusted-proxies`: these peers' `X-Forwarded-For` chain is believed and extended
+    /// (ingress-nginx's `use-forwarded-headers` + `compute-full-forwarded-for` +
+    /// `proxy-real-ip-cidr`).
+    public mutating func trust(proxies ranges: [SourceRange]) {
+        var forwarding = ServerSettings.Forwarding()
+        forwarding.useForwardedHeaders = true
+        forwarding.computeFullForwardedFor = true
+        forwarding.trustedRanges = ranges
+        self.forwarding = forwarding
+    }
+
+    /// This configuration with what the controller ConfigMap sets laid over it: a key the
+    /// ConfigMap leaves out keeps the command line's value.
+    public func applying(_ settings: ServerSettings) -> ProxyConfiguration {
+        var result = self
+        if let seconds = settings.keepAliveSeconds { result.keepAliveTimeout = .seconds(Int64(seconds)) }
+        if let requests = settings.keepAliveRequests { result.maxRequestsPerConnection = requests }
+        if settings.keepAliveSeconds == 0 { result.maxRequestsPerConnection = 1 }  // nginx `keepalive_timeout 0`: no keep-alive
+        if let seconds = settings.clientHeaderTimeoutSeconds { result.headerTimeout = .seconds(Int64(seconds)) }
+        if let seconds = settings.clientBodyTimeoutSeconds { result.bodyTimeout = .seconds(Int64(seconds)) }
+        if let buffers = settings.headerBuffers { result.headLimits = RequestHeadParser.Limits(buffers: buffers.count, size: buffers.size) }
+        if let count = settings.upstreamKeepaliveConnections { result.maxIdlePerEndpoint = count }
+        if let seconds = settings.upstreamKeepaliveTimeoutSeconds { result.upstreamIdleTimeout = .seconds(Int64(seconds)) }
+        if let requests = settings.upstreamKeepaliveRequests { result.maxRequestsPerUpstreamConnection = requests }
+        if settings.hsts != ServerSettings.HSTS() { result.hstsField = settings.hsts.fieldLine.map { Array($0.utf8) } }
+        if let status = settings.limitRequestStatus { result.limitRequestStatus = status }
+        if let status = settings.limitConnectionStatus { result.limitConnectionStatus = status }
+        if let forwarding = settings.forwarding { result.forwarding = forwarding.readsClientAddress ? forwarding : nil }
+        if settings.serverTokens { result.serverTokens = true }
+        return result
+    }
 
     /// Whether every token of an `Upgrade` value (RFC 9110 §7.8: a list) is allowed.
     func allowsUpgrade(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Bool {

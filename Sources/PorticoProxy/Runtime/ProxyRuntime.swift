@@ -18,8 +18,12 @@ public final class ProxyRuntime: Sendable {
 
     private let slots: [Slot]
     private let current: Mutex<Generation>
+    /// The command line's settings; each generation lays its ConfigMap settings over them.
     public let configuration: ProxyConfiguration
     public let tlsOptions: TLSOptions
+    /// TLS options from the ConfigMap that OpenSSL refused, so the next reloads (endpoint churn)
+    /// do not try them again and rebuild every context each time.
+    private let refusedTLSOptions = Mutex<TLSOptions?>(nil)
 
     /// - Parameter accessLogDescriptor: where access-log lines go, or nil for none.
     /// - Returns through `diagnostics`: certificate problems (each host with one falls back to
@@ -28,11 +32,11 @@ public final class ProxyRuntime: Sendable {
         group: any EventLoopGroup, snapshot: RoutingSnapshot, configuration: ProxyConfiguration, tlsOptions: TLSOptions,
         accessLogDescriptor: Int32?, diagnostics: inout [Diagnostic]
     ) throws(TLSError) {
-        let built = try CertificateStore.build(
-            bindings: snapshot.tls, defaultCertificate: snapshot.defaultCertificate, options: tlsOptions)
+        let built = try Self.buildStore(snapshot, options: tlsOptions, previous: nil)
         diagnostics += built.diagnostics
         let loops = group.makeIterator().map { $0 }
-        let generation = Generation(number: 1, snapshot: snapshot, certificates: built.store, previous: nil, loops: loops.count)
+        let generation = Generation(
+            number: 1, snapshot: snapshot, certificates: built.store, previous: nil, loops: loops.count, configuration: configuration)
         self.current = Mutex(generation)
         self.configuration = configuration
         self.tlsOptions = tlsOptions
@@ -42,7 +46,7 @@ public final class ProxyRuntime: Sendable {
             // Built off the loop, then handed over: from here on only `loop` touches it.
             let box = NIOLoopBoundBox.makeBoxSendingValue(
                 LoopContext(
-                    eventLoop: loop, index: index, generation: generation, configuration: configuration,
+                    eventLoop: loop, index: index, generation: generation,
                     accessLog: sink.map { AccessLogWriter(sink: $0, eventLoop: loop) }, rateLimiter: rateLimiter),
                 eventLoop: loop)
             return Slot(eventLoop: loop, context: box)
@@ -60,22 +64,48 @@ public final class ProxyRuntime: Sendable {
         let previous = self.generation
         var diagnostics: [Diagnostic] = []
         var store = previous.certificates
-        if !store.matches(bindings: snapshot.tls, defaultCertificate: snapshot.defaultCertificate, options: self.tlsOptions) {
-            let built = try CertificateStore.build(
-                bindings: snapshot.tls, defaultCertificate: snapshot.defaultCertificate, options: self.tlsOptions,
-                previous: store)
+        var options = self.tlsOptions.applying(snapshot.settings)
+        if options == self.refusedTLSOptions.withLock({ $0 }) { options = self.tlsOptions }
+        if !store.matches(bindings: snapshot.tls, defaultCertificate: snapshot.defaultCertificate, options: options) {
+            let built = try Self.buildStore(snapshot, options: self.tlsOptions, previous: store)
             store = built.store
             diagnostics = built.diagnostics
+            let refused = store.options != options ? options : nil
+            self.refusedTLSOptions.withLock { $0 = refused }
         }
         let generation = self.current.withLock { current in
             current = Generation(
-                number: current.number + 1, snapshot: snapshot, certificates: store, previous: current, loops: self.slots.count)
+                number: current.number + 1, snapshot: snapshot, certificates: store, previous: current, loops: self.slots.count,
+                configuration: self.configuration)
             return current
         }
         for slot in self.slots {
             slot.eventLoop.execute { slot.context.value.generation = generation }
         }
         return (generation, diagnostics)
+    }
+
+    /// The certificate store for `snapshot`, with its ConfigMap's `ssl-protocols` and
+    /// `ssl-ciphers` over `options`. A cipher list (or version range) OpenSSL refuses does not
+    /// fail the reload: the store is built with the options as they were, and that is reported
+    /// against the ConfigMap keys.
+    static func buildStore(
+        _ snapshot: RoutingSnapshot, options base: TLSOptions, previous: CertificateStore?
+    ) throws(TLSError) -> (store: CertificateStore, diagnostics: [Diagnostic]) {
+        let options = base.applying(snapshot.settings)
+        do {
+            return try CertificateStore.build(
+                bindings: snapshot.tls, defaultCertificate: snapshot.defaultCertificate, options: options, previous: previous)
+        } catch where options != base {
+            var built = try CertificateStore.build(
+                bindings: snapshot.tls, defaultCertificate: snapshot.defaultCertificate, options: base, previous: previous)
+            built.diagnostics.insert(
+                Diagnostic(
+                    .error, object: "controller ConfigMap", field: "data.ssl-ciphers / data.ssl-protocols",
+                    message: "OpenSSL refused them (\(error)); TLS is served with the defaults (\(base.cipherList.prefix(40))…, TLSv1.2 TLSv1.3)"),
+                at: 0)
+            return built
+        }
     }
 
     /// Graceful shutdown, step two (after the listeners closed): idle connections close now,

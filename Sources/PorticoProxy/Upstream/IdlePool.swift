@@ -9,6 +9,8 @@ protocol PoolableConnection: AnyObject {
     /// When it was parked (set by the pool).
     var idleSince: NIODeadline { get set }
     var isPooled: Bool { get set }
+    /// Exchanges it has carried (counted by the pool at each release).
+    var uses: Int { get set }
 }
 
 /// Idle keep-alive upstream connections, as a value: it decides what is reused, parked or
@@ -17,12 +19,16 @@ protocol PoolableConnection: AnyObject {
 /// and surplus ones age out.
 struct IdlePool<Connection: PoolableConnection> {
     private var idle: [Connection.Key: [Connection]] = [:]
-    let maxIdlePerKey: Int
-    let idleTimeout: TimeAmount
+    /// `upstream-keepalive-connections`, `-timeout` and `-requests`: settable, as a ConfigMap
+    /// change reaches a loop's pool without emptying it.
+    var maxIdlePerKey: Int
+    var idleTimeout: TimeAmount
+    var maxUses: Int
 
-    init(maxIdlePerKey: Int, idleTimeout: TimeAmount) {
+    init(maxIdlePerKey: Int, idleTimeout: TimeAmount, maxUses: Int = 10_000) {
         self.maxIdlePerKey = maxIdlePerKey
         self.idleTimeout = idleTimeout
+        self.maxUses = maxUses
     }
 
     /// An idle, open connection for `key`, and the stale ones met on the way (closed or idle
@@ -41,9 +47,12 @@ struct IdlePool<Connection: PoolableConnection> {
     }
 
     /// Parks a connection whose exchange ended cleanly. Returns it when it cannot stay (closed,
-    /// or `maxIdlePerKey` reached): the caller closes it.
+    /// `maxIdlePerKey` reached, or `maxUses` exchanges carried, nginx `keepalive_requests`):
+    /// the caller closes it.
     mutating func release(_ connection: Connection, now: NIODeadline) -> Connection? {
-        guard connection.isActive, (self.idle[connection.poolKey]?.count ?? 0) < self.maxIdlePerKey else { return connection }
+        connection.uses += 1
+        guard connection.isActive, connection.uses < self.maxUses, (self.idle[connection.poolKey]?.count ?? 0) < self.maxIdlePerKey
+        else { return connection }
         connection.idleSince = now
         connection.isPooled = true
         self.idle[connection.poolKey, default: []].append(connection)

@@ -28,6 +28,7 @@ final class UpstreamHandler: ChannelInboundHandler, PoolableConnection {
     private(set) var owner: ProxyConnectionHandler?
     unowned(unsafe) let pool: UpstreamPool
     var isPooled = false
+    var uses = 0
     var idleSince = NIODeadline.uptimeNanoseconds(0)
     private(set) var isActive = false
     /// Whether this connection carried an earlier exchange (a failure on it may be a stale

@@ -6,7 +6,16 @@ final class UpstreamPool {
     private var idle: IdlePool<UpstreamHandler>
 
     init(configuration: ProxyConfiguration) {
-        self.idle = IdlePool(maxIdlePerKey: configuration.maxIdlePerEndpoint, idleTimeout: configuration.upstreamIdleTimeout)
+        self.idle = IdlePool(
+            maxIdlePerKey: configuration.maxIdlePerEndpoint, idleTimeout: configuration.upstreamIdleTimeout,
+            maxUses: configuration.maxRequestsPerUpstreamConnection)
+    }
+
+    /// A new generation's limits: parked connections stay, and meet them at their next turn.
+    func configure(_ configuration: ProxyConfiguration) {
+        self.idle.maxIdlePerKey = configuration.maxIdlePerEndpoint
+        self.idle.idleTimeout = configuration.upstreamIdleTimeout
+        self.idle.maxUses = configuration.maxRequestsPerUpstreamConnection
     }
 
     func checkout(_ endpoint: ProxyEndpoint, now: NIODeadline, maxIdle: TimeAmount? = nil) -> UpstreamHandler? {

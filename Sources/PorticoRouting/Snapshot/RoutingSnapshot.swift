@@ -12,17 +12,24 @@ public struct RoutingSnapshot: Sendable, Equatable {
     /// The certificate for SNI names no binding covers (`--default-ssl-certificate`,
     /// `certs/default.*`); nil means a self-signed one is generated at start.
     public let defaultCertificate: CertificateSource?
+    /// The controller ConfigMap's data-plane settings.
+    public let settings: ServerSettings
 
-    public init(routes: RouteTable, backends: [Backend], tls: [TLSBinding] = [], defaultCertificate: CertificateSource? = nil) {
+    public init(
+        routes: RouteTable, backends: [Backend], tls: [TLSBinding] = [], defaultCertificate: CertificateSource? = nil,
+        settings: ServerSettings = .defaults
+    ) {
         self.routes = routes
         self.backends = backends
         self.tls = tls
         self.defaultCertificate = defaultCertificate
+        self.settings = settings
     }
 
     /// The same routes with other backends (endpoint-only changes: no route is rebuilt).
     public func replacingBackends(_ backends: [Backend]) -> RoutingSnapshot {
-        RoutingSnapshot(routes: self.routes, backends: backends, tls: self.tls, defaultCertificate: self.defaultCertificate)
+        RoutingSnapshot(
+            routes: self.routes, backends: backends, tls: self.tls, defaultCertificate: self.defaultCertificate, settings: self.settings)
     }
 
     public static let empty = RoutingSnapshot(

@@ -24,8 +24,8 @@ final class TLSContext: @unchecked Sendable {
         // SSL_MODE_RELEASE_BUFFERS: an idle connection gives its record buffers (up to 34 KiB
         // read + write) back until its next record, as nginx sets in ngx_ssl_create.
         _ = CPorticoOpenSSL_SSL_CTX_set_mode(context, Int(SSL_MODE_RELEASE_BUFFERS))
-        guard CPorticoOpenSSL_SSL_CTX_set_min_proto_version(context, TLS1_2_VERSION) == 1,
-            CPorticoOpenSSL_SSL_CTX_set_max_proto_version(context, TLS1_3_VERSION) == 1,
+        guard CPorticoOpenSSL_SSL_CTX_set_min_proto_version(context, options.lowestVersion) == 1,
+            CPorticoOpenSSL_SSL_CTX_set_max_proto_version(context, options.highestVersion) == 1,
             SSL_CTX_set_cipher_list(context, options.cipherList) == 1,
             CPorticoOpenSSL_SSL_CTX_set1_groups_list(context, options.groups) == 1
         else { throw TLSError.drain(.contextSetup, "protocol versions, cipher list or groups") }

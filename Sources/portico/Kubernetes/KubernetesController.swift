@@ -6,13 +6,15 @@ import PorticoKubernetes
 /// status publishing is configured, leader election and the status writer. Everything here
 /// runs in tasks on the control plane; the data plane only ever sees installed snapshots.
 struct KubernetesController {
-    let store = ObjectStore()
+    let store: ObjectStore
     let client: APIClient
     let statusWriter: StatusWriter?
     let elector: LeaderElector?
     private(set) var tasks: [Task<Void, Never>] = []
 
-    init(options: KubernetesOptions, group: any EventLoopGroup, logger: Logger) throws {
+    /// - Parameter configMap: `--configmap`'s namespace and name, watched as one more kind.
+    init(options: KubernetesOptions, configMap: (namespace: String, name: String)?, group: any EventLoopGroup, logger: Logger) throws {
+        self.store = ObjectStore(kinds: ResourceKind.watched + (configMap.map { [ResourceKind.configMap(namespace: $0.namespace, name: $0.name)] } ?? []))
         let config = try options.apiServer()
         self.client = APIClient(config: config, group: group)
         logger.info(

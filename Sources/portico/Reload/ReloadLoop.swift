@@ -26,6 +26,9 @@ final class ReloadLoop: Sendable {
     let installed: @Sendable (ConfigLoader.Result) -> Void
     /// The last loaded snapshot before name resolution, re-resolved periodically.
     private let loaded: Mutex<RoutingSnapshot>
+    /// The warnings of the last load: a reload logs only the new ones (a ConfigMap key just
+    /// refused), not every standing one again.
+    private let warnings: Mutex<Set<Diagnostic>>
     private let hangup = Atomic<Bool>(false)
     private let namesDue = Atomic<Bool>(false)
     private let sourceWoke = Atomic<Bool>(false)
@@ -39,8 +42,9 @@ final class ReloadLoop: Sendable {
 
     init(
         source: any ConfigSource, runtime: ProxyRuntime, logger: Logger, names: ExternalNameResolver, loaded: RoutingSnapshot,
-        installed: @escaping @Sendable (ConfigLoader.Result) -> Void = { _ in }
+        diagnostics: [Diagnostic] = [], installed: @escaping @Sendable (ConfigLoader.Result) -> Void = { _ in }
     ) {
+        self.warnings = Mutex(Set(diagnostics.filter { $0.severity == .warning }))
         self.source = source
         self.names = names
         self.loaded = Mutex(loaded)
@@ -109,6 +113,14 @@ final class ReloadLoop: Sendable {
         result.snapshot = await self.names.resolve(result.snapshot, logger: self.logger)
         for diagnostic in result.diagnostics where diagnostic.severity == .error {
             self.logger.error("\(diagnostic)")
+        }
+        let warnings = Set(result.diagnostics.filter { $0.severity == .warning })
+        let previous = self.warnings.withLock { old in
+            defer { old = warnings }
+            return old
+        }
+        for diagnostic in result.diagnostics where diagnostic.severity == .warning && !previous.contains(diagnostic) {
+            self.logger.warning("\(diagnostic)")
         }
         for object in result.keptPrevious {
             self.logger.warning("\(object): its last good version keeps serving")

@@ -8,7 +8,7 @@ import PorticoTLS
 /// An in-test Kubernetes API server speaking the list/watch protocol as kube-apiserver does:
 /// JSON lists whose items carry no kind/apiVersion, `metadata.resourceVersion` and `continue`
 /// paging, chunked watch streams of `{"type","object"}` lines, BOOKMARK events, `ERROR` events
-/// with a 410 Status for compacted versions, `fieldSelector` on Secrets, the `status`
+/// with a 410 Status for compacted versions, `fieldSelector` on Secrets and by `metadata.name`, the `status`
 /// subresource with merge patches, Leases with optimistic concurrency (409 on a stale
 /// resourceVersion), bearer tokens (401 otherwise). Tests change objects, drop watches, compact
 /// history and take the server "down" to see how the real provider copes.
@@ -323,6 +323,9 @@ final class FakeAPIServer: @unchecked Sendable {
         if let selector, selector.hasPrefix("type=") {
             return object["type"] as? String == String(selector.dropFirst("type=".count))
         }
+        if let selector, selector.hasPrefix("metadata.name=") {
+            return metadata["name"] as? String == String(selector.dropFirst("metadata.name=".count))
+        }
         if let selector, selector.hasPrefix("type!=") {
             return object["type"] as? String != String(selector.dropFirst("type!=".count))
         }
@@ -337,6 +340,7 @@ final class FakeAPIServer: @unchecked Sendable {
         case "secrets": ("Secret", "v1")
         case "endpointslices": ("EndpointSlice", "discovery.k8s.io/v1")
         case "leases": ("Lease", "coordination.k8s.io/v1")
+        case "configmaps": ("ConfigMap", "v1")
         default: ("Unknown", "v1")
         }
     }

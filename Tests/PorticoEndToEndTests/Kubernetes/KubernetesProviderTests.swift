@@ -143,6 +143,38 @@ import Testing
         #expect(try cluster.curl.get("private.test", "/", ["-u", "alice:s3cret"]).status == 401)  // the old verdict is not reused
     }
 
+    /// `--configmap ns/name` in a cluster: that one ConfigMap is watched (by name, in its own
+    /// namespace), and its changes apply live; another ConfigMap changes nothing.
+    @Test func theControllerConfigMapIsWatchedAndAppliesLive() async throws {
+        let cluster = try await Cluster.start(extraArguments: ["--configmap", "portico-system/portico-controller"]) { api, _ in
+            api.apply(
+                "configmaps",
+                ["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": "portico-controller", "namespace": "portico-system"],
+                 "data": ["proxy-body-size": "1k"]])
+        }
+        defer { Task { await cluster.stop() } }
+        let upload = String(repeating: "x", count: 2048)
+        #expect(Self.eventually(5) { (try? cluster.curl.get("web.test", "/", ["--data-binary", upload]))?.status == 413 })
+        cluster.api.apply(
+            "configmaps",
+            ["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": "other", "namespace": "portico-system"],
+             "data": ["proxy-body-size": "8m"]])
+        cluster.api.apply(
+            "configmaps",
+            ["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": "portico-controller", "namespace": "default"],
+             "data": ["proxy-body-size": "8m"]])
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(try cluster.curl.get("web.test", "/", ["--data-binary", upload]).status == 413, "not our ConfigMap")
+        cluster.api.delete("configmaps", namespace: "portico-system", name: "portico-controller")
+        #expect(Self.eventually(5) { (try? cluster.curl.get("web.test", "/", ["--data-binary", upload]))?.status == 200 }, "back to 1m")
+        #expect(cluster.portico.log.contains("ConfigMap portico-system/portico-controller: not found"))
+        cluster.api.apply(
+            "configmaps",
+            ["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": "portico-controller", "namespace": "portico-system"],
+             "data": ["proxy-body-size": "2047"]])
+        #expect(Self.eventually(5) { (try? cluster.curl.get("web.test", "/", ["--data-binary", upload]))?.status == 413 })
+    }
+
     @Test func largeListsArePagedWithContinue() async throws {
         let cluster = try await Cluster.start { api, port in
             for index in 0..<1_200 {

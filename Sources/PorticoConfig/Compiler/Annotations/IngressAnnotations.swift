@@ -47,11 +47,16 @@ struct IngressAnnotations {
     static let supportedNames: Set<String> = Set(Self.groups.flatMap { $0.names })
 
     /// Nil when a value makes ingress-nginx drop the Ingress; the reasons are in `diagnostics`.
+    /// `defaults`: the controller ConfigMap's; an annotation that is absent (or falls back)
+    /// leaves its value.
     static func parse(
-        _ ingress: Ingress, object: String, secrets: [String: Secret] = [:], diagnostics: inout [Diagnostic]
+        _ ingress: Ingress, object: String, defaults: ControllerSettings = ControllerSettings(), secrets: [String: Secret] = [:],
+        diagnostics: inout [Diagnostic]
     ) -> IngressAnnotations? {
         var reader = AnnotationReader(ingress: ingress, object: object, secrets: secrets)
         var result = IngressAnnotations()
+        result.policy = defaults.location
+        result.customErrors = defaults.customErrors
         for group in Self.groups { group.parse(&reader, into: &result) }
         diagnostics += reader.diagnostics
         return reader.dropped ? nil : result

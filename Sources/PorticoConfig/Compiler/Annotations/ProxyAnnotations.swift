@@ -10,8 +10,9 @@ enum ProxyAnnotations: AnnotationGroup {
     ]
 
     static func parse(_ reader: inout AnnotationReader, into annotations: inout IngressAnnotations) {
-        // `enable-access-log` (annotations/log): a boolean falling back to true.
-        annotations.policy.accessLog = reader.bool("enable-access-log", default: true)
+        // `enable-access-log` (annotations/log): a boolean falling back to true. The ConfigMap's
+        // `disable-access-log` is `access_log off` at http level, which no location turns on again.
+        annotations.policy.accessLog = annotations.policy.accessLog && reader.bool("enable-access-log", default: true)
         // proxy_redirect: `off` (the default) rewrites nothing; `default` rewrites ingress-nginx's
         // own `http://upstream_balancer` prefix, which no upstream answers with.
         if let from = reader.value("proxy-redirect-from"), from != "off", from != "default", let to = reader.value("proxy-redirect-to"),
@@ -23,7 +24,9 @@ enum ProxyAnnotations: AnnotationGroup {
             if let size = Self.parseSize(text) {
                 annotations.policy.maxBodySize = size == 0 ? nil : size
             } else {
-                reader.fallBack("proxy-body-size", text, expected: "a size like 8k, 1m or 0 (digits and one of b, k, m, g)", to: "1m")
+                reader.fallBack(
+                    "proxy-body-size", text, expected: "a size like 8k, 1m or 0 (digits and one of b, k, m, g)",
+                    to: Self.sizeText(annotations.policy.maxBodySize))
             }
         }
         for (name, keyPath) in [
@@ -43,7 +46,9 @@ enum ProxyAnnotations: AnnotationGroup {
             // refuses the value, and the default `error timeout` is used.
             let (value, unsupported) = NextUpstream.parse(text)
             if unsupported.isEmpty, !text.contains(",") {
+                let tries = annotations.policy.nextUpstream.tries
                 annotations.policy.nextUpstream = value
+                annotations.policy.nextUpstream.tries = tries
             } else {
                 reader.fallBack("proxy-next-upstream", text,
                                 expected: "a space-separated list of error, timeout, invalid_header, http_500/502/503/504/403/404/429, non_idempotent, off",
@@ -54,9 +59,19 @@ enum ProxyAnnotations: AnnotationGroup {
             if let tries = Int(text), tries >= 0 {
                 annotations.policy.nextUpstream.tries = tries
             } else {
-                reader.fallBack("proxy-next-upstream-tries", text, expected: "a number of tries (0: no limit)", to: "3")
+                reader.fallBack(
+                    "proxy-next-upstream-tries", text, expected: "a number of tries (0: no limit)",
+                    to: String(annotations.policy.nextUpstream.tries ?? 3))
             }
         }
+    }
+
+    /// A size as nginx writes it (`1m`, `8k`, `0` for no limit): the default a bad value falls
+    /// back to (the controller ConfigMap's, or 1m).
+    static func sizeText(_ size: Int?) -> String {
+        guard let size else { return "0" }
+        for (unit, factor) in [("g", 1 << 30), ("m", 1 << 20), ("k", 1 << 10)] where size % factor == 0 { return "\(size / factor)\(unit)" }
+        return String(size)
     }
 
     /// nginx sizes as ingress-nginx's `SizeRegex` accepts them, `^(?i)\d+[bkmg]?$` after spaces

@@ -18,9 +18,11 @@ enum RedirectAnnotations: AnnotationGroup {
     ]
 
     static func parse(_ reader: inout AnnotationReader, into annotations: inout IngressAnnotations) {
-        annotations.policy.sslRedirect = reader.bool("ssl-redirect", default: true)
-        annotations.policy.forceSSLRedirect = reader.bool("force-ssl-redirect", default: false)
-        annotations.policy.preserveTrailingSlash = reader.bool("preserve-trailing-slash", default: false)
+        // The defaults are the controller ConfigMap's (already in the policy).
+        annotations.policy.sslRedirect = reader.bool("ssl-redirect", default: annotations.policy.sslRedirect)
+        annotations.policy.forceSSLRedirect = reader.bool("force-ssl-redirect", default: annotations.policy.forceSSLRedirect)
+        annotations.policy.preserveTrailingSlash = reader.bool(
+            "preserve-trailing-slash", default: annotations.policy.preserveTrailingSlash)
         annotations.fromToWWW = reader.bool("from-to-www-redirect", default: false)
         for (name, codeName, defaultCode, maxCode) in [
             ("temporal-redirect", "temporal-redirect-code", 302, 307), ("permanent-redirect", "permanent-redirect-code", 301, 308),

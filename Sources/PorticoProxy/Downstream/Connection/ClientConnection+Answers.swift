@@ -10,7 +10,7 @@ extension ClientConnection {
     ) {
         let hsts = self.isTLS && self.loop.configuration.hsts
         self.respond(
-            ErrorResponses.response(status: status, close: close, hsts: hsts), status: status, close: close,
+            self.loop.generation.answers.response(status: status, close: close, hsts: hsts), status: status, close: close,
             bodyPending: bodyPending, log: log, extraField: extraField, now: now)
     }
 
@@ -20,7 +20,7 @@ extension ClientConnection {
     ) {
         let hsts = self.isTLS && self.loop.configuration.hsts
         self.respond(
-            ErrorResponses.redirect(status: status, location: location, close: close, hsts: hsts), status: status, close: close,
+            self.loop.generation.answers.redirect(status: status, location: location, close: close, hsts: hsts), status: status, close: close,
             bodyPending: bodyPending, log: log, now: now)
     }
 
@@ -56,7 +56,7 @@ extension ClientConnection {
         self.inbound.moveReaderIndex(forwardBy: self.head.headLength)
         let hsts = self.isTLS && self.loop.configuration.hsts
         self.respond(
-            ErrorResponses.redirect(status: 302, location: location, close: close, hsts: hsts), status: 302, close: close,
+            self.loop.generation.answers.redirect(status: 302, location: location, close: close, hsts: hsts), status: 302, close: close,
             bodyPending: bodyPending, log: log, now: now)
     }
 
@@ -70,7 +70,7 @@ extension ClientConnection {
         }
         self.inbound.moveReaderIndex(forwardBy: self.head.headLength)
         self.respond(
-            ErrorResponses.redirect(status: 308, location: location, close: close), status: 308, close: close,
+            self.loop.generation.answers.redirect(status: 308, location: location, close: close), status: 308, close: close,
             bodyPending: bodyPending, log: log, now: now)
     }
 

@@ -134,7 +134,7 @@ extension ClientConnection {
             if !authorization.policy.alwaysSetCookie, let cookies = authorization.setCookies { log.answerFields = Self.joined(log.answerFields, cookies) }
             let hsts = self.isTLS && self.loop.configuration.hsts
             self.respond(
-                ErrorResponses.redirect(status: 302, location: authorization.signinLocation ?? [], close: close, hsts: hsts), status: 302,
+                self.loop.generation.answers.redirect(status: 302, location: authorization.signinLocation ?? [], close: close, hsts: hsts), status: 302,
                 close: close, bodyPending: !main.body.isComplete, log: log, now: now)
         case 401, 403:
             let challenge = authorization.status == 401 ? authorization.challenge.map { Array($0.readableBytesView) } : nil

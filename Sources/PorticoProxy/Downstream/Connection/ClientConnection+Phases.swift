@@ -196,7 +196,7 @@ extension ClientConnection {
                 hostValue: (self.head.authority ?? self.head.hostValue).map { UnsafeRawBufferPointer(rebasing: bytes[$0]) },
                 path: UnsafeRawBufferPointer(rebasing: bytes[self.head.targetStart..<self.head.pathEnd]),
                 query: UnsafeRawBufferPointer(rebasing: bytes[self.head.pathEnd..<self.head.targetEnd]),
-                isTLS: self.isTLS, scratch: self.loop.routing, observer: &observer)
+                isTLS: self.isHTTPS(bytes), scratch: self.loop.routing, observer: &observer)
         }
     }
 
@@ -286,7 +286,7 @@ extension ClientConnection {
                 self.loop.routing.rewrittenTarget.withUnsafeBytes { target in
                     UpstreamRequestWriter.write(
                         self.head, from: bytes, rewrittenTarget: target, forwardedPrefix: route.policy.forwardedPrefix,
-                        upstreamHost: route.policy.upstreamHost, realClient: realClient,
+                        upstreamHost: route.policy.upstreamHost, realClient: realClient, forwarded: self.forwardedFields(in: bytes),
                         dropAuthorization: route.policy.basicAuth != nil,
                         replacedFields: Self.replacedRequestFields(route.policy), extraFields: route.policy.headers?.requestLines ?? [],
                         forwarding: self.forwarding,
@@ -295,7 +295,7 @@ extension ClientConnection {
             } else {
                 UpstreamRequestWriter.write(
                     self.head, from: bytes, upstreamHost: route.policy.upstreamHost, realClient: realClient,
-                    dropAuthorization: route.policy.basicAuth != nil,
+                    forwarded: self.forwardedFields(in: bytes), dropAuthorization: route.policy.basicAuth != nil,
                     replacedFields: Self.replacedRequestFields(route.policy), extraFields: route.policy.headers?.requestLines ?? [],
                         forwarding: self.forwarding,
                     requestIDs: &self.loop.requestIDs, into: &out)
@@ -371,23 +371,6 @@ extension ClientConnection {
             return field.valueStart..<field.valueEnd
         }
         return nil
-    }
-
-    /// The client address a trusted proxy reported: walking `X-Forwarded-For` from the right,
-    /// the first address that is not itself a trusted proxy (nginx `real_ip_recursive on`).
-    /// Only consulted when the peer is in `--trusted-proxies`; otherwise the header is not
-    /// believed at all (it only moves to `X-Original-Forwarded-For`).
-    func realClientAddress() -> (text: String, bytes: [UInt8])? {
-        guard self.peerIsTrusted, let range = self.head.forwardedFor else { return nil }
-        let value = self.inbound.withUnsafeReadableBytes { String(decoding: UnsafeRawBufferPointer(rebasing: $0[range]), as: UTF8.self) }
-        let entries = value.split(separator: ",").map { String($0.filter { $0 != " " && $0 != "\t" }) }
-        var candidate: (String, [UInt8])?
-        for entry in entries.reversed() {
-            guard let bytes = IPAddressBytes.parse(entry) else { return candidate }
-            candidate = (entry, bytes)
-            if !self.loop.configuration.trustedProxies.contains(where: { $0.contains(bytes) }) { return candidate }
-        }
-        return candidate
     }
 
     /// `Set-Cookie` for an answer whose endpoint is not the one the request's cookie named.

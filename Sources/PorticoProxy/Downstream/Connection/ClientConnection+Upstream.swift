@@ -193,7 +193,8 @@ extension ClientConnection {
         } else if http10Client {
             connection = .keepAlive
         }
-        let hsts = self.isTLS && self.loop.configuration.hsts
+        let configuration = self.loop.configuration
+        let hsts = self.isTLS ? configuration.hstsField : nil
         let cookie = self.affinityCookieField(exchange)
         let out: ByteBuffer
         var answerFields = exchange.log.answerFields
@@ -202,12 +203,13 @@ extension ClientConnection {
             answerFields = Self.joined(answerFields, added)
         }
         let droppedNames = exchange.headers?.replacedResponseNames ?? []
-        if response.needsRewrite || connection != .none || hsts || cookie != nil || answerFields != nil || !droppedNames.isEmpty
+        if response.needsRewrite || connection != .none || hsts != nil || configuration.serverTokens || cookie != nil || answerFields != nil || !droppedNames.isEmpty
             || exchange.locationRewrite != nil
             || (response.isChunked && (http10Client || response.contentLength != nil))
         {
             out = ResponseHeadWriter.rewrite(
-                headBytes, response, connection: connection, dropChunked: http10Client, hsts: hsts, extraFields: cookie,
+                headBytes, response, connection: connection, dropChunked: http10Client, hsts: hsts,
+                server: configuration.serverTokens ? ErrorResponses.portico : "", extraFields: cookie,
                 answerFields: answerFields, dropsCORS: exchange.dropsUpstreamCORS, droppedNames: droppedNames,
                 locationRewrite: exchange.locationRewrite,
                 allocator: ByteBufferAllocator())

@@ -36,8 +36,6 @@ struct ClientConnection {
     let isTLS: Bool
     /// The peer and listener, known once the channel is there (`start`).
     private(set) var forwarding = ForwardingContext.unknown
-    /// Whether the peer is in `--trusted-proxies` (decided once per connection).
-    private(set) var peerIsTrusted = false
     var state: State
     /// Received bytes not yet consumed: the next head, or body bytes waiting to be forwarded.
     var inbound: ByteBuffer
@@ -74,7 +72,6 @@ struct ClientConnection {
     /// The connection is accepted: who the peer is, and the first (keep-alive/header) timeout.
     mutating func start(forwarding: ForwardingContext, inbound: ByteBuffer, now: NIODeadline) {
         self.forwarding = forwarding
-        self.peerIsTrusted = self.loop.configuration.trustedProxies.contains { $0.contains(forwarding.peerBytes) }
         self.inbound = inbound
         self.state = .idle(since: now)
         if self.loop.isQuiescing { self.quiesce() }
@@ -157,7 +154,8 @@ struct ClientConnection {
             switch self.state {
             case .idle:
                 guard self.inbound.readableBytes > 0 else { return }
-                let result = self.inbound.withUnsafeReadableBytes { RequestHeadParser.parse($0, into: &self.head) }
+                let limits = self.loop.configuration.headLimits
+                let result = self.inbound.withUnsafeReadableBytes { RequestHeadParser.parse($0, into: &self.head, limits: limits) }
                 switch result {
                 case .incomplete:
                     return

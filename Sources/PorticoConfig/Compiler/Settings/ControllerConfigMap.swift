@@ -1,0 +1,265 @@
+import PorticoDiagnostics
+import PorticoKube
+import PorticoRouting
+
+/// Reads the controller ConfigMap (`--configmap namespace/name`) into `ControllerSettings`,
+/// key by key, as ingress-nginx's `template.ReadConfig` does: it decodes the map onto
+/// `config.NewDefault()` with mapstructure's weak typing, so a value that does not decode
+/// leaves that one setting at its default and the rest apply.
+///
+/// Portico differs in one way a user would want: a key whose new value is refused keeps the
+/// value of the last ConfigMap that was read well, if that one had it right (a typo in
+/// `proxy-body-size` does not shrink every upload limit to 1m). Every refusal, every key
+/// Portico does not act on, and every key that is no ingress-nginx setting at all gets one
+/// warning naming `data.<key>`.
+public enum ControllerConfigMap {
+    /// Reads `configMap`; `previous` is what was in force after the last read
+    /// (`ControllerSettings.inForce`), for the keys the new one gets wrong.
+    public static func read(_ configMap: ConfigMap, previous: [String: String] = [:], diagnostics: inout [Diagnostic]) -> ControllerSettings {
+        var settings = ControllerSettings()
+        let object = "ConfigMap \(configMap.metadata.namespace)/\(configMap.metadata.name)"
+        func say(_ key: String, _ message: String, severity: Diagnostic.Severity = .warning, differs: Bool = false) {
+            let diagnostic = Diagnostic(
+                severity, file: configMap.location.file, line: configMap.location.line, object: object, field: "data.\(key)",
+                message: message)
+            diagnostics.append(differs ? diagnostic.differing() : diagnostic)
+        }
+        for key in configMap.data.keys.sorted() {
+            let value = configMap.data[key]!.trimmingCharacters(in: .whitespaces)
+            guard let key = Key(rawValue: key) else {
+                if let note = Self.notActedOn[key] {
+                    say(key, note, differs: true)
+                } else if IngressNginxConfigKeys.all.contains(key) {
+                    say(key, "Portico does not act on this ingress-nginx setting yet; it is ignored", differs: true)
+                } else {
+                    say(key, "not an ingress-nginx ConfigMap key (a typo?); it is ignored")
+                }
+                continue
+            }
+            guard let expected = key.apply(value, to: &settings) else {
+                settings.inForce[key.rawValue] = value
+                if let note = key.note { say(key.rawValue, note.text, severity: note.differs ? .warning : .info, differs: note.differs) }
+                continue
+            }
+            var message = "\"\(value)\" is not \(expected); "
+            if let old = previous[key.rawValue], old != value, key.apply(old, to: &settings) == nil {
+                settings.inForce[key.rawValue] = old
+                message += "its last good value \"\(old)\" stays in force"
+            } else {
+                message += "the default is used, as ingress-nginx does"
+            }
+            say(key.rawValue, message)
+        }
+        return settings
+    }
+
+    /// ingress-nginx keys Portico reads on purpose and does not follow, with why.
+    static let notActedOn: [String: String] = [
+        "allow-snippet-annotations":
+            "Portico never runs raw nginx snippets, whatever this says; the configuration-snippet directives with a safe meaning are translated, the rest leave their Ingress out (README, \"Snippets\")",
+        "log-format-upstream": "the access log keeps Portico's format for now (custom formats come with the observability work); it is ignored",
+        "http-snippet": "raw nginx configuration is refused by design; it is ignored",
+        "main-snippet": "raw nginx configuration is refused by design; it is ignored",
+        "server-snippet": "raw nginx configuration is refused by design; it is ignored",
+        "location-snippet": "raw nginx configuration is refused by design; it is ignored",
+        "stream-snippet": "raw nginx configuration is refused by design; it is ignored",
+        "worker-processes": "Portico's event loops are --workers (one per core by default); it is ignored",
+        "max-worker-connections": "Portico's limit is --max-worker-connections; it is ignored",
+    ]
+
+    /// The keys Portico acts on.
+    enum Key: String, CaseIterable {
+        case sslRedirect = "ssl-redirect", forceSSLRedirect = "force-ssl-redirect"
+        case preserveTrailingSlash = "preserve-trailing-slash"
+        case proxyBodySize = "proxy-body-size"
+        case proxyConnectTimeout = "proxy-connect-timeout", proxyReadTimeout = "proxy-read-timeout"
+        case proxySendTimeout = "proxy-send-timeout"
+        case proxyNextUpstream = "proxy-next-upstream", proxyNextUpstreamTries = "proxy-next-upstream-tries"
+        case loadBalance = "load-balance"
+        case disableAccessLog = "disable-access-log"
+        case customHTTPErrors = "custom-http-errors"
+        case keepAlive = "keep-alive", keepAliveRequests = "keep-alive-requests"
+        case clientHeaderTimeout = "client-header-timeout", clientBodyTimeout = "client-body-timeout"
+        case largeClientHeaderBuffers = "large-client-header-buffers"
+        case upstreamKeepaliveConnections = "upstream-keepalive-connections"
+        case upstreamKeepaliveTimeout = "upstream-keepalive-timeout"
+        case upstreamKeepaliveRequests = "upstream-keepalive-requests"
+        case hsts = "hsts", hstsMaxAge = "hsts-max-age", hstsIncludeSubdomains = "hsts-include-subdomains"
+        case hstsPreload = "hsts-preload"
+        case limitReqStatusCode = "limit-req-status-code", limitConnStatusCode = "limit-conn-status-code"
+        case useForwardedHeaders = "use-forwarded-headers", enableRealIP = "enable-real-ip"
+        case forwardedForHeader = "forwarded-for-header", computeFullForwardedFor = "compute-full-forwarded-for"
+        case proxyRealIPCIDR = "proxy-real-ip-cidr"
+        case serverTokens = "server-tokens"
+        case sslProtocols = "ssl-protocols", sslCiphers = "ssl-ciphers"
+
+        /// Said once when the key is read well: where Portico's meaning differs or is narrower.
+        var note: (text: String, differs: Bool)? {
+            switch self {
+            case .upstreamKeepaliveConnections:
+                ("nginx keeps this many idle upstream connections per worker across all backends; Portico keeps up to this many per endpoint and event loop", false)
+            case .sslProtocols:
+                ("OpenSSL takes a lowest and a highest version: the versions between the listed ones are served too", false)
+            case .customHTTPErrors:
+                ("Portico has no --default-backend-service: these codes are intercepted on the paths whose Ingress sets default-backend (served by that backend, unless the Ingress sets custom-http-errors itself); elsewhere the upstream's answer is passed on as it is",
+                 true)
+            default: nil
+            }
+        }
+
+        /// Applies `value`; nil when it was taken, else what it should have been.
+        func apply(_ value: String, to settings: inout ControllerSettings) -> String? {
+            switch self {
+            case .sslRedirect: return Self.bool(value) { settings.location.sslRedirect = $0 }
+            case .forceSSLRedirect: return Self.bool(value) { settings.location.forceSSLRedirect = $0 }
+            case .preserveTrailingSlash: return Self.bool(value) { settings.location.preserveTrailingSlash = $0 }
+            case .disableAccessLog: return Self.bool(value) { settings.location.accessLog = !$0 }
+            case .proxyBodySize:
+                guard let size = ProxyAnnotations.parseSize(value) else { return "a size like 8k, 1m or 0 (digits and one of b, k, m, g)" }
+                settings.location.maxBodySize = size == 0 ? nil : size
+            case .proxyConnectTimeout: return Self.seconds(value) { settings.location.connectTimeoutSeconds = $0 }
+            case .proxyReadTimeout: return Self.seconds(value) { settings.location.readTimeoutSeconds = $0 }
+            case .proxySendTimeout: return Self.seconds(value) { settings.location.sendTimeoutSeconds = $0 }
+            case .proxyNextUpstream:
+                let (parsed, unsupported) = NextUpstream.parse(value)
+                guard unsupported.isEmpty, !value.contains(",") else {
+                    return "a space-separated list of error, timeout, invalid_header, http_500/502/503/504/403/404/429, non_idempotent, off"
+                }
+                let tries = settings.location.nextUpstream.tries
+                settings.location.nextUpstream = parsed
+                settings.location.nextUpstream.tries = tries
+            case .proxyNextUpstreamTries:
+                guard let tries = Int(value), tries >= 0 else { return "a number of tries (0: no limit)" }
+                settings.location.nextUpstream.tries = tries
+            case .loadBalance:
+                switch value {
+                case "ewma": settings.location.ewma = true
+                case "round_robin": settings.location.ewma = false
+                default: return "round_robin or ewma (the ones Portico balances with)"
+                }
+            case .customHTTPErrors:
+                var codes: [Int] = []
+                for item in AnnotationReader.items(value) {
+                    guard let code = Int(item), (400...599).contains(code) else { return "a comma-separated list of status codes 400–599" }
+                    codes.append(code)
+                }
+                settings.customErrors = codes
+            case .keepAlive:
+                return Self.count(value, from: 0) { settings.server.keepAliveSeconds = $0 }
+            case .keepAliveRequests:
+                return Self.count(value, from: 1) { settings.server.keepAliveRequests = $0 }
+            case .clientHeaderTimeout: return Self.seconds(value) { settings.server.clientHeaderTimeoutSeconds = $0 }
+            case .clientBodyTimeout: return Self.seconds(value) { settings.server.clientBodyTimeoutSeconds = $0 }
+            case .largeClientHeaderBuffers:
+                let parts = value.split(separator: " ", omittingEmptySubsequences: true)
+                guard parts.count == 2, let count = Int(parts[0]), count >= 1, count <= 64,
+                    let size = ProxyAnnotations.parseSize(String(parts[1])), size >= 1024, size <= 1024 * 1024
+                else { return "a count and a size, like \"4 8k\" (a buffer of 1k to 1m)" }
+                settings.server.headerBuffers = ServerSettings.HeaderBuffers(count: count, size: size)
+            case .upstreamKeepaliveConnections:
+                return Self.count(value, from: 0) { settings.server.upstreamKeepaliveConnections = $0 }
+            case .upstreamKeepaliveTimeout:
+                return Self.count(value, from: 1) { settings.server.upstreamKeepaliveTimeoutSeconds = $0 }
+            case .upstreamKeepaliveRequests:
+                return Self.count(value, from: 1) { settings.server.upstreamKeepaliveRequests = $0 }
+            case .hsts: return Self.bool(value) { settings.server.hsts.enabled = $0 }
+            case .hstsIncludeSubdomains: return Self.bool(value) { settings.server.hsts.includeSubdomains = $0 }
+            case .hstsPreload: return Self.bool(value) { settings.server.hsts.preload = $0 }
+            case .hstsMaxAge:
+                guard !value.isEmpty, value.count <= 10, value.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+                    return "a number of seconds"
+                }
+                settings.server.hsts.maxAge = value
+            case .limitReqStatusCode: return Self.status(value) { settings.server.limitRequestStatus = $0 }
+            case .limitConnStatusCode: return Self.status(value) { settings.server.limitConnectionStatus = $0 }
+            case .useForwardedHeaders: return Self.bool(value) { settings.server.forwardingOrDefault.useForwardedHeaders = $0 }
+            case .enableRealIP: return Self.bool(value) { settings.server.forwardingOrDefault.enableRealIP = $0 }
+            case .computeFullForwardedFor:
+                return Self.bool(value) { settings.server.forwardingOrDefault.computeFullForwardedFor = $0 }
+            case .forwardedForHeader:
+                guard !value.isEmpty, value.utf8.allSatisfy(HTTPToken.isTokenCharacter) else { return "a header name" }
+                settings.server.forwardingOrDefault.forwardedForHeader = value.lowercased()
+            case .proxyRealIPCIDR:
+                guard case .success(let ranges) = AnnotationReader.sourceRanges(value), !ranges.isEmpty else {
+                    return "a comma-separated list of IP addresses or CIDR blocks"
+                }
+                settings.server.forwardingOrDefault.trustedRanges = ranges
+            case .serverTokens: return Self.bool(value) { settings.server.serverTokens = $0 }
+            case .sslProtocols:
+                guard let range = Self.protocolRange(value) else {
+                    return "a space-separated list of TLSv1, TLSv1.1, TLSv1.2, TLSv1.3"
+                }
+                settings.server.tlsProtocols = range
+            case .sslCiphers:
+                // OpenSSL judges the list when the TLS contexts are built; a list it refuses
+                // keeps the contexts serving and is reported then.
+                guard !value.isEmpty, value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || ":+-!@=._,".contains($0)) }) else {
+                    return "an OpenSSL cipher list (letters, digits and :+-!@=._,)"
+                }
+                settings.server.tlsCiphers = value
+            }
+            return nil
+        }
+
+        /// Go's `strconv.ParseBool`, which mapstructure's weak decoding uses.
+        static func bool(_ value: String, _ set: (Bool) -> Void) -> String? {
+            switch value {
+            case "true", "True", "TRUE", "t", "T", "1": set(true)
+            case "false", "False", "FALSE", "f", "F", "0": set(false)
+            default: return "true or false"
+            }
+            return nil
+        }
+
+        /// Whole seconds, 1 to a day: ingress-nginx's fields are ints, so "60s" does not decode.
+        static func seconds(_ value: String, _ set: (Int) -> Void) -> String? {
+            guard let seconds = Int(value), seconds > 0, seconds <= 86_400 else { return "a whole number of seconds between 1 and 86400" }
+            set(seconds)
+            return nil
+        }
+
+        static func count(_ value: String, from lowest: Int, _ set: (Int) -> Void) -> String? {
+            guard let number = Int(value), number >= lowest, number <= 1_000_000_000 else { return "a whole number from \(lowest)" }
+            set(number)
+            return nil
+        }
+
+        /// nginx `limit_req_status` / `limit_conn_status` take 400–599.
+        static func status(_ value: String, _ set: (Int) -> Void) -> String? {
+            guard let status = Int(value), (400...599).contains(status) else { return "a status code between 400 and 599" }
+            set(status)
+            return nil
+        }
+
+        /// The lowest and highest of the listed versions (SSLv2/SSLv3 are refused: OpenSSL 3
+        /// has no SSLv2, and SSLv3 is broken).
+        static func protocolRange(_ value: String) -> ServerSettings.TLSProtocolRange? {
+            let versions: [String: Int] = ["TLSv1": 0x0301, "TLSv1.1": 0x0302, "TLSv1.2": 0x0303, "TLSv1.3": 0x0304]
+            var listed: [Int] = []
+            for token in value.split(separator: " ") {
+                guard let version = versions[String(token)] else { return nil }
+                listed.append(version)
+            }
+            guard let lowest = listed.min(), let highest = listed.max() else { return nil }
+            return ServerSettings.TLSProtocolRange(lowest: lowest, highest: highest)
+        }
+    }
+}
+
+extension ServerSettings {
+    /// The forwarding settings, created at their defaults by the first key that sets one.
+    var forwardingOrDefault: Forwarding {
+        get { self.forwarding ?? Forwarding() }
+        set { self.forwarding = newValue }
+    }
+}
+
+/// RFC 9110 §5.6.2 token characters.
+enum HTTPToken {
+    static func isTokenCharacter(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
+        default: "!#$%&'*+-.^_`|~".utf8.contains(byte)
+        }
+    }
+}

@@ -1,0 +1,165 @@
+import Foundation
+import PorticoConfig
+import PorticoDiagnostics
+import PorticoKube
+import PorticoRouting
+import Testing
+
+/// The controller ConfigMap (`--configmap`), read key by key as ingress-nginx's
+/// `template.ReadConfig`: what each key sets, what a bad value does, and how the settings reach
+/// routes and the snapshot.
+@Suite struct ControllerConfigMapTests {
+    static func configMap(_ data: [String: String], name: String = "portico-controller") -> ConfigMap {
+        ConfigMap(
+            metadata: ObjectMeta(name: name, namespace: "ingress-nginx"), location: SourceLocation(file: "settings.yaml", line: 1), data: data)
+    }
+
+    func read(_ data: [String: String], previous: [String: String] = [:]) -> (ControllerSettings, [Diagnostic]) {
+        var diagnostics: [Diagnostic] = []
+        let settings = ControllerConfigMap.read(Self.configMap(data), previous: previous, diagnostics: &diagnostics)
+        return (settings, diagnostics)
+    }
+
+    @Test func eachKeySetsItsSetting() {
+        let (settings, diagnostics) = self.read([
+            "hsts-max-age": "600", "hsts-include-subdomains": "false", "hsts-preload": "true", "proxy-body-size": "8m",
+            "ssl-redirect": "false", "proxy-read-timeout": "120", "keep-alive": "10", "keep-alive-requests": "50",
+            "client-header-timeout": "7", "large-client-header-buffers": "2 4k", "upstream-keepalive-connections": "16",
+            "upstream-keepalive-timeout": "30", "upstream-keepalive-requests": "100", "limit-req-status-code": "429",
+            "use-forwarded-headers": "true", "compute-full-forwarded-for": "true", "proxy-real-ip-cidr": "10.0.0.0/8, 192.168.0.0/16",
+            "forwarded-for-header": "CF-Connecting-IP", "server-tokens": "true", "ssl-protocols": "TLSv1.3",
+            "disable-access-log": "true",
+        ])
+        #expect(diagnostics.filter { $0.severity != .info }.isEmpty, "\(diagnostics)")
+        #expect(settings.server.hsts.fieldLine == "Strict-Transport-Security: max-age=600; preload\r\n")
+        #expect(settings.location.maxBodySize == 8 * 1024 * 1024)
+        #expect(settings.location.sslRedirect == false)
+        #expect(settings.location.readTimeoutSeconds == 120)
+        #expect(settings.location.accessLog == false)
+        #expect(settings.server.keepAliveSeconds == 10)
+        #expect(settings.server.keepAliveRequests == 50)
+        #expect(settings.server.clientHeaderTimeoutSeconds == 7)
+        #expect(settings.server.headerBuffers == ServerSettings.HeaderBuffers(count: 2, size: 4096))
+        #expect(settings.server.upstreamKeepaliveConnections == 16)
+        #expect(settings.server.upstreamKeepaliveTimeoutSeconds == 30)
+        #expect(settings.server.upstreamKeepaliveRequests == 100)
+        #expect(settings.server.limitRequestStatus == 429)
+        #expect(settings.server.forwarding?.useForwardedHeaders == true)
+        #expect(settings.server.forwarding?.computeFullForwardedFor == true)
+        #expect(settings.server.forwarding?.forwardedForHeader == "cf-connecting-ip")
+        #expect(settings.server.forwarding?.trustedRanges.count == 2)
+        #expect(settings.server.serverTokens)
+        #expect(settings.server.tlsProtocols == ServerSettings.TLSProtocolRange(lowest: 0x0304, highest: 0x0304))
+    }
+
+    @Test func hstsOffSendsNoField() {
+        #expect(self.read(["hsts": "false"]).0.server.hsts.fieldLine == nil)
+        #expect(ServerSettings().hsts.fieldLine == "Strict-Transport-Security: max-age=31536000; includeSubDomains\r\n")
+    }
+
+    /// mapstructure leaves a field it cannot decode at its default; the others still apply.
+    @Test(arguments: [
+        ("proxy-body-size", "100mb"), ("keep-alive", "75s"), ("hsts", "yes"), ("limit-req-status-code", "200"),
+        ("proxy-real-ip-cidr", "10.0.0.0/33"), ("large-client-header-buffers", "4"), ("ssl-protocols", "TLSv1.4"),
+        ("forwarded-for-header", "X Forwarded"),
+    ])
+    func aBadValueFallsBackToTheDefaultNamingItsKey(key: String, value: String) throws {
+        let (settings, diagnostics) = self.read([key: value, "proxy-connect-timeout": "9"])
+        let found = try #require(diagnostics.first { $0.field == "data.\(key)" })
+        #expect(found.severity == .warning)
+        #expect(found.object == "ConfigMap ingress-nginx/portico-controller")
+        #expect(found.file == "settings.yaml")
+        #expect(found.message.contains("the default is used"))
+        #expect(settings.location.connectTimeoutSeconds == 9, "the other keys still apply")
+        var defaults = ControllerSettings()
+        defaults.location.connectTimeoutSeconds = 9
+        defaults.inForce = ["proxy-connect-timeout": "9"]
+        #expect(settings == defaults)
+    }
+
+    /// Portico's one departure: a key the new ConfigMap gets wrong keeps the value that was in
+    /// force, not ingress-nginx's default (a typo does not shrink every upload limit to 1m).
+    @Test func aBadValueKeepsTheLastGoodOne() throws {
+        let (first, _) = self.read(["proxy-body-size": "100m"])
+        let (second, diagnostics) = self.read(["proxy-body-size": "100mb"], previous: first.inForce)
+        #expect(second.location.maxBodySize == 100 * 1024 * 1024)
+        let found = try #require(diagnostics.first { $0.field == "data.proxy-body-size" })
+        #expect(found.message.contains("its last good value \"100m\" stays in force"))
+        #expect(second.inForce["proxy-body-size"] == "100m", "and stays the fallback for the change after")
+        let (third, _) = self.read(["proxy-body-size": "100mb"], previous: second.inForce)
+        #expect(third.location.maxBodySize == 100 * 1024 * 1024)
+    }
+
+    @Test func unknownAndUnsupportedKeysAreSaidOnceEach() throws {
+        let (_, diagnostics) = self.read([
+            "proxy-body-szie": "8m", "use-gzip": "true", "allow-snippet-annotations": "true", "log-format-upstream": "$remote_addr",
+        ])
+        #expect(diagnostics.count == 4)
+        let typo = try #require(diagnostics.first { $0.field == "data.proxy-body-szie" })
+        #expect(typo.message.contains("not an ingress-nginx ConfigMap key"))
+        #expect(!typo.differsFromIngressNginx)
+        let gzip = try #require(diagnostics.first { $0.field == "data.use-gzip" })
+        #expect(gzip.message.contains("does not act on this ingress-nginx setting"))
+        #expect(gzip.differsFromIngressNginx)
+        let snippets = try #require(diagnostics.first { $0.field == "data.allow-snippet-annotations" })
+        #expect(snippets.message.contains("never runs raw nginx snippets"))
+    }
+
+    static let rules = """
+        apiVersion: v1
+        kind: Service
+        metadata: {name: svc}
+        spec: {ports: [{port: 80}]}
+        ---
+        apiVersion: v1
+        kind: Endpoints
+        metadata: {name: svc}
+        subsets: [{addresses: [{ip: 10.0.0.1}], ports: [{port: 80}]}]
+        ---
+        apiVersion: networking.k8s.io/v1
+        kind: Ingress
+        metadata: {name: plain}
+        spec: {rules: [{host: plain.test, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: svc, port: {number: 80}}}}]}}]}
+        ---
+        apiVersion: networking.k8s.io/v1
+        kind: Ingress
+        metadata: {name: annotated, annotations: {nginx.ingress.kubernetes.io/proxy-body-size: 2k, nginx.ingress.kubernetes.io/ssl-redirect: "true"}}
+        spec: {rules: [{host: annotated.test, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: svc, port: {number: 80}}}}]}}]}
+        """
+
+    static func compile(configMap data: [String: String]?, options: CompileOptions = CompileOptions(configMap: "ingress-nginx/portico-controller")) -> IngressCompiler.Output {
+        var state = ClusterState()
+        for (object, _) in ManifestDecoder.decode(file: "rules.yaml", text: Self.rules).objects { state.add(object) }
+        if let data { state.add(.configMap(Self.configMap(data))) }
+        return IngressCompiler.compile(state, options: options)
+    }
+
+    /// The ConfigMap's location settings are every route's defaults; an annotation still wins.
+    @Test func locationDefaultsReachEveryRouteUnlessAnnotated() throws {
+        let output = Self.compile(configMap: ["proxy-body-size": "50m", "ssl-redirect": "false", "keep-alive": "5"])
+        let plain = try #require(output.snapshot.routes.resolve(host: "plain.test", path: "/")?.policy)
+        #expect(plain.maxBodySize == 50 * 1024 * 1024)
+        #expect(plain.sslRedirect == false)
+        let annotated = try #require(output.snapshot.routes.resolve(host: "annotated.test", path: "/")?.policy)
+        #expect(annotated.maxBodySize == 2048)
+        #expect(annotated.sslRedirect == true)
+        #expect(output.snapshot.settings.keepAliveSeconds == 5)
+        #expect(output.settingsInForce == ["proxy-body-size": "50m", "ssl-redirect": "false", "keep-alive": "5"])
+    }
+
+    @Test func aMissingConfigMapIsSaidAndTheDefaultsServe() throws {
+        let output = Self.compile(configMap: nil)
+        let found = try #require(output.diagnostics.first { $0.object == "ConfigMap ingress-nginx/portico-controller" })
+        #expect(found.message.contains("not found"))
+        #expect(output.snapshot.settings == .defaults)
+        #expect(output.snapshot.routes.resolve(host: "plain.test", path: "/")?.policy.maxBodySize == RoutePolicy.defaultBodySize)
+    }
+
+    /// Without `--configmap`, a ConfigMap among the manifests is nobody's settings.
+    @Test func aConfigMapNotNamedByTheFlagChangesNothing() {
+        let output = Self.compile(configMap: ["proxy-body-size": "50m"], options: CompileOptions())
+        #expect(output.snapshot.settings == .defaults)
+        #expect(output.snapshot.routes.resolve(host: "plain.test", path: "/")?.policy.maxBodySize == RoutePolicy.defaultBodySize)
+        #expect(output.diagnostics.allSatisfy { $0.object?.hasPrefix("ConfigMap") != true })
+    }
+}
