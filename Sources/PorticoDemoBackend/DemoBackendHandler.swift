@@ -99,6 +99,8 @@ final class DemoBackendHandler: ChannelInboundHandler {
         headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")
         headers.add(name: "Content-Length", value: String(text.utf8.count))
         headers.add(name: "X-Demo-Endpoint", value: "\(self.endpoint.host):\(self.endpoint.port)")
+        // As real servers do (nginx, Node, Go…): the proxy decides whether it reaches the client.
+        headers.add(name: "Server", value: "portico-demo")
         if !self.keepAlive { headers.add(name: "Connection", value: "close") }
         context.write(Self.wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .ok, headers: headers))), promise: nil)
         context.write(Self.wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: text)))), promise: nil)
