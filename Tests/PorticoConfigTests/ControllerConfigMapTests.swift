@@ -162,4 +162,16 @@ import Testing
         #expect(output.snapshot.routes.resolve(host: "plain.test", path: "/")?.policy.maxBodySize == RoutePolicy.defaultBodySize)
         #expect(output.diagnostics.allSatisfy { $0.object?.hasPrefix("ConfigMap") != true })
     }
+
+    /// `check --report`: ConfigMap keys Portico treats differently are listed once, for all.
+    @Test func theMigrationReportListsTheSettingsThatDiffer() {
+        var state = ClusterState()
+        for (object, _) in ManifestDecoder.decode(file: "rules.yaml", text: Self.rules).objects { state.add(object) }
+        state.add(.configMap(Self.configMap(["use-gzip": "true", "proxy-body-size": "8m", "hsts-max-age": "1y"])))
+        let output = IngressCompiler.compile(state, options: CompileOptions(configMap: "ingress-nginx/portico-controller"))
+        let report = MigrationReport(state: state, snapshot: output.snapshot, diagnostics: output.diagnostics)
+        #expect(report.controllerSettings == ["data.use-gzip: Portico does not act on this ingress-nginx setting yet; it is ignored"])
+        #expect(report.count(.unchanged) == 2, "a setting touches no one Ingress's verdict")
+        #expect(report.renderTable().contains("Controller ConfigMap, for every Ingress:\n  data.use-gzip"))
+    }
 }

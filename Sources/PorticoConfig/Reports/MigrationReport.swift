@@ -30,8 +30,13 @@ public struct MigrationReport: Codable, Sendable, Equatable {
     }
 
     public var entries: [Entry]
+    /// The controller ConfigMap's keys Portico treats differently from ingress-nginx (not acted
+    /// on, or narrower), `data.key: message`: they touch every Ingress, so they are listed once.
+    public var controllerSettings: [String] = []
 
     public init(state: ClusterState, snapshot: RoutingSnapshot, diagnostics: [Diagnostic]) {
+        self.controllerSettings = diagnostics.filter { $0.object?.hasPrefix("ConfigMap ") == true && $0.differsFromIngressNginx }
+            .map { ($0.field.map { "\($0): " } ?? "") + $0.message }
         var served = Set<String>()
         func note(_ route: Route) {
             served.insert(route.source.ingress)
@@ -99,6 +104,10 @@ public struct MigrationReport: Codable, Sendable, Equatable {
             for reason in reasons.dropFirst() { lines.append(indent + reason) }
         }
         lines.append(self.summary)
+        if !self.controllerSettings.isEmpty {
+            lines.append("Controller ConfigMap, for every Ingress:")
+            for setting in self.controllerSettings { lines.append("  " + setting) }
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -106,12 +115,13 @@ public struct MigrationReport: Codable, Sendable, Equatable {
         struct Document: Encodable {
             var ingresses: [Entry]
             var summary: [String: Int]
+            var controllerSettings: [String]
         }
         var summary: [String: Int] = [:]
         for verdict in Verdict.allCases { summary[verdict.rawValue] = self.count(verdict) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let data = (try? encoder.encode(Document(ingresses: self.entries, summary: summary))) ?? Data()
+        let data = (try? encoder.encode(Document(ingresses: self.entries, summary: summary, controllerSettings: self.controllerSettings))) ?? Data()
         return String(decoding: data, as: UTF8.self) + "\n"
     }
 }

@@ -68,5 +68,9 @@ extension ConfigMap {
         self.metadata = metadata
         self.location = location
         self.data = try reader.optionalStringMap("data")
+        self.dataLines = [:]
+        if let data = try reader.child("data") {
+            for key in try data.keys() { self.dataLines[key] = try data.required(key).line }
+        }
     }
 }

@@ -20,7 +20,8 @@ public enum ControllerConfigMap {
         let object = "ConfigMap \(configMap.metadata.namespace)/\(configMap.metadata.name)"
         func say(_ key: String, _ message: String, severity: Diagnostic.Severity = .warning, differs: Bool = false) {
             let diagnostic = Diagnostic(
-                severity, file: configMap.location.file, line: configMap.location.line, object: object, field: "data.\(key)",
+                severity, file: configMap.location.file, line: configMap.dataLines[key] ?? configMap.location.line, object: object,
+                field: "data.\(key)",
                 message: message)
             diagnostics.append(differs ? diagnostic.differing() : diagnostic)
         }
