@@ -176,6 +176,11 @@ public struct ClusterState: Hashable, Sendable {
         }
     }
 
+    /// ConfigMaps by `namespace/name` (the first of duplicates).
+    public var configMapsByName: [String: ConfigMap] {
+        Dictionary(self.configMaps.map { ("\($0.metadata.namespace)/\($0.metadata.name)", $0) }) { first, _ in first }
+    }
+
     public func contains(_ key: ObjectKey) -> Bool {
         self.index[key] != nil
     }

@@ -21,3 +21,4 @@ public struct SecretReferences: Sendable {
             || self.named.contains("\(secret.metadata.namespace)/\(secret.metadata.name)")
     }
 }
+

@@ -174,4 +174,24 @@ import Testing
         #expect(report.count(.unchanged) == 2, "a setting touches no one Ingress's verdict")
         #expect(report.renderTable().contains("Controller ConfigMap, for every Ingress:\n  data.use-gzip"))
     }
+
+    /// In a cluster every ConfigMap is watched; only the controller's and those named reach the
+    /// compiler (kube-root-ca.crt and application ConfigMaps never recompile routes).
+    @Test func onlyNamedConfigMapsAreKept() {
+        let controller = Self.configMap(["add-headers": "shared/answers", "proxy-set-headers": "ingress-nginx/upstream"])
+        func configMap(_ namespace: String, _ name: String) -> ConfigMap {
+            ConfigMap(metadata: ObjectMeta(name: name, namespace: namespace), location: SourceLocation(file: "api", line: 0), data: [:])
+        }
+        let ingress = Ingress(
+            metadata: ObjectMeta(name: "shop", namespace: "web", annotations: ["nginx.ingress.kubernetes.io/custom-headers": "brand"]),
+            location: SourceLocation(file: "api", line: 0))
+        let references = ConfigMapReferences(
+            controller: "ingress-nginx/portico-controller", configMaps: [controller], ingresses: [ingress])
+        #expect(references.needs(controller))
+        #expect(references.needs(configMap("shared", "answers")))
+        #expect(references.needs(configMap("ingress-nginx", "upstream")))
+        #expect(references.needs(configMap("web", "brand")))
+        #expect(!references.needs(configMap("web", "kube-root-ca.crt")))
+        #expect(!references.needs(configMap("default", "brand")))
+    }
 }

@@ -17,6 +17,54 @@ import Testing
 
     static let arguments = ["--configmap", "ingress-nginx/portico-controller"]
 
+    static func headers(_ namespace: String, _ name: String, _ data: [String: String]) -> String {
+        """
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: \(name), namespace: \(namespace)}
+        data: {\(data.sorted { $0.key < $1.key }.map { "\($0.key): '\($0.value)'" }.joined(separator: ", "))}
+        ---
+
+        """
+    }
+
+    /// `add-headers`, `proxy-set-headers` and an Ingress's `custom-headers` (allowed by
+    /// `global-allowed-response-headers`; otherwise its paths are denied, 503).
+    @Test func headerConfigMapsReachAnswersAndUpstreams() async throws {
+        let backends = try await TestBackends(addresses: ["127.0.63.4"], page: "x")
+        let rules = try RulesDirectory([
+            "app.yaml": RulesDirectory.service("svc", port: backends.port, ready: ["127.0.63.4"])
+                + RulesDirectory.ingress("app", host: "app.test", paths: [("/", "Prefix", "svc")])
+                + RulesDirectory.ingress("custom", host: "custom.test", paths: [("/", "Prefix", "svc")], annotations: ["custom-headers": "brand"])
+                + RulesDirectory.ingress("refused", host: "refused.test", paths: [("/", "Prefix", "svc")], annotations: ["custom-headers": "leaky"]),
+            "headers.yaml": Self.headers("ingress-nginx", "answer-headers", ["X-Frame-Options": "DENY", "X-Variable": "$host"])
+                + Self.headers("ingress-nginx", "upstream-headers", ["X-Tenant": "blue", "X-Frame-Options": "from-upstream-set"])
+                + Self.headers("default", "brand", ["X-Brand": "portico $1", "X-Frame-Options": "SAMEORIGIN"])
+                + Self.headers("default", "leaky", ["X-Internal": "yes"]),
+            "settings.yaml": Self.configMap([
+                "add-headers": "ingress-nginx/answer-headers", "proxy-set-headers": "ingress-nginx/upstream-headers",
+                "global-allowed-response-headers": "X-Brand, X-Frame-Options",
+            ]),
+        ])
+        let portico = try PorticoProcess(rules: rules.url, extraArguments: Self.arguments)
+        defer { portico.terminate() }
+        let curl = Curl(port: portico.port, httpsPort: portico.httpsPort)
+
+        let plain = try curl.get("app.test", "/")
+        #expect(plain.status == 200)
+        #expect(plain.headers["x-frame-options"] == "DENY")
+        #expect(plain.headers["x-variable"] == nil, "a value with an nginx variable is left out")
+        #expect(plain.report["header x-tenant"] == "blue")
+        let custom = try curl.get("custom.test", "/")
+        #expect(custom.headers["x-brand"] == "portico $1", "custom-headers keeps a literal $")
+        #expect(custom.headers["x-frame-options"] == "SAMEORIGIN", "the Ingress's field replaces the controller's")
+        #expect(try curl.get("refused.test", "/").status == 503)
+        #expect(portico.log.contains("header X-Internal is not allowed"))
+        #expect(portico.log.contains("X-Variable's value holds an nginx variable"))
+        portico.terminate()
+        await backends.stop()
+    }
+
     @Test func keysChangeWhatGoesOverTheWire() async throws {
         let backends = try await TestBackends(addresses: ["127.0.63.1"], page: "x")
         let rules = try RulesDirectory([

@@ -110,13 +110,13 @@ import Yams
             let group = kind.apiVersion.contains("/") ? String(kind.apiVersion.split(separator: "/")[0]) : ""
             expected["\(group)/\(kind.resource)", default: []].formUnion(["list", "watch"])
         }
+        expected["/\(ResourceKind.configMaps.resource)", default: []].formUnion(["list", "watch"])  // with --configmap
         #expect(cluster == expected)
         let namespaced = try Self.grants("Role", in: documents)
         #expect(namespaced == [
             "coordination.k8s.io/leases": ["create"],
             "coordination.k8s.io/leases#portico-leader": ["get", "update"],
             "/services#portico": ["get"],
-            "/configmaps#portico-controller": ["list", "watch"],
         ])
         // The ConfigMap granted is the one the Deployment names and ships.
         let configMap = try Self.object("ConfigMap", in: documents)["metadata"] as? [String: Any] ?? [:]

@@ -81,7 +81,7 @@ public enum IngressCompiler {
                            message: "not found (--configmap): ingress-nginx's defaults are used until it exists"))
             return ControllerSettings()
         }
-        return ControllerConfigMap.read(configMap, previous: previous, diagnostics: &diagnostics)
+        return ControllerConfigMap.read(configMap, previous: previous, configMaps: state.configMapsByName, diagnostics: &diagnostics)
     }
 
     /// Oldest first; objects without a timestamp (plain files) count as newest; ties by

@@ -13,6 +13,8 @@ struct SnapshotBuilder {
     let options: CompileOptions
     /// The controller ConfigMap's settings: every Ingress's policy starts from its defaults.
     let settings: ControllerSettings
+    /// Every ConfigMap by `namespace/name` (`custom-headers`).
+    let configMaps: [String: ConfigMap]
     var diagnostics: [Diagnostic] = []
 
     /// An Ingress that passed validation, with what was derived from it.
@@ -41,6 +43,7 @@ struct SnapshotBuilder {
 
     init(state: ClusterState, options: CompileOptions, regexCache: RegexCache, settings: ControllerSettings = ControllerSettings()) {
         self.settings = settings
+        self.configMaps = state.configMapsByName
         self.resolver = EndpointResolver(state: state)
         self.certificates = CertificateResolver(state: state)
         self.options = options
@@ -53,7 +56,8 @@ struct SnapshotBuilder {
         AnnotationCheck.check(ingress, object: object, into: &self.diagnostics)
         guard
             let annotations = IngressAnnotations.parse(
-                ingress, object: object, defaults: self.settings, secrets: self.certificates.secrets, diagnostics: &self.diagnostics)
+                ingress, object: object, defaults: self.settings, secrets: self.certificates.secrets, configMaps: self.configMaps,
+                diagnostics: &self.diagnostics)
         else {
             return
         }

@@ -41,9 +41,13 @@ public final class ObjectStore: Sendable {
     /// Yields after every change (coalesced: a reader that is behind sees one element).
     public let changes: AsyncStream<Void>
     public let kinds: [ResourceKind]
+    /// `--configmap`'s `namespace/name`: with it, the ConfigMaps that reach the state are that
+    /// one and those it or an Ingress names (`ConfigMapReferences`).
+    public let controllerConfigMap: String?
 
-    public init(kinds: [ResourceKind] = ResourceKind.watched) {
+    public init(kinds: [ResourceKind] = ResourceKind.watched, controllerConfigMap: String? = nil) {
         self.kinds = kinds
+        self.controllerConfigMap = controllerConfigMap
         (self.changes, self.changeSignal) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
@@ -118,7 +122,7 @@ public final class ObjectStore: Sendable {
     public var version: Int { self.state.withLock { $0.version } }
 
     public func clusterState() -> (state: ClusterState, diagnostics: [Diagnostic], version: Int) {
-        self.state.withLock { Self.build($0, kinds: self.kinds) }
+        self.state.withLock { Self.build($0, kinds: self.kinds, controllerConfigMap: self.controllerConfigMap) }
     }
 
     /// `clusterState()` plus the Services whose endpoints changed since the last call (nil:
@@ -126,14 +130,26 @@ public final class ObjectStore: Sendable {
     /// re-resolves only the backends of the Services it touched.
     public func takeState() -> (state: ClusterState, diagnostics: [Diagnostic], version: Int, changedServices: Set<ClusterState.ServiceName>?) {
         self.state.withLock { state in
-            let (cluster, diagnostics, version) = Self.build(state, kinds: self.kinds)
+            let (cluster, diagnostics, version) = Self.build(state, kinds: self.kinds, controllerConfigMap: self.controllerConfigMap)
             defer { state.changedServices = [] }
             return (cluster, diagnostics, version, state.changedServices)
         }
     }
 
-    private static func build(_ state: State, kinds: [ResourceKind]) -> (state: ClusterState, diagnostics: [Diagnostic], version: Int) {
+    private static func build(
+        _ state: State, kinds: [ResourceKind], controllerConfigMap: String?
+    ) -> (state: ClusterState, diagnostics: [Diagnostic], version: Int) {
         var cluster = ClusterState()
+        // ConfigMaps may come from two kinds (all of them, and the controller's pinned to its
+        // namespace): the references are worked out once over both.
+        let configMaps = ConfigMapReferences(
+            controller: controllerConfigMap,
+            configMaps: kinds.filter { $0.kind == "ConfigMap" }.flatMap { (state.objects[$0] ?? [:]).values }.compactMap {
+                if case .configMap(let value) = $0 { value } else { nil }
+            },
+            ingresses: kinds.filter { $0 == .ingresses }.flatMap { (state.objects[$0] ?? [:]).values }.compactMap {
+                if case .ingress(let value) = $0 { value } else { nil }
+            })
         for kind in kinds {
             let objects = state.objects[kind] ?? [:]
             let secrets = kind == .secrets ? SecretReferences(ingresses: cluster.ingresses) : nil
@@ -142,6 +158,7 @@ public final class ObjectStore: Sendable {
                 // Every Secret is watched (auth Secrets are Opaque); only those the compiler
                 // can use enter the state.
                 if let secrets, case .secret(let secret) = object, !secrets.needs(secret) { continue }
+                if case .configMap(let configMap) = object, !configMaps.needs(configMap) { continue }
                 cluster.add(object)
             }
         }

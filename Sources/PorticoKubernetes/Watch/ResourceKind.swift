@@ -30,8 +30,12 @@ public struct ResourceKind: Hashable, Sendable, CustomStringConvertible {
     public static let endpointSlices = ResourceKind(kind: "EndpointSlice", apiVersion: "discovery.k8s.io/v1", resource: "endpointslices", namespaced: true)
     public static let secrets = ResourceKind(kind: "Secret", apiVersion: "v1", resource: "secrets", namespaced: true, fieldSelector: "type!=helm.sh/release.v1")
 
-    /// The controller ConfigMap (`--configmap namespace/name`): that one object, by a
-    /// `metadata.name` field selector, which RBAC can grant by `resourceNames`.
+    /// Every ConfigMap (in `--namespace`, or all): the controller's and the header ConfigMaps
+    /// it and Ingresses name; `ObjectStore` passes on only those (`ConfigMapReferences`).
+    public static let configMaps = ResourceKind(kind: "ConfigMap", apiVersion: "v1", resource: "configmaps", namespaced: true)
+
+    /// The controller ConfigMap (`--configmap namespace/name`) when `--namespace` leaves its
+    /// namespace out: that one object, by a `metadata.name` field selector.
     public static func configMap(namespace: String, name: String) -> ResourceKind {
         ResourceKind(
             kind: "ConfigMap", apiVersion: "v1", resource: "configmaps", namespaced: true, fieldSelector: "metadata.name=\(name)",

@@ -14,7 +14,16 @@ struct KubernetesController {
 
     /// - Parameter configMap: `--configmap`'s namespace and name, watched as one more kind.
     init(options: KubernetesOptions, configMap: (namespace: String, name: String)?, group: any EventLoopGroup, logger: Logger) throws {
-        self.store = ObjectStore(kinds: ResourceKind.watched + (configMap.map { [ResourceKind.configMap(namespace: $0.namespace, name: $0.name)] } ?? []))
+        // With --configmap, ConfigMaps are watched too (the header ConfigMaps it and Ingresses
+        // name may live anywhere); the controller's own by name when --namespace leaves it out.
+        var kinds = ResourceKind.watched
+        if let configMap {
+            kinds.append(.configMaps)
+            if let namespace = options.namespace, namespace != configMap.namespace {
+                kinds.append(.configMap(namespace: configMap.namespace, name: configMap.name))
+            }
+        }
+        self.store = ObjectStore(kinds: kinds, controllerConfigMap: configMap.map { "\($0.namespace)/\($0.name)" })
         let config = try options.apiServer()
         self.client = APIClient(config: config, group: group)
         logger.info(

@@ -150,11 +150,22 @@ import Testing
             api.apply(
                 "configmaps",
                 ["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": "portico-controller", "namespace": "portico-system"],
-                 "data": ["proxy-body-size": "1k"]])
+                 "data": ["proxy-body-size": "1k", "add-headers": "shared/answer-headers"]])
+            api.apply(
+                "configmaps",
+                ["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": "answer-headers", "namespace": "shared"],
+                 "data": ["X-Frame-Options": "DENY"]])
         }
         defer { Task { await cluster.stop() } }
         let upload = String(repeating: "x", count: 2048)
         #expect(Self.eventually(5) { (try? cluster.curl.get("web.test", "/", ["--data-binary", upload]))?.status == 413 })
+        // The header ConfigMap it names, in another namespace, is followed too.
+        #expect(try cluster.curl.get("web.test", "/").headers["x-frame-options"] == "DENY")
+        cluster.api.apply(
+            "configmaps",
+            ["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": "answer-headers", "namespace": "shared"],
+             "data": ["X-Frame-Options": "SAMEORIGIN"]])
+        #expect(Self.eventually(5) { (try? cluster.curl.get("web.test", "/"))?.headers["x-frame-options"] == "SAMEORIGIN" })
         cluster.api.apply(
             "configmaps",
             ["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": "other", "namespace": "portico-system"],

@@ -22,14 +22,17 @@ struct AnnotationReader {
     let object: String
     /// Secrets by `namespace/name`, for annotations that name one (`auth-secret`).
     let secrets: [String: Secret]
+    /// ConfigMaps by `namespace/name`, for annotations that name one (`custom-headers`).
+    let configMaps: [String: ConfigMap]
     var diagnostics: [Diagnostic] = []
     /// Some value made ingress-nginx refuse the whole Ingress.
     private(set) var dropped = false
 
-    init(ingress: Ingress, object: String, secrets: [String: Secret] = [:]) {
+    init(ingress: Ingress, object: String, secrets: [String: Secret] = [:], configMaps: [String: ConfigMap] = [:]) {
         self.ingress = ingress
         self.object = object
         self.secrets = secrets
+        self.configMaps = configMaps
     }
 
     /// The value of `nginx.ingress.kubernetes.io/<name>`; nil when absent or empty.

@@ -36,12 +36,14 @@ struct IngressAnnotations {
     var externalAuth: ExternalAuthAnnotations.Settings?
     /// `canary: "true"`: the Ingress adds no routes; its backends join the main Ingresses'.
     var canary: CanaryAnnotations.Settings?
+    /// The controller's `global-allowed-response-headers` (lower-case), for `custom-headers`.
+    var allowedResponseHeaders: Set<String> = []
 
     /// The registry: adding an annotation is a group here (or a name in one), a `RoutePolicy`
     /// field, and the phase that reads it. Like ingress-nginx's `annotations.Extractor`.
     static let groups: [any AnnotationGroup.Type] = [
         RewriteAnnotations.self, RedirectAnnotations.self, ProxyAnnotations.self, UpstreamAnnotations.self,
-        AccessAnnotations.self, DenyAnnotations.self, AffinityAnnotations.self, AliasAnnotations.self, CORSAnnotations.self, AuthAnnotations.self, CanaryAnnotations.self, RateLimitAnnotations.self, ExternalAuthAnnotations.self, ErrorPageAnnotations.self, SnippetAnnotations.self,
+        AccessAnnotations.self, DenyAnnotations.self, AffinityAnnotations.self, AliasAnnotations.self, CORSAnnotations.self, AuthAnnotations.self, CanaryAnnotations.self, RateLimitAnnotations.self, ExternalAuthAnnotations.self, ErrorPageAnnotations.self, CustomHeadersAnnotations.self, SnippetAnnotations.self,
     ]
 
     static let supportedNames: Set<String> = Set(Self.groups.flatMap { $0.names })
@@ -51,11 +53,13 @@ struct IngressAnnotations {
     /// leaves its value.
     static func parse(
         _ ingress: Ingress, object: String, defaults: ControllerSettings = ControllerSettings(), secrets: [String: Secret] = [:],
-        diagnostics: inout [Diagnostic]
+        configMaps: [String: ConfigMap] = [:], diagnostics: inout [Diagnostic]
     ) -> IngressAnnotations? {
-        var reader = AnnotationReader(ingress: ingress, object: object, secrets: secrets)
+        var reader = AnnotationReader(ingress: ingress, object: object, secrets: secrets, configMaps: configMaps)
         var result = IngressAnnotations()
         result.policy = defaults.location
+        result.policy.headers = defaults.headers
+        result.allowedResponseHeaders = defaults.allowedResponseHeaders
         result.customErrors = defaults.customErrors
         for group in Self.groups { group.parse(&reader, into: &result) }
         diagnostics += reader.diagnostics

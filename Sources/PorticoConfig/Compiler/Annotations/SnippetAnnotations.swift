@@ -72,7 +72,7 @@ enum SnippetAnnotations: AnnotationGroup {
             }
         }
         let policy = HeaderPolicy(responseSet: set, responseClear: clear, responseAdd: add, responseAddAlways: always, requestSet: request)
-        annotations.policy.headers = policy
+        annotations.policy.headers = policy.layered(over: annotations.policy.headers)
     }
 
     /// An RFC 9110 token.

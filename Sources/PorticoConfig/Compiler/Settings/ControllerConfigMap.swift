@@ -15,10 +15,14 @@ import PorticoRouting
 public enum ControllerConfigMap {
     /// Reads `configMap`; `previous` is what was in force after the last read
     /// (`ControllerSettings.inForce`), for the keys the new one gets wrong.
-    public static func read(_ configMap: ConfigMap, previous: [String: String] = [:], diagnostics: inout [Diagnostic]) -> ControllerSettings {
+    /// `configMaps`: every ConfigMap by `namespace/name`, for the ones `add-headers` and
+    /// `proxy-set-headers` name.
+    public static func read(
+        _ configMap: ConfigMap, previous: [String: String] = [:], configMaps: [String: ConfigMap] = [:], diagnostics: inout [Diagnostic]
+    ) -> ControllerSettings {
         var settings = ControllerSettings()
         let object = "ConfigMap \(configMap.metadata.namespace)/\(configMap.metadata.name)"
-        func say(_ key: String, _ message: String, severity: Diagnostic.Severity = .warning, differs: Bool = false) {
+        func say(_ key: String, _ message: String, _ severity: Diagnostic.Severity = .warning, _ differs: Bool = false) {
             let diagnostic = Diagnostic(
                 severity, file: configMap.location.file, line: configMap.dataLines[key] ?? configMap.location.line, object: object,
                 field: "data.\(key)",
@@ -29,9 +33,9 @@ public enum ControllerConfigMap {
             let value = configMap.data[key]!.trimmingCharacters(in: .whitespaces)
             guard let key = Key(rawValue: key) else {
                 if let note = Self.notActedOn[key] {
-                    say(key, note, differs: true)
+                    say(key, note, .warning, true)
                 } else if IngressNginxConfigKeys.all.contains(key) {
-                    say(key, "Portico does not act on this ingress-nginx setting yet; it is ignored", differs: true)
+                    say(key, "Portico does not act on this ingress-nginx setting yet; it is ignored", .warning, true)
                 } else {
                     say(key, "not an ingress-nginx ConfigMap key (a typo?); it is ignored")
                 }
@@ -39,7 +43,7 @@ public enum ControllerConfigMap {
             }
             guard let expected = key.apply(value, to: &settings) else {
                 settings.inForce[key.rawValue] = value
-                if let note = key.note { say(key.rawValue, note.text, severity: note.differs ? .warning : .info, differs: note.differs) }
+                if let note = key.note { say(key.rawValue, note.text, note.differs ? .warning : .info, note.differs) }
                 continue
             }
             var message = "\"\(value)\" is not \(expected); "
@@ -51,7 +55,41 @@ public enum ControllerConfigMap {
             }
             say(key.rawValue, message)
         }
+        settings.headers = Self.headerPolicy(settings, configMaps: configMaps, say: say)
         return settings
+    }
+
+    /// The fields of the ConfigMaps `add-headers` (nginx.tmpl: `more_set_headers` at http
+    /// level, every answer) and `proxy-set-headers` (`proxy_set_header` in every location)
+    /// name. A missing ConfigMap is a warning and adds nothing, as ingress-nginx's
+    /// `Error reading ConfigMap`; a field whose value holds a `$variable` (nginx would expand
+    /// it; Portico does not) or is not a valid field is left out with a warning.
+    static func headerPolicy(
+        _ settings: ControllerSettings, configMaps: [String: ConfigMap], say: (String, String, Diagnostic.Severity, Bool) -> Void
+    ) -> HeaderPolicy? {
+        func fields(_ key: String, _ reference: String?) -> [HeaderPolicy.Field] {
+            guard let reference else { return [] }
+            guard let source = configMaps[reference] else {
+                say(key, "ConfigMap \(reference) not found: no header is added until it exists", .warning, false)
+                return []
+            }
+            var result: [HeaderPolicy.Field] = []
+            for name in source.data.keys.sorted() {
+                let value = source.data[name]!
+                if !SnippetAnnotations.isFieldName(Substring(name)) || value.contains(where: { $0 == "\r" || $0 == "\n" }) {
+                    say(key, "ConfigMap \(reference): \"\(name)\" is not a valid header field; it is left out", .warning, false)
+                } else if value.contains("$") {
+                    say(key, "ConfigMap \(reference): \(name)'s value holds an nginx variable, which Portico does not expand; the field is left out", .warning, true)
+                } else {
+                    result.append(HeaderPolicy.Field(name: name, value: value))
+                }
+            }
+            return result
+        }
+        let response = fields(Key.addHeaders.rawValue, settings.addHeadersConfigMap)
+        let request = fields(Key.proxySetHeaders.rawValue, settings.proxySetHeadersConfigMap)
+        if response.isEmpty, request.isEmpty { return nil }
+        return HeaderPolicy(responseSet: response, requestSet: request)
     }
 
     /// ingress-nginx keys Portico reads on purpose and does not follow, with why.
@@ -93,6 +131,8 @@ public enum ControllerConfigMap {
         case proxyRealIPCIDR = "proxy-real-ip-cidr"
         case serverTokens = "server-tokens"
         case sslProtocols = "ssl-protocols", sslCiphers = "ssl-ciphers"
+        case addHeaders = "add-headers", proxySetHeaders = "proxy-set-headers"
+        case globalAllowedResponseHeaders = "global-allowed-response-headers"
 
         /// Said once when the key is read well: where Portico's meaning differs or is narrower.
         var note: (text: String, differs: Bool)? {
@@ -198,6 +238,15 @@ public enum ControllerConfigMap {
                     return "an OpenSSL cipher list (letters, digits and :+-!@=._,)"
                 }
                 settings.server.tlsCiphers = value
+            case .addHeaders, .proxySetHeaders:
+                // ingress-nginx's `GetConfigMap` takes `namespace/name`.
+                let parts = value.split(separator: "/", omittingEmptySubsequences: false)
+                guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty }) else { return "a ConfigMap as namespace/name" }
+                if self == .addHeaders { settings.addHeadersConfigMap = value } else { settings.proxySetHeadersConfigMap = value }
+            case .globalAllowedResponseHeaders:
+                let names = AnnotationReader.items(value)
+                guard names.allSatisfy({ SnippetAnnotations.isFieldName(Substring($0)) }) else { return "a comma-separated list of header names" }
+                settings.allowedResponseHeaders = Set(names.map { $0.lowercased() })
             }
             return nil
         }

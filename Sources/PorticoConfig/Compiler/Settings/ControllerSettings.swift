@@ -13,6 +13,14 @@ public struct ControllerSettings: Equatable, Sendable {
     /// The value in force for each key read: the ConfigMap's own, or the last good one it
     /// replaced badly. What the next read falls back to.
     public var inForce: [String: String] = [:]
+    /// `add-headers` and `proxy-set-headers`: the fields every route's answers and upstream
+    /// requests carry (an Ingress's own header policies layer over them).
+    public var headers: HeaderPolicy?
+    /// `global-allowed-response-headers`: the only names an Ingress's `custom-headers` may set.
+    public var allowedResponseHeaders: Set<String> = []
+    /// The ConfigMaps `add-headers` and `proxy-set-headers` name, `namespace/name`.
+    var addHeadersConfigMap: String?
+    var proxySetHeadersConfigMap: String?
 
     public init() {}
 }
