@@ -194,4 +194,41 @@ import Testing
         #expect(!references.needs(configMap("web", "kube-root-ca.crt")))
         #expect(!references.needs(configMap("default", "brand")))
     }
+
+    /// `proxy-request-buffering` and `client-body-buffer-size`, from the ConfigMap and per Ingress.
+    @Test(arguments: [
+        ([:], [:], 64 * 1024), (["proxy-request-buffering": "off"], [:], 0),
+        (["proxy-request-buffering": "off"], ["proxy-request-buffering": "on"], 64 * 1024),
+        ([:], ["client-body-buffer-size": "8k"], 64 * 1024), ([:], ["client-body-buffer-size": "1m"], 1024 * 1024),
+        ([:], ["client-body-buffer-size": "64m"], 8 * 1024 * 1024), (["client-body-buffer-size": "2m"], [:], 2 * 1024 * 1024),
+        ([:], ["proxy-request-buffering": "maybe"], 64 * 1024),
+    ] as [([String: String], [String: String], Int)])
+    func requestBufferingLimits(configMap: [String: String], annotations: [String: String], limit: Int) throws {
+        var state = ClusterState()
+        let ingress = """
+            apiVersion: networking.k8s.io/v1
+            kind: Ingress
+            metadata: {name: up, annotations: {\(annotations.map { "nginx.ingress.kubernetes.io/\($0.key): \"\($0.value)\"" }.joined(separator: ", "))}}
+            spec: {rules: [{host: up.test, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: svc, port: {number: 80}}}}]}}]}
+            """
+        for (object, _) in ManifestDecoder.decode(file: "rules.yaml", text: Self.rules + "\n---\n" + ingress).objects { state.add(object) }
+        state.add(.configMap(Self.configMap(configMap)))
+        let output = IngressCompiler.compile(state, options: CompileOptions(configMap: "ingress-nginx/portico-controller"))
+        let policy = try #require(output.snapshot.routes.resolve(host: "up.test", path: "/")?.policy)
+        #expect(policy.bufferedBodyLimit == limit)
+    }
+
+    @Test func anInvalidBufferSizeLeavesTheIngressOut() {
+        var state = ClusterState()
+        let ingress = """
+            apiVersion: networking.k8s.io/v1
+            kind: Ingress
+            metadata: {name: up, annotations: {nginx.ingress.kubernetes.io/client-body-buffer-size: "lots"}}
+            spec: {rules: [{host: up.test, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: svc, port: {number: 80}}}}]}}]}
+            """
+        for (object, _) in ManifestDecoder.decode(file: "rules.yaml", text: Self.rules + "\n---\n" + ingress).objects { state.add(object) }
+        let output = IngressCompiler.compile(state)
+        #expect(output.snapshot.routes.resolve(host: "up.test", path: "/") == nil)
+        #expect(output.diagnostics.contains { $0.severity == .error && $0.field?.contains("client-body-buffer-size") == true })
+    }
 }

@@ -143,7 +143,7 @@ import Testing
     /// dropped). While the upstream holds reading back, the client is not blamed: the send
     /// timeout runs instead.
     @Test func aClientSilentMidBodyGets408() {
-        let h = H()
+        let h = H(policy: H.streaming)
         _ = h.receive("POST / HTTP/1.1\r\nHost: app.test\r\nContent-Length: 10\r\n\r\n12345")
         #expect(h.connected() == ["begin", "up: POST / HTTP/1.1", "up: 12345", "up flush"])
         let actions = h.advance(.seconds(60))
@@ -152,7 +152,7 @@ import Testing
     }
 
     @Test func anUpstreamThatStopsTakingTheBodyGets504AfterTheSendTimeout() {
-        let h = H()
+        let h = H(policy: H.streaming)
         _ = h.receive("POST / HTTP/1.1\r\nHost: app.test\r\nContent-Length: 10\r\n\r\n")
         _ = h.connected(writable: false)
         #expect(h.receive("12345") == ["up: 12345", "up flush", "read off"])
@@ -188,7 +188,7 @@ import Testing
     }
 
     @Test func aSlowUpstreamPausesTheClientAndResumesIt() {
-        let h = H()
+        let h = H(policy: H.streaming)
         _ = h.receive("POST / HTTP/1.1\r\nHost: app.test\r\nContent-Length: 10\r\n\r\n")
         _ = h.connected()
         h.machine.upstreamWritabilityChanged(false, now: h.now)
@@ -239,7 +239,7 @@ import Testing
     /// connection dropped (it has half a body), and a lingering close, never a keep-alive
     /// answer followed by a silent close.
     @Test func anEarlyAnswerClosesAfterALingeringDrain() {
-        let h = H()
+        let h = H(policy: H.streaming)
         _ = h.receive("POST / HTTP/1.1\r\nHost: app.test\r\nContent-Length: 10\r\n\r\n12345")
         _ = h.connected()
         h.respond("HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n")

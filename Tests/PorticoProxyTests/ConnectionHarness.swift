@@ -23,6 +23,14 @@ final class ConnectionHarness {
     /// Everything written to upstreams so far.
     var upstreamBytes = ""
 
+    /// `proxy-request-buffering: off`: a body goes upstream as it arrives (the tests of
+    /// streaming, back-pressure and mid-body timeouts).
+    static let streaming: RoutePolicy = {
+        var policy = RoutePolicy()
+        policy.bufferedBodyLimit = 0
+        return policy
+    }()
+
     init(
         policy: RoutePolicy = RoutePolicy(), endpoints: Int = 2, configuration: ProxyConfiguration = ProxyConfiguration(),
         settings: ServerSettings = .defaults

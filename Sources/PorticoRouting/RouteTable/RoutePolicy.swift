@@ -24,6 +24,11 @@ public struct RoutePolicy: Hashable, Sendable {
     /// Set when an annotation's value makes ingress-nginx deny the location (an invalid
     /// allow-list: `LocationDeniedError`, `return 503` in nginx.tmpl): every request gets 503.
     public var deniedReason: String?
+    /// `proxy-request-buffering` (default on) with `client-body-buffer-size`: a request body of
+    /// a declared length up to this many bytes is received whole before the upstream is
+    /// connected (a slow client then holds no upstream connection, as with nginx's buffering);
+    /// 0 streams every body (`off`). Longer bodies stream: nginx would spool them to disk.
+    public var bufferedBodyLimit = RoutePolicy.defaultBufferedBody
     /// `proxy-connect-timeout` / `proxy-read-timeout` in seconds; nil: the server's defaults.
     public var connectTimeoutSeconds: Int?
     public var readTimeoutSeconds: Int?
@@ -65,6 +70,9 @@ public struct RoutePolicy: Hashable, Sendable {
 
     /// nginx's `client_max_body_size 1m`, ingress-nginx's default `proxy-body-size`.
     public static let defaultBodySize = 1024 * 1024
+    /// Request bodies up to 64 KiB are buffered unless `client-body-buffer-size` says otherwise:
+    /// the read window a connection has anyway, so buffering by default costs no memory more.
+    public static let defaultBufferedBody = 64 * 1024
 
     public init() {}
 

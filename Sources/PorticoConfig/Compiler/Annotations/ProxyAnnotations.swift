@@ -6,7 +6,8 @@ import PorticoRouting
 enum ProxyAnnotations: AnnotationGroup {
     static let names = [
         "proxy-body-size", "proxy-connect-timeout", "proxy-read-timeout", "proxy-send-timeout", "proxy-next-upstream",
-        "proxy-next-upstream-tries", "enable-access-log", "proxy-redirect-from", "proxy-redirect-to",
+        "proxy-next-upstream-tries", "enable-access-log", "proxy-redirect-from", "proxy-redirect-to", "proxy-request-buffering",
+        "client-body-buffer-size",
     ]
 
     static func parse(_ reader: inout AnnotationReader, into annotations: inout IngressAnnotations) {
@@ -20,6 +21,7 @@ enum ProxyAnnotations: AnnotationGroup {
         {
             annotations.policy.locationRewrite = LocationRewrite(from: from, to: to)
         }
+        Self.parseBuffering(&reader, into: &annotations)
         if let text = reader.value("proxy-body-size") {
             if let size = Self.parseSize(text) {
                 annotations.policy.maxBodySize = size == 0 ? nil : size
@@ -64,6 +66,42 @@ enum ProxyAnnotations: AnnotationGroup {
                     to: String(annotations.policy.nextUpstream.tries ?? 3))
             }
         }
+    }
+
+    /// `proxy-request-buffering` (`on`/`off`, else the default, as the proxy group's parser)
+    /// and `client-body-buffer-size` (a size; ingress-nginx returns its validator's error, which
+    /// drops the Ingress).
+    static func parseBuffering(_ reader: inout AnnotationReader, into annotations: inout IngressAnnotations) {
+        if let text = reader.value("client-body-buffer-size") {
+            guard let size = Self.parseSize(text) else {
+                reader.drop("client-body-buffer-size", text, expected: "a size like 8k, 1m (digits and one of b, k, m, g)")
+                return
+            }
+            annotations.policy.bufferedBodyLimit = Self.bufferLimit(forBufferSize: size)
+            if size > Self.maxBufferedBody {
+                reader.warn(
+                    "client-body-buffer-size", "bodies are buffered in memory up to \(Self.sizeText(Self.maxBufferedBody)); longer ones stream",
+                    differs: true)
+            }
+        }
+        if let text = reader.value("proxy-request-buffering") {
+            switch text {
+            case "on": if annotations.policy.bufferedBodyLimit == 0 { annotations.policy.bufferedBodyLimit = RoutePolicy.defaultBufferedBody }
+            case "off": annotations.policy.bufferedBodyLimit = 0
+            default: reader.fallBack("proxy-request-buffering", text, expected: "on or off", to: "on")
+            }
+        }
+    }
+
+    /// Request bodies are buffered in memory; past this they stream (nginx spools to disk).
+    static let maxBufferedBody = 8 * 1024 * 1024
+
+    /// nginx keeps `client_body_buffer_size` in memory and spools the rest of a body to disk,
+    /// buffering it whole either way; Portico buffers in memory only, so a body up to the larger
+    /// of that size and its 64 KiB default is buffered whole (a small `8k`, ingress-nginx's
+    /// default, does not make Portico stream bodies nginx would buffer), up to 8 MiB.
+    static func bufferLimit(forBufferSize size: Int) -> Int {
+        min(max(size, RoutePolicy.defaultBufferedBody), Self.maxBufferedBody)
     }
 
     /// A size as nginx writes it (`1m`, `8k`, `0` for no limit): the default a bad value falls

@@ -132,6 +132,7 @@ public enum ControllerConfigMap {
         case serverTokens = "server-tokens"
         case sslProtocols = "ssl-protocols", sslCiphers = "ssl-ciphers"
         case addHeaders = "add-headers", proxySetHeaders = "proxy-set-headers"
+        case proxyRequestBuffering = "proxy-request-buffering", clientBodyBufferSize = "client-body-buffer-size"
         case globalAllowedResponseHeaders = "global-allowed-response-headers"
 
         /// Said once when the key is read well: where Portico's meaning differs or is narrower.
@@ -238,6 +239,15 @@ public enum ControllerConfigMap {
                     return "an OpenSSL cipher list (letters, digits and :+-!@=._,)"
                 }
                 settings.server.tlsCiphers = value
+            case .proxyRequestBuffering:
+                switch value {
+                case "on": if settings.location.bufferedBodyLimit == 0 { settings.location.bufferedBodyLimit = RoutePolicy.defaultBufferedBody }
+                case "off": settings.location.bufferedBodyLimit = 0
+                default: return "on or off"
+                }
+            case .clientBodyBufferSize:
+                guard let size = ProxyAnnotations.parseSize(value), size > 0 else { return "a size like 8k or 1m" }
+                if settings.location.bufferedBodyLimit != 0 { settings.location.bufferedBodyLimit = ProxyAnnotations.bufferLimit(forBufferSize: size) }
             case .addHeaders, .proxySetHeaders:
                 // ingress-nginx's `GetConfigMap` takes `namespace/name`.
                 let parts = value.split(separator: "/", omittingEmptySubsequences: false)

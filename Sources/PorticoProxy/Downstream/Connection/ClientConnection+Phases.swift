@@ -155,6 +155,7 @@ extension ClientConnection {
                 : BodyRateGuard(minimumBytesPerSecond: configuration.minBodyRate, window: configuration.bodyRateWindow, now: now),
             isIdempotent: self.head.method.isIdempotent, isHTTP11: self.head.isHTTP11)
         exchange.errorPages = errorPages
+        if case .length(let length) = self.head.framing, length <= route.policy.bufferedBodyLimit { exchange.bufferedBody = length }
         exchange.dropsUpstreamCORS = dropsUpstreamCORS
         exchange.locationRewrite = route.policy.locationRewrite
         if let headers = route.policy.headers {
@@ -170,11 +171,31 @@ extension ClientConnection {
     }
 
     /// Sends the request upstream: `100 Continue` first if the client waits for it, then connect.
+    ///
+    /// Phase: request buffering (nginx's content phase reads the body before `proxy_pass` with
+    /// `proxy_request_buffering on`): a body that fits the route's buffer is received whole
+    /// first, so a slow client never holds an upstream connection; `bodyArrived` connects then.
     mutating func startExchange(_ exchange: inout Exchange, now: NIODeadline) {
         if self.head.expectContinue, !exchange.body.isComplete {
             self.actions.append(.write(ErrorResponses.continueResponse))
             self.actions.append(.flush)
         }
+        if exchange.bufferedBody > 0, self.inbound.readableBytes < exchange.bufferedBody {
+            self.state = .exchange(exchange)
+            self.setReading(true, now: now)
+            self.armTimer(now: now)
+            return
+        }
+        exchange.bufferedBody = 0
+        self.connect(&exchange, fresh: false, now: now)
+        self.state = .exchange(exchange)
+        self.armTimer(now: now)
+    }
+
+    /// More of a buffered body arrived: once all of it is here, the upstream is connected.
+    mutating func bodyArrived(_ exchange: inout Exchange, now: NIODeadline) {
+        guard self.inbound.readableBytes >= exchange.bufferedBody else { return }
+        exchange.bufferedBody = 0
         self.connect(&exchange, fresh: false, now: now)
         self.state = .exchange(exchange)
         self.armTimer(now: now)

@@ -175,6 +175,8 @@ struct ClientConnection {
                     if exchange.body.isComplete, self.inbound.readableBytes > Self.maxBufferedInbound {
                         self.setReading(false)  // a client pipelining faster than we answer
                     }
+                } else if exchange.bufferedBody > 0 {
+                    self.bodyArrived(&exchange, now: now)
                 } else if self.inbound.readableBytes > Self.maxBufferedInbound {
                     self.setReading(false)
                 }

@@ -74,6 +74,10 @@ struct Exchange {
     /// The route's `proxy-body-size` (nil: unlimited), and the chunked body bytes seen so far.
     let maxBodySize: Int?
     var bodyBytesSeen = 0
+    /// `proxy-request-buffering`: the body bytes to hold before the upstream is connected (the
+    /// whole declared body when it fits the route's `client-body-buffer-size`); 0 once they
+    /// are here, or when the body streams.
+    var bufferedBody = 0
     /// The route's upstream timeouts, else the server's.
     let connectTimeout: TimeAmount
     let readTimeout: TimeAmount
