@@ -4,7 +4,7 @@ import PorticoKube
 /// Which ConfigMaps the compiler can use, so the cluster's others (every namespace's
 /// `kube-root-ca.crt`, application configuration) never reach the compiled state: the
 /// controller's own (`--configmap`), the ones it names in `add-headers` and
-/// `proxy-set-headers`, and those Ingresses name in `custom-headers`.
+/// `proxy-set-headers`, and those Ingresses name in `custom-headers` and `auth-proxy-set-headers`.
 public struct ConfigMapReferences: Sendable {
     private var named: Set<String> = []
 
@@ -20,11 +20,13 @@ public struct ConfigMapReferences: Sendable {
             }
         }
         for ingress in ingresses {
-            guard let reference = ingress.metadata.annotations[AnnotationReader.prefix + "custom-headers"], !reference.isEmpty else {
-                continue
+            for annotation in ["custom-headers", "auth-proxy-set-headers"] {
+                guard let reference = ingress.metadata.annotations[AnnotationReader.prefix + annotation], !reference.isEmpty else {
+                    continue
+                }
+                self.named.insert(reference)
+                self.named.insert("\(ingress.metadata.namespace)/\(reference)")
             }
-            self.named.insert(reference)
-            self.named.insert("\(ingress.metadata.namespace)/\(reference)")
         }
     }
 

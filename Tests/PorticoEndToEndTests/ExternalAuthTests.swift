@@ -4,7 +4,8 @@ import Testing
 /// `auth-url` through the real binary, against a real HTTP auth service (Python's http.server),
 /// in the two setups users have: a Service URL, and oauth2-proxy's documented `$host` one.
 @Suite(.serialized) struct ExternalAuthTests {
-    /// An auth service in the manner of oauth2-proxy: `session=good` → 202 with the user,
+    /// An auth service in the manner of oauth2-proxy: `session=good` → 202 with the user (and a
+    /// cookie), `session=token` → 200 with the user, `session=nocache` → 200 with `no-store`,
     /// `session=forbidden` → 403, `session=broken` → 500, else 401; `/oauth2/start` → 200.
     /// Every request's headers are appended to `log` as one JSON line.
     final class AuthService {
@@ -29,6 +30,10 @@ import Testing
                             status, extra = 302, [("Location", "http://internal.local:8080/login?next=1")]
                         elif "session=good" in cookie:
                             status, extra = 202, [("X-Auth-Request-User", "alice"), ("X-Auth-Request-Email", "alice@example.com"), ("Set-Cookie", "session=good; Path=/; HttpOnly")]
+                        elif "session=token" in cookie:
+                            status, extra = 200, [("X-Auth-Request-User", "bob")]
+                        elif "session=nocache" in cookie:
+                            status, extra = 200, [("X-Auth-Request-User", "carol"), ("Cache-Control", "no-store")]
                         elif "session=forbidden" in cookie:
                             status, extra = 403, []
                         elif "session=broken" in cookie:
@@ -160,6 +165,55 @@ import Testing
     }
 
     /// `proxy-redirect-from`/`-to`: the upstream's own address in a `Location` is replaced.
+    /// `auth-cache-key`/`auth-cache-duration`: a verdict is reused for the same key while its
+    /// status's duration lasts, unless the answer sets a cookie or forbids caching (nginx's
+    /// proxy_cache rules); `auth-proxy-set-headers` adds fields to the sub-request.
+    @Test func verdictsAreCachedPerKeyAndExtraHeadersSent() async throws {
+        let backends = try await TestBackends(addresses: ["127.0.65.5"], page: "x")
+        let auth = try AuthService(address: "127.0.65.6")
+        defer { auth.stop() }
+        let rules = try RulesDirectory([
+            "a.yaml": RulesDirectory.service("app", port: backends.port, ready: ["127.0.65.5"])
+                + RulesDirectory.service("authsvc", port: auth.port, ready: ["127.0.65.6"])
+                + ControllerSettingsTests.headers("default", "auth-extra", ["X-Cluster": "east"])
+                + RulesDirectory.ingress(
+                    "cached", host: "cached.test", paths: [("/", "Prefix", "app")],
+                    annotations: [
+                        "auth-url": "http://authsvc.default.svc.cluster.local/verify", "auth-response-headers": "X-Auth-Request-User",
+                        "auth-cache-key": "$cookie_session", "auth-cache-duration": "200 401 30s", "auth-proxy-set-headers": "auth-extra",
+                    ]),
+        ])
+        // One event loop: verdicts are cached per loop (each loop asks once per key).
+        let portico = try PorticoProcess(rules: rules.url, extraArguments: ["--workers", "1"])
+        defer { portico.terminate() }
+        let curl = Curl(port: portico.port)
+        func hits(_ session: String) -> Int { auth.requests.filter { $0.headers["cookie"] == "session=\(session)" }.count }
+
+        for _ in 0..<3 {
+            let answer = try curl.get("cached.test", "/", ["-H", "Cookie: session=token", "-H", "X-Cluster: west"])
+            #expect(answer.status == 200)
+            #expect(answer.report["header x-auth-request-user"] == "bob", "the cached verdict still copies its headers")
+        }
+        #expect(hits("token") == 1)
+        #expect(auth.requests.first { $0.path == "/verify" }?.headers["x-cluster"] == "east", "auth-proxy-set-headers replaces the client's field")
+        for _ in 0..<2 {
+            let denied = try curl.get("cached.test", "/", ["-H", "Cookie: session=stranger"])
+            #expect(denied.status == 401)
+            #expect(denied.headers["www-authenticate"] == "Bearer realm=\"test\"")
+        }
+        #expect(hits("stranger") == 1, "401 is in the durations")
+        _ = try curl.get("cached.test", "/", ["-H", "Cookie: session=forbidden"])
+        _ = try curl.get("cached.test", "/", ["-H", "Cookie: session=forbidden"])
+        #expect(hits("forbidden") == 2, "403 is not")
+        for session in ["nocache", "good"] {
+            _ = try curl.get("cached.test", "/", ["-H", "Cookie: session=\(session)"])
+            _ = try curl.get("cached.test", "/", ["-H", "Cookie: session=\(session)"])
+            #expect(hits(session) == 2, "\(session): not cacheable")
+        }
+        portico.terminate()
+        await backends.stop()
+    }
+
     @Test func proxyRedirectRewritesTheLocation() async throws {
         let service = try AuthService(address: "127.0.71.2")
         defer { service.stop() }

@@ -308,7 +308,14 @@ struct SnapshotBuilder {
             }
             policy.externalAuth = ExternalAuthPolicy(
                 target: target, path: auth.path, method: auth.method, responseHeaders: auth.responseHeaders, signin: auth.signin,
-                requestRedirect: auth.requestRedirect, alwaysSetCookie: auth.alwaysSetCookie, url: auth.url)
+                requestRedirect: auth.requestRedirect, alwaysSetCookie: auth.alwaysSetCookie, url: auth.url,
+                proxySetFields: auth.proxySetFields,
+                cache: auth.cacheKey.map {
+                    // nginx's key: the server name, the auth location, then the annotation's.
+                    AuthCachePolicy(
+                        key: $0, durations: auth.cacheDurations.durations, anyStatus: auth.cacheDurations.anyStatus,
+                        zone: "\(entry.name) \(auth.url) ")
+                })
         }
         return policy
     }

@@ -18,7 +18,8 @@ enum AuthRequestWriter {
         out.writeStaticString(" HTTP/1.1\r\nHost: ")
         out.writeBytes(host)
         out.writeStaticString("\r\n")
-        Self.copyClientFields(head, bytes, into: &out)
+        Self.copyClientFields(head, bytes, except: policy.proxySetFields, into: &out)
+        for field in policy.proxySetFields { out.writeBytes(field.line) }  // auth-proxy-set-headers
         Self.writeRequestID(head, bytes, &requestIDs, into: &out)
         let requestURI = UnsafeRawBufferPointer(rebasing: bytes[head.targetStart..<head.targetEnd])
         out.writeStaticString("X-Original-URL: ")
@@ -45,10 +46,13 @@ enum AuthRequestWriter {
     /// The client's fields a sub-request carries (nginx `proxy_pass_request_headers on`): all
     /// but the body's framing, connection-level ones, `Host`, `X-Request-ID` and those the proxy
     /// sets itself.
-    static func copyClientFields(_ head: RequestHead, _ bytes: UnsafeRawBufferPointer, into out: inout ByteBuffer) {
+    static func copyClientFields(
+        _ head: RequestHead, _ bytes: UnsafeRawBufferPointer, except replaced: [HeaderPolicy.Field] = [], into out: inout ByteBuffer
+    ) {
         for field in head.fields {
             switch field.kind {
             case .other, .cookie, .origin, .authorization, .strictTransportSecurity, .accessControl, .location, .server:
+                if !replaced.isEmpty, replaced.contains(where: { UpstreamRequestWriter.isNamed(bytes, field, $0.name) }) { continue }
                 out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[field.lineStart..<field.valueEnd]))
                 out.writeStaticString("\r\n")
             case .host, .contentLength, .transferEncoding, .connection, .upgrade, .expect, .hopByHop, .replacedByProxy,

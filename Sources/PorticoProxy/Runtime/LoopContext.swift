@@ -24,6 +24,8 @@ final class LoopContext {
     let routing = RoutingScratch()
     /// Recent basic-authentication verdicts, so a bcrypt hash is not computed per request.
     var credentials = CredentialCache()
+    /// Recent `auth-url` verdicts of routes with `auth-cache-key`.
+    var authVerdicts = AuthVerdictCache()
     /// The `Date` field of the proxy's own answers, rendered once a second.
     var date = HTTPDate()
     /// Open client connections, so shutdown can ask each to finish its exchange and close, and

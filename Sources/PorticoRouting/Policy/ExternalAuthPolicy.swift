@@ -34,11 +34,18 @@ public struct ExternalAuthPolicy: Hashable, Sendable {
     public let alwaysSetCookie: Bool
     /// The URL as written, for `explain` and messages.
     public let url: String
+    /// `auth-proxy-set-headers`: fields set on the sub-request (the client's of those names
+    /// replaced), from a ConfigMap of the Ingress's namespace.
+    public let proxySetFields: [HeaderPolicy.Field]
+    /// `auth-cache-key` / `auth-cache-duration`.
+    public let cache: AuthCachePolicy?
 
     public init(
         target: Target, path: String, method: String?, responseHeaders: [String], signin: SigninURL?, requestRedirect: String?,
-        alwaysSetCookie: Bool, url: String
+        alwaysSetCookie: Bool, url: String, proxySetFields: [HeaderPolicy.Field] = [], cache: AuthCachePolicy? = nil
     ) {
+        self.proxySetFields = proxySetFields
+        self.cache = cache
         self.target = target
         self.path = Array(path.utf8)
         self.method = method.map { Array($0.utf8) }

@@ -12,6 +12,7 @@ enum ExternalAuthAnnotations: AnnotationGroup {
     static let names = [
         "auth-url", "auth-method", "auth-signin", "auth-signin-redirect-param", "auth-response-headers", "auth-request-redirect",
         "auth-always-set-cookie", "auth-keepalive", "auth-keepalive-requests", "auth-keepalive-timeout", "auth-keepalive-share-vars",
+        "auth-cache-key", "auth-cache-duration", "auth-proxy-set-headers",
     ]
 
     /// The auth service as the URL names it, before the compiler gives it a backend.
@@ -33,6 +34,9 @@ enum ExternalAuthAnnotations: AnnotationGroup {
         var requestRedirect: String?
         var alwaysSetCookie: Bool
         var url: String
+        var proxySetFields: [HeaderPolicy.Field] = []
+        var cacheKey: RequestKeyTemplate?
+        var cacheDurations: (durations: [Int: Int], anyStatus: Int?) = ([200: 300, 202: 300, 401: 300], nil)
     }
 
     static func parse(_ reader: inout AnnotationReader, into annotations: inout IngressAnnotations) {
@@ -106,9 +110,49 @@ enum ExternalAuthAnnotations: AnnotationGroup {
                 return deny("auth-signin", "\(unknown.name) in \"\(text)\" is not one of $host, $http_host, $scheme, $request_uri, $escaped_request_uri", differs: true)
             }
         }
-        annotations.externalAuth = Settings(
+        var settings = Settings(
             host: host, hostHeader: authority, path: path, method: method, responseHeaders: headers, signin: signin,
             requestRedirect: reader.value("auth-request-redirect"), alwaysSetCookie: reader.bool("auth-always-set-cookie", default: false),
             url: url)
+        if let text = reader.value("auth-cache-duration") {
+            guard let parsed = AuthCachePolicy.parseDurations(text) else {
+                return deny("auth-cache-duration", "\"\(text)\" is not a list of [code …] time entries (200 202 401 5m)")
+            }
+            settings.cacheDurations = parsed
+        }
+        if let text = reader.value("auth-cache-key") {
+            // NGINXVariable: a value outside it is refused and the cache stays off.
+            if !text.utf8.allSatisfy({ $0.isASCIILetter || $0.isASCIIDigit || "-_${}".utf8.contains($0) }) {
+                reader.fallBack("auth-cache-key", text, expected: "nginx variables and letters, digits, -_", to: "no cache")
+            } else {
+                switch RequestKeyTemplate.parse(text) {
+                case .success(let key): settings.cacheKey = key
+                case .failure(let unknown):
+                    reader.warn(
+                        "auth-cache-key", "\(unknown.name) is not a variable Portico renders ($http_*, $cookie_*, $remote_user, $remote_addr, $host, $request_uri, $uri, $args, $scheme); auth answers are not cached",
+                        differs: true)
+                }
+            }
+        }
+        if let reference = reader.value("auth-proxy-set-headers") {
+            let namespace = reader.ingress.metadata.namespace
+            let name = reference.contains("/") ? reference : "\(namespace)/\(reference)"
+            // ingress-nginx refuses cross-namespace ConfigMaps (allow-cross-namespace-resources off).
+            guard name.hasPrefix(namespace + "/") else {
+                return deny("auth-proxy-set-headers", "ConfigMap \(reference) is not in the Ingress's namespace")
+            }
+            guard let configMap = reader.configMaps[name] else { return deny("auth-proxy-set-headers", "ConfigMap \(reference) not found") }
+            for field in configMap.data.keys.sorted() {
+                guard !field.isEmpty, field.utf8.allSatisfy({ $0.isASCIILetter || $0.isASCIIDigit || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") }) else {
+                    return deny("auth-proxy-set-headers", "\"\(field)\" in ConfigMap \(reference) is not a header name")
+                }
+                let value = configMap.data[field]!
+                guard !value.contains("$"), !value.contains(where: { $0 == "\r" || $0 == "\n" }) else {
+                    return deny("auth-proxy-set-headers", "\(field)'s value in ConfigMap \(reference) holds an nginx variable, which Portico does not expand", differs: true)
+                }
+                settings.proxySetFields.append(HeaderPolicy.Field(name: field, value: value))
+            }
+        }
+        annotations.externalAuth = settings
     }
 }

@@ -1,4 +1,5 @@
 import NIOCore
+import PorticoPasswords
 import PorticoRouting
 
 /// Phase: external authentication (`auth-url`, nginx's `auth_request`). The sub-request is an
@@ -13,6 +14,8 @@ extension ClientConnection {
         var backend: ProxyBackend
         var policy: ExternalAuthPolicy
         var signinLocation: [UInt8]?
+        /// `auth-cache-key` rendered for this request.
+        var cacheKey: CredentialFingerprint?
     }
 
     /// The sub-request for this request, or nil when there is nowhere to send it (a `$host`
@@ -54,12 +57,24 @@ extension ClientConnection {
                     self.head, from: bytes, policy: policy, host: hostValue ?? UnsafeRawBufferPointer(start: nil, count: 0),
                     isTLS: self.isTLS, client: client, requestIDs: &self.loop.requestIDs, into: &out)
             }
-            return AuthorizationRequest(head: out, backend: backend, policy: policy, signinLocation: self.signinLocation(policy, bytes))
+            let cacheKey = policy.cache.map { self.cacheKey($0, bytes, client: client) }
+            return AuthorizationRequest(
+                head: out, backend: backend, policy: policy, signinLocation: self.signinLocation(policy, bytes), cacheKey: cacheKey)
         }
     }
 
     /// Sends the sub-request; `main` waits. Without a place to send it (or ready endpoints), 500.
     mutating func startAuthorization(_ request: AuthorizationRequest?, main: Exchange, now: NIODeadline) {
+        if let request, let key = request.cacheKey, let cached = self.loop.authVerdicts.lookup(key, now: now) {
+            // A verdict `auth-cache-duration` still keeps: no sub-request.
+            var authorization = Exchange.Authorization(policy: request.policy, signinLocation: request.signinLocation)
+            authorization.status = cached.status
+            authorization.copiedFields = cached.copiedFields
+            authorization.challenge = cached.challenge
+            self.pendingExchange = WaitingExchange(main)
+            self.authorizationEnded(authorization, now: now)
+            return
+        }
         guard let request, !request.backend.endpoints.isEmpty else {
             self.respondWithError(500, close: !main.body.isComplete || main.closeAfterResponse, bodyPending: !main.body.isComplete,
                                   log: main.log, now: now)
@@ -70,6 +85,7 @@ extension ClientConnection {
             of: main, backend: request.backend, head: request.head, method: request.policy.method == Self.head ? .head : .get,
             rotationStart: request.backend.nextStart(loop: self.loop.index), closeAfterResponse: false, isHTTP11: true, now: now)
         exchange.authorization = Exchange.Authorization(policy: request.policy, signinLocation: request.signinLocation)
+        exchange.authorization?.cacheKey = request.cacheKey
         self.pendingExchange = WaitingExchange(main)
         self.connect(&exchange, fresh: false, now: now)
         self.state = .exchange(exchange)
@@ -92,6 +108,9 @@ extension ClientConnection {
                     if authorization.setCookies == nil { authorization.setCookies = ByteBuffer() }
                     authorization.setCookies!.writeBytes(line)
                     authorization.setCookies!.writeStaticString("\r\n")
+                } else if authorization.cacheKey != nil, UpstreamRequestWriter.isNamed(bytes, field, Self.cacheControl) {
+                    let value = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[field.valueStart..<field.valueEnd]), as: UTF8.self).lowercased()
+                    if value.contains("no-cache") || value.contains("no-store") || value.contains("private") { authorization.forbidsCaching = true }
                 } else if UpstreamRequestWriter.isNamed(bytes, field, Self.wwwAuthenticate), authorization.challenge == nil {
                     var challenge = ByteBuffer()
                     challenge.writeBytes(line)
@@ -105,9 +124,42 @@ extension ClientConnection {
     static let setCookie = Array("set-cookie".utf8)
     static let head = Array("HEAD".utf8)
     static let wwwAuthenticate = Array("www-authenticate".utf8)
+    static let cacheControl = Array("cache-control".utf8)
+
+    /// The fingerprint of `auth-cache-key` rendered for this request, in its zone. Each part
+    /// is written with its length, so `$a$b` of ("ab", "") and ("a", "b") differ.
+    func cacheKey(_ cache: AuthCachePolicy, _ bytes: UnsafeRawBufferPointer, client: String) -> CredentialFingerprint {
+        var key = cache.zone
+        func append<C: Collection>(_ part: C) where C.Element == UInt8 {
+            key.append(contentsOf: String(part.count).utf8)
+            key.append(UInt8(ascii: ":"))
+            key.append(contentsOf: part)
+        }
+        func range(_ range: Range<Int>?) { append(range.map { bytes[$0] } ?? bytes[0..<0]) }
+        for part in cache.key.parts {
+            switch part {
+            case .text(let text): append(text)
+            case .header(let name): range(self.fieldValue(named: name, in: bytes))
+            case .cookie(let name): range(self.cookieValue(named: name, in: bytes))
+            case .authorization: range(self.fieldValue(named: Self.authorizationName, in: bytes))
+            case .remoteAddress: append(client.utf8)
+            case .host: range(self.head.authority ?? self.head.hostValue)
+            case .requestURI: range(self.head.targetStart..<self.head.targetEnd)
+            case .uri: range(self.head.targetStart..<self.head.pathEnd)
+            case .args: range(self.head.pathEnd < self.head.targetEnd ? (self.head.pathEnd + 1)..<self.head.targetEnd : nil)
+            case .scheme: append((self.isTLS ? "https" : "http").utf8)
+            }
+        }
+        return key.withUnsafeBytes { CredentialFingerprint($0) }
+    }
+
+    static let authorizationName = Array("authorization".utf8)
 
     /// The sub-request's answer is complete: the verdict.
     mutating func authorizationEnded(_ authorization: Exchange.Authorization, now: NIODeadline) {
+        if let key = authorization.cacheKey, let cache = authorization.policy.cache {
+            self.loop.authVerdicts.store(authorization, key: key, policy: cache, now: now)
+        }
         guard var main = self.pendingExchange?.exchange else { return }
         self.pendingExchange = nil
         let close = !main.body.isComplete || main.closeAfterResponse

@@ -1,4 +1,5 @@
 import NIOCore
+import PorticoPasswords
 import PorticoRouting
 
 /// What an access-log line says of an answer, whoever made it.
@@ -145,6 +146,10 @@ struct Exchange {
         var copiedFields = ByteBuffer()
         var setCookies: ByteBuffer?
         var challenge: ByteBuffer?
+        /// `auth-cache-key` rendered for this request (its fingerprint), when the route caches.
+        var cacheKey: CredentialFingerprint?
+        /// The answer said `Cache-Control: no-cache`, `no-store` or `private`.
+        var forbidsCaching = false
     }
 
     /// A sub-request on behalf of `original` (`auth-url`, an error page): no body, idempotent,
