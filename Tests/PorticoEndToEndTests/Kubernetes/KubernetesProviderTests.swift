@@ -186,6 +186,31 @@ import Testing
         #expect(Self.eventually(5) { (try? cluster.curl.get("web.test", "/", ["--data-binary", upload]))?.status == 413 })
     }
 
+    /// `portico check --report --kubeconfig`: the migration report of what a cluster holds, from
+    /// one list of every kind, with no listener started.
+    @Test func theMigrationReportReadsACluster() async throws {
+        let api = try await FakeAPIServer()
+        defer { Task { await api.stop() } }
+        api.apply("ingressclasses", KubeObjects.ingressClass("nginx", controller: "k8s.io/ingress-nginx"))
+        api.apply("services", KubeObjects.service("web", targetPort: 8080))
+        api.apply("ingresses", KubeObjects.ingress("plain", host: "plain.test", paths: [("/", "web")], className: "nginx"))
+        api.apply(
+            "ingresses",
+            KubeObjects.ingress(
+                "gzip", host: "gzip.test", paths: [("/", "web")], className: "nginx",
+                annotations: ["nginx.ingress.kubernetes.io/limit-rate": "100"]))
+        api.apply("ingresses", KubeObjects.ingress("other", host: "other.test", paths: [("/", "web")], className: "traefik"))
+        let kubeconfig = try api.kubeconfig().path
+        let run = try CheckCommandTests.portico([
+            "check", "--report", "--json", "--kubeconfig", kubeconfig, "--ingress-class", "nginx", "--controller-name", "k8s.io/ingress-nginx",
+        ])
+        #expect(run.status == 0, "\(run.output)")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [String: Any])
+        let verdicts = Dictionary(
+            uniqueKeysWithValues: (document["ingresses"] as? [[String: Any]] ?? []).map { ($0["ingress"] as? String ?? "", $0["verdict"] as? String ?? "") })
+        #expect(verdicts == ["default/plain": "served unchanged", "default/gzip": "degraded", "default/other": "not ours"])
+    }
+
     @Test func largeListsArePagedWithContinue() async throws {
         let cluster = try await Cluster.start { api, port in
             for index in 0..<1_200 {
