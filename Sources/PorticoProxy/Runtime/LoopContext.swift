@@ -10,14 +10,15 @@ final class LoopContext {
     let index: Int
     var generation: Generation {
         didSet {
-            if self.generation.configuration != oldValue.configuration { self.pool.configure(self.generation.configuration) }
+            guard self.generation.configuration != self.configuration else { return }
+            self.configuration = self.generation.configuration
+            self.pool.configure(self.configuration)
         }
     }
     let pool: UpstreamPool
-    /// The settings in force: the current generation's.
-    var configuration: ProxyConfiguration {
-        @inline(__always) get { self.generation.configuration }
-    }
+    /// The settings in force: the current generation's, kept here so the many reads per request
+    /// go to this object's own storage (no generation reference taken and dropped each time).
+    private(set) var configuration: ProxyConfiguration
     let accessLog: AccessLogWriter?
     var requestIDs: RequestIDGenerator
     /// Routing scratch (normalised path, captures, rewritten target), reused by every request.
@@ -60,6 +61,7 @@ final class LoopContext {
         self.rateLimiter = rateLimiter
         self.index = index
         self.generation = generation
+        self.configuration = generation.configuration
         self.pool = UpstreamPool(configuration: generation.configuration)
         self.accessLog = accessLog
         self.requestIDs = RequestIDGenerator()
