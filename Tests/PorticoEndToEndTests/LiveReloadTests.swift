@@ -217,12 +217,17 @@ import Testing
         await backends.stop()
     }
 
-    @Test func cookieAffinityStaysUntilTheEndpointLeaves() async throws {
-        let addresses = ["127.0.54.1", "127.0.54.2", "127.0.54.3"]
+    /// `affinity-mode: persistent`: the cookie names its endpoint; when it leaves, the client
+    /// moves and gets a new cookie. `balanced` (the default): the cookie's key is hashed onto
+    /// the endpoints; when its endpoint leaves, the same key lands on another and stays there,
+    /// no new cookie needed (sticky_balanced.lua).
+    @Test(arguments: ["persistent", "balanced"])
+    func cookieAffinityStaysUntilTheEndpointLeaves(mode: String) async throws {
+        let addresses = mode == "persistent" ? ["127.0.54.1", "127.0.54.2", "127.0.54.3"] : ["127.0.54.5", "127.0.54.6", "127.0.54.7"]
         let backends = try await TestBackends(addresses: addresses, page: "sticky")
         let annotations = [
             "affinity": "cookie", "session-cookie-name": "route", "session-cookie-max-age": "3600", "session-cookie-samesite": "lax",
-            "session-cookie-expires": "7200",
+            "session-cookie-expires": "7200", "affinity-mode": mode,
         ]
         let rules = try RulesDirectory([
             "svc.yaml": RulesDirectory.service("svc", port: backends.port, ready: addresses),
@@ -256,7 +261,7 @@ import Testing
             try curl.get("sticky.test", "/", ["-b", jar]).report["endpoint"] != pinned
         })
         let moved = try curl.get("sticky.test", "/", ["-c", jar, "-b", jar])
-        #expect(moved.headers["set-cookie"] != nil)
+        #expect((moved.headers["set-cookie"] != nil) == (mode == "persistent"))
         let newHome = try #require(moved.report["endpoint"])
         #expect(try curl.get("sticky.test", "/", ["-c", jar, "-b", jar]).report["endpoint"] == newHome)
         await backends.stop()

@@ -1,14 +1,14 @@
 import Foundation
 import PorticoRouting
 
-/// `affinity: cookie` with `session-cookie-name`, `-path`, `-max-age`, `-expires`, `-samesite`,
-/// `-secure` and `-domain` (ingress-nginx `annotations/sessionaffinity/main.go`, the cookie
+/// `affinity: cookie` with `affinity-mode`, `session-cookie-name`, `-path`, `-max-age`,
+/// `-expires`, `-samesite`, `-secure`, `-domain` and `-change-on-failure` (ingress-nginx `annotations/sessionaffinity/main.go`, the cookie
 /// sticky.lua sets). Its parser ignores every invalid value: an unknown `affinity` is no
 /// affinity, a bad cookie name is `INGRESSCOOKIE`, any other bad value is left out.
 enum AffinityAnnotations: AnnotationGroup {
     static let names = [
         "affinity", "session-cookie-name", "session-cookie-path", "session-cookie-max-age", "session-cookie-expires",
-        "session-cookie-samesite", "session-cookie-secure", "session-cookie-domain",
+        "session-cookie-samesite", "session-cookie-secure", "session-cookie-domain", "affinity-mode", "session-cookie-change-on-failure",
     ]
 
     static func parse(_ reader: inout AnnotationReader, into annotations: inout IngressAnnotations) {
@@ -57,8 +57,18 @@ enum AffinityAnnotations: AnnotationGroup {
             if text.utf8.allSatisfy({ HostBytes.isLabelByte($0) || $0 == UInt8(ascii: ".") }) { domain = text }
             else { reader.fallBack("session-cookie-domain", text, expected: "a domain", to: "none") }
         }
+        var mode = CookieAffinity.Mode.balanced
+        if let text = reader.value("affinity-mode") {
+            switch text {
+            case "balanced": mode = .balanced
+            case "persistent": mode = .persistent
+            default: reader.fallBack("affinity-mode", text, expected: "balanced or persistent", to: "balanced")
+            }
+        }
+        let changeOnFailure = reader.bool("session-cookie-change-on-failure", default: false)
         annotations.cookiePathIsRoutePath = path == nil
         annotations.policy.cookieAffinity = CookieAffinity(
-            name: name, path: path ?? "/", maxAge: maxAge, expires: expires, sameSite: sameSite, secure: secure, domain: domain)
+            name: name, path: path ?? "/", maxAge: maxAge, expires: expires, sameSite: sameSite, secure: secure, domain: domain,
+            mode: mode, changeOnFailure: changeOnFailure)
     }
 }

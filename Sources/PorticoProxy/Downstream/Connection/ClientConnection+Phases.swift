@@ -125,7 +125,7 @@ extension ClientConnection {
         let configuration = self.loop.configuration
         let tries = route.policy.nextUpstream.tries.map { $0 == 0 ? max(backend.endpoints.count, 1) : $0 } ?? configuration.maxTries
         let affinityHash = self.affinityHash(for: route.policy, backend: backend, realClient: realClient)
-        let cookieEndpoint = route.policy.cookieAffinity.flatMap { self.endpointFromCookie($0, backend: backend, now: now) }
+        let (cookieEndpoint, affinityKey) = route.policy.cookieAffinity.map { self.affinityChoice($0, backend: backend, now: now) } ?? (nil, nil)
 
         // Phase: upstream request (and the auth-url sub-request, built while the head is here).
         let upstreamHead = self.upstreamRequestPhase(route: route, rewritten: rewritten, realClient: realClient?.text)
@@ -155,6 +155,7 @@ extension ClientConnection {
                 : BodyRateGuard(minimumBytesPerSecond: configuration.minBodyRate, window: configuration.bodyRateWindow, now: now),
             isIdempotent: self.head.method.isIdempotent, isHTTP11: self.head.isHTTP11)
         exchange.errorPages = errorPages
+        exchange.affinityKey = affinityKey
         if case .length(let length) = self.head.framing, length <= route.policy.bufferedBodyLimit { exchange.bufferedBody = length }
         exchange.dropsUpstreamCORS = dropsUpstreamCORS
         exchange.locationRewrite = route.policy.locationRewrite
@@ -361,8 +362,26 @@ extension ClientConnection {
     func endpointFromCookie(_ affinity: CookieAffinity, backend: ProxyBackend, now: NIODeadline) -> ProxyEndpoint? {
         self.inbound.withUnsafeReadableBytes { bytes -> ProxyEndpoint? in
             guard let range = self.cookieValue(named: affinity.nameBytes, in: bytes) else { return nil }
-            return backend.endpoint(forCookie: UnsafeRawBufferPointer(rebasing: bytes[range]), now: now)
+            let value = UnsafeRawBufferPointer(rebasing: bytes[range])
+            switch affinity.mode {
+            case .persistent: return backend.endpoint(forCookie: value, now: now)
+            // sticky.lua keeps `key|backend` and hashes the key.
+            case .balanced: return backend.endpoint(forKey: ProxyBackend.fnv1a(UnsafeRawBufferPointer(rebasing: value.prefix { $0 != UInt8(ascii: "|") })), now: now)
+            }
         }
+    }
+
+    /// The endpoint the session cookie chooses, and for `affinity-mode: balanced` without a
+    /// cookie the new random key that chose it (sticky_balanced.lua's `pick_new_upstream`).
+    func affinityChoice(_ affinity: CookieAffinity, backend: ProxyBackend, now: NIODeadline) -> (ProxyEndpoint?, [UInt8]?) {
+        if let endpoint = self.endpointFromCookie(affinity, backend: backend, now: now) { return (endpoint, nil) }
+        guard affinity.mode == .balanced else { return (nil, nil) }
+        let key = Self.hexKey(self.loop.requestIDs.next())
+        return (backend.endpoint(forKey: ProxyBackend.fnv1a(key), now: now), key)
+    }
+
+    static func hexKey(_ value: UInt64) -> [UInt8] {
+        (0..<16).map { RequestIDGenerator.hexDigits[Int((value >> (60 - 4 * UInt64($0))) & 0xF)] }
     }
 
     /// Where the value of the cookie `name` is in the head bytes: a `name=value` pair of the
@@ -394,12 +413,36 @@ extension ClientConnection {
         return nil
     }
 
-    /// `Set-Cookie` for an answer whose endpoint is not the one the request's cookie named.
-    func affinityCookieField(_ exchange: Exchange) -> String? {
-        guard let affinity = exchange.cookieAffinity, let endpoint = exchange.log.endpoint, endpoint !== exchange.cookieEndpoint
-        else { return nil }
+    /// `Set-Cookie` for an answer whose endpoint is not the one the request's cookie named (a
+    /// new session, or one moved after a failure with `session-cookie-change-on-failure`).
+    func affinityCookieField(_ exchange: Exchange, now: NIODeadline) -> String? {
+        guard let affinity = exchange.cookieAffinity, let endpoint = exchange.log.endpoint else { return nil }
+        let value: [UInt8]
+        switch affinity.mode {
+        case .persistent:
+            guard endpoint !== exchange.cookieEndpoint else { return nil }
+            value = endpoint.cookieValue
+        case .balanced:
+            if endpoint === exchange.cookieEndpoint {
+                guard let key = exchange.affinityKey else { return nil }  // the request's cookie still holds
+                value = key
+            } else {
+                // The session moved: a key that hashes to where it is now (up to 20 draws, as
+                // sticky_balanced.lua; none found: no cookie, the next request is placed anew).
+                var found: [UInt8]?
+                for _ in 0..<20 {
+                    let key = Self.hexKey(self.loop.requestIDs.next())
+                    if exchange.backend.endpoint(forKey: ProxyBackend.fnv1a(key), now: now) === endpoint {
+                        found = key
+                        break
+                    }
+                }
+                guard let found else { return nil }
+                value = found
+            }
+        }
         // The attributes lua-resty-cookie writes for sticky.lua.
-        var field = "Set-Cookie: \(affinity.name)=\(String(decoding: endpoint.cookieValue, as: UTF8.self))"
+        var field = "Set-Cookie: \(affinity.name)=\(String(decoding: value, as: UTF8.self))"
         if let expires = affinity.expires { field += "; Expires=" + HTTPDate.cookieTime(time(nil) + expires) }
         if let maxAge = affinity.maxAge { field += "; Max-Age=\(maxAge)" }
         if let domain = affinity.domain { field += "; Domain=\(domain)" }

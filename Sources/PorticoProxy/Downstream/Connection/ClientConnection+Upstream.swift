@@ -13,8 +13,11 @@ extension ClientConnection {
         } else {
             // Affinity (cookie, upstream-hash-by, ClientIP) picks the key's endpoint first;
             // retries move on in rotation.
+            // A session the request's cookie named stays on its endpoint through retries unless
+            // `session-cookie-change-on-failure` (sticky.lua `should_pick_new_upstream`).
+            let keepsSession = exchange.cookieEndpoint != nil && exchange.affinityKey == nil && exchange.cookieAffinity?.changeOnFailure == false
             let pinned =
-                exchange.attempt == 0
+                exchange.attempt == 0 || keepsSession
                 ? (exchange.cookieEndpoint ?? exchange.affinityHash.flatMap { backend.endpoint(forKey: $0, now: now) }) : nil
             let balanced = exchange.ewma && pinned == nil ? backend.endpointByLoad(random: self.loop.requestIDs.next(), now: now) : nil
             endpoint = pinned ?? balanced ?? backend.endpoint(start: exchange.rotationStart, attempt: exchange.attempt, now: now)
@@ -195,7 +198,7 @@ extension ClientConnection {
         }
         let configuration = self.loop.configuration
         let hsts = self.isTLS ? configuration.hstsField : nil
-        let cookie = self.affinityCookieField(exchange)
+        let cookie = exchange.cookieAffinity == nil ? nil : self.affinityCookieField(exchange, now: now)
         let out: ByteBuffer
         var answerFields = exchange.log.answerFields
         // nginx `add_header` (the auth answer's Set-Cookie): on 2xx and redirects only.

@@ -91,6 +91,9 @@ struct Exchange {
     /// Cookie affinity: the route's settings and the endpoint the request's cookie named.
     let cookieAffinity: CookieAffinity?
     let cookieEndpoint: ProxyEndpoint?
+    /// `affinity-mode: balanced` without a cookie in the request: the new random key that
+    /// chose `cookieEndpoint`, set as the cookie with the answer.
+    var affinityKey: [UInt8]?
     /// The route's `proxy-next-upstream*`.
     let retryPolicy: RetryPolicy
     /// `load-balance: ewma`, and when the current attempt started.
