@@ -64,4 +64,21 @@ import Testing
         h.respond(H.ok)
         #expect(self.setCookie(h) == nil)
     }
+
+    /// `session-cookie-conditional-samesite-none`: no `SameSite=None` for a browser that
+    /// rejects it (iOS 12 Safari), kept for one that takes it.
+    @Test(arguments: [
+        ("Mozilla/5.0 (iPhone; CPU iPhone OS 12_0 like Mac OS X) AppleWebKit/605.1.15 Version/12.0 Mobile Safari/604.1", false),
+        ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36", true),
+    ])
+    func sameSiteNoneOnlyForBrowsersThatTakeIt(agent: String, keeps: Bool) throws {
+        var policy = RoutePolicy()
+        policy.cookieAffinity = CookieAffinity(name: "route", sameSite: "None", mode: .persistent, conditionalSameSiteNone: true)
+        let h = H(policy: policy)
+        _ = h.receive("GET / HTTP/1.1\r\nHost: app.test\r\nUser-Agent: \(agent)\r\n\r\n")
+        _ = h.connected()
+        h.respond(H.ok)
+        let cookie = try #require(self.setCookie(h))
+        #expect(cookie.contains("; SameSite=None") == keeps, "\(cookie)")
+    }
 }

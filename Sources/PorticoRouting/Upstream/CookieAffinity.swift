@@ -17,6 +17,9 @@ public struct CookieAffinity: Hashable, Sendable {
     /// moves to another endpoint and the cookie with it; false retries the cookie's endpoint
     /// and keeps the session where it was (sticky.lua `should_pick_new_upstream`).
     public let changeOnFailure: Bool
+    /// `session-cookie-conditional-samesite-none`: `SameSite=None` is left off for the browsers
+    /// that reject such cookies (util/same_site.lua).
+    public let conditionalSameSiteNone: Bool
     /// `session-cookie-name`, default `INGRESSCOOKIE`.
     public let name: String
     /// `session-cookie-path`; without it, the Ingress path of the route (sticky.lua's
@@ -37,8 +40,10 @@ public struct CookieAffinity: Hashable, Sendable {
 
     public init(
         name: String = "INGRESSCOOKIE", path: String = "/", maxAge: Int? = nil, expires: Int? = nil, sameSite: String? = nil,
-        secure: Bool? = nil, domain: String? = nil, mode: Mode = .balanced, changeOnFailure: Bool = false
+        secure: Bool? = nil, domain: String? = nil, mode: Mode = .balanced, changeOnFailure: Bool = false,
+        conditionalSameSiteNone: Bool = false
     ) {
+        self.conditionalSameSiteNone = conditionalSameSiteNone
         self.mode = mode
         self.changeOnFailure = changeOnFailure
         self.name = name
@@ -49,5 +54,21 @@ public struct CookieAffinity: Hashable, Sendable {
         self.sameSite = sameSite
         self.secure = secure
         self.domain = domain
+    }
+}
+
+extension CookieAffinity {
+    /// Whether a browser takes `SameSite=None` (util/same_site.lua, after
+    /// chromium.org/updates/same-site/incompatible-clients): Chrome 40–69, iOS 12 and macOS
+    /// 10.14 Safari reject such cookies.
+    public static func acceptsSameSiteNone(userAgent: some Collection<UInt8>) -> Bool {
+        let agent = Array(userAgent)
+        func has(_ text: String) -> Bool {
+            let needle = Array(text.utf8)
+            guard needle.count <= agent.count else { return false }
+            return (0...(agent.count - needle.count)).contains { agent[$0..<($0 + needle.count)].elementsEqual(needle) }
+        }
+        if has("Chrome/4") || has("Chrome/5") || has("Chrome/6") || has("CPU iPhone OS 12") || has("iPad; CPU OS 12") { return false }
+        return !(has("Macintosh") && has("Intel Mac OS X 10_14") && has("Safari") && !has("Chrome"))
     }
 }

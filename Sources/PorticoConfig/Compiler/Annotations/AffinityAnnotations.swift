@@ -9,6 +9,7 @@ enum AffinityAnnotations: AnnotationGroup {
     static let names = [
         "affinity", "session-cookie-name", "session-cookie-path", "session-cookie-max-age", "session-cookie-expires",
         "session-cookie-samesite", "session-cookie-secure", "session-cookie-domain", "affinity-mode", "session-cookie-change-on-failure",
+        "session-cookie-conditional-samesite-none",
     ]
 
     static func parse(_ reader: inout AnnotationReader, into annotations: inout IngressAnnotations) {
@@ -69,6 +70,7 @@ enum AffinityAnnotations: AnnotationGroup {
         annotations.cookiePathIsRoutePath = path == nil
         annotations.policy.cookieAffinity = CookieAffinity(
             name: name, path: path ?? "/", maxAge: maxAge, expires: expires, sameSite: sameSite, secure: secure, domain: domain,
-            mode: mode, changeOnFailure: changeOnFailure)
+            mode: mode, changeOnFailure: changeOnFailure,
+            conditionalSameSiteNone: reader.bool("session-cookie-conditional-samesite-none", default: false))
     }
 }

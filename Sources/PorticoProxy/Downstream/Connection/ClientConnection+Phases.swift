@@ -133,6 +133,12 @@ extension ClientConnection {
             self.authorizationRequest($0, table: generation.snapshot.routes, realClient: realClient?.text)
         }
         let errorPages = route.policy.errorPages.map { self.errorPages($0, backend: generation.backends[$0.backend], realClient: realClient?.text) }
+        var omitsSameSiteNone = false
+        if let affinity = route.policy.cookieAffinity, affinity.conditionalSameSiteNone, affinity.sameSite == "None" {
+            omitsSameSiteNone = self.inbound.withUnsafeReadableBytes { bytes in
+                self.fieldValue(named: Self.userAgent, in: bytes).map { !CookieAffinity.acceptsSameSiteNone(userAgent: bytes[$0]) } ?? false
+            }
+        }
         self.inbound.moveReaderIndex(forwardBy: self.head.headLength)
         let body: RequestBody
         switch self.head.framing {
@@ -156,6 +162,7 @@ extension ClientConnection {
             isIdempotent: self.head.method.isIdempotent, isHTTP11: self.head.isHTTP11)
         exchange.errorPages = errorPages
         exchange.affinityKey = affinityKey
+        exchange.omitsSameSiteNone = omitsSameSiteNone
         if case .length(let length) = self.head.framing, length <= route.policy.bufferedBodyLimit { exchange.bufferedBody = length }
         exchange.dropsUpstreamCORS = dropsUpstreamCORS
         exchange.locationRewrite = route.policy.locationRewrite
@@ -380,6 +387,8 @@ extension ClientConnection {
         return (backend.endpoint(forKey: ProxyBackend.fnv1a(key), now: now), key)
     }
 
+    static let userAgent = Array("user-agent".utf8)
+
     static func hexKey(_ value: UInt64) -> [UInt8] {
         (0..<16).map { RequestIDGenerator.hexDigits[Int((value >> (60 - 4 * UInt64($0))) & 0xF)] }
     }
@@ -449,7 +458,7 @@ extension ClientConnection {
         field += "; Path=\(affinity.path)"
         if affinity.secure ?? self.isTLS { field += "; Secure" }
         field += "; HttpOnly"
-        if let sameSite = affinity.sameSite { field += "; SameSite=\(sameSite)" }
+        if let sameSite = affinity.sameSite, !exchange.omitsSameSiteNone { field += "; SameSite=\(sameSite)" }
         return field + "\r\n"
     }
 }

@@ -94,6 +94,8 @@ struct Exchange {
     /// `affinity-mode: balanced` without a cookie in the request: the new random key that
     /// chose `cookieEndpoint`, set as the cookie with the answer.
     var affinityKey: [UInt8]?
+    /// `session-cookie-conditional-samesite-none` and a browser that rejects `SameSite=None`.
+    var omitsSameSiteNone = false
     /// The route's `proxy-next-upstream*`.
     let retryPolicy: RetryPolicy
     /// `load-balance: ewma`, and when the current attempt started.
