@@ -30,10 +30,16 @@ struct RulesOptions: ParsableArguments {
     @Option(help: "namespace/name of the Secret (or certs/ pair) served to SNI names no Ingress covers.")
     var defaultSSLCertificate: String?
 
+    @Option(help: "namespace/name of the Service answering requests no rule matches (when no Ingress has spec.defaultBackend) and the ConfigMap's custom-http-errors, as ingress-nginx's flag.")
+    var defaultBackendService: String?
+
     @Option(help: "namespace/name of the ConfigMap of controller settings, with ingress-nginx's keys (hsts, proxy-body-size, keep-alive, use-forwarded-headers, …): from the API in a cluster, from --rules otherwise.")
     var configmap: String?
 
     func validate() throws {
+        if let name = self.defaultBackendService, name.split(separator: "/", omittingEmptySubsequences: false).count != 2 || name.hasPrefix("/") || name.hasSuffix("/") {
+            throw ValidationError("--default-backend-service must be namespace/name, got \"\(name)\"")
+        }
         if let name = self.configmap {
             let parts = name.split(separator: "/", omittingEmptySubsequences: false)
             guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty }) else {
@@ -56,6 +62,6 @@ struct RulesOptions: ParsableArguments {
     func compileOptions() -> CompileOptions {
         CompileOptions(
             ingressClass: self.ingressClass, controllerName: self.controllerName,
-            defaultSSLCertificate: self.defaultSSLCertificate, configMap: self.configmap)
+            defaultSSLCertificate: self.defaultSSLCertificate, configMap: self.configmap, defaultBackendService: self.defaultBackendService)
     }
 }

@@ -18,11 +18,18 @@ public struct CompileOptions: Sendable {
     /// keys. Nil: ingress-nginx's defaults throughout.
     public var configMap: String?
 
+    /// `--default-backend-service namespace/name` (ingress-nginx's flag): the Service that
+    /// answers requests no rule matches, when no Ingress's `spec.defaultBackend` does, and the
+    /// pages of the ConfigMap's `custom-http-errors`.
+    public var defaultBackendService: String?
+
     public init(
         ingressClass: String = "portico", controllerName: String = CompileOptions.defaultControllerName,
-        defaultSSLCertificate: String? = nil, watchIngressWithoutClass: Bool = true, configMap: String? = nil
+        defaultSSLCertificate: String? = nil, watchIngressWithoutClass: Bool = true, configMap: String? = nil,
+        defaultBackendService: String? = nil
     ) {
         self.configMap = configMap
+        self.defaultBackendService = defaultBackendService
         self.watchIngressWithoutClass = watchIngressWithoutClass
         self.ingressClass = ingressClass
         self.controllerName = controllerName

@@ -81,7 +81,16 @@ public enum IngressCompiler {
                            message: "not found (--configmap): ingress-nginx's defaults are used until it exists"))
             return ControllerSettings()
         }
-        return ControllerConfigMap.read(configMap, previous: previous, configMaps: state.configMapsByName, diagnostics: &diagnostics)
+        let settings = ControllerConfigMap.read(configMap, previous: previous, configMaps: state.configMapsByName, diagnostics: &diagnostics)
+        if !settings.customErrors.isEmpty, options.defaultBackendService == nil {
+            diagnostics.append(
+                Diagnostic(
+                    .warning, file: configMap.location.file, line: configMap.dataLines["custom-http-errors"] ?? configMap.location.line,
+                    object: "ConfigMap \(name)", field: "data.custom-http-errors",
+                    message: "ingress-nginx serves these codes from its --default-backend-service; without that flag Portico intercepts them only on the paths whose Ingress sets default-backend, and elsewhere the upstream's answer passes"
+                ).differing())
+        }
+        return settings
     }
 
     /// Oldest first; objects without a timestamp (plain files) count as newest; ties by

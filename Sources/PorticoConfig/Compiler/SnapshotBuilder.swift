@@ -37,6 +37,8 @@ struct SnapshotBuilder {
     private var warnedDefaultBackends = Set<String>()
     /// Where each backend was first referenced, to locate its warnings.
     private var backendSites: [BackendTable.Site] = []
+    /// `--default-backend-service`'s backend, registered first thing in `build()`.
+    private var controllerDefaultBackend: BackendID?
 
     /// The key of a virtual host: its pattern, or nil for the rules without host.
     typealias HostKey = HostPattern?
@@ -117,6 +119,7 @@ struct SnapshotBuilder {
         var regexHosts = Set<HostKey>()
         for entry in self.accepted where entry.forcesRegex { regexHosts.formUnion(entry.patterns) }
 
+        self.registerControllerDefaultBackend()
         var hostOrder: [HostKey] = []
         var routes: [HostKey: [Route]] = [:]
         var fallbacks: [HostKey: Route] = [:]
@@ -172,6 +175,14 @@ struct SnapshotBuilder {
                               rewrite: entry.annotations.rewrite(for: path.path), policy: self.policy(entry, id, path: path.path)))
                 }
             }
+        }
+        if defaultRoute == nil, let id = self.controllerDefaultBackend {
+            // ingress-nginx's default server: what no rule and no spec.defaultBackend answers.
+            var policy = self.settings.location
+            policy.headers = self.settings.headers
+            defaultRoute = Route(
+                match: .prefix("/"), backend: id, source: RouteSource(ingress: "--default-backend-service", kind: .defaultBackend),
+                policy: policy)
         }
         self.attachCanaries(routes: &routes, fallbacks: &fallbacks, defaultRoute: &defaultRoute, regexHosts: regexHosts)
         self.regexCache.endCompilation()
@@ -284,7 +295,9 @@ struct SnapshotBuilder {
                 // ingress-nginx uses the Service's first port.
                 let id = self.backendID(for: BackendRef(namespace: namespace, service: name, port: .number(port)), entry, field: "default-backend")
                 policy.defaultBackend = id
-                if !entry.annotations.customErrors.isEmpty {
+                // The ConfigMap's codes go to --default-backend-service when there is one (the
+                // server-level error_page a location without its own inherits).
+                if !entry.annotations.customErrors.isEmpty, entry.annotations.customErrorsFromAnnotation || self.controllerDefaultBackend == nil {
                     let ref = self.backendRefs[backend]
                     policy.errorPages = ErrorPagePolicy(
                         codes: Set(entry.annotations.customErrors), backend: id, namespace: namespace, ingress: entry.ingress.metadata.name,
@@ -297,6 +310,14 @@ struct SnapshotBuilder {
                                field: "metadata.annotations[nginx.ingress.kubernetes.io/default-backend]",
                                message: "Service \(namespace)/\(name) not found or without ports; ingress-nginx ignores the annotation, and so does Portico"))
             }
+        }
+        if policy.errorPages == nil, !entry.annotations.customErrorsFromAnnotation, !self.settings.customErrors.isEmpty,
+            let id = self.controllerDefaultBackend
+        {
+            let ref = self.backendRefs[backend]
+            policy.errorPages = ErrorPagePolicy(
+                codes: Set(self.settings.customErrors), backend: id, namespace: entry.ingress.metadata.namespace, ingress: entry.ingress.metadata.name,
+                service: ref.service, servicePort: ref.port.description)
         }
         if let auth = entry.annotations.externalAuth {
             let target: ExternalAuthPolicy.Target
@@ -318,6 +339,22 @@ struct SnapshotBuilder {
                 })
         }
         return policy
+    }
+
+    /// `--default-backend-service`: the Service's first port, as ingress-nginx uses it. A Service
+    /// that does not exist is a warning: unmatched requests get 404 until it does.
+    private mutating func registerControllerDefaultBackend() {
+        guard let name = self.options.defaultBackendService else { return }
+        let parts = name.split(separator: "/").map(String.init)
+        guard parts.count == 2, let port = self.resolver.services[name]?.ports.first?.port else {
+            self.diagnostics.append(
+                Diagnostic(.warning, object: "Service \(name)",
+                           message: "not found or without ports (--default-backend-service): requests no rule matches get 404, the ConfigMap's custom-http-errors pass the upstream's answer"))
+            return
+        }
+        self.controllerDefaultBackend = self.register(
+            BackendRef(namespace: parts[0], service: parts[1], port: .number(port)),
+            at: BackendTable.Site(file: "--default-backend-service", line: nil, object: "Service \(name)", field: "spec.ports[0]"))
     }
 
     /// The backend of a reference an annotation makes (`auth-url`'s host, `default-backend`).

@@ -25,5 +25,6 @@ enum ErrorPageAnnotations: AnnotationGroup {
             return
         }
         annotations.customErrors = codes
+        annotations.customErrorsFromAnnotation = true
     }
 }

@@ -30,8 +30,10 @@ struct IngressAnnotations {
     var serviceUpstream = false
     /// `default-backend`: a Service of the Ingress's namespace, by name.
     var defaultBackendService: String?
-    /// `custom-http-errors` (only with `default-backend`).
+    /// `custom-http-errors` (only with `default-backend`); the ConfigMap's until the annotation
+    /// sets its own (`customErrorsFromAnnotation`).
     var customErrors: [Int] = []
+    var customErrorsFromAnnotation = false
     /// `auth-url`: the auth service as written; the compiler gives it a backend.
     var externalAuth: ExternalAuthAnnotations.Settings?
     /// `canary: "true"`: the Ingress adds no routes; its backends join the main Ingresses'.

@@ -142,9 +142,6 @@ public enum ControllerConfigMap {
                 ("nginx keeps this many idle upstream connections per worker across all backends; Portico keeps up to this many per endpoint and event loop", false)
             case .sslProtocols:
                 ("OpenSSL takes a lowest and a highest version: the versions between the listed ones are served too", false)
-            case .customHTTPErrors:
-                ("Portico has no --default-backend-service: these codes are intercepted on the paths whose Ingress sets default-backend (served by that backend, unless the Ingress sets custom-http-errors itself); elsewhere the upstream's answer is passed on as it is",
-                 true)
             default: nil
             }
         }
