@@ -105,16 +105,8 @@ import Testing
         #expect(snippets.message.contains("never runs raw nginx snippets"))
     }
 
-    static let rules = """
-        apiVersion: v1
-        kind: Service
-        metadata: {name: svc}
-        spec: {ports: [{port: 80}]}
-        ---
-        apiVersion: v1
-        kind: Endpoints
-        metadata: {name: svc}
-        subsets: [{addresses: [{ip: 10.0.0.1}], ports: [{port: 80}]}]
+    static let rules = ConfigLoaderTests.service + """
+
         ---
         apiVersion: networking.k8s.io/v1
         kind: Ingress
@@ -195,6 +187,19 @@ import Testing
         #expect(!references.needs(configMap("default", "brand")))
     }
 
+    /// The rules plus an Ingress `up` on up.test with these annotations.
+    static func state(withIngress annotations: [String: String]) -> ClusterState {
+        var state = ClusterState()
+        let ingress = """
+            apiVersion: networking.k8s.io/v1
+            kind: Ingress
+            metadata: {name: up, annotations: {\(annotations.map { "nginx.ingress.kubernetes.io/\($0.key): \"\($0.value)\"" }.joined(separator: ", "))}}
+            spec: {rules: [{host: up.test, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: svc, port: {number: 80}}}}]}}]}
+            """
+        for (object, _) in ManifestDecoder.decode(file: "rules.yaml", text: Self.rules + "\n---\n" + ingress).objects { state.add(object) }
+        return state
+    }
+
     /// `proxy-request-buffering` and `client-body-buffer-size`, from the ConfigMap and per Ingress.
     @Test(arguments: [
         ([:], [:], 64 * 1024), (["proxy-request-buffering": "off"], [:], 0),
@@ -204,14 +209,7 @@ import Testing
         ([:], ["proxy-request-buffering": "maybe"], 64 * 1024),
     ] as [([String: String], [String: String], Int)])
     func requestBufferingLimits(configMap: [String: String], annotations: [String: String], limit: Int) throws {
-        var state = ClusterState()
-        let ingress = """
-            apiVersion: networking.k8s.io/v1
-            kind: Ingress
-            metadata: {name: up, annotations: {\(annotations.map { "nginx.ingress.kubernetes.io/\($0.key): \"\($0.value)\"" }.joined(separator: ", "))}}
-            spec: {rules: [{host: up.test, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: svc, port: {number: 80}}}}]}}]}
-            """
-        for (object, _) in ManifestDecoder.decode(file: "rules.yaml", text: Self.rules + "\n---\n" + ingress).objects { state.add(object) }
+        var state = Self.state(withIngress: annotations)
         state.add(.configMap(Self.configMap(configMap)))
         let output = IngressCompiler.compile(state, options: CompileOptions(configMap: "ingress-nginx/portico-controller"))
         let policy = try #require(output.snapshot.routes.resolve(host: "up.test", path: "/")?.policy)
@@ -219,14 +217,7 @@ import Testing
     }
 
     @Test func anInvalidBufferSizeLeavesTheIngressOut() {
-        var state = ClusterState()
-        let ingress = """
-            apiVersion: networking.k8s.io/v1
-            kind: Ingress
-            metadata: {name: up, annotations: {nginx.ingress.kubernetes.io/client-body-buffer-size: "lots"}}
-            spec: {rules: [{host: up.test, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: svc, port: {number: 80}}}}]}}]}
-            """
-        for (object, _) in ManifestDecoder.decode(file: "rules.yaml", text: Self.rules + "\n---\n" + ingress).objects { state.add(object) }
+        let state = Self.state(withIngress: ["client-body-buffer-size": "lots"])
         let output = IngressCompiler.compile(state)
         #expect(output.snapshot.routes.resolve(host: "up.test", path: "/") == nil)
         #expect(output.diagnostics.contains { $0.severity == .error && $0.field?.contains("client-body-buffer-size") == true })
