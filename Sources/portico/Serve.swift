@@ -108,6 +108,7 @@ struct Serve: AsyncParsableCommand {
         tlsOptions.sessionCache = resumption && self.sslSessionCache
         tlsOptions.sessionTickets = resumption && self.sslSessionTickets
         var readiness = Readiness(store: nil)
+        let metrics = MetricsEndpoint(ingressClass: self.rules.ingressClass)
         let health: (any Channel)?
         let group = MultiThreadedEventLoopGroup(numberOfThreads: self.workers)
         var kubernetes: KubernetesController?
@@ -123,7 +124,7 @@ struct Serve: AsyncParsableCommand {
             let kubeSource = KubernetesSource(store: controller.store, loader: loader)
             source = kubeSource
             readiness = Readiness(store: controller.store)
-            health = try await self.startHealth(readiness: readiness, group: group, logger: logger)
+            health = try await self.startHealth(readiness: readiness, metrics: metrics, group: group, logger: logger)
             await controller.waitForSync(logger: logger)
             initial = kubeSource.load()
         } else {
@@ -134,7 +135,7 @@ struct Serve: AsyncParsableCommand {
             logger.info("watching for changes", metadata: directorySource.watchMetadata)
             source = directorySource
             initial = loader.load()
-            health = try await self.startHealth(readiness: readiness, group: group, logger: logger)
+            health = try await self.startHealth(readiness: readiness, metrics: metrics, group: group, logger: logger)
         }
         var loaded = LoadedRules(initial)
         let unresolved = loaded.snapshot
@@ -174,6 +175,7 @@ struct Serve: AsyncParsableCommand {
         let runtime = try ProxyRuntime(
             group: group, snapshot: loaded.snapshot, configuration: configuration, tlsOptions: tlsOptions,
             accessLogDescriptor: try self.accessLogDescriptor(), diagnostics: &diagnostics)
+        metrics.attach(runtime)
         for diagnostic in diagnostics {
             switch diagnostic.severity {
             case .error: logger.error("\(diagnostic)")
@@ -234,10 +236,13 @@ struct Serve: AsyncParsableCommand {
     }
 
     /// Starts `/healthz` and `/readyz` when a health port applies.
-    private func startHealth(readiness: Readiness, group: any EventLoopGroup, logger: Logger) async throws -> (any Channel)? {
+    private func startHealth(
+        readiness: Readiness, metrics: MetricsEndpoint, group: any EventLoopGroup, logger: Logger
+    ) async throws -> (any Channel)? {
         guard let port = self.healthPort ?? (self.cluster.enabled ? 10254 : nil) else { return nil }
-        let channel = try await HealthServer.bind(host: self.address, port: port, readiness: readiness, group: group)
-        logger.info("health endpoints on port \(port): /healthz, /readyz")
+        let channel = try await HealthServer.bind(
+            host: self.address, port: port, readiness: readiness, metrics: { await metrics.render() }, group: group)
+        logger.info("health endpoints on port \(port): /healthz, /readyz, /metrics")
         return channel
     }
 

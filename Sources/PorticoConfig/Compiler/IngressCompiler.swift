@@ -43,11 +43,11 @@ public enum IngressCompiler {
     ///   (`Output.settingsInForce`): a key the ConfigMap now gets wrong keeps its value.
     public static func compile(
         _ state: ClusterState, options: CompileOptions = CompileOptions(), regexCache: RegexCache = RegexCache(),
-        previousSettings: [String: String] = [:]
+        labelCache: MetricLabelsCache = MetricLabelsCache(), previousSettings: [String: String] = [:]
     ) -> Output {
         var diagnostics: [Diagnostic] = []
         let settings = Self.settings(in: state, options: options, previous: previousSettings, diagnostics: &diagnostics)
-        var builder = SnapshotBuilder(state: state, options: options, regexCache: regexCache, settings: settings)
+        var builder = SnapshotBuilder(state: state, options: options, regexCache: regexCache, labelCache: labelCache, settings: settings)
         builder.diagnostics = diagnostics
         let ours = IngressClassFilter(options: options, classes: state.ingressClasses)
         var served: [String] = []

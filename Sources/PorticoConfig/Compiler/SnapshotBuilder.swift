@@ -10,6 +10,7 @@ struct SnapshotBuilder {
     let resolver: EndpointResolver
     let certificates: CertificateResolver
     let regexCache: RegexCache
+    let labelCache: MetricLabelsCache
     let options: CompileOptions
     /// The controller ConfigMap's settings: every Ingress's policy starts from its defaults.
     let settings: ControllerSettings
@@ -43,7 +44,11 @@ struct SnapshotBuilder {
     /// The key of a virtual host: its pattern, or nil for the rules without host.
     typealias HostKey = HostPattern?
 
-    init(state: ClusterState, options: CompileOptions, regexCache: RegexCache, settings: ControllerSettings = ControllerSettings()) {
+    init(
+        state: ClusterState, options: CompileOptions, regexCache: RegexCache, labelCache: MetricLabelsCache = MetricLabelsCache(),
+        settings: ControllerSettings = ControllerSettings()
+    ) {
+        self.labelCache = labelCache
         self.settings = settings
         self.configMaps = state.configMapsByName
         self.resolver = EndpointResolver(state: state)
@@ -133,7 +138,7 @@ struct SnapshotBuilder {
             if let backend = ingress.defaultBackend, let id = self.backendID(for: backend, entry) {
                 let route = Route(
                     match: .prefix("/"), backend: id, source: RouteSource(ingress: entry.name, kind: .defaultBackend),
-                    policy: self.policy(entry, id))
+                    policy: self.policy(entry, id), metricLabels: self.metricLabels(entry, id, path: "/", host: ingress.rules.isEmpty ? "_" : nil))
                 if !ingress.rules.isEmpty {
                     // With rules, it answers the unmatched paths of this Ingress's own hosts
                     // only (ingress-nginx createServers; e2e ingress/without_host.go).
@@ -172,7 +177,8 @@ struct SnapshotBuilder {
                     routes[key]!.append(
                         Route(match: match, backend: id,
                               source: RouteSource(ingress: entry.name, kind: .rule(ruleIndex: ruleIndex, pathIndex: pathIndex)),
-                              rewrite: entry.annotations.rewrite(for: path.path), policy: self.policy(entry, id, path: path.path)))
+                              rewrite: entry.annotations.rewrite(for: path.path), policy: self.policy(entry, id, path: path.path),
+                              metricLabels: self.metricLabels(entry, id, path: path.path, host: key?.description ?? "_")))
                 }
             }
         }
@@ -180,12 +186,15 @@ struct SnapshotBuilder {
             // ingress-nginx's default server: what no rule and no spec.defaultBackend answers.
             var policy = self.settings.location
             policy.headers = self.settings.headers
+            let ref = self.backendRefs[id]
             defaultRoute = Route(
                 match: .prefix("/"), backend: id, source: RouteSource(ingress: "--default-backend-service", kind: .defaultBackend),
-                policy: policy)
+                policy: policy,
+                metricLabels: self.labelCache.labels(namespace: ref.namespace, ingress: "", service: ref.service, path: "/", host: "_"))
         }
         self.attachCanaries(routes: &routes, fallbacks: &fallbacks, defaultRoute: &defaultRoute, regexHosts: regexHosts)
         self.regexCache.endCompilation()
+        self.labelCache.endCompilation()
         let ruleHosts = Set(hostOrder.compactMap { $0 })
         let aliases = self.aliases(ruleHosts: ruleHosts)
         let twins = self.wwwTwins(ruleHosts: ruleHosts)
@@ -339,6 +348,15 @@ struct SnapshotBuilder {
                 })
         }
         return policy
+    }
+
+    /// A route's metric labels. `host`: nil for a default backend answering its Ingress's own
+    /// hosts (its first rule's host names it, as ingress-nginx's server of that host).
+    private func metricLabels(_ entry: Accepted, _ backend: BackendID, path: String, host: String?) -> RouteMetricLabels {
+        let ref = self.backendRefs[backend]
+        return self.labelCache.labels(
+            namespace: entry.ingress.metadata.namespace, ingress: entry.ingress.metadata.name, service: ref.service, path: path,
+            host: host ?? entry.patterns.first.flatMap { $0?.description } ?? "_")
     }
 
     /// `--default-backend-service`: the Service's first port, as ingress-nginx uses it. A Service

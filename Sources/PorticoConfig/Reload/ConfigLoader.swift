@@ -15,6 +15,7 @@ public final class ConfigLoader {
     public let certsDirectory: String
     public let options: CompileOptions
     private let regexCache = RegexCache()
+    private let labelCache = MetricLabelsCache()
     /// Decoded manifest files, reused while unchanged.
     public let decodeCache = DirectoryProvider.DecodeCache()
     private var lastGood: ClusterState?
@@ -89,7 +90,8 @@ public final class ConfigLoader {
         }
         var keptIngresses: [String] = []
         let providedState = state
-        var compiled = IngressCompiler.compile(state, options: self.options, regexCache: self.regexCache, previousSettings: self.settingsInForce)
+        var compiled = IngressCompiler.compile(
+            state, options: self.options, regexCache: self.regexCache, labelCache: self.labelCache, previousSettings: self.settingsInForce)
         if let previous = self.lastGood {
             // Ingresses whose new version was left out by the compiler keep their previous one.
             let failed = Set(compiled.diagnostics.filter { $0.severity == .error }.compactMap(\.object))
@@ -105,7 +107,8 @@ public final class ConfigLoader {
             }
             if replaced {
                 let failedDiagnostics = compiled.diagnostics.filter { $0.severity == .error && keptIngresses.contains($0.object ?? "") }
-                compiled = IngressCompiler.compile(state, options: self.options, regexCache: self.regexCache, previousSettings: self.settingsInForce)
+                compiled = IngressCompiler.compile(
+            state, options: self.options, regexCache: self.regexCache, labelCache: self.labelCache, previousSettings: self.settingsInForce)
                 compiled.routeDiagnostics = failedDiagnostics + compiled.routeDiagnostics
             }
         }

@@ -27,6 +27,8 @@ final class LoopContext {
     var credentials = CredentialCache()
     /// Recent `auth-url` verdicts of routes with `auth-cache-key`.
     var authVerdicts = AuthVerdictCache()
+    /// This loop's request metrics (`/metrics` adds every loop's up).
+    var metrics = RequestMetrics()
     /// The `Date` field of the proxy's own answers, rendered once a second.
     var date = HTTPDate()
     /// Open client connections, so shutdown can ask each to finish its exchange and close, and

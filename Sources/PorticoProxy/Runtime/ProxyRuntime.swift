@@ -108,6 +108,16 @@ public final class ProxyRuntime: Sendable {
         }
     }
 
+    /// The request metrics of every event loop, each copied on its own loop (a scrape never
+    /// touches a loop's counters from another thread).
+    public func scrapeMetrics(_ exposition: MetricsExposition) async -> String {
+        var loops: [[RequestMetrics.RouteSeries]] = []
+        for slot in self.slots {
+            if let routes = try? await slot.eventLoop.submit({ slot.context.value.metrics.routes }).get() { loops.append(routes) }
+        }
+        return exposition.render(loops)
+    }
+
     /// Graceful shutdown, step two (after the listeners closed): idle connections close now,
     /// busy ones after their current response. Returns once every connection is gone or
     /// `timeout` passed.

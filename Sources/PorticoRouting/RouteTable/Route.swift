@@ -30,9 +30,12 @@ public final class Route: Hashable, Sendable {
     public let rewrite: RewriteTemplate?
     /// Everything the Ingress's annotations ask of this path.
     public let policy: RoutePolicy
+    /// Its labels in the request metrics (nil: not counted, as in unit tests).
+    public let metricLabels: RouteMetricLabels?
 
     public init(match: PathMatch, backend: BackendID, source: RouteSource, rewrite: RewriteTemplate? = nil,
-                policy: RoutePolicy = RoutePolicy()) {
+                policy: RoutePolicy = RoutePolicy(), metricLabels: RouteMetricLabels? = nil) {
+        self.metricLabels = metricLabels
         self.match = match
         self.backend = backend
         self.source = source
@@ -45,14 +48,14 @@ public final class Route: Hashable, Sendable {
 
     /// The same route with another policy (the compiler attaches canaries after all routes exist).
     public func with(policy: RoutePolicy) -> Route {
-        Route(match: self.match, backend: self.backend, source: self.source, rewrite: self.rewrite, policy: policy)
+        Route(match: self.match, backend: self.backend, source: self.source, rewrite: self.rewrite, policy: policy, metricLabels: self.metricLabels)
     }
 
     /// By value: two compilations of the same rules give equal routes.
     public static func == (lhs: Route, rhs: Route) -> Bool {
         lhs === rhs
             || (lhs.match == rhs.match && lhs.backend == rhs.backend && lhs.source == rhs.source && lhs.rewrite == rhs.rewrite
-                && lhs.policy == rhs.policy)
+                && lhs.policy == rhs.policy && lhs.metricLabels?.text == rhs.metricLabels?.text)
     }
 
     public func hash(into hasher: inout Hasher) {

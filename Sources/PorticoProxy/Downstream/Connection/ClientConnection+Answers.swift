@@ -128,8 +128,11 @@ extension ClientConnection {
 
     /// Phase: log.
     func logAnswer(_ log: AnswerLog, now: NIODeadline) {
-        guard let accessLog = self.loop.accessLog, !log.skipsAccessLog else { return }
         let duration = now - log.requestStart
+        if let labels = log.metricLabels {
+            self.loop.metrics.record(labels, status: log.status, method: log.method, duration: duration, bytesSent: log.bytesSent)
+        }
+        guard let accessLog = self.loop.accessLog, !log.skipsAccessLog else { return }
         self.logRecord.withParts { method, target, host in
             accessLog.log(
                 AccessLogWriter.Entry(

@@ -45,6 +45,8 @@ extension ClientConnection {
             return
         }
         log.routeName = route.source.ingress
+        log.metricLabels = route.metricLabels
+        log.method = self.head.method
         log.skipsAccessLog = !route.policy.accessLog
         log.answerFields = self.corsFields(route.policy.cors)
         let dropsUpstreamCORS = log.answerFields != nil

@@ -10,6 +10,9 @@ struct AnswerLog {
     var answerFields: ByteBuffer?
     /// The Ingress of the route, once one was found.
     var routeName: String?
+    /// The route's labels in the request metrics, and the request's method.
+    var metricLabels: RouteMetricLabels?
+    var method = RequestHead.Method.other
     /// `enable-access-log: "false"` on the route: the log phase skips this request.
     var skipsAccessLog = false
     var endpoint: ProxyEndpoint?

@@ -1,0 +1,25 @@
+import PorticoRouting
+
+/// One `RouteMetricLabels` per distinct label set, kept across compilations like the regex
+/// cache: an unchanged route keeps its labels object through reloads, which is the identity the
+/// event loops count under. Control plane only, one compilation at a time.
+public final class MetricLabelsCache {
+    private var entries: [String: RouteMetricLabels] = [:]
+    private var touched = Set<String>()
+
+    public init() {}
+
+    func labels(namespace: String, ingress: String, service: String, path: String, host: String) -> RouteMetricLabels {
+        let made = RouteMetricLabels(namespace: namespace, ingress: ingress, service: service, path: path, host: host)
+        self.touched.insert(made.text)
+        if let cached = self.entries[made.text] { return cached }
+        self.entries[made.text] = made
+        return made
+    }
+
+    /// Drops label sets the compilation that just ended did not use.
+    func endCompilation() {
+        self.entries = self.entries.filter { self.touched.contains($0.key) }
+        self.touched.removeAll(keepingCapacity: true)
+    }
+}

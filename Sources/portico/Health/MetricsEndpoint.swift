@@ -1,0 +1,26 @@
+import Foundation
+import PorticoProxy
+import Synchronization
+
+/// What `/metrics` reads: the runtime once it exists (the health port opens before it, so
+/// probes answer while a cluster is first listed), with the constant labels of this controller.
+final class MetricsEndpoint: Sendable {
+    private let runtime = Mutex<ProxyRuntime?>(nil)
+    let exposition: MetricsExposition
+
+    /// `controller_pod` is the Pod's name (downward API `POD_NAME`, else the host name, which
+    /// is the Pod name in a cluster), `controller_namespace` its namespace (`POD_NAMESPACE`).
+    init(ingressClass: String) {
+        let environment = ProcessInfo.processInfo.environment
+        self.exposition = MetricsExposition(
+            controllerClass: ingressClass, controllerNamespace: environment["POD_NAMESPACE"] ?? "",
+            controllerPod: environment["POD_NAME"] ?? ProcessInfo.processInfo.hostName)
+    }
+
+    func attach(_ runtime: ProxyRuntime) { self.runtime.withLock { $0 = runtime } }
+
+    func render() async -> String {
+        guard let runtime = self.runtime.withLock({ $0 }) else { return "" }
+        return await runtime.scrapeMetrics(self.exposition)
+    }
+}
