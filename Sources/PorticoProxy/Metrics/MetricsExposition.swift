@@ -65,33 +65,32 @@ public struct MetricsExposition: Sendable {
         out += "# HELP nginx_ingress_controller_requests The total number of client requests\n"
         out += "# TYPE nginx_ingress_controller_requests counter\n"
         for key in keys { out += "nginx_ingress_controller_requests{\(key)} \(sums[key]!.count)\n" }
-        out += "# HELP nginx_ingress_controller_request_duration_seconds The request processing time in milliseconds\n"
-        out += "# TYPE nginx_ingress_controller_request_duration_seconds histogram\n"
-        for key in keys {
-            let sum = sums[key]!
-            var cumulative: UInt64 = 0
-            for (index, bound) in RequestMetrics.durationBucketText.enumerated() {
-                cumulative += sum.durations[index]
-                out += "nginx_ingress_controller_request_duration_seconds_bucket{\(key),le=\"\(bound)\"} \(cumulative)\n"
-            }
-            out += "nginx_ingress_controller_request_duration_seconds_bucket{\(key),le=\"+Inf\"} \(sum.count)\n"
-            out += "nginx_ingress_controller_request_duration_seconds_sum{\(key)} \(Self.seconds(sum.durationNanoseconds))\n"
-            out += "nginx_ingress_controller_request_duration_seconds_count{\(key)} \(sum.count)\n"
-        }
-        out += "# HELP nginx_ingress_controller_bytes_sent DEPRECATED The number of bytes sent to a client\n"
-        out += "# TYPE nginx_ingress_controller_bytes_sent histogram\n"
-        for key in keys {
-            let sum = sums[key]!
-            var cumulative: UInt64 = 0
-            for (index, bound) in RequestMetrics.sizeBucketText.enumerated() {
-                cumulative += sum.sizes[index]
-                out += "nginx_ingress_controller_bytes_sent_bucket{\(key),le=\"\(bound)\"} \(cumulative)\n"
-            }
-            out += "nginx_ingress_controller_bytes_sent_bucket{\(key),le=\"+Inf\"} \(sum.count)\n"
-            out += "nginx_ingress_controller_bytes_sent_sum{\(key)} \(sum.bytesSent)\n"
-            out += "nginx_ingress_controller_bytes_sent_count{\(key)} \(sum.count)\n"
-        }
+        Self.histogram(
+            "request_duration_seconds", help: "The request processing time in milliseconds", keys: keys, bounds: RequestMetrics.durationBucketText,
+            into: &out
+        ) { key in (sums[key]!.durations, Self.seconds(sums[key]!.durationNanoseconds), sums[key]!.count) }
+        Self.histogram(
+            "bytes_sent", help: "DEPRECATED The number of bytes sent to a client", keys: keys, bounds: RequestMetrics.sizeBucketText, into: &out
+        ) { key in (sums[key]!.sizes, String(sums[key]!.bytesSent), sums[key]!.count) }
         return out
+    }
+
+    /// One histogram family: per series its per-bucket counts (the last is +Inf), sum and count.
+    static func histogram(
+        _ name: String, help: String, keys: [String], bounds: [String], into out: inout String,
+        _ values: (String) -> (buckets: [UInt64], sum: String, count: UInt64)
+    ) {
+        let family = "nginx_ingress_controller_" + name
+        out += "# HELP \(family) \(help)\n# TYPE \(family) histogram\n"
+        for key in keys {
+            let (buckets, sum, count) = values(key)
+            var cumulative: UInt64 = 0
+            for (index, bound) in bounds.enumerated() {
+                cumulative += buckets[index]
+                out += "\(family)_bucket{\(key),le=\"\(bound)\"} \(cumulative)\n"
+            }
+            out += "\(family)_bucket{\(key),le=\"+Inf\"} \(count)\n\(family)_sum{\(key)} \(sum)\n\(family)_count{\(key)} \(count)\n"
+        }
     }
 
     /// Nanoseconds as seconds with nine decimals, without Foundation's formatter.
