@@ -176,6 +176,7 @@ struct Serve: AsyncParsableCommand {
             group: group, snapshot: loaded.snapshot, configuration: configuration, tlsOptions: tlsOptions,
             accessLogDescriptor: try self.accessLogDescriptor(), diagnostics: &diagnostics)
         metrics.attach(runtime)
+        metrics.exposition.reloads.applied()  // the first configuration
         for diagnostic in diagnostics {
             switch diagnostic.severity {
             case .error: logger.error("\(diagnostic)")
@@ -217,7 +218,7 @@ struct Serve: AsyncParsableCommand {
         statusWriter?.update(served: initial.servedIngresses)
         let reloads = ReloadLoop(
             source: source, runtime: runtime, logger: logger, names: names, loaded: unresolved, diagnostics: diagnostics,
-            installed: { result in statusWriter?.update(served: result.servedIngresses) })
+            reloadMetrics: metrics.exposition.reloads, installed: { result in statusWriter?.update(served: result.servedIngresses) })
         let watcher = Task { await reloads.run() }
         defer { watcher.cancel() }
         readiness.markReady()

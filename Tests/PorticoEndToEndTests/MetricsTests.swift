@@ -57,12 +57,37 @@ import Testing
             try process.run()
             let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             process.waitUntilExit()
-            // Exit 3 is lint findings only; the one allowed is ingress-nginx's own counter name
-            // without `_total` (its dashboards query that name; promtool says the same of it).
+            // Exit 3 is lint findings only; the one allowed is ingress-nginx's own counter names
+            // without `_total` (its dashboards query those names; promtool says the same of them).
             let findings = output.split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
-            let allowed = findings.allSatisfy { $0.contains("nginx_ingress_controller_requests counter metrics should have \"_total\" suffix") }
+            let allowed = findings.allSatisfy { $0.hasPrefix("nginx_ingress_controller_") && $0.hasSuffix("counter metrics should have \"_total\" suffix") }
             #expect(process.terminationStatus == 0 || (process.terminationStatus == 3 && allowed), "\(output)")
         }
+        portico.terminate()
+        await backends.stop()
+    }
+
+    /// `_success`, `_config_last_reload_successful` and its timestamp follow the reloads.
+    @Test func reloadsAreCounted() async throws {
+        let backends = try await TestBackends(addresses: ["127.0.66.2"], page: "x")
+        let rules = try RulesDirectory([
+            "a.yaml": RulesDirectory.service("app", port: backends.port, ready: ["127.0.66.2"])
+                + RulesDirectory.ingress("shop", host: "shop.test", paths: [("/", "Prefix", "app")]),
+        ])
+        let healthPort = try FreePort.next()
+        let started = Date().timeIntervalSince1970
+        let portico = try PorticoProcess(rules: rules.url, extraArguments: ["--health-port", String(healthPort)])
+        defer { portico.terminate() }
+        let first = try Self.scrape(healthPort)
+        #expect(Self.value(first, "nginx_ingress_controller_success", []) == 1)
+        #expect(Self.value(first, "nginx_ingress_controller_errors", []) == 0)
+        #expect(Self.value(first, "nginx_ingress_controller_config_last_reload_successful", []) == 1)
+        let stamp = try #require(Self.value(first, "nginx_ingress_controller_config_last_reload_successful_timestamp_seconds", []))
+        #expect(stamp >= started.rounded(.down) - 1 && stamp <= Date().timeIntervalSince1970 + 1)
+        try (RulesDirectory.service("app", port: backends.port, ready: ["127.0.66.2"])
+            + RulesDirectory.ingress("shop", host: "shop.test", paths: [("/", "Prefix", "app"), ("/new", "Prefix", "app")]))
+            .write(to: rules.url.appendingPathComponent("a.yaml"), atomically: true, encoding: .utf8)
+        #expect(LiveReloadTests.eventually(5) { (try? Self.scrape(healthPort)).flatMap { Self.value($0, "nginx_ingress_controller_success", []) } == 2 })
         portico.terminate()
         await backends.stop()
     }

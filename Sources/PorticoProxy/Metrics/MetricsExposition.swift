@@ -9,8 +9,11 @@ public struct MetricsExposition: Sendable {
     public var controllerClass: String
     public var controllerNamespace: String
     public var controllerPod: String
+    /// The reload outcomes, counted by the reload loop.
+    public let reloads: ReloadMetrics
 
-    public init(controllerClass: String, controllerNamespace: String, controllerPod: String) {
+    public init(controllerClass: String, controllerNamespace: String, controllerPod: String, reloads: ReloadMetrics = ReloadMetrics()) {
+        self.reloads = reloads
         self.controllerClass = controllerClass
         self.controllerNamespace = controllerNamespace
         self.controllerPod = controllerPod
@@ -49,19 +52,19 @@ public struct MetricsExposition: Sendable {
     /// Renders every loop's copy of its metrics.
     func render(_ loops: [[RequestMetrics.RouteSeries]]) -> String {
         var sums: [String: Sum] = [:]
+        let constant = "controller_class=\"\(self.controllerClass)\",controller_namespace=\"\(self.controllerNamespace)\",controller_pod=\"\(self.controllerPod)\""
         for routes in loops {
             for route in routes {
                 for series in route.series {
                     // Label names in Prometheus's sorted order: canary, controller_*, host, ingress,
                     // method, namespace, path, service, status.
-                    let constant = "controller_class=\"\(self.controllerClass)\",controller_namespace=\"\(self.controllerNamespace)\",controller_pod=\"\(self.controllerPod)\""
                     let key = "canary=\"\",\(constant),\(route.labels.text),method=\"\(Self.methodName(series.method))\",status=\"\(series.status)\""
                     sums[key, default: Sum()].add(series)
                 }
             }
         }
         let keys = sums.keys.sorted()
-        var out = ""
+        var out = self.reloads.render(constantLabels: constant)
         out += "# HELP nginx_ingress_controller_requests The total number of client requests\n"
         out += "# TYPE nginx_ingress_controller_requests counter\n"
         for key in keys { out += "nginx_ingress_controller_requests{\(key)} \(sums[key]!.count)\n" }

@@ -24,6 +24,8 @@ final class ReloadLoop: Sendable {
     let names: ExternalNameResolver
     /// Told about every generation installed (readiness, Ingress status).
     let installed: @Sendable (ConfigLoader.Result) -> Void
+    /// Reloads applied and refused, for `/metrics`.
+    let reloadMetrics: ReloadMetrics
     /// The last loaded snapshot before name resolution, re-resolved periodically.
     private let loaded: Mutex<RoutingSnapshot>
     /// The warnings of the last load: a reload logs only the new ones (a ConfigMap key just
@@ -42,8 +44,10 @@ final class ReloadLoop: Sendable {
 
     init(
         source: any ConfigSource, runtime: ProxyRuntime, logger: Logger, names: ExternalNameResolver, loaded: RoutingSnapshot,
-        diagnostics: [Diagnostic] = [], installed: @escaping @Sendable (ConfigLoader.Result) -> Void = { _ in }
+        diagnostics: [Diagnostic] = [], reloadMetrics: ReloadMetrics = ReloadMetrics(),
+        installed: @escaping @Sendable (ConfigLoader.Result) -> Void = { _ in }
     ) {
+        self.reloadMetrics = reloadMetrics
         self.warnings = Mutex(Set(diagnostics.filter { $0.severity == .warning }))
         self.source = source
         self.names = names
@@ -134,6 +138,7 @@ final class ReloadLoop: Sendable {
             for diagnostic in tlsDiagnostics { self.logger.error("\(diagnostic)") }
             let elapsed = ContinuousClock.now - started
             self.installed(result)
+            self.reloadMetrics.applied()
             let sinceWrite = change.newestWrite.map { String(format: "%.0f ms", Date().timeIntervalSince($0) * 1000) } ?? "?"
             self.logger.info(
                 "reloaded (\(change.reason))",
@@ -145,6 +150,7 @@ final class ReloadLoop: Sendable {
                     "since newest write": "\(sinceWrite)",
                 ])
         } catch {
+            self.reloadMetrics.refused()
             self.logger.error("reload not applied, the previous configuration keeps serving: \(error)")
         }
     }
