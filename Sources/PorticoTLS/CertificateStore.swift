@@ -101,6 +101,16 @@ public final class CertificateStore: @unchecked Sendable {
             defaultContext.context, Unmanaged.passUnretained(self).toOpaque())
     }
 
+    /// Each TLS host's certificate expiry: the host, where its certificate came from, notAfter.
+    public var expiries: [(host: String, origin: String, notAfter: Int)] {
+        self.bindings.compactMap { binding in
+            guard let source = binding.certificate, let context = self.contexts.value(for: binding.host),
+                let notAfter = context.pair.notAfterSeconds
+            else { return nil }
+            return (binding.host.description, source.origin, notAfter)
+        }
+    }
+
     /// Whether this store was built from exactly this TLS configuration.
     public func matches(bindings: [TLSBinding], defaultCertificate: CertificateSource?, options: TLSOptions) -> Bool {
         self.bindings == bindings && self.defaultCertificate == defaultCertificate && self.options == options

@@ -91,4 +91,41 @@ import Testing
         portico.terminate()
         await backends.stop()
     }
+
+    /// `ssl_expire_time_seconds` equals the served certificate's notAfter, as openssl reads it.
+    @Test func certificateExpiryIsTheCertificatesNotAfter() async throws {
+        let backends = try await TestBackends(addresses: ["127.0.66.3"], page: "x")
+        let rules = try RulesDirectory([
+            "a.yaml": RulesDirectory.service("app", port: backends.port, ready: ["127.0.66.3"]) + """
+                apiVersion: networking.k8s.io/v1
+                kind: Ingress
+                metadata: {name: secure}
+                spec:
+                  tls: [{hosts: [app.nip.io], secretName: nip-io}]
+                  rules: [{host: app.nip.io, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: app, port: {number: 80}}}}]}}]
+                """,
+        ])
+        let healthPort = try FreePort.next()
+        let portico = try PorticoProcess(rules: rules.url, extraArguments: ["--health-port", String(healthPort)])
+        defer { portico.terminate() }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        process.arguments = ["x509", "-enddate", "-noout", "-dateopt", "iso_8601", "-in", PorticoProcess.repositoryRoot.appendingPathComponent("certs/nip-io.crt").path]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let line = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        // notAfter=2036-11-23 18:01:33Z
+        let stamp = line.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "notAfter=", with: "")
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss'Z'"
+        let expected = try #require(formatter.date(from: stamp), "\(line)").timeIntervalSince1970
+        let text = try Self.scrape(healthPort)
+        #expect(Self.value(text, "nginx_ingress_controller_ssl_expire_time_seconds", ["host=\"app.nip.io\""]) == expected, "\(text.prefix(1500))")
+        portico.terminate()
+        await backends.stop()
+    }
 }

@@ -49,8 +49,8 @@ public struct MetricsExposition: Sendable {
         }
     }
 
-    /// Renders every loop's copy of its metrics.
-    func render(_ loops: [[RequestMetrics.RouteSeries]]) -> String {
+    /// Renders every loop's copy of its metrics, and the served certificates' expiry.
+    func render(_ loops: [[RequestMetrics.RouteSeries]], certificates: [(host: String, origin: String, notAfter: Int)] = []) -> String {
         var sums: [String: Sum] = [:]
         let constant = "controller_class=\"\(self.controllerClass)\",controller_namespace=\"\(self.controllerNamespace)\",controller_pod=\"\(self.controllerPod)\""
         for routes in loops {
@@ -65,6 +65,7 @@ public struct MetricsExposition: Sendable {
         }
         let keys = sums.keys.sorted()
         var out = self.reloads.render(constantLabels: constant)
+        out += Self.certificateExpiry(certificates, controllerClass: self.controllerClass)
         out += "# HELP nginx_ingress_controller_requests The total number of client requests\n"
         out += "# TYPE nginx_ingress_controller_requests counter\n"
         for key in keys { out += "nginx_ingress_controller_requests{\(key)} \(sums[key]!.count)\n" }
@@ -75,6 +76,26 @@ public struct MetricsExposition: Sendable {
         Self.histogram(
             "bytes_sent", help: "DEPRECATED The number of bytes sent to a client", keys: keys, bounds: RequestMetrics.sizeBucketText, into: &out
         ) { key in (sums[key]!.sizes, String(sums[key]!.bytesSent), sums[key]!.count) }
+        return out
+    }
+
+    /// `nginx_ingress_controller_ssl_expire_time_seconds{class, host, namespace, secret_name}`
+    /// (ingress-nginx's `sslLabelHost`): a Secret's namespace and name, or for a `certs/` file
+    /// its path as the name.
+    static func certificateExpiry(_ certificates: [(host: String, origin: String, notAfter: Int)], controllerClass: String) -> String {
+        var out = "# HELP nginx_ingress_controller_ssl_expire_time_seconds Number of seconds since 1970 to the SSL Certificate expire.\n"
+        out += "# TYPE nginx_ingress_controller_ssl_expire_time_seconds gauge\n"
+        var seen = Set<String>()
+        for certificate in certificates where seen.insert(certificate.host).inserted {
+            var namespace = ""
+            var name = certificate.origin
+            if certificate.origin.hasPrefix("Secret "), let slash = certificate.origin.firstIndex(of: "/") {
+                namespace = String(certificate.origin[certificate.origin.index(certificate.origin.startIndex, offsetBy: 7)..<slash])
+                name = String(certificate.origin[certificate.origin.index(after: slash)...])
+            }
+            let labels = "class=\"\(controllerClass)\",host=\"\(certificate.host)\",namespace=\"\(namespace)\",secret_name=\"\(name)\""
+            out += "nginx_ingress_controller_ssl_expire_time_seconds{\(labels)} \(certificate.notAfter)\n"
+        }
         return out
     }
 

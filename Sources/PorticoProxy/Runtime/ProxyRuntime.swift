@@ -115,7 +115,7 @@ public final class ProxyRuntime: Sendable {
         for slot in self.slots {
             if let routes = try? await slot.eventLoop.submit({ slot.context.value.metrics.routes }).get() { loops.append(routes) }
         }
-        return exposition.render(loops)
+        return exposition.render(loops, certificates: self.generation.certificates.expiries)
     }
 
     /// Graceful shutdown, step two (after the listeners closed): idle connections close now,

@@ -1,4 +1,7 @@
 internal import CPorticoOpenSSL
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A parsed certificate chain (leaf first) and its private key. Owns the X509 and EVP_PKEY
 /// objects and frees them.
@@ -41,6 +44,14 @@ public final class CertificateKeyPair: @unchecked Sendable {
         if let notAfter = X509_get0_notAfter(leaf), X509_cmp_current_time(notAfter) <= 0 {
             throw TLSError(kind: .expired, detail: "the certificate expired (notAfter \(Self.describe(notAfter)))")
         }
+    }
+
+    /// The leaf's notAfter in seconds since 1970 (`nginx_ingress_controller_ssl_expire_time_seconds`).
+    public var notAfterSeconds: Int? {
+        guard let notAfter = X509_get0_notAfter(self.leaf) else { return nil }
+        var time = tm()
+        guard ASN1_TIME_to_tm(notAfter, &time) == 1 else { return nil }
+        return timegm(&time)
     }
 
     /// Builds a pair from objects this class now owns (used for generated certificates).
