@@ -41,6 +41,12 @@ import Testing
         #expect(Self.value(text, "nginx_ingress_controller_request_duration_seconds_bucket", api + ["status=\"200\"", "le=\"+Inf\""]) == 5)
         #expect(Self.value(text, "nginx_ingress_controller_bytes_sent_count", api + ["status=\"200\""]) == 5)
         #expect(text.contains("controller_class=\"portico\""))
+        // The process families the dashboards read: every request counted, memory and CPU there.
+        #expect(Self.value(text, "nginx_ingress_controller_nginx_process_requests_total", []) == 8)
+        #expect((Self.value(text, "nginx_ingress_controller_nginx_process_connections_total", ["state=\"accepted\""]) ?? 0) >= 8)
+        #expect((Self.value(text, "nginx_ingress_controller_nginx_process_resident_memory_bytes", []) ?? 0) > 1_000_000)
+        #expect((Self.value(text, "nginx_ingress_controller_nginx_process_cpu_seconds_total", []) ?? 0) > 0)
+        #expect(Self.value(text, "nginx_ingress_controller_nginx_process_connections", ["state=\"active\""]) != nil)
         #expect(!text.contains("items?id"), "no request path in any label")
 
         // promtool (CI installs Debian's prometheus) accepts the exposition.

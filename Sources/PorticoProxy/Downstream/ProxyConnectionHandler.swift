@@ -18,6 +18,15 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
     let isTLS: Bool
     private var context: ChannelHandlerContext!
     private var machine: ClientConnection
+
+    /// nginx's stub_status states: `waiting` (idle keep-alive), `reading` (a head arriving),
+    /// `writing` (a request in progress).
+    var statusState: ConnectionStatusState {
+        switch self.machine.state {
+        case .idle: self.machine.inbound.readableBytes > 0 ? .reading : .waiting
+        case .exchange, .tunnel, .closing: .writing
+        }
+    }
     /// The upstream connection of the current attempt, while the machine has one attached.
     private var upstream: UpstreamHandler?
     /// Its number on the loop: a wake-up for an earlier connection at the same address is not

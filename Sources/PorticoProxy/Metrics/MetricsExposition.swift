@@ -1,3 +1,4 @@
+import Foundation
 import PorticoRouting
 
 /// The Prometheus text exposition (format 0.0.4) of the request metrics, with ingress-nginx's
@@ -11,6 +12,8 @@ public struct MetricsExposition: Sendable {
     public var controllerPod: String
     /// The reload outcomes, counted by the reload loop.
     public let reloads: ReloadMetrics
+    /// When this process started (`nginx_process_oldest_start_time_seconds`).
+    let startTime = Int(Date().timeIntervalSince1970)
 
     public init(controllerClass: String, controllerNamespace: String, controllerPod: String, reloads: ReloadMetrics = ReloadMetrics()) {
         self.reloads = reloads
@@ -50,11 +53,11 @@ public struct MetricsExposition: Sendable {
     }
 
     /// Renders every loop's copy of its metrics, and the served certificates' expiry.
-    func render(_ loops: [[RequestMetrics.RouteSeries]], certificates: [(host: String, origin: String, notAfter: Int)] = []) -> String {
+    func render(_ loops: [LoopMetrics], certificates: [(host: String, origin: String, notAfter: Int)] = []) -> String {
         var sums: [String: Sum] = [:]
         let constant = "controller_class=\"\(self.controllerClass)\",controller_namespace=\"\(self.controllerNamespace)\",controller_pod=\"\(self.controllerPod)\""
-        for routes in loops {
-            for route in routes {
+        for loop in loops {
+            for route in loop.routes {
                 for series in route.series {
                     // Label names in Prometheus's sorted order: canary, controller_*, host, ingress,
                     // method, namespace, path, service, status.
@@ -66,6 +69,7 @@ public struct MetricsExposition: Sendable {
         let keys = sums.keys.sorted()
         var out = self.reloads.render(constantLabels: constant)
         out += Self.certificateExpiry(certificates, controllerClass: self.controllerClass)
+        out += ProcessMetrics.render(loops, constantLabels: constant, startTime: self.startTime)
         out += "# HELP nginx_ingress_controller_requests The total number of client requests\n"
         out += "# TYPE nginx_ingress_controller_requests counter\n"
         for key in keys { out += "nginx_ingress_controller_requests{\(key)} \(sums[key]!.count)\n" }

@@ -61,3 +61,19 @@ struct RequestMetrics {
         self.routes[position].series[slot].bytesSent += UInt64(max(bytesSent, 0))
     }
 }
+
+/// A client connection as nginx's stub_status counts it
+/// (`nginx_ingress_controller_nginx_process_connections{state}`).
+enum ConnectionStatusState {
+    case reading, writing, waiting
+}
+
+/// What a scrape copies from one event loop.
+struct LoopMetrics: Sendable {
+    var routes: [RequestMetrics.RouteSeries]
+    var accepted: UInt64
+    var requests: UInt64
+    var reading = 0
+    var writing = 0
+    var waiting = 0
+}

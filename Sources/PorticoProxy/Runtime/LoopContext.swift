@@ -29,6 +29,8 @@ final class LoopContext {
     var authVerdicts = AuthVerdictCache()
     /// This loop's request metrics (`/metrics` adds every loop's up).
     var metrics = RequestMetrics()
+    /// Requests begun on this loop (`nginx_process_requests_total`).
+    var requestsTotal: UInt64 = 0
     /// The `Date` field of the proxy's own answers, rendered once a second.
     var date = HTTPDate()
     /// Open client connections, so shutdown can ask each to finish its exchange and close, and
@@ -146,3 +148,18 @@ extension LoopContext {
 
 @available(*, unavailable)
 extension LoopContext: Sendable {}
+
+extension LoopContext {
+    /// This loop's part of a scrape.
+    func metricsCopy() -> LoopMetrics {
+        var copy = LoopMetrics(routes: self.metrics.routes, accepted: self.connectionSerials, requests: self.requestsTotal)
+        for connection in self.connections.values {
+            switch connection.statusState {
+            case .reading: copy.reading += 1
+            case .writing: copy.writing += 1
+            case .waiting: copy.waiting += 1
+            }
+        }
+        return copy
+    }
+}

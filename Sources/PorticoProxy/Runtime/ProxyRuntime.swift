@@ -111,9 +111,9 @@ public final class ProxyRuntime: Sendable {
     /// The request metrics of every event loop, each copied on its own loop (a scrape never
     /// touches a loop's counters from another thread).
     public func scrapeMetrics(_ exposition: MetricsExposition) async -> String {
-        var loops: [[RequestMetrics.RouteSeries]] = []
+        var loops: [LoopMetrics] = []
         for slot in self.slots {
-            if let routes = try? await slot.eventLoop.submit({ slot.context.value.metrics.routes }).get() { loops.append(routes) }
+            if let copy = try? await slot.eventLoop.submit({ slot.context.value.metricsCopy() }).get() { loops.append(copy) }
         }
         return exposition.render(loops, certificates: self.generation.certificates.expiries)
     }

@@ -10,6 +10,7 @@ extension ClientConnection {
     /// A head was parsed: route → access checks → upstream choice → upstream request → connect.
     mutating func beginRequest(now: NIODeadline) {
         self.requestsOnConnection += 1
+        self.loop.requestsTotal &+= 1
         let generation = self.loop.generation
         let hasBody = self.head.framing != .none
         let keepAlive =
