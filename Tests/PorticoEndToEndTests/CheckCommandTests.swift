@@ -9,8 +9,13 @@ import Testing
     }
 
     static func portico(_ arguments: [String]) throws -> Run {
+        try Self.run(PorticoProcess.binary, arguments)
+    }
+
+    /// Runs a program to its end in the repository root; its output and error output together.
+    static func run(_ executable: URL, _ arguments: [String]) throws -> Run {
         let process = Process()
-        process.executableURL = PorticoProcess.binary
+        process.executableURL = executable
         process.arguments = arguments
         process.currentDirectoryURL = PorticoProcess.repositoryRoot
         let pipe = Pipe()

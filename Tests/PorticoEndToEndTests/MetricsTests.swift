@@ -54,20 +54,13 @@ import Testing
         if FileManager.default.isExecutableFile(atPath: "/usr/bin/promtool") {
             let file = try TemporaryDirectory.make().appendingPathComponent("metrics.txt")
             try text.write(to: file, atomically: true, encoding: .utf8)
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/bin/sh")
-            process.arguments = ["-c", "/usr/bin/promtool check metrics < '\(file.path)'"]
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = pipe
-            try process.run()
-            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
+            let run = try CheckCommandTests.run(URL(fileURLWithPath: "/bin/sh"), ["-c", "/usr/bin/promtool check metrics < '\(file.path)'"])
+            let (status, output) = (run.status, run.output)
             // Exit 3 is lint findings only; the one allowed is ingress-nginx's own counter names
             // without `_total` (its dashboards query those names; promtool says the same of them).
             let findings = output.split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
             let allowed = findings.allSatisfy { $0.hasPrefix("nginx_ingress_controller_") && $0.hasSuffix("counter metrics should have \"_total\" suffix") }
-            #expect(process.terminationStatus == 0 || (process.terminationStatus == 3 && allowed), "\(output)")
+            #expect(status == 0 || (status == 3 && allowed), "\(output)")
         }
         portico.terminate()
         await backends.stop()
@@ -114,14 +107,10 @@ import Testing
         let healthPort = try FreePort.next()
         let portico = try PorticoProcess(rules: rules.url, extraArguments: ["--health-port", String(healthPort)])
         defer { portico.terminate() }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        process.arguments = ["x509", "-enddate", "-noout", "-dateopt", "iso_8601", "-in", PorticoProcess.repositoryRoot.appendingPathComponent("certs/nip-io.crt").path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let line = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let line = try CheckCommandTests.run(
+            URL(fileURLWithPath: "/usr/bin/openssl"),
+            ["x509", "-enddate", "-noout", "-dateopt", "iso_8601", "-in", PorticoProcess.repositoryRoot.appendingPathComponent("certs/nip-io.crt").path]
+        ).output
         // notAfter=2036-11-23 18:01:33Z
         let stamp = line.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "notAfter=", with: "")
         let formatter = DateFormatter()

@@ -65,4 +65,61 @@ import Testing
         #expect(h.receive(H.get).first == "write HTTP/1.1 429 Too Many Requests")
         h.loop.rateLimiter.releaseConnection(slot!)
     }
+
+    /// `client-body-timeout` from the ConfigMap times a silent body (408), not the command line's.
+    @Test func theBodyTimeoutComesFromTheSettings() {
+        var settings = ServerSettings()
+        settings.clientBodyTimeoutSeconds = 2
+        let h = H(policy: H.streaming, settings: settings)
+        _ = h.receive("POST / HTTP/1.1\r\nHost: app.test\r\nContent-Length: 10\r\n\r\n12345")
+        _ = h.connected()
+        #expect(!h.advance(.seconds(1)).contains { $0.hasPrefix("write HTTP/1.1 408") })
+        #expect(h.advance(.seconds(2)).contains { $0.hasPrefix("write HTTP/1.1 408") })
+    }
+
+    /// `keep-alive` from the ConfigMap closes an idle connection after that many seconds.
+    @Test func theIdleTimeoutComesFromTheSettings() {
+        var settings = ServerSettings()
+        settings.keepAliveSeconds = 3
+        let h = H(settings: settings)
+        _ = h.receive(H.get)
+        _ = h.connected()
+        h.respond(H.ok)
+        _ = h.end()
+        #expect(!h.advance(.seconds(2)).contains("close"))
+        #expect(h.advance(.seconds(2)).contains("close"))
+    }
+
+    /// `enable-real-ip` with another `forwarded-for-header`: the client address is read from
+    /// that header (the trusted peer's), and is the X-Real-IP sent upstream.
+    @Test func theClientAddressComesFromTheConfiguredHeader() {
+        var settings = ServerSettings()
+        var forwarding = ServerSettings.Forwarding()
+        forwarding.enableRealIP = true
+        forwarding.forwardedForHeader = "cf-connecting-ip"
+        settings.forwarding = forwarding
+        let h = H(settings: settings)
+        _ = h.receive("GET / HTTP/1.1\r\nHost: app.test\r\nCF-Connecting-IP: 198.51.100.4\r\nX-Forwarded-For: 203.0.113.1\r\n\r\n")
+        _ = h.connected()
+        #expect(h.upstreamBytes.contains("X-Real-IP: 198.51.100.4\r\nX-Forwarded-For: 198.51.100.4\r\n"), "\(h.upstreamBytes)")
+        #expect(h.upstreamBytes.contains("X-Original-Forwarded-For: 203.0.113.1\r\n"))
+        #expect(h.upstreamBytes.contains("X-Forwarded-Proto: http\r\n"), "enable-real-ip alone believes no scheme")
+    }
+
+    /// A ConfigMap change reaches a loop's idle pool when the generation is swapped in.
+    @Test func upstreamKeepaliveSettingsReachThePoolOnReload() {
+        let h = H()
+        #expect(h.loop.pool.idle.maxIdlePerKey == ProxyConfiguration().maxIdlePerEndpoint)
+        var settings = ServerSettings()
+        settings.upstreamKeepaliveConnections = 7
+        settings.upstreamKeepaliveTimeoutSeconds = 9
+        settings.upstreamKeepaliveRequests = 11
+        let current = h.loop.generation.snapshot
+        h.loop.generation = Generation(
+            number: 2, snapshot: RoutingSnapshot(routes: current.routes, backends: current.backends, settings: settings),
+            certificates: H.certificates, previous: h.loop.generation)
+        #expect(h.loop.pool.idle.maxIdlePerKey == 7)
+        #expect(h.loop.pool.idle.idleTimeout == .seconds(9))
+        #expect(h.loop.pool.idle.maxUses == 11)
+    }
 }

@@ -17,13 +17,7 @@ public final class ProxyEndpoint: Sendable {
     init(address: SocketAddress, display: String) {
         self.address = address
         self.display = display
-        var hash = ProxyBackend.fnv1a(Array(display.utf8))
-        var hex = [UInt8](repeating: 0, count: 16)
-        for index in (0..<16).reversed() {
-            hex[index] = RequestIDGenerator.hexDigits[Int(hash & 0xF)]
-            hash >>= 4
-        }
-        self.cookieValue = hex
+        self.cookieValue = RequestIDGenerator.hex(ProxyBackend.fnv1a(Array(display.utf8)))
     }
 
     func isDown(now: NIODeadline) -> Bool {

@@ -25,4 +25,9 @@ struct RequestIDGenerator {
     private static func rotate(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 
     static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// `value` as 16 lower-case hex digits (an endpoint's cookie value, a balanced session key).
+    static func hex(_ value: UInt64) -> [UInt8] {
+        (0..<16).map { Self.hexDigits[Int((value >> (60 - 4 * UInt64($0))) & 0xF)] }
+    }
 }

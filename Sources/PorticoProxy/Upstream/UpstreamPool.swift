@@ -3,7 +3,7 @@ import NIOCore
 /// One event loop's idle upstream connections: the `IdlePool` value, plus closing what it
 /// hands back.
 final class UpstreamPool {
-    private var idle: IdlePool<UpstreamHandler>
+    private(set) var idle: IdlePool<UpstreamHandler>
 
     init(configuration: ProxyConfiguration) {
         self.idle = IdlePool(

@@ -27,6 +27,14 @@ public struct NextUpstream: Hashable, Sendable {
         return value
     }()
 
+    /// Takes `other`'s conditions (`proxy-next-upstream`) and keeps its own `tries`
+    /// (`proxy-next-upstream-tries`, a key of its own, set before or after).
+    public mutating func adoptConditions(of other: NextUpstream) {
+        let tries = self.tries
+        self = other
+        self.tries = tries
+    }
+
     /// Parses the annotation's space-separated list; returns the tokens it cannot honour.
     public static func parse(_ text: String) -> (NextUpstream, unsupported: [String]) {
         var value = NextUpstream()

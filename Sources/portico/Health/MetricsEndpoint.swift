@@ -8,13 +8,12 @@ final class MetricsEndpoint: Sendable {
     private let runtime = Mutex<ProxyRuntime?>(nil)
     let exposition: MetricsExposition
 
-    /// `controller_pod` is the Pod's name (downward API `POD_NAME`, else the host name, which
-    /// is the Pod name in a cluster), `controller_namespace` its namespace (`POD_NAMESPACE`).
+    /// `controller_pod` is the Pod's name (`KubernetesOptions.podName`), `controller_namespace`
+    /// its namespace (downward API `POD_NAMESPACE`).
     init(ingressClass: String) {
-        let environment = ProcessInfo.processInfo.environment
         self.exposition = MetricsExposition(
-            controllerClass: ingressClass, controllerNamespace: environment["POD_NAMESPACE"] ?? "",
-            controllerPod: environment["POD_NAME"] ?? ProcessInfo.processInfo.hostName)
+            controllerClass: ingressClass, controllerNamespace: ProcessInfo.processInfo.environment["POD_NAMESPACE"] ?? "",
+            controllerPod: KubernetesOptions.podName)
     }
 
     func attach(_ runtime: ProxyRuntime) { self.runtime.withLock { $0 = runtime } }

@@ -59,7 +59,10 @@ struct KubernetesOptions: ParsableArguments {
     /// host name, which is the Pod name in a cluster) plus a random suffix, so a restarted
     /// container does not inherit its predecessor's lease.
     var identity: String {
-        let base = ProcessInfo.processInfo.environment["POD_NAME"] ?? ProcessInfo.processInfo.hostName
-        return "\(base)_\(UInt32.random(in: 0...UInt32.max))"
+        "\(Self.podName)_\(UInt32.random(in: 0...UInt32.max))"
     }
+
+    /// This Pod's name: the downward API's `POD_NAME`, else the host name (the Pod name in a
+    /// cluster). Also `/metrics`' `controller_pod`.
+    static var podName: String { ProcessInfo.processInfo.environment["POD_NAME"] ?? ProcessInfo.processInfo.hostName }
 }

@@ -45,12 +45,19 @@ struct AnnotationReader {
     /// (every boolean annotation Portico reads does, in ingress-nginx's parsers).
     mutating func bool(_ name: String, default fallback: Bool) -> Bool {
         guard let text = self.value(name) else { return fallback }
-        switch text {
-        case "true", "True", "TRUE", "t", "T", "1": return true
-        case "false", "False", "FALSE", "f", "F", "0": return false
-        default:
+        guard let value = Self.parseBool(text) else {
             self.fallBack(name, text, expected: "true or false", to: "\(fallback)")
             return fallback
+        }
+        return value
+    }
+
+    /// Go's `strconv.ParseBool`, what ingress-nginx's parsers and its ConfigMap decoding use.
+    static func parseBool(_ text: String) -> Bool? {
+        switch text {
+        case "true", "True", "TRUE", "t", "T", "1": true
+        case "false", "False", "FALSE", "f", "F", "0": false
+        default: nil
         }
     }
 
@@ -132,6 +139,12 @@ struct AnnotationReader {
 
     /// ingress-nginx's validator character classes (`annotations/parser/validators.go`).
     enum Characters {
+        /// `headerRegexp` (`^[a-zA-Z\d\-_]+$`), the header names of the auth and custom-headers
+        /// annotations.
+        static func isHeaderName(_ text: String) -> Bool {
+            !text.isEmpty && text.utf8.allSatisfy { $0.isASCIILetter || $0.isASCIIDigit || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") }
+        }
+
         /// `alphaNumericChars`: `-._~`, letters, digits, `/` and `:`.
         static func isAlphaNumeric(_ byte: UInt8) -> Bool {
             HostBytes.isLabelByte(byte) || ".~/:".utf8.contains(byte)  // label bytes: letters, digits, - and _

@@ -20,7 +20,7 @@ enum CustomHeadersAnnotations: AnnotationGroup {
         var fields: [HeaderPolicy.Field] = []
         for name in configMap.data.keys.sorted() {
             let value = configMap.data[name]!
-            guard name.utf8.allSatisfy({ $0.isASCIILetter || $0.isASCIIDigit || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") }), !name.isEmpty else {
+            guard AnnotationReader.Characters.isHeaderName(name) else {
                 return deny("invalid header name \"\(name)\" in ConfigMap \(reference)")
             }
             guard !value.isEmpty, value.utf8.allSatisfy(Self.isValueByte) else {

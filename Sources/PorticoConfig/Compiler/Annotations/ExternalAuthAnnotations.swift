@@ -96,7 +96,7 @@ enum ExternalAuthAnnotations: AnnotationGroup {
         var headers: [String] = []
         if let text = reader.value("auth-response-headers") {
             for item in AnnotationReader.items(text) {
-                guard item.utf8.allSatisfy({ $0.isASCIILetter || $0.isASCIIDigit || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") }) else {
+                guard AnnotationReader.Characters.isHeaderName(item) else {
                     return deny("auth-response-headers", "\"\(item)\" is not a header name")
                 }
                 headers.append(item)
@@ -143,7 +143,7 @@ enum ExternalAuthAnnotations: AnnotationGroup {
             }
             guard let configMap = reader.configMaps[name] else { return deny("auth-proxy-set-headers", "ConfigMap \(reference) not found") }
             for field in configMap.data.keys.sorted() {
-                guard !field.isEmpty, field.utf8.allSatisfy({ $0.isASCIILetter || $0.isASCIIDigit || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") }) else {
+                guard AnnotationReader.Characters.isHeaderName(field) else {
                     return deny("auth-proxy-set-headers", "\"\(field)\" in ConfigMap \(reference) is not a header name")
                 }
                 let value = configMap.data[field]!

@@ -48,9 +48,7 @@ enum ProxyAnnotations: AnnotationGroup {
             // refuses the value, and the default `error timeout` is used.
             let (value, unsupported) = NextUpstream.parse(text)
             if unsupported.isEmpty, !text.contains(",") {
-                let tries = annotations.policy.nextUpstream.tries
-                annotations.policy.nextUpstream = value
-                annotations.policy.nextUpstream.tries = tries
+                annotations.policy.nextUpstream.adoptConditions(of: value)
             } else {
                 reader.fallBack("proxy-next-upstream", text,
                                 expected: "a space-separated list of error, timeout, invalid_header, http_500/502/503/504/403/404/429, non_idempotent, off",

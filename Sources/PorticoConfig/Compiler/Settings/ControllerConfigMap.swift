@@ -43,7 +43,7 @@ public enum ControllerConfigMap {
             }
             guard let expected = key.apply(value, to: &settings) else {
                 settings.inForce[key.rawValue] = value
-                if let note = key.note { say(key.rawValue, note.text, note.differs ? .warning : .info, note.differs) }
+                if let note = key.note { say(key.rawValue, note, .info) }
                 continue
             }
             var message = "\"\(value)\" is not \(expected); "
@@ -135,13 +135,13 @@ public enum ControllerConfigMap {
         case proxyRequestBuffering = "proxy-request-buffering", clientBodyBufferSize = "client-body-buffer-size"
         case globalAllowedResponseHeaders = "global-allowed-response-headers"
 
-        /// Said once when the key is read well: where Portico's meaning differs or is narrower.
-        var note: (text: String, differs: Bool)? {
+        /// Said once (info) when the key is read well: where Portico's meaning is narrower.
+        var note: String? {
             switch self {
             case .upstreamKeepaliveConnections:
-                ("nginx keeps this many idle upstream connections per worker across all backends; Portico keeps up to this many per endpoint and event loop", false)
+                "nginx keeps this many idle upstream connections per worker across all backends; Portico keeps up to this many per endpoint and event loop"
             case .sslProtocols:
-                ("OpenSSL takes a lowest and a highest version: the versions between the listed ones are served too", false)
+                "OpenSSL takes a lowest and a highest version: the versions between the listed ones are served too"
             default: nil
             }
         }
@@ -164,9 +164,7 @@ public enum ControllerConfigMap {
                 guard unsupported.isEmpty, !value.contains(",") else {
                     return "a space-separated list of error, timeout, invalid_header, http_500/502/503/504/403/404/429, non_idempotent, off"
                 }
-                let tries = settings.location.nextUpstream.tries
-                settings.location.nextUpstream = parsed
-                settings.location.nextUpstream.tries = tries
+                settings.location.nextUpstream.adoptConditions(of: parsed)
             case .proxyNextUpstreamTries:
                 guard let tries = Int(value), tries >= 0 else { return "a number of tries (0: no limit)" }
                 settings.location.nextUpstream.tries = tries
@@ -216,7 +214,7 @@ public enum ControllerConfigMap {
             case .computeFullForwardedFor:
                 return Self.bool(value) { settings.server.forwardingOrDefault.computeFullForwardedFor = $0 }
             case .forwardedForHeader:
-                guard !value.isEmpty, value.utf8.allSatisfy(HTTPToken.isTokenCharacter) else { return "a header name" }
+                guard SnippetAnnotations.isFieldName(Substring(value)) else { return "a header name" }
                 settings.server.forwardingOrDefault.forwardedForHeader = value.lowercased()
             case .proxyRealIPCIDR:
                 guard case .success(let ranges) = AnnotationReader.sourceRanges(value), !ranges.isEmpty else {
@@ -260,11 +258,8 @@ public enum ControllerConfigMap {
 
         /// Go's `strconv.ParseBool`, which mapstructure's weak decoding uses.
         static func bool(_ value: String, _ set: (Bool) -> Void) -> String? {
-            switch value {
-            case "true", "True", "TRUE", "t", "T", "1": set(true)
-            case "false", "False", "FALSE", "f", "F", "0": set(false)
-            default: return "true or false"
-            }
+            guard let parsed = AnnotationReader.parseBool(value) else { return "true or false" }
+            set(parsed)
             return nil
         }
 
@@ -308,15 +303,5 @@ extension ServerSettings {
     var forwardingOrDefault: Forwarding {
         get { self.forwarding ?? Forwarding() }
         set { self.forwarding = newValue }
-    }
-}
-
-/// RFC 9110 §5.6.2 token characters.
-enum HTTPToken {
-    static func isTokenCharacter(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
-        default: "!#$%&'*+-.^_`|~".utf8.contains(byte)
-        }
     }
 }

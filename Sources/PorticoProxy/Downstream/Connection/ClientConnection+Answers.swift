@@ -3,12 +3,15 @@ import PorticoRouting
 
 /// The proxy's own answers (404, 502, redirects, …) and the log phase.
 extension ClientConnection {
+    /// The proxy's own answers carry the generation's HSTS field on HTTPS.
+    var ownAnswersCarryHSTS: Bool { self.isTLS && self.loop.configuration.hsts }
+
     /// Answers with the proxy's own error page and logs it. `extraField`: one more field line
     /// (a 401's `WWW-Authenticate`).
     mutating func respondWithError(
         _ status: Int, close: Bool, bodyPending: Bool = false, log: AnswerLog, extraField: [UInt8]? = nil, now: NIODeadline
     ) {
-        let hsts = self.isTLS && self.loop.configuration.hsts
+        let hsts = self.ownAnswersCarryHSTS
         self.respond(
             self.loop.generation.answers.response(status: status, close: close, hsts: hsts), status: status, close: close,
             bodyPending: bodyPending, log: log, extraField: extraField, now: now)
@@ -18,7 +21,7 @@ extension ClientConnection {
     mutating func respondWithRedirect(
         status: Int, location: [UInt8], close: Bool, bodyPending: Bool, log: AnswerLog, now: NIODeadline
     ) {
-        let hsts = self.isTLS && self.loop.configuration.hsts
+        let hsts = self.ownAnswersCarryHSTS
         self.respond(
             self.loop.generation.answers.redirect(status: status, location: location, close: close, hsts: hsts), status: status, close: close,
             bodyPending: bodyPending, log: log, now: now)
@@ -54,7 +57,7 @@ extension ClientConnection {
         }
         location += appRoot.utf8
         self.inbound.moveReaderIndex(forwardBy: self.head.headLength)
-        let hsts = self.isTLS && self.loop.configuration.hsts
+        let hsts = self.ownAnswersCarryHSTS
         self.respond(
             self.loop.generation.answers.redirect(status: 302, location: location, close: close, hsts: hsts), status: 302, close: close,
             bodyPending: bodyPending, log: log, now: now)

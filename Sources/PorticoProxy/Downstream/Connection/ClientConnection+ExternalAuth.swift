@@ -184,7 +184,7 @@ extension ClientConnection {
         case 401 where authorization.policy.signin != nil:
             // error_page 401 = the sign-in location: 302 there, with the auth answer's cookies.
             if !authorization.policy.alwaysSetCookie, let cookies = authorization.setCookies { log.answerFields = Self.joined(log.answerFields, cookies) }
-            let hsts = self.isTLS && self.loop.configuration.hsts
+            let hsts = self.ownAnswersCarryHSTS
             self.respond(
                 self.loop.generation.answers.redirect(status: 302, location: authorization.signinLocation ?? [], close: close, hsts: hsts), status: 302,
                 close: close, bodyPending: !main.body.isComplete, log: log, now: now)

@@ -386,15 +386,12 @@ extension ClientConnection {
     func affinityChoice(_ affinity: CookieAffinity, backend: ProxyBackend, now: NIODeadline) -> (ProxyEndpoint?, [UInt8]?) {
         if let endpoint = self.endpointFromCookie(affinity, backend: backend, now: now) { return (endpoint, nil) }
         guard affinity.mode == .balanced else { return (nil, nil) }
-        let key = Self.hexKey(self.loop.requestIDs.next())
+        let key = RequestIDGenerator.hex(self.loop.requestIDs.next())
         return (backend.endpoint(forKey: ProxyBackend.fnv1a(key), now: now), key)
     }
 
     static let userAgent = Array("user-agent".utf8)
 
-    static func hexKey(_ value: UInt64) -> [UInt8] {
-        (0..<16).map { RequestIDGenerator.hexDigits[Int((value >> (60 - 4 * UInt64($0))) & 0xF)] }
-    }
 
     /// Where the value of the cookie `name` is in the head bytes: a `name=value` pair of the
     /// Cookie field (RFC 6265 §5.4), the name matched exactly.
@@ -443,7 +440,7 @@ extension ClientConnection {
                 // sticky_balanced.lua; none found: no cookie, the next request is placed anew).
                 var found: [UInt8]?
                 for _ in 0..<20 {
-                    let key = Self.hexKey(self.loop.requestIDs.next())
+                    let key = RequestIDGenerator.hex(self.loop.requestIDs.next())
                     if exchange.backend.endpoint(forKey: ProxyBackend.fnv1a(key), now: now) === endpoint {
                         found = key
                         break
