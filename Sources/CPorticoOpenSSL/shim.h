@@ -8,6 +8,8 @@
 #include <openssl/x509v3.h>
 #include <openssl/evp.h>
 #include <openssl/ec.h>
+#include <openssl/bn.h>
+#include <openssl/crypto.h>
 
 /* OpenSSL 3 exposes these as macros, which Swift cannot import. One-line wrappers only. */
 static inline long CPorticoOpenSSL_SSL_CTX_set_tlsext_servername_callback(SSL_CTX *ctx, int (*cb)(SSL *, int *, void *)) {
@@ -45,5 +47,8 @@ static inline long CPorticoOpenSSL_SSL_set_tlsext_host_name(SSL *ssl, const char
 }
 static inline const char *CPorticoOpenSSL_SSL_get_servername(const SSL *ssl) {
     return SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+}
+static inline void CPorticoOpenSSL_free(void *pointer) {
+    OPENSSL_free(pointer);
 }
 #endif

@@ -101,13 +101,14 @@ public final class CertificateStore: @unchecked Sendable {
             defaultContext.context, Unmanaged.passUnretained(self).toOpaque())
     }
 
-    /// Each TLS host's certificate expiry: the host, where its certificate came from, notAfter.
-    public var expiries: [(host: String, origin: String, notAfter: Int)] {
+    /// Each TLS host's certificate: the host, where its certificate came from, its facts
+    /// (expiry, issuer, serial) for the certificate metrics.
+    public var served: [(host: String, origin: String, facts: CertificateFacts)] {
         self.bindings.compactMap { binding in
             guard let source = binding.certificate, let context = self.contexts.value(for: binding.host),
-                let notAfter = context.pair.notAfterSeconds
+                let facts = context.pair.facts
             else { return nil }
-            return (binding.host.description, source.origin, notAfter)
+            return (binding.host.description, source.origin, facts)
         }
     }
 

@@ -70,16 +70,20 @@ public final class TLSHandler: ChannelDuplexHandler {
             switch self.connection.doHandshake() {
             case .complete:
                 self.state = .active
+                if !self.isClient {
+                    context.fireUserInboundEventTriggered(TLSHandshakeEvent.completed(self.connection.negotiatedVersion))
+                }
                 for (buffer, promise) in self.bufferedWrites { self.encrypt(buffer, promise: promise) }
                 self.bufferedWrites = []
             case .incomplete:
                 self.flushCiphertext(context: context)
                 return
             case .closed:
+                if !self.isClient { context.fireUserInboundEventTriggered(TLSHandshakeEvent.abandoned) }
                 self.fail(context: context, "TLS handshake failed: the client closed the connection")
                 return
             case .failed(let error):
-                if self.isClient { context.fireErrorCaught(error) }
+                if self.isClient { context.fireErrorCaught(error) } else { context.fireUserInboundEventTriggered(TLSHandshakeEvent.failed) }
                 self.fail(context: context, "TLS handshake failed: \(error)")
                 return
             }

@@ -121,6 +121,12 @@ struct Serve: AsyncParsableCommand {
             let controller = try KubernetesController(
                 options: self.cluster, configMap: self.rules.configMapName, group: group, logger: logger)
             kubernetes = controller
+            if let elector = controller.elector {
+                let leader = metrics.exposition.leader
+                let name = self.cluster.electionId
+                leader.set(name: name, leading: false)
+                elector.onTransition { leading in leader.set(name: name, leading: leading) }
+            }
             let kubeSource = KubernetesSource(store: controller.store, loader: loader)
             source = kubeSource
             readiness = Readiness(store: controller.store)
@@ -176,7 +182,14 @@ struct Serve: AsyncParsableCommand {
             group: group, snapshot: loaded.snapshot, configuration: configuration, tlsOptions: tlsOptions,
             accessLogDescriptor: try self.accessLogDescriptor(), diagnostics: &diagnostics)
         metrics.attach(runtime)
-        metrics.exposition.reloads.applied()  // the first configuration
+        // The first configuration, reported as a reload.
+        let errorCount = diagnostics.filter { $0.severity == .error }.count
+        metrics.exposition.reloads.diagnostics(errors: errorCount, warnings: diagnostics.filter { $0.severity == .warning }.count)
+        if errorCount > 0 {
+            metrics.exposition.reloads.refused(servingHash: ConfigurationHash.of(loaded.snapshot))
+        } else {
+            metrics.exposition.reloads.applied(hash: ConfigurationHash.of(loaded.snapshot))
+        }
         for diagnostic in diagnostics {
             switch diagnostic.severity {
             case .error: logger.error("\(diagnostic)")

@@ -40,6 +40,25 @@ import Testing
         #expect(Self.value(text, "nginx_ingress_controller_request_duration_seconds_count", api + ["status=\"200\""]) == 5)
         #expect(Self.value(text, "nginx_ingress_controller_request_duration_seconds_bucket", api + ["status=\"200\"", "le=\"+Inf\""]) == 5)
         #expect(Self.value(text, "nginx_ingress_controller_bytes_sent_count", api + ["status=\"200\""]) == 5)
+        // Every upstream-timing histogram counts each proxied request once; the sizes too.
+        for family in ["connect_duration_seconds", "header_duration_seconds", "response_duration_seconds", "request_size", "response_size"] {
+            #expect(Self.value(text, "nginx_ingress_controller_\(family)_count", api + ["status=\"200\""]) == 5, "\(family)")
+        }
+        // request_size is nginx's $request_length: the POST's head and its 3 body bytes.
+        let postHead = "POST /upload HTTP/1.1\r\nHost: shop.test\r\nUser-Agent: curl/\r\nAccept: */*\r\nContent-Length: 3\r\nContent-Type: application/x-www-form-urlencoded\r\n\r\n"
+        let postSize = try #require(Self.value(text, "nginx_ingress_controller_request_size_sum", ["method=\"POST\""]))
+        #expect(postSize > Double(postHead.utf8.count + 3) && postSize < Double(postHead.utf8.count + 3 + 20), "\(postSize)")
+        // response_size is the bytes sent, as bytes_sent.
+        #expect(
+            Self.value(text, "nginx_ingress_controller_response_size_sum", api + ["status=\"200\""])
+                == Self.value(text, "nginx_ingress_controller_bytes_sent_sum", api + ["status=\"200\""]))
+        #expect(Self.value(text, "nginx_ingress_controller_response_size_bucket", api + ["status=\"200\"", "le=\"+Inf\""]) == 5)
+        // Each upstream attempt took a connection, opened or from the pool.
+        let opened = Self.value(text, "portico_upstream_connections_opened_total", []) ?? 0
+        let reused = Self.value(text, "portico_upstream_connections_reused_total", []) ?? 0
+        #expect(opened >= 1 && opened + reused == 8, "opened \(opened) reused \(reused)")
+        #expect(Self.value(text, "nginx_ingress_controller_orphan_ingress", ["ingress=\"shop\"", "type=\"no-endpoint\""]) == 0)
+        #expect(Self.value(text, "nginx_ingress_controller_config_hash", []).map { $0 > 0 } == true)
         #expect(text.contains("controller_class=\"portico\""))
         // The process families the dashboards read: every request counted, memory and CPU there.
         #expect(Self.value(text, "nginx_ingress_controller_nginx_process_requests_total", []) == 8)
@@ -87,6 +106,29 @@ import Testing
             + RulesDirectory.ingress("shop", host: "shop.test", paths: [("/", "Prefix", "app"), ("/new", "Prefix", "app")]))
             .write(to: rules.url.appendingPathComponent("a.yaml"), atomically: true, encoding: .utf8)
         #expect(LiveReloadTests.eventually(5) { (try? Self.scrape(healthPort)).flatMap { Self.value($0, "nginx_ingress_controller_success", []) } == 2 })
+        let applied = try Self.scrape(healthPort)
+        let hash = try #require(Self.value(applied, "nginx_ingress_controller_config_hash", []))
+        #expect(hash > 0 && hash != Self.value(first, "nginx_ingress_controller_config_hash", []))
+        #expect(Self.value(applied, "portico_reload_duration_seconds_count", []) == 1)
+
+        // A rejected change (the file no longer parses; its last good version keeps serving) is
+        // a failed reload, as ingress-nginx reports one: errors + 1, last-successful 0, hash 0.
+        let good = try String(contentsOf: rules.url.appendingPathComponent("a.yaml"), encoding: .utf8)
+        try "kind: Ingress\nmetadata: [unclosed\n".write(to: rules.url.appendingPathComponent("a.yaml"), atomically: true, encoding: .utf8)
+        #expect(LiveReloadTests.eventually(5) { (try? Self.scrape(healthPort)).flatMap { Self.value($0, "nginx_ingress_controller_errors", []) } == 1 })
+        let failed = try Self.scrape(healthPort)
+        #expect(Self.value(failed, "nginx_ingress_controller_config_last_reload_successful", []) == 0)
+        #expect(Self.value(failed, "nginx_ingress_controller_config_hash", []) == 0)
+        #expect((Self.value(failed, "portico_diagnostics", ["severity=\"error\""]) ?? 0) >= 1)
+        #expect(try Curl(port: portico.port).get("shop.test", "/new").status == 200, "the last good version serves")
+        // Put back, the serving configuration is whole again: successful, the same hash.
+        try good.write(to: rules.url.appendingPathComponent("a.yaml"), atomically: true, encoding: .utf8)
+        #expect(LiveReloadTests.eventually(5) {
+            (try? Self.scrape(healthPort)).flatMap { Self.value($0, "nginx_ingress_controller_config_last_reload_successful", []) } == 1
+        })
+        let recovered = try Self.scrape(healthPort)
+        #expect(Self.value(recovered, "nginx_ingress_controller_config_hash", []) == hash)
+        #expect(Self.value(recovered, "portico_diagnostics", ["severity=\"error\""]) == 0)
         portico.terminate()
         await backends.stop()
     }
@@ -118,8 +160,25 @@ import Testing
         formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.dateFormat = "yyyy-MM-dd HH:mm:ss'Z'"
         let expected = try #require(formatter.date(from: stamp), "\(line)").timeIntervalSince1970
+        #expect(try Curl(port: portico.port, httpsPort: portico.httpsPort).get("app.nip.io", "/", tls: true).status == 200)
         let text = try Self.scrape(healthPort)
         #expect(Self.value(text, "nginx_ingress_controller_ssl_expire_time_seconds", ["host=\"app.nip.io\""]) == expected, "\(text.prefix(1500))")
+        // ssl_certificate_info: the serial in decimal (as Go prints a big.Int), the issuer's CN.
+        let serialHex = try CheckCommandTests.run(
+            URL(fileURLWithPath: "/usr/bin/openssl"),
+            ["x509", "-serial", "-noout", "-in", PorticoProcess.repositoryRoot.appendingPathComponent("certs/nip-io.crt").path]
+        ).output.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "serial=", with: "")
+        let serial = try CheckCommandTests.run(URL(fileURLWithPath: "/usr/bin/python3"), ["-c", "print(int('\(serialHex)', 16))"]).output
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let info = ["host=\"app.nip.io\"", "serial_number=\"\(serial)\"", "issuer_common_name=\"Portico Development CA\"", "identifier=\"-\(serial)\""]
+        #expect(Self.value(text, "nginx_ingress_controller_ssl_certificate_info", info) == 1, "\(serial) \(text.prefix(3000))")
+        #expect((Self.value(text, "portico_tls_handshakes_total", ["protocol=\"TLSv1.3\""]) ?? 0) >= 1)
+        // An Ingress whose Service does not exist is an orphan of type no-service.
+        try RulesDirectory.ingress("lost", host: "lost.test", paths: [("/", "Prefix", "missing")])
+            .write(to: rules.url.appendingPathComponent("b.yaml"), atomically: true, encoding: .utf8)
+        #expect(LiveReloadTests.eventually(5) {
+            (try? Self.scrape(healthPort)).flatMap { Self.value($0, "nginx_ingress_controller_orphan_ingress", ["ingress=\"lost\"", "type=\"no-service\""]) } == 1
+        })
         portico.terminate()
         await backends.stop()
     }

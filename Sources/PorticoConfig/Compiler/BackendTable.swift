@@ -68,7 +68,7 @@ public struct BackendTable: Sendable, Equatable {
         }
         let backend = Backend(
             ref: ref, endpoints: resolution.endpoints, unavailableReason: resolution.problem,
-            clientIPAffinity: resolution.clientIPAffinity, externalName: resolution.externalName)
+            clientIPAffinity: resolution.clientIPAffinity, externalName: resolution.externalName, serviceMissing: resolution.serviceMissing)
         return (backend, problem)
     }
 }

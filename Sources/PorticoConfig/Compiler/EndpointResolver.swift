@@ -40,6 +40,7 @@ struct EndpointResolver {
         var problem: String?
         var clientIPAffinity = false
         var externalName: Backend.ExternalName?
+        var serviceMissing = false
     }
 
     func resolve(_ ref: BackendRef) -> Resolution {
@@ -48,7 +49,7 @@ struct EndpointResolver {
             return Resolution(endpoints: [], problem: "\(ref.service) not resolved yet", externalName: Backend.ExternalName(host: ref.service, port: port))
         }
         guard let service = self.services[ref.namespace + "/" + ref.service] else {
-            return Resolution(endpoints: [], problem: "Service \(ref.namespace)/\(ref.service) not found")
+            return Resolution(endpoints: [], problem: "Service \(ref.namespace)/\(ref.service) not found", serviceMissing: true)
         }
         let servicePort: ServicePort?
         switch ref.port {

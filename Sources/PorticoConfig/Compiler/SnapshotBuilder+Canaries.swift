@@ -30,7 +30,7 @@ extension SnapshotBuilder {
                 attached[primary] = CanaryPolicy(
                     backend: alternative, ingress: entry.name, header: settings.header, headerValue: settings.headerValue,
                     headerPattern: settings.headerPattern, cookie: settings.cookie, weight: settings.weight,
-                    weightTotal: settings.weightTotal)
+                    weightTotal: settings.weightTotal, upstreamName: self.backendRefs[alternative].upstreamName)
             }
             if let backend = entry.ingress.defaultBackend {
                 if let primary = defaultRoute?.backend {

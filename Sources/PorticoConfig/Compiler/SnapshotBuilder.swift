@@ -33,7 +33,7 @@ struct SnapshotBuilder {
     /// Canary Ingresses (`canary: "true"`), validated like the others, oldest first.
     private(set) var canaries: [Accepted] = []
     private var backendIDs: [BackendRef: BackendID] = [:]
-    private var backendRefs: [BackendRef] = []
+    var backendRefs: [BackendRef] = []
     /// Ingresses already warned about a missing `default-backend` Service (once, not per path).
     private var warnedDefaultBackends = Set<String>()
     /// Where each backend was first referenced, to locate its warnings.

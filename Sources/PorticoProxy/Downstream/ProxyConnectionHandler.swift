@@ -1,6 +1,7 @@
 import NIOCore
 import NIOPosix
 import PorticoRouting
+import PorticoTLS
 
 /// The channel side of one client connection: translates NIO's callbacks (and its upstream
 /// connection's) into `ClientConnection` events, and carries out the actions the machine
@@ -61,6 +62,15 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
         self.now = .now()
         self.machine.start(forwarding: forwarding, inbound: ClientConnection.noBytes, now: self.now)
         self.perform()
+    }
+
+    /// The TLS layer's handshake outcome, counted for `portico_tls_handshakes_total`.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let handshake = event as? TLSHandshakeEvent {
+            self.loop.counters.handshake(handshake)
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
     }
 
     /// The pipeline is torn down: drop the context (it holds this handler, so keeping it would
@@ -259,6 +269,7 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
         context: ChannelHandlerContext
     ) {
         if pooled, let connection = self.loop.pool.checkout(endpoint, now: self.now, maxIdle: maxIdle) {
+            self.loop.counters.upstreamReused &+= 1
             self.upstream = connection
             if !self.machine.upstreamConnected(token: token, reused: true, writable: connection.isWritable, now: self.now) {
                 self.upstream = nil
@@ -286,6 +297,7 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
                         channel.close(promise: nil)
                         return
                     }
+                    self.loop.counters.upstreamOpened &+= 1
                     self.now = .now()
                     guard self.context != nil else {
                         pool.release(connection, now: self.now)  // the client went away meanwhile

@@ -29,6 +29,8 @@ final class LoopContext {
     var authVerdicts = AuthVerdictCache()
     /// This loop's request metrics (`/metrics` adds every loop's up).
     var metrics = RequestMetrics()
+    /// This loop's `portico_*` counters.
+    var counters = ProxyCounters()
     /// Requests begun on this loop (`nginx_process_requests_total`).
     var requestsTotal: UInt64 = 0
     /// The `Date` field of the proxy's own answers, rendered once a second.
@@ -152,7 +154,7 @@ extension LoopContext: Sendable {}
 extension LoopContext {
     /// This loop's part of a scrape.
     func metricsCopy() -> LoopMetrics {
-        var copy = LoopMetrics(routes: self.metrics.routes, accepted: self.connectionSerials, requests: self.requestsTotal)
+        var copy = LoopMetrics(routes: self.metrics.routes, accepted: self.connectionSerials, requests: self.requestsTotal, proxy: self.counters)
         for connection in self.connections.values {
             switch connection.statusState {
             case .reading: copy.reading += 1

@@ -153,16 +153,25 @@ public final class ProxyBackend: @unchecked Sendable {
 
     /// The endpoint for the `attempt`-th try of a request that started at `start`: the next
     /// one in rotation that is not marked down (or the plain rotation when all are down).
-    func endpoint(start: Int, attempt: Int, now: NIODeadline) -> ProxyEndpoint {
+    /// `skipped` counts the endpoints passed over as down (`portico_endpoints_skipped_total`).
+    func endpoint(start: Int, attempt: Int, now: NIODeadline, skipped: inout UInt64) -> ProxyEndpoint {
         let count = self.endpoints.count
-        var skipped = 0
+        var passed = 0
         var index = start &+ attempt
-        while skipped < count {
+        while passed < count {
             let endpoint = self.endpoints[Int(UInt(bitPattern: index) % UInt(count))]
-            if !endpoint.isDown(now: now) { return endpoint }
+            if !endpoint.isDown(now: now) {
+                skipped &+= UInt64(passed)
+                return endpoint
+            }
             index &+= 1
-            skipped += 1
+            passed += 1
         }
         return self.endpoints[Int(UInt(bitPattern: start &+ attempt) % UInt(count))]
+    }
+
+    func endpoint(start: Int, attempt: Int, now: NIODeadline) -> ProxyEndpoint {
+        var skipped: UInt64 = 0
+        return self.endpoint(start: start, attempt: attempt, now: now, skipped: &skipped)
     }
 }

@@ -115,7 +115,9 @@ public final class ProxyRuntime: Sendable {
         for slot in self.slots {
             if let copy = try? await slot.eventLoop.submit({ slot.context.value.metricsCopy() }).get() { loops.append(copy) }
         }
-        return exposition.render(loops, certificates: self.generation.certificates.expiries)
+        let generation = self.generation
+        return exposition.render(
+            loops, served: MetricsExposition.Served(snapshot: generation.snapshot, certificates: generation.certificates.served))
     }
 
     /// Graceful shutdown, step two (after the listeners closed): idle connections close now,

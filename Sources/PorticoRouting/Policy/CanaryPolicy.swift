@@ -26,12 +26,16 @@ public struct CanaryPolicy: Hashable, Sendable {
     public let cookie: [UInt8]?
     public let weight: Int
     public let weightTotal: Int
+    /// The canary's upstream as ingress-nginx names it (`namespace-service-port`): the
+    /// `canary` label of the request metrics and the access log's alternative upstream.
+    public let upstreamName: String
 
     public init(
         backend: BackendID, ingress: String, header: String?, headerValue: String?, headerPattern: CompiledRegex?, cookie: String?,
-        weight: Int, weightTotal: Int
+        weight: Int, weightTotal: Int, upstreamName: String = ""
     ) {
         self.backend = backend
+        self.upstreamName = upstreamName
         self.ingress = ingress
         self.header = header.map { Array($0.lowercased().utf8) }
         self.headerValue = headerValue.map { Array($0.utf8) }

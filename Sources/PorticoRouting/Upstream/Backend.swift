@@ -18,6 +18,9 @@ public struct Backend: Hashable, Sendable {
     /// A Service of type ExternalName: the DNS name and port its endpoints are resolved from
     /// (by the control plane, never on the request path).
     public let externalName: ExternalName?
+    /// The Service itself does not exist (ingress-nginx's `orphan_ingress{type="no-service"}`;
+    /// a Service with no ready endpoint is `no-endpoint`).
+    public let serviceMissing: Bool
 
     public struct ExternalName: Hashable, Sendable {
         public let host: String
@@ -31,9 +34,10 @@ public struct Backend: Hashable, Sendable {
 
     public init(
         ref: BackendRef, endpoints: [Endpoint], unavailableReason: String? = nil, clientIPAffinity: Bool = false,
-        externalName: ExternalName? = nil
+        externalName: ExternalName? = nil, serviceMissing: Bool = false
     ) {
         self.ref = ref
+        self.serviceMissing = serviceMissing
         self.endpoints = endpoints
         self.clientIPAffinity = clientIPAffinity
         self.externalName = externalName
@@ -43,6 +47,6 @@ public struct Backend: Hashable, Sendable {
     /// The same backend with resolved endpoints (ExternalName resolution).
     public func resolved(_ endpoints: [Endpoint], reason: String?) -> Backend {
         Backend(ref: self.ref, endpoints: endpoints, unavailableReason: reason, clientIPAffinity: self.clientIPAffinity,
-                externalName: self.externalName)
+                externalName: self.externalName, serviceMissing: self.serviceMissing)
     }
 }

@@ -40,6 +40,10 @@ public struct BackendRef: Hashable, Sendable, Comparable, CustomStringConvertibl
         self.viaClusterIP = false
     }
 
+    /// ingress-nginx's upstream name (`upstreamName`: `namespace-service-port`), which its
+    /// access log and the metrics' `canary` label use.
+    public var upstreamName: String { "\(self.namespace)-\(self.service)-\(self.port)" }
+
     /// `namespace/service:port`, the form `portico check` cases and `portico routes` use; a
     /// URL's host is `host:port`.
     public var description: String { self.isHost ? "\(self.service):\(self.port)" : "\(self.namespace)/\(self.service):\(self.port)" }

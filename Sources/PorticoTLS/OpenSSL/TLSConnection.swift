@@ -134,6 +134,15 @@ final class TLSConnection {
     /// The negotiated protocol version ("TLSv1.3"), for logs.
     var protocolVersion: String { String(cString: SSL_get_version(self.ssl)) }
 
+    /// The negotiated version, for the handshake counters.
+    var negotiatedVersion: TLSProtocolVersion {
+        switch SSL_version(self.ssl) {
+        case 0x0304: .tls13
+        case 0x0303: .tls12
+        default: .other
+        }
+    }
+
     private func classify(_ rc: Int32, _ kind: TLSError.Kind) -> Result {
         switch SSL_get_error(self.ssl, rc) {
         case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE: return .incomplete

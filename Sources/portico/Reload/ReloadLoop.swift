@@ -129,8 +129,13 @@ final class ReloadLoop: Sendable {
         for object in result.keptPrevious {
             self.logger.warning("\(object): its last good version keeps serving")
         }
+        // A load with an error (an object rejected, its last good version kept or nothing
+        // served for it) is a change that did not take: reported as a failed reload.
+        let errors = result.diagnostics.filter { $0.severity == .error }.count
+        self.reloadMetrics.diagnostics(errors: errors, warnings: warnings.count)
         guard result.snapshot != self.runtime.generation.snapshot else {
             self.logger.debug("reload (\(change.reason)) compiled to the serving snapshot; nothing installed")
+            if errors > 0 { self.reloadMetrics.refused(duration: ContinuousClock.now - started) } else { self.reloadMetrics.unchanged() }
             return
         }
         do {
@@ -138,7 +143,12 @@ final class ReloadLoop: Sendable {
             for diagnostic in tlsDiagnostics { self.logger.error("\(diagnostic)") }
             let elapsed = ContinuousClock.now - started
             self.installed(result)
-            self.reloadMetrics.applied()
+            let hash = ConfigurationHash.of(result.snapshot)
+            if errors > 0 {
+                self.reloadMetrics.refused(servingHash: hash, duration: elapsed)
+            } else {
+                self.reloadMetrics.applied(hash: hash, duration: elapsed)
+            }
             let sinceWrite = change.newestWrite.map { String(format: "%.0f ms", Date().timeIntervalSince($0) * 1000) } ?? "?"
             self.logger.info(
                 "reloaded (\(change.reason))",
@@ -150,7 +160,7 @@ final class ReloadLoop: Sendable {
                     "since newest write": "\(sinceWrite)",
                 ])
         } catch {
-            self.reloadMetrics.refused()
+            self.reloadMetrics.refused(duration: ContinuousClock.now - started)
             self.logger.error("reload not applied, the previous configuration keeps serving: \(error)")
         }
     }

@@ -328,8 +328,8 @@ import Testing
         api.apply("services", publish)
 
         let arguments = ["--publish-service", "portico-system/portico", "--lease-duration", "3"]
-        let (a, _) = try Cluster.replica(of: api, token: "token-a", extraArguments: arguments)
-        let (b, _) = try Cluster.replica(of: api, token: "token-b", extraArguments: arguments)
+        let (a, healthA) = try Cluster.replica(of: api, token: "token-a", extraArguments: arguments)
+        let (b, healthB) = try Cluster.replica(of: api, token: "token-b", extraArguments: arguments)
         defer { a.terminate(); b.terminate() }
         // Both serve.
         for replica in [a, b] {
@@ -343,6 +343,14 @@ import Testing
         let holder = ((lease["spec"] as? [String: Any])?["holderIdentity"] as? String) ?? ""
         #expect(!holder.isEmpty)
         let leaderToken = leaders.first === a ? "token-a" : "token-b"
+        // nginx_ingress_controller_leader_election_status{name} says the same on each replica.
+        func leaderStatus(_ healthPort: Int) -> Double? {
+            (try? MetricsTests.scrape(healthPort)).flatMap {
+                MetricsTests.value($0, "nginx_ingress_controller_leader_election_status", ["name=\"portico-leader\""])
+            }
+        }
+        let (leaderHealth, followerHealth) = leaders.first === a ? (healthA, healthB) : (healthB, healthA)
+        #expect(Self.eventually(5) { leaderStatus(leaderHealth) == 1 && leaderStatus(followerHealth) == 0 })
         let patches = api.requests.filter { $0.contains("PATCH") }
         #expect(!patches.isEmpty && patches.allSatisfy { $0.hasPrefix(leaderToken + " ") })
 
@@ -350,6 +358,7 @@ import Testing
         let (leader, follower) = leaders.first === a ? (a, b) : (b, a)
         leader.terminate()
         #expect(Self.eventually(10) { follower.log.contains("became the leader") })
+        #expect(Self.eventually(5) { leaderStatus(followerHealth) == 1 })
         api.apply("ingresses", KubeObjects.ingress("after", host: "after.test", paths: [("/", "web")]))
         #expect(Self.eventually(10) { Self.loadBalancer(api, "after") == [["ip": "192.0.2.80"]] })
         let followerToken = leaderToken == "token-a" ? "token-b" : "token-a"

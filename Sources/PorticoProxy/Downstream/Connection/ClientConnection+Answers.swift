@@ -133,7 +133,14 @@ extension ClientConnection {
     func logAnswer(_ log: AnswerLog, now: NIODeadline) {
         let duration = now - log.requestStart
         if let labels = log.metricLabels {
-            self.loop.metrics.record(labels, status: log.status, method: log.method, duration: duration, bytesSent: log.bytesSent)
+            self.loop.metrics.record(
+                labels,
+                RequestObservation(
+                    status: log.status, method: log.method, canary: log.canary, requestNanoseconds: duration.nanoseconds,
+                    connectNanoseconds: self.relay.sinceAttemptStart(self.relay.upstreamConnected),
+                    headerNanoseconds: self.relay.sinceAttemptStart(self.relay.upstreamHeader),
+                    responseNanoseconds: self.relay.sinceAttemptStart(now), requestLength: self.relay.requestLength,
+                    bytesSent: log.bytesSent))
         }
         guard let accessLog = self.loop.accessLog, !log.skipsAccessLog else { return }
         self.logRecord.withParts { method, target, host in

@@ -25,6 +25,7 @@ extension ClientConnection {
             var data = 0
             let outcome = self.inbound.withUnsafeReadableBytes { decoder.consume($0) { data += $0.count } }
             exchange.bodyBytesSeen += data
+            self.relay.requestLength += data
             if let limit = exchange.maxBodySize, exchange.bodyBytesSeen > limit {
                 // Over the limit mid-stream: the upstream has part of the body, so both ends close.
                 self.abandon(&exchange, status: 413, now: now)

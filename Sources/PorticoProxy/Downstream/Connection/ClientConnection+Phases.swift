@@ -17,6 +17,7 @@ extension ClientConnection {
             self.head.wantsKeepAlive && !self.quiescing && !self.loop.isQuiescing
             && self.requestsOnConnection < self.loop.configuration.maxRequestsPerConnection
         var log = AnswerLog(requestStart: now)
+        self.relay = RelayCounters(lastUpstreamActivity: now, requestLength: self.head.headLength)
 
         // Phase: route.
         let decision = self.routePhase(generation.snapshot.routes)
@@ -123,6 +124,7 @@ extension ClientConnection {
             let alternative = generation.backends[canary.backend]
             if self.choosesCanary(canary, main: backend, alternative: alternative, affinity: route.policy.cookieAffinity, now: now) {
                 backend = alternative
+                log.canary = canary.upstreamName
             }
         }
         let configuration = self.loop.configuration
@@ -173,7 +175,6 @@ extension ClientConnection {
             exchange.headers = headers
             if !headers.successAnswerLines.isEmpty { exchange.addedFields = ByteBuffer(bytes: headers.successAnswerLines) }
         }
-        self.relay = RelayCounters(bytesSent: 0, lastUpstreamActivity: now)
         if let authorization {
             self.startAuthorization(authorization, main: exchange, now: now)
             return

@@ -20,8 +20,11 @@ extension ClientConnection {
                 exchange.attempt == 0 || keepsSession
                 ? (exchange.cookieEndpoint ?? exchange.affinityHash.flatMap { backend.endpoint(forKey: $0, now: now) }) : nil
             let balanced = exchange.ewma && pinned == nil ? backend.endpointByLoad(random: self.loop.requestIDs.next(), now: now) : nil
-            endpoint = pinned ?? balanced ?? backend.endpoint(start: exchange.rotationStart, attempt: exchange.attempt, now: now)
+            endpoint =
+                pinned ?? balanced
+                ?? backend.endpoint(start: exchange.rotationStart, attempt: exchange.attempt, now: now, skipped: &self.loop.counters.endpointsSkipped)
         }
+        if exchange.authorization == nil { self.relay.attemptStarted(now) }
         if exchange.ewma {
             endpoint.load.started()
             exchange.attemptStart = now
@@ -42,6 +45,7 @@ extension ClientConnection {
         exchange.upstream = .attached(reused: reused)
         exchange.upstreamWritable = writable
         self.relay.lastUpstreamActivity = now
+        if exchange.authorization == nil { self.relay.upstreamConnected = now }
         if let method = exchange.subrequestMethod {
             // A sub-request's own method (HEAD answers have no body), never an upgrade.
             self.actions.append(.upstreamBegin(method: method, dechunk: !exchange.isHTTP11, upgrade: false))
@@ -85,9 +89,11 @@ extension ClientConnection {
                 after: failure, attempt: exchange.attempt, isIdempotent: exchange.isIdempotent, bodyStreamed: exchange.bodyStreamed)
             {
             case .retryOnFreshConnection:
+                self.loop.counters.retried(failure)
                 self.connect(&exchange, fresh: true, sameEndpoint: true, now: now)
                 return true
             case .retryNextEndpoint:
+                self.loop.counters.retried(failure)
                 exchange.attempt += 1
                 self.connect(&exchange, fresh: true, now: now)
                 return true
@@ -177,6 +183,7 @@ extension ClientConnection {
         }
         exchange.responseStarted = true
         exchange.log.status = response.status
+        self.relay.upstreamHeader = now
         let http10Client = !exchange.isHTTP11
         // An answer before the request body is all in (a 401/413 that never read it): the rest
         // of the body would be read as the next request, so this answer says Connection: close
@@ -241,6 +248,7 @@ extension ClientConnection {
         switch self.state {
         case .exchange, .tunnel:
             self.relay.bytesSent += body.readableBytes
+            self.relay.upstreamBodyBytes += body.readableBytes
             self.actions.append(.write(body))
         case .idle, .closing:
             return

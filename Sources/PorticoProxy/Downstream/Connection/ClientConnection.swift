@@ -210,6 +210,7 @@ struct ClientConnection {
 
     /// Back to waiting for the next request on a kept-alive connection.
     mutating func finishExchange(now: NIODeadline) {
+        self.relay = RelayCounters()
         self.releaseConnectionSlot()
         self.state = .idle(since: now)
         self.armTimer(now: now)

@@ -13,6 +13,8 @@ struct AnswerLog {
     /// The route's labels in the request metrics, and the request's method.
     var metricLabels: RouteMetricLabels?
     var method = RequestHead.Method.other
+    /// The canary's upstream name when the canary was chosen (the `canary` label).
+    var canary: String?
     /// `enable-access-log: "false"` on the route: the log phase skips this request.
     var skipsAccessLog = false
     var endpoint: ProxyEndpoint?
@@ -23,12 +25,35 @@ struct AnswerLog {
 /// The running counters of the answer being relayed (the current exchange's or tunnel's),
 /// kept beside the state rather than in it: they change with every chunk relayed, and keeping
 /// them here spares copying the exchange out of the state and back per chunk.
+/// They also keep what the log phase reports of the upstream: the last attempt's timing
+/// (nginx's `$upstream_connect_time`, `$upstream_header_time`, `$upstream_response_time` count
+/// from the attempt's start) and the lengths.
 struct RelayCounters {
+    static let never = NIODeadline.uptimeNanoseconds(0)
     /// Bytes written to the client for this answer.
     var bytesSent = 0
     /// When the upstream last sent bytes, or took the last of the request
     /// (`proxy-read-timeout` counts from here).
-    var lastUpstreamActivity = NIODeadline.uptimeNanoseconds(0)
+    var lastUpstreamActivity = RelayCounters.never
+    /// nginx's `$request_length`: the head's bytes, then the body's as they are read.
+    var requestLength = 0
+    /// Body bytes the upstream sent (`$upstream_response_length`).
+    var upstreamBodyBytes = 0
+    /// When the last upstream attempt began, connected and sent its head (`never`: not yet).
+    var upstreamStart = RelayCounters.never
+    var upstreamConnected = RelayCounters.never
+    var upstreamHeader = RelayCounters.never
+
+    mutating func attemptStarted(_ now: NIODeadline) {
+        self.upstreamStart = now
+        self.upstreamConnected = Self.never
+        self.upstreamHeader = Self.never
+    }
+
+    /// The last attempt's span from its start to `end`, nil if it never reached `end`.
+    func sinceAttemptStart(_ end: NIODeadline) -> Int64? {
+        end == Self.never || self.upstreamStart == Self.never ? nil : (end - self.upstreamStart).nanoseconds
+    }
 }
 
 /// The body of the request being forwarded, as far as it has been read.
