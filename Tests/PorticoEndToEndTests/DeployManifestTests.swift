@@ -85,6 +85,25 @@ import Yams
         #expect(!pdbSelector.isEmpty && pdbSelector.allSatisfy { labels[$0.key] == $0.value })
         let serviceSelector = serviceSpec["selector"] as? [String: String] ?? [:]
         #expect(!serviceSelector.isEmpty && serviceSelector.allSatisfy { labels[$0.key] == $0.value })
+
+        // /metrics: the pod annotations and the metrics Service name the health port, and the
+        // ServiceMonitor selects that Service by its labels and port name.
+        let annotations = ((spec["template"] as? [String: Any])?["metadata"] as? [String: Any])?["annotations"] as? [String: String] ?? [:]
+        #expect(annotations["prometheus.io/scrape"] == "true" && annotations["prometheus.io/port"] == values["--health-port"])
+        let env = (container["env"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+        #expect(env.contains("POD_NAME") && env.contains("POD_NAMESPACE"))
+        let metrics = try #require(documents.first { ($0["metadata"] as? [String: Any])?["name"] as? String == "portico-metrics" })
+        let metricsSpec = metrics["spec"] as? [String: Any] ?? [:]
+        let metricsPort = try #require((metricsSpec["ports"] as? [[String: Any]])?.first)
+        #expect(metricsPort["targetPort"] as? String == "health" && metricsPort["name"] as? String == "metrics")
+        #expect((metricsSpec["selector"] as? [String: String] ?? [:]).allSatisfy { labels[$0.key] == $0.value })
+        let monitorText = try String(contentsOf: Self.deploy.appendingPathComponent("monitoring/servicemonitor.yaml"), encoding: .utf8)
+        let monitor = try #require(try Yams.load(yaml: monitorText) as? [String: Any])
+        let monitorSpec = monitor["spec"] as? [String: Any] ?? [:]
+        let wanted = (monitorSpec["selector"] as? [String: Any])?["matchLabels"] as? [String: String] ?? [:]
+        let metricsLabels = (metrics["metadata"] as? [String: Any])?["labels"] as? [String: String] ?? [:]
+        #expect(!wanted.isEmpty && wanted.allSatisfy { metricsLabels[$0.key] == $0.value })
+        #expect((monitorSpec["endpoints"] as? [[String: Any]])?.first?["port"] as? String == "metrics")
     }
 
     /// (apiGroup, resource) → verbs granted, for one kind of role.

@@ -28,7 +28,11 @@ final class PorticoProcess {
             .deletingLastPathComponent().deletingLastPathComponent()
     }
 
-    init(rules: URL, extraArguments: [String] = [], workingDirectory: URL? = nil, certs: URL? = nil, waitUntilListening: Bool = true) throws {
+    /// `environment`: variables added to the test's own (`POD_NAMESPACE`, …).
+    init(
+        rules: URL, extraArguments: [String] = [], workingDirectory: URL? = nil, certs: URL? = nil, waitUntilListening: Bool = true,
+        environment: [String: String] = [:]
+    ) throws {
         self.port = try FreePort.next()
         var httpsPort = try FreePort.next()
         while httpsPort == self.port { httpsPort = try FreePort.next() }
@@ -43,6 +47,7 @@ final class PorticoProcess {
              "--certs", (certs ?? Self.repositoryRoot.appendingPathComponent("certs")).path, "--address", "127.0.0.1",
              "--workers", "2", "--access-log", self.accessLog.path] + extraArguments
         if let workingDirectory { self.process.currentDirectoryURL = workingDirectory }
+        if !environment.isEmpty { self.process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let log = try FileHandle(forWritingTo: self.logFile)
         self.process.standardOutput = log
         self.process.standardError = log
