@@ -92,9 +92,11 @@ import Testing
 
     @Test func unknownAndUnsupportedKeysAreSaidOnceEach() throws {
         let (_, diagnostics) = self.read([
-            "proxy-body-szie": "8m", "use-gzip": "true", "allow-snippet-annotations": "true", "log-format-upstream": "$remote_addr",
+            "proxy-body-szie": "8m", "use-gzip": "true", "allow-snippet-annotations": "true", "log-format-upstream": "$remote_addr $bogus_var",
         ])
         #expect(diagnostics.count == 4)
+        let format = try #require(diagnostics.first { $0.field == "data.log-format-upstream" })
+        #expect(format.message.contains("$bogus_var is not one of them"), "\(format.message)")
         let typo = try #require(diagnostics.first { $0.field == "data.proxy-body-szie" })
         #expect(typo.message.contains("not an ingress-nginx ConfigMap key"))
         #expect(!typo.differsFromIngressNginx)

@@ -38,7 +38,9 @@ import Testing
         portico.terminate()
         let log = try String(contentsOf: portico.accessLog, encoding: .utf8)
         #expect(log.contains("\"GET /app/a%20b/c?q=1&r=2 HTTP/1.1\" 200"))
-        #expect(log.contains("upstream=127.0.10.1:\(backends.port) route=default/echo"))
+        // ingress-nginx's upstreaminfo: upstream name, no canary, the endpoint, the client's request ID.
+        #expect(log.contains("[default-echo-80] [] 127.0.10.1:\(backends.port) "), "\(log)")
+        #expect(log.contains(" 200 req-42\n"), "\(log)")
         await backends.stop()
     }
 

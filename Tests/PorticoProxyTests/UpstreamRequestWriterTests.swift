@@ -13,7 +13,7 @@ import Testing
             _ = RequestHeadParser.parse(pointer, into: &head)
             UpstreamRequestWriter.write(
                 head, from: pointer, forwarding: ForwardingContext(peerAddress: "10.0.0.7", listenerPort: 80),
-                requestIDs: &ids, into: &out)
+                requestID: ids.nextID(), into: &out)
         }
         return String(buffer: out)
     }

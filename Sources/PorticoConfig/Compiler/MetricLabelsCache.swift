@@ -9,11 +9,12 @@ public final class MetricLabelsCache {
 
     public init() {}
 
-    func labels(namespace: String, ingress: String, service: String, path: String, host: String) -> RouteMetricLabels {
-        let made = RouteMetricLabels(namespace: namespace, ingress: ingress, service: service, path: path, host: host)
-        self.touched.insert(made.text)
-        if let cached = self.entries[made.text] { return cached }
-        self.entries[made.text] = made
+    func labels(namespace: String, ingress: String, service: String, path: String, host: String, port: String = "", upstream: String = "") -> RouteMetricLabels {
+        let made = RouteMetricLabels(namespace: namespace, ingress: ingress, service: service, path: path, host: host, servicePort: port, upstream: upstream)
+        let key = made.text + " " + upstream
+        self.touched.insert(key)
+        if let cached = self.entries[key] { return cached }
+        self.entries[key] = made
         return made
     }
 

@@ -190,7 +190,9 @@ struct SnapshotBuilder {
             defaultRoute = Route(
                 match: .prefix("/"), backend: id, source: RouteSource(ingress: "--default-backend-service", kind: .defaultBackend),
                 policy: policy,
-                metricLabels: self.labelCache.labels(namespace: ref.namespace, ingress: "", service: ref.service, path: "/", host: "_"))
+                metricLabels: self.labelCache.labels(
+                    namespace: ref.namespace, ingress: "", service: ref.service, path: "/", host: "_", port: ref.port.description,
+                    upstream: ref.upstreamName))
         }
         self.attachCanaries(routes: &routes, fallbacks: &fallbacks, defaultRoute: &defaultRoute, regexHosts: regexHosts)
         self.regexCache.endCompilation()
@@ -356,7 +358,7 @@ struct SnapshotBuilder {
         let ref = self.backendRefs[backend]
         return self.labelCache.labels(
             namespace: entry.ingress.metadata.namespace, ingress: entry.ingress.metadata.name, service: ref.service, path: path,
-            host: host ?? entry.patterns.first.flatMap { $0?.description } ?? "_")
+            host: host ?? entry.patterns.first.flatMap { $0?.description } ?? "_", port: ref.port.description, upstream: ref.upstreamName)
     }
 
     /// `--default-backend-service`: the Service's first port, as ingress-nginx uses it. A Service

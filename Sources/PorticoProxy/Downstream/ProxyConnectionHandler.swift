@@ -68,6 +68,7 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let handshake = event as? TLSHandshakeEvent {
             self.loop.counters.handshake(handshake)
+            if case .completed(let version) = handshake { self.machine.tlsVersion = version }
         } else {
             context.fireUserInboundEventTriggered(event)
         }

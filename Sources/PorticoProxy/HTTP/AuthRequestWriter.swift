@@ -10,7 +10,7 @@ import PorticoRouting
 enum AuthRequestWriter {
     static func write(
         _ head: RequestHead, from bytes: UnsafeRawBufferPointer, policy: ExternalAuthPolicy, host: UnsafeRawBufferPointer,
-        isTLS: Bool, client: String, requestIDs: inout RequestIDGenerator, into out: inout ByteBuffer
+        isTLS: Bool, client: String, requestID: RequestID, into out: inout ByteBuffer
     ) {
         if let method = policy.method { out.writeBytes(method) } else { out.writeStaticString("GET") }
         out.writeInteger(HTTPBytes.sp)
@@ -20,7 +20,7 @@ enum AuthRequestWriter {
         out.writeStaticString("\r\n")
         Self.copyClientFields(head, bytes, except: policy.proxySetFields, into: &out)
         for field in policy.proxySetFields { out.writeBytes(field.line) }  // auth-proxy-set-headers
-        Self.writeRequestID(head, bytes, &requestIDs, into: &out)
+        Self.writeRequestID(head, bytes, requestID, into: &out)
         let requestURI = UnsafeRawBufferPointer(rebasing: bytes[head.targetStart..<head.targetEnd])
         out.writeStaticString("X-Original-URL: ")
         if isTLS { out.writeStaticString("https://") } else { out.writeStaticString("http://") }
@@ -64,14 +64,13 @@ enum AuthRequestWriter {
 
     /// `X-Request-ID`: the client's, else a new one.
     static func writeRequestID(
-        _ head: RequestHead, _ bytes: UnsafeRawBufferPointer, _ requestIDs: inout RequestIDGenerator, into out: inout ByteBuffer
+        _ head: RequestHead, _ bytes: UnsafeRawBufferPointer, _ requestID: RequestID, into out: inout ByteBuffer
     ) {
         out.writeStaticString("X-Request-ID: ")
         if let range = head.requestID {
             out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[range]))
         } else {
-            UpstreamRequestWriter.writeHex(requestIDs.next(), into: &out)
-            UpstreamRequestWriter.writeHex(requestIDs.next(), into: &out)
+            requestID.write(into: &out)
         }
         out.writeStaticString("\r\n")
     }
@@ -85,7 +84,7 @@ enum AuthRequestWriter {
 enum ErrorPageRequestWriter {
     static func write(
         _ head: RequestHead, from bytes: UnsafeRawBufferPointer, policy: ErrorPagePolicy, status: Int, client: String,
-        requestIDs: inout RequestIDGenerator, into out: inout ByteBuffer
+        requestID: RequestID, into out: inout ByteBuffer
     ) {
         // nginx's error_page turns every method but HEAD into GET.
         if head.method == .head { out.writeStaticString("HEAD / HTTP/1.1\r\nHost: ") } else { out.writeStaticString("GET / HTTP/1.1\r\nHost: ") }
@@ -101,7 +100,7 @@ enum ErrorPageRequestWriter {
         out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[head.targetStart..<head.targetEnd]))
         out.writeStaticString("\r\n")
         out.writeBytes(policy.fields)
-        AuthRequestWriter.writeRequestID(head, bytes, &requestIDs, into: &out)
+        AuthRequestWriter.writeRequestID(head, bytes, requestID, into: &out)
         out.writeStaticString("X-Forwarded-For: ")
         out.writeString(client)
         out.writeStaticString("\r\nX-Code: ")

@@ -88,7 +88,7 @@ enum UpstreamRequestWriter {
         replacedFields: [[UInt8]] = [],
         extraFields: [UInt8] = [],
         forwarding: ForwardingContext,
-        requestIDs: inout RequestIDGenerator,
+        requestID: RequestID,
         into out: inout ByteBuffer
     ) {
         out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[0..<head.methodEnd]))
@@ -148,8 +148,7 @@ enum UpstreamRequestWriter {
         }
         if head.requestID == nil {
             out.writeStaticString("X-Request-ID: ")
-            Self.writeHex(requestIDs.next(), into: &out)
-            Self.writeHex(requestIDs.next(), into: &out)
+            requestID.write(into: &out)
             out.writeStaticString("\r\n")
         }
         if let forwardedPrefix {

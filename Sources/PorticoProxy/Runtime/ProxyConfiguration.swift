@@ -53,6 +53,8 @@ public struct ProxyConfiguration: Sendable, Equatable {
     public var hstsField: [UInt8]? = Array(ServerSettings.HSTS().fieldLine!.utf8)
     /// `server-tokens`: answer with `Server: portico`; otherwise no `Server` field at all.
     public var serverTokens = false
+    /// The access log's line format (`log-format-upstream`, its escape keys).
+    public var accessLogFormat = AccessLogFormat.upstreamInfo
     /// Whose forwarding headers are believed, and which (`--trusted-proxies`, or the ConfigMap's
     /// `use-forwarded-headers`/`enable-real-ip` and `proxy-real-ip-cidr`); nil believes nobody,
     /// as ingress-nginx's default.
@@ -99,6 +101,9 @@ public struct ProxyConfiguration: Sendable, Equatable {
         if let status = settings.limitConnectionStatus { result.limitConnectionStatus = status }
         if let forwarding = settings.forwarding { result.forwarding = forwarding.readsClientAddress ? forwarding : nil }
         if settings.serverTokens { result.serverTokens = true }
+        if settings.logFormat != nil || settings.logEscape != nil {
+            result.accessLogFormat = (settings.logFormat ?? .upstreamInfo).escaping(settings.logEscape ?? .default)
+        }
         return result
     }
 

@@ -10,10 +10,16 @@ public final class RouteMetricLabels: Sendable {
     public let service: String
     public let path: String
     public let host: String
+    /// The backend's Service port and ingress-nginx's upstream name (`namespace-service-port`),
+    /// for the access log's `$service_port` and `$proxy_upstream_name`.
+    public let servicePort: String
+    public let upstream: String
     /// `host="…",ingress="…",namespace="…",path="…",service="…"`, escaped for the exposition.
     public let text: String
 
-    public init(namespace: String, ingress: String, service: String, path: String, host: String) {
+    public init(namespace: String, ingress: String, service: String, path: String, host: String, servicePort: String = "", upstream: String = "") {
+        self.servicePort = servicePort
+        self.upstream = upstream
         self.namespace = namespace
         self.ingress = ingress
         self.service = service

@@ -41,6 +41,9 @@ public struct ServerSettings: Hashable, Sendable {
     public var tlsProtocols: TLSProtocolRange?
     /// `ssl-ciphers` (the TLS 1.2 cipher list), when set.
     public var tlsCiphers: String?
+    /// `log-format-upstream`, compiled; `log-format-escape-json` / `-none`.
+    public var logFormat: AccessLogFormat?
+    public var logEscape: AccessLogFormat.Escape?
 
     public init() {}
 

@@ -96,7 +96,6 @@ public enum ControllerConfigMap {
     static let notActedOn: [String: String] = [
         "allow-snippet-annotations":
             "Portico never runs raw nginx snippets, whatever this says; the configuration-snippet directives with a safe meaning are translated, the rest leave their Ingress out (README, \"Snippets\")",
-        "log-format-upstream": "the access log keeps Portico's format for now (custom formats come with the observability work); it is ignored",
         "http-snippet": "raw nginx configuration is refused by design; it is ignored",
         "main-snippet": "raw nginx configuration is refused by design; it is ignored",
         "server-snippet": "raw nginx configuration is refused by design; it is ignored",
@@ -134,6 +133,8 @@ public enum ControllerConfigMap {
         case addHeaders = "add-headers", proxySetHeaders = "proxy-set-headers"
         case proxyRequestBuffering = "proxy-request-buffering", clientBodyBufferSize = "client-body-buffer-size"
         case globalAllowedResponseHeaders = "global-allowed-response-headers"
+        case logFormatUpstream = "log-format-upstream", logFormatEscapeJSON = "log-format-escape-json"
+        case logFormatEscapeNone = "log-format-escape-none"
 
         /// Said once (info) when the key is read well: where Portico's meaning is narrower.
         var note: String? {
@@ -248,6 +249,21 @@ public enum ControllerConfigMap {
                 let parts = value.split(separator: "/", omittingEmptySubsequences: false)
                 guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty }) else { return "a ConfigMap as namespace/name" }
                 if self == .addHeaders { settings.addHeadersConfigMap = value } else { settings.proxySetHeadersConfigMap = value }
+            case .logFormatUpstream:
+                do throws(AccessLogFormat.UnknownVariable) {
+                    settings.server.logFormat = try AccessLogFormat(value)
+                } catch {
+                    return "an nginx log format of variables Portico fills in ($\(error.name) is not one of them; see README, \"Access log\")"
+                }
+            case .logFormatEscapeJSON:
+                return Self.bool(value) { json in
+                    if json { settings.server.logEscape = .json } else if settings.server.logEscape == .json { settings.server.logEscape = nil }
+                }
+            case .logFormatEscapeNone:
+                // nginx.tmpl: escape=none wins over escape=json.
+                return Self.bool(value) { none in
+                    if none { settings.server.logEscape = AccessLogFormat.Escape.none } else if settings.server.logEscape == AccessLogFormat.Escape.none { settings.server.logEscape = nil }
+                }
             case .globalAllowedResponseHeaders:
                 let names = AnnotationReader.items(value)
                 guard names.allSatisfy({ SnippetAnnotations.isFieldName(Substring($0)) }) else { return "a comma-separated list of header names" }

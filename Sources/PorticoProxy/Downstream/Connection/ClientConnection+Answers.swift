@@ -95,6 +95,20 @@ extension ClientConnection {
         var log = log
         log.status = status
         log.bytesSent = response.readableBytes + date.readableBytes
+        if self.loop.accessLog != nil {
+            // The head is all but the body that follows its blank line (in the shared answer).
+            let body = rest.withUnsafeReadableBytes { bytes -> Int in
+                var index = 0
+                while index + 3 < bytes.count {
+                    if bytes[index] == HTTPBytes.cr, bytes[index + 1] == HTTPBytes.lf, bytes[index + 2] == HTTPBytes.cr, bytes[index + 3] == HTTPBytes.lf {
+                        return bytes.count - index - 4
+                    }
+                    index += 1
+                }
+                return 0
+            }
+            self.relay.answerHeadBytes = log.bytesSent + (log.answerFields?.readableBytes ?? 0) + (extraField?.count ?? 0) - body
+        }
         self.actions.append(.write(statusLine))
         self.actions.append(.write(date))
         if let fields = log.answerFields {
@@ -143,12 +157,17 @@ extension ClientConnection {
                     bytesSent: log.bytesSent))
         }
         guard let accessLog = self.loop.accessLog, !log.skipsAccessLog else { return }
-        self.logRecord.withParts { method, target, host in
-            accessLog.log(
-                AccessLogWriter.Entry(
-                    peer: self.forwarding.peerAddress, method: method, target: target, host: host,
-                    isHTTP11: self.logRecord.isHTTP11, status: log.status, bytesSent: log.bytesSent,
-                    upstream: log.endpoint?.display, route: log.routeName, durationNanoseconds: duration.nanoseconds))
-        }
+        let upstreamTime = self.relay.sinceAttemptStart(now)
+        accessLog.log(
+            AccessLogLine(
+                record: self.logRecord, peer: self.forwarding.peerAddress,
+                isTLS: self.isTLS, tlsVersion: self.tlsVersion, serverPort: self.forwarding.listenerPort, status: log.status,
+                bytesSent: log.bytesSent, bodyBytesSent: max(log.bytesSent - self.relay.answerHeadBytes, 0), requestLength: self.relay.requestLength,
+                requestNanoseconds: duration.nanoseconds, labels: log.metricLabels, canary: log.canary, endpoint: log.endpoint?.display,
+                connectNanoseconds: self.relay.sinceAttemptStart(self.relay.upstreamConnected),
+                headerNanoseconds: self.relay.sinceAttemptStart(self.relay.upstreamHeader), responseNanoseconds: upstreamTime,
+                upstreamStatus: self.relay.upstreamStatus == 0 ? log.status : self.relay.upstreamStatus,
+                upstreamLength: self.relay.upstreamBodyBytes, requestID: self.relay.requestID, connectionRequests: self.requestsOnConnection),
+            format: self.loop.configuration.accessLogFormat)
     }
 }

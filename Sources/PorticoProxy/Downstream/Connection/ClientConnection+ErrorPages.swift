@@ -40,7 +40,7 @@ extension ClientConnection {
         var out = ByteBufferAllocator().buffer(capacity: pages.clientHead.readableBytes + 256)
         pages.clientHead.withUnsafeReadableBytes { bytes in
             ErrorPageRequestWriter.write(
-                self.head, from: bytes, policy: pages.policy, status: status, client: pages.client, requestIDs: &self.loop.requestIDs,
+                self.head, from: bytes, policy: pages.policy, status: status, client: pages.client, requestID: self.relay.requestID,
                 into: &out)
         }
         return out

@@ -50,12 +50,12 @@ extension ClientConnection {
                 authHost.withUnsafeBytes { host in
                     AuthRequestWriter.write(
                         self.head, from: bytes, policy: policy, host: host, isTLS: self.isTLS, client: client,
-                        requestIDs: &self.loop.requestIDs, into: &out)
+                        requestID: self.relay.requestID, into: &out)
                 }
             } else {
                 AuthRequestWriter.write(
                     self.head, from: bytes, policy: policy, host: hostValue ?? UnsafeRawBufferPointer(start: nil, count: 0),
-                    isTLS: self.isTLS, client: client, requestIDs: &self.loop.requestIDs, into: &out)
+                    isTLS: self.isTLS, client: client, requestID: self.relay.requestID, into: &out)
             }
             let cacheKey = policy.cache.map { self.cacheKey($0, bytes, client: client) }
             return AuthorizationRequest(

@@ -17,7 +17,7 @@ extension ClientConnection {
             self.head.wantsKeepAlive && !self.quiescing && !self.loop.isQuiescing
             && self.requestsOnConnection < self.loop.configuration.maxRequestsPerConnection
         var log = AnswerLog(requestStart: now)
-        self.relay = RelayCounters(lastUpstreamActivity: now, requestLength: self.head.headLength)
+        self.relay = RelayCounters(lastUpstreamActivity: now, requestID: self.loop.requestIDs.nextID(), requestLength: self.head.headLength)
 
         // Phase: route.
         let decision = self.routePhase(generation.snapshot.routes)
@@ -103,6 +103,7 @@ extension ClientConnection {
 
         // Phase: pre-access.
         let realClient = self.realClientAddress()
+        if self.loop.accessLog != nil { self.logRecord.realClient = realClient?.text }
         if let limit = route.policy.rateLimit, let status = self.preAccessPhase(limit, realClient: realClient, now: now) {
             self.inbound.moveReaderIndex(forwardBy: self.head.headLength)
             self.respondWithError(status, close: hasBody || !keepAlive, bodyPending: hasBody, log: log, now: now)
@@ -222,7 +223,7 @@ extension ClientConnection {
             {
                 self.head.connectionUpgrade = false
             }
-            if self.loop.accessLog != nil { self.logRecord.record(self.head, bytes) }
+            if self.loop.accessLog != nil { self.logRecord.record(self.head, bytes, format: self.loop.configuration.accessLogFormat) }
             var observer = NoLookupObserver()
             return RequestRouter.route(
                 routes,
@@ -323,7 +324,7 @@ extension ClientConnection {
                         dropAuthorization: route.policy.basicAuth != nil,
                         replacedFields: Self.replacedRequestFields(route.policy), extraFields: route.policy.headers?.requestLines ?? [],
                         forwarding: self.forwarding,
-                        requestIDs: &self.loop.requestIDs, into: &out)
+                        requestID: self.relay.requestID, into: &out)
                 }
             } else {
                 UpstreamRequestWriter.write(
@@ -331,7 +332,7 @@ extension ClientConnection {
                     forwarded: self.forwardedFields(in: bytes), dropAuthorization: route.policy.basicAuth != nil,
                     replacedFields: Self.replacedRequestFields(route.policy), extraFields: route.policy.headers?.requestLines ?? [],
                         forwarding: self.forwarding,
-                    requestIDs: &self.loop.requestIDs, into: &out)
+                    requestID: self.relay.requestID, into: &out)
             }
         }
         return out

@@ -61,6 +61,7 @@ extension ClientConnection {
             // with 408 (as here) only when part of it arrived.
             if self.inbound.readableBytes > 0 {
                 self.logRecord.recordUnparsed()
+                self.relay = RelayCounters(requestID: self.loop.requestIDs.nextID())
                 self.respondWithError(408, close: true, log: AnswerLog(requestStart: now), now: now)
             } else {
                 self.enterClosing()

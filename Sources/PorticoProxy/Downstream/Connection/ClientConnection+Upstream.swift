@@ -184,6 +184,7 @@ extension ClientConnection {
         exchange.responseStarted = true
         exchange.log.status = response.status
         self.relay.upstreamHeader = now
+        self.relay.upstreamStatus = response.status
         let http10Client = !exchange.isHTTP11
         // An answer before the request body is all in (a 401/413 that never read it): the rest
         // of the body would be read as the next request, so this answer says Connection: close
@@ -227,6 +228,7 @@ extension ClientConnection {
             out = headBytes
         }
         self.relay.bytesSent += out.readableBytes
+        self.relay.answerHeadBytes = out.readableBytes
         self.actions.append(.write(out))
         if response.status == 101 {
             self.state = .tunnel(

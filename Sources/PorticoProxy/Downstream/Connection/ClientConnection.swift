@@ -1,5 +1,6 @@
 import NIOCore
 import PorticoRouting
+import PorticoTLS
 
 /// One client connection as a state machine: events in (bytes received, upstream connected,
 /// response head/body/end, writability, timer fired, with `now` passed in), actions out
@@ -51,6 +52,8 @@ struct ClientConnection {
     var attemptTokens = 0
     var actions = ActionQueue()
     var logRecord = RequestLogRecord()
+    /// The client's TLS version once its handshake completed (`$ssl_protocol`).
+    var tlsVersion: TLSProtocolVersion?
     /// The current exchange's or tunnel's relay counters (reset when an exchange starts).
     var relay = RelayCounters()
     /// While an `auth-url` sub-request is the exchange: the request waiting for its verdict.
@@ -163,6 +166,7 @@ struct ClientConnection {
                     self.inbound.moveReaderIndex(forwardBy: count)
                 case .failure(let failure):
                     self.logRecord.recordUnparsed()
+                    self.relay = RelayCounters(requestID: self.loop.requestIDs.nextID())
                     self.respondWithError(failure.status, close: true, log: AnswerLog(requestStart: now), now: now)
                     return
                 case .complete:

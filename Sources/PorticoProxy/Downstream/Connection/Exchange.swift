@@ -35,10 +35,15 @@ struct RelayCounters {
     /// When the upstream last sent bytes, or took the last of the request
     /// (`proxy-read-timeout` counts from here).
     var lastUpstreamActivity = RelayCounters.never
+    /// This request's ID (`X-Request-ID` upstream unless the client sent one, `$req_id`).
+    var requestID = RequestID()
     /// nginx's `$request_length`: the head's bytes, then the body's as they are read.
     var requestLength = 0
-    /// Body bytes the upstream sent (`$upstream_response_length`).
+    /// Body bytes the upstream sent (`$upstream_response_length`), and its status.
     var upstreamBodyBytes = 0
+    var upstreamStatus = 0
+    /// The answer head's bytes (`$body_bytes_sent` is `$bytes_sent` less these).
+    var answerHeadBytes = 0
     /// When the last upstream attempt began, connected and sent its head (`never`: not yet).
     var upstreamStart = RelayCounters.never
     var upstreamConnected = RelayCounters.never
