@@ -19,6 +19,9 @@
 # /proc), the fair figure when the load generator, not the proxy, is the limit.
 # PORTICO=path/to/portico measures another build (an older commit's, for before/after).
 # WORKERS=2 runs both proxies with two workers / event loops on both CPUs (wrk shares them).
+# ACCESS_LOG=on  both proxies write an access log to a file in ingress-nginx's upstreaminfo
+#                format (nginx: the same log_format, its variables set as ingress-nginx sets them).
+# METRICS=off    Portico runs with --enable-metrics false (the cost of the request metrics).
 # PERF=file records `perf record -g` of Portico's last measured run into that file.
 # Needs: nginx, wrk (apt-get install nginx-light wrk), a release build (built if missing).
 set -euo pipefail
@@ -27,6 +30,8 @@ DURATION=${2:-10}
 CONNECTIONS=${3:-64}
 SCENARIO=${SCENARIO:-plain}
 WORKERS=${WORKERS:-1}
+ACCESS_LOG=${ACCESS_LOG:-off}
+METRICS=${METRICS:-on}
 SCHEME=http
 CLOSE_HEADER=()
 case "$SCENARIO" in
@@ -65,7 +70,13 @@ http { access_log off; keepalive_requests 1000000;
   server { listen 127.0.0.1:$ORIGIN_PORT; location / { return 200 "$BODY"; } } }
 CONF
 # nginx as the proxy, configured as ingress-nginx configures it for these routes.
-PROXY_LOCATIONS="location / { proxy_pass http://backend; }"
+PROXY_LOCATIONS="location / { set \$proxy_upstream_name default-origin-80; set \$proxy_alternative_upstream_name ''; proxy_pass http://backend; }"
+NGINX_ACCESS_LOG="access_log off;"
+PORTICO_ACCESS_LOG=off
+if [ "$ACCESS_LOG" = on ]; then
+  NGINX_ACCESS_LOG="log_format upstreaminfo '\$remote_addr - \$remote_user [\$time_local] \"\$request\" \$status \$body_bytes_sent \"\$http_referer\" \"\$http_user_agent\" \$request_length \$request_time [\$proxy_upstream_name] [\$proxy_alternative_upstream_name] \$upstream_addr \$upstream_response_length \$upstream_response_time \$upstream_status \$request_id'; access_log $WORK/nginx-access.log upstreaminfo;"
+  PORTICO_ACCESS_LOG=$WORK/portico-access.log
+fi
 REQUEST_PATH=/
 if [ "$SCENARIO" = regex1000 ]; then
   # ingress-nginx's order for equal-length regex paths: reverse lexicographic; /svc-0000 last.
@@ -79,7 +90,7 @@ NGINX_MASTER=off; [ "$WORKERS" -gt 1 ] && NGINX_MASTER=on
 cat > "$WORK/proxy.conf" <<CONF
 worker_processes $WORKERS; master_process $NGINX_MASTER; daemon off; pid $WORK/proxy.pid; error_log $WORK/proxy-error.log;
 events { worker_connections 4096; }
-http { access_log off; keepalive_requests 1000000;
+http { $NGINX_ACCESS_LOG keepalive_requests 1000000;
   upstream backend { server 127.0.0.1:$ORIGIN_PORT; keepalive 64; }
   proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header Host \$http_host;
   proxy_set_header X-Forwarded-For \$remote_addr; proxy_set_header X-Real-IP \$remote_addr;
@@ -139,7 +150,8 @@ start_proxy() {
     portico) local resumption=on; [ "$SCENARIO" = handshakes ] && resumption=off
              local tls_port=$((PORTICO_PORT + 100))
              taskset -c $CPU_PROXY "$PORTICO" serve --rules "$WORK/rules" --certs "$ROOT/certs" \
-               --workers "$WORKERS" --http-port $PORTICO_PORT --https-port $tls_port --address 127.0.0.1 --access-log off \
+               --workers "$WORKERS" --http-port $PORTICO_PORT --https-port $tls_port --address 127.0.0.1 --access-log "$PORTICO_ACCESS_LOG" \
+               --enable-metrics "$([ "$METRICS" = off ] && echo false || echo true)" \
                --log-level error --tls-session-resumption $resumption & PROXY_PID=$!
              PORT=$PORTICO_PORT; [ "$SCHEME" = https ] && PORT=$tls_port ;;
   esac

@@ -48,6 +48,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Access log: a file path, 'stderr', 'stdout' or 'off'.")
     var accessLog: String = "stderr"
 
+    @Option(help: "Count the request metrics /metrics reports (ingress-nginx's --enable-metrics): true or false.")
+    var enableMetrics: Bool = true
+
     @Option(help: "Upstream connect timeout in seconds (proxy-connect-timeout).")
     var upstreamConnectTimeout: Double = 5
 
@@ -168,6 +171,7 @@ struct Serve: AsyncParsableCommand {
         configuration.keepAliveTimeout = .nanoseconds(Int64(self.keepaliveTimeout * 1e9))
         configuration.maxConnectionsPerLoop = self.maxWorkerConnections
         configuration.httpsPort = self.httpsPort
+        configuration.requestMetrics = self.enableMetrics
         if let trusted = self.trustedProxies {
             var ranges: [SourceRange] = []
             for item in trusted.split(separator: ",") {

@@ -53,6 +53,8 @@ public struct ProxyConfiguration: Sendable, Equatable {
     public var hstsField: [UInt8]? = Array(ServerSettings.HSTS().fieldLine!.utf8)
     /// `server-tokens`: answer with `Server: portico`; otherwise no `Server` field at all.
     public var serverTokens = false
+    /// `--enable-metrics`: the log phase counts each request for `/metrics`.
+    public var requestMetrics = true
     /// The access log's line format (`log-format-upstream`, its escape keys).
     public var accessLogFormat = AccessLogFormat.upstreamInfo
     /// Whose forwarding headers are believed, and which (`--trusted-proxies`, or the ConfigMap's

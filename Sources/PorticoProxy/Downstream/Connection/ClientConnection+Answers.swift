@@ -146,7 +146,7 @@ extension ClientConnection {
     /// Phase: log.
     func logAnswer(_ log: AnswerLog, now: NIODeadline) {
         let duration = now - log.requestStart
-        if let labels = log.metricLabels {
+        if let labels = log.metricLabels, self.loop.configuration.requestMetrics {
             self.loop.metrics.record(
                 labels,
                 RequestObservation(
