@@ -5,6 +5,18 @@ import Testing
 /// the counts equal the traffic sent, histogram counts equal request counts, and `promtool
 /// check metrics` (Debian's `prometheus`) accepts the exposition.
 @Suite(.serialized) struct MetricsTests {
+    /// An Ingress serving `host` over TLS with the development `nip-io` certificate, to Service `app`.
+    static func tlsIngress(_ name: String, host: String) -> String {
+        """
+        apiVersion: networking.k8s.io/v1
+        kind: Ingress
+        metadata: {name: \(name)}
+        spec:
+          tls: [{hosts: [\(host)], secretName: nip-io}]
+          rules: [{host: \(host), http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: app, port: {number: 80}}}}]}}]
+        """
+    }
+
     static func scrape(_ port: Int) throws -> String {
         try Curl.run(["http://127.0.0.1:\(port)/metrics"]).body
     }
@@ -137,14 +149,7 @@ import Testing
     @Test func certificateExpiryIsTheCertificatesNotAfter() async throws {
         let backends = try await TestBackends(addresses: ["127.0.66.3"], page: "x")
         let rules = try RulesDirectory([
-            "a.yaml": RulesDirectory.service("app", port: backends.port, ready: ["127.0.66.3"]) + """
-                apiVersion: networking.k8s.io/v1
-                kind: Ingress
-                metadata: {name: secure}
-                spec:
-                  tls: [{hosts: [app.nip.io], secretName: nip-io}]
-                  rules: [{host: app.nip.io, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: app, port: {number: 80}}}}]}}]
-                """,
+            "a.yaml": RulesDirectory.service("app", port: backends.port, ready: ["127.0.66.3"]) + Self.tlsIngress("secure", host: "app.nip.io"),
         ])
         let healthPort = try FreePort.next()
         let portico = try PorticoProcess(rules: rules.url, extraArguments: ["--health-port", String(healthPort)])

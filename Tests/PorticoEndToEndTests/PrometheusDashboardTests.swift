@@ -39,14 +39,7 @@ import Testing
         guard FileManager.default.isExecutableFile(atPath: Self.prometheus) else { return }
         let backends = try await TestBackends(addresses: ["127.0.67.1"], page: "x")
         let rules = try RulesDirectory([
-            "a.yaml": RulesDirectory.service("app", port: backends.port, ready: ["127.0.67.1"]) + """
-                apiVersion: networking.k8s.io/v1
-                kind: Ingress
-                metadata: {name: shop}
-                spec:
-                  tls: [{hosts: [shop.nip.io], secretName: nip-io}]
-                  rules: [{host: shop.nip.io, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: app, port: {number: 80}}}}]}}]
-                """,
+            "a.yaml": RulesDirectory.service("app", port: backends.port, ready: ["127.0.67.1"]) + MetricsTests.tlsIngress("shop", host: "shop.nip.io"),
         ])
         let healthPort = try FreePort.next()
         let portico = try PorticoProcess(

@@ -210,18 +210,6 @@ public struct MetricsExposition: Sendable {
         return "\(whole).\(String(repeating: "0", count: 9 - fraction.count))\(fraction)"
     }
 
-    /// A label value as the text format wants it (backslash, quote, newline escaped).
-    static func escaped(_ value: String) -> String {
-        guard value.contains(where: { $0 == "\\" || $0 == "\"" || $0 == "\n" }) else { return value }
-        var out = ""
-        for character in value {
-            switch character {
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            case "\n": out += "\\n"
-            default: out.append(character)
-            }
-        }
-        return out
-    }
+    /// A label value as the text format wants it (`RouteMetricLabels.escaped`).
+    static func escaped(_ value: String) -> String { RouteMetricLabels.escaped(value) }
 }

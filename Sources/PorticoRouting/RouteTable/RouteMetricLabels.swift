@@ -25,18 +25,22 @@ public final class RouteMetricLabels: Sendable {
         self.service = service
         self.path = path
         self.host = host
-        func escaped(_ value: String) -> String {
-            var out = ""
-            for character in value {
-                switch character {
-                case "\\": out += "\\\\"
-                case "\"": out += "\\\""
-                case "\n": out += "\\n"
-                default: out.append(character)
-                }
-            }
-            return out
-        }
+        let escaped = Self.escaped
         self.text = "host=\"\(escaped(host))\",ingress=\"\(escaped(ingress))\",namespace=\"\(escaped(namespace))\",path=\"\(escaped(path))\",service=\"\(escaped(service))\""
+    }
+
+    /// A label value as the Prometheus text format wants it (backslash, quote, newline escaped).
+    public static func escaped(_ value: String) -> String {
+        guard value.contains(where: { $0 == "\\" || $0 == "\"" || $0 == "\n" }) else { return value }
+        var out = ""
+        for character in value {
+            switch character {
+            case "\\": out += "\\\\"
+            case "\"": out += "\\\""
+            case "\n": out += "\\n"
+            default: out.append(character)
+            }
+        }
+        return out
     }
 }
