@@ -99,7 +99,10 @@ import Testing
         for dashboard in ["nginx.json", "request-handling-performance.json"] {
             for expression in try Self.expressions(dashboard) {
                 var query = expression
-                for (name, value) in variables { query = query.replacingOccurrences(of: name, with: value) }
+                // Longest names first: `$controller` is a prefix of `$controller_class`.
+                for (name, value) in variables.sorted(by: { $0.key.count > $1.key.count }) {
+                    query = query.replacingOccurrences(of: name, with: value)
+                }
                 if query.hasPrefix("label_values(") {
                     // label_values(selector, label): the series exist and carry the label.
                     let inner = query.dropFirst("label_values(".count).trimmingCharacters(in: .whitespaces).dropLast()
