@@ -97,6 +97,24 @@ import Testing
         await backends.stop()
     }
 
+    /// `--enable-metrics false` (ingress-nginx's flag): no request series; the rest stays.
+    @Test func requestMetricsCanBeSwitchedOff() async throws {
+        let backends = try await TestBackends(addresses: ["127.0.66.4"], page: "x")
+        let rules = try RulesDirectory([
+            "a.yaml": RulesDirectory.service("app", port: backends.port, ready: ["127.0.66.4"])
+                + RulesDirectory.ingress("shop", host: "shop.test", paths: [("/", "Prefix", "app")]),
+        ])
+        let healthPort = try FreePort.next()
+        let portico = try PorticoProcess(rules: rules.url, extraArguments: ["--health-port", String(healthPort), "--enable-metrics", "false"])
+        defer { portico.terminate() }
+        #expect(try Curl(port: portico.port).get("shop.test", "/").status == 200)
+        let text = try Self.scrape(healthPort)
+        #expect(Self.value(text, "nginx_ingress_controller_requests", []) == nil, "\(text.prefix(1500))")
+        #expect(Self.value(text, "nginx_ingress_controller_nginx_process_requests_total", []) == 1)
+        portico.terminate()
+        await backends.stop()
+    }
+
     /// `_success`, `_config_last_reload_successful` and its timestamp follow the reloads.
     @Test func reloadsAreCounted() async throws {
         let backends = try await TestBackends(addresses: ["127.0.66.2"], page: "x")

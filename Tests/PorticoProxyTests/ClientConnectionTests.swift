@@ -79,6 +79,10 @@ import Testing
         #expect(answer.first == "write HTTP/1.1 502 Bad Gateway")
         // The failed endpoints are skipped by the next request (its rotation starts at .2).
         #expect(h.receive(H.get) == ["connect 10.0.0.4:80 pooled"])
+        // portico_upstream_retries_total{reason} and portico_endpoints_skipped_total.
+        #expect(h.loop.counters.retries[ProxyCounters.RetryReason.error.rawValue] == 1)
+        #expect(h.loop.counters.retries[ProxyCounters.RetryReason.timeout.rawValue] == 1)
+        #expect(h.loop.counters.endpointsSkipped == 2)
     }
 
     @Test func aStatusProxyNextUpstreamListsIsTriedElsewhere() {
@@ -90,6 +94,7 @@ import Testing
         let (relayed, actions) = h.respond("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n")
         #expect(!relayed)
         #expect(actions == ["up close", "connect 10.0.0.2:80 fresh"])
+        #expect(h.loop.counters.statusRetries == [503: 1])
     }
 
     @Test func anAnswerThatStartedIsNeverRetried() {

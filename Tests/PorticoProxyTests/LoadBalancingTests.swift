@@ -12,7 +12,8 @@ import Testing
 
     @Test func roundRobinRotates() {
         let backend = self.backend(3)
-        let picks = (0..<6).map { _ in backend.endpoint(start: backend.nextStart(), attempt: 0, now: .now()).display }
+        var skipped: UInt64 = 0
+        let picks = (0..<6).map { _ in backend.endpoint(start: backend.nextStart(), attempt: 0, now: .now(), skipped: &skipped).display }
         #expect(picks == ["10.0.0.1:80", "10.0.0.2:80", "10.0.0.3:80", "10.0.0.1:80", "10.0.0.2:80", "10.0.0.3:80"])
     }
 
@@ -25,7 +26,8 @@ import Testing
         let after = ProxyBackend(
             backend: Backend(ref: BackendRef(namespace: "default", service: "s", port: .number(80)), endpoints: endpoints),
             previous: before)
-        #expect(after.endpoint(start: after.nextStart(), attempt: 0, now: .now()).display == "10.0.0.2:80")
+        var skipped: UInt64 = 0
+        #expect(after.endpoint(start: after.nextStart(), attempt: 0, now: .now(), skipped: &skipped).display == "10.0.0.2:80")
     }
 
     /// Each event loop rotates on its own position (no cache line shared between cores), and
@@ -35,7 +37,8 @@ import Testing
         let backend = Backend(ref: BackendRef(namespace: "default", service: "s", port: .number(80)), endpoints: endpoints)
         let two = ProxyBackend(backend: backend, previous: nil, loops: 2)
         func pick(_ proxy: ProxyBackend, _ loop: Int) -> String {
-            proxy.endpoint(start: proxy.nextStart(loop: loop), attempt: 0, now: .now()).display
+            var skipped: UInt64 = 0
+            return proxy.endpoint(start: proxy.nextStart(loop: loop), attempt: 0, now: .now(), skipped: &skipped).display
         }
         #expect([pick(two, 0), pick(two, 0), pick(two, 0)] == ["10.0.0.1:80", "10.0.0.2:80", "10.0.0.3:80"])
         #expect([pick(two, 1), pick(two, 1)] == ["10.0.0.2:80", "10.0.0.3:80"])

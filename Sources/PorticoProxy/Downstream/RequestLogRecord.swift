@@ -40,7 +40,7 @@ struct RequestLogRecord {
             self.fields.append(Self.value(of: name, in: head, bytes).map { self.copy(bytes[$0]) })
         }
         self.user = nil
-        if format.uses(.remoteUser), let authorization = head.authorization {
+        if format.readsRemoteUser, let authorization = head.authorization {
             self.user = self.basicUser(bytes[authorization])
         }
     }

@@ -56,6 +56,7 @@ final class AccessLogWriter {
     // swiftlint:disable:next cyclomatic_complexity function_body_length
     private func write(_ variable: AccessLogFormat.Variable, _ line: AccessLogLine, escape: AccessLogFormat.Escape) {
         let record = line.record
+        let upstreamTime = line.relay.responseNanoseconds(endingAt: line.end)
         switch variable {
         case .remoteAddr, .realIP: self.text(line.record.realClient ?? line.peer, escape)
         case .remoteUser:
@@ -100,34 +101,34 @@ final class AccessLogWriter {
                 if end == 0 { self.absent(escape) } else { self.escaped(UnsafeRawBufferPointer(rebasing: host[0..<end]), escape) }
             }
         case .serverPort: self.integer(line.serverPort)
-        case .status: self.integer(line.status)
-        case .bytesSent: self.integer(line.bytesSent)
+        case .status: self.integer(line.answer.status)
+        case .bytesSent: self.integer(line.answer.bytesSent)
         case .bodyBytesSent: self.integer(line.bodyBytesSent)
-        case .requestLength: self.integer(line.requestLength)
-        case .requestTime: self.seconds(line.requestNanoseconds)
+        case .requestLength: self.integer(line.relay.requestLength)
+        case .requestTime: self.seconds((line.end - line.answer.requestStart).nanoseconds)
         // ingress-nginx sets these per location: the default server's upstream is
         // `upstream-default-backend`, and the alternative is empty (not `-`) without a canary.
-        case .upstreamName: self.text(line.labels?.upstream ?? "upstream-default-backend", escape)
-        case .alternativeUpstreamName: if let canary = line.canary { self.text(canary, escape) }
-        case .upstreamAddr: self.text(line.responseNanoseconds == nil ? nil : line.endpoint, escape)
+        case .upstreamName: self.text(line.answer.metricLabels?.upstream ?? "upstream-default-backend", escape)
+        case .alternativeUpstreamName: if let canary = line.answer.canary { self.text(canary, escape) }
+        case .upstreamAddr: self.text(upstreamTime == nil ? nil : line.answer.endpoint?.display, escape)
         case .upstreamStatus:
-            if line.responseNanoseconds == nil { self.absent(escape) } else { self.integer(line.upstreamStatus) }
+            if upstreamTime == nil { self.absent(escape) } else { self.integer(line.upstreamStatus) }
         case .upstreamResponseLength:
-            if line.responseNanoseconds == nil { self.absent(escape) } else { self.integer(line.upstreamLength) }
-        case .upstreamResponseTime: self.optionalSeconds(line.responseNanoseconds, escape)
-        case .upstreamConnectTime: self.optionalSeconds(line.connectNanoseconds, escape)
-        case .upstreamHeaderTime: self.optionalSeconds(line.headerNanoseconds, escape)
+            if upstreamTime == nil { self.absent(escape) } else { self.integer(line.relay.upstreamBodyBytes) }
+        case .upstreamResponseTime: self.optionalSeconds(upstreamTime, escape)
+        case .upstreamConnectTime: self.optionalSeconds(line.relay.connectNanoseconds, escape)
+        case .upstreamHeaderTime: self.optionalSeconds(line.relay.headerNanoseconds, escape)
         case .requestID:
             if let range = record.requestID {
                 record.bytes.withUnsafeBytes { self.escaped(UnsafeRawBufferPointer(rebasing: $0[range]), escape) }
             } else {
-                line.requestID.append(to: &self.buffer)
+                line.relay.requestID.append(to: &self.buffer)
             }
-        case .namespace: self.text(line.labels?.namespace, escape)
-        case .ingressName: self.text(line.labels.map(\.ingress).flatMap { $0.isEmpty ? nil : $0 }, escape)
-        case .serviceName: self.text(line.labels?.service, escape)
-        case .servicePort: self.text(line.labels?.servicePort, escape)
-        case .locationPath: self.text(line.labels?.path, escape)
+        case .namespace: self.text(line.answer.metricLabels?.namespace, escape)
+        case .ingressName: self.text(line.answer.metricLabels?.ingress, escape)
+        case .serviceName: self.text(line.answer.metricLabels?.service, escape)
+        case .servicePort: self.text(line.answer.metricLabels?.servicePort, escape)
+        case .locationPath: self.text(line.answer.metricLabels?.path, escape)
         case .connectionRequests: self.integer(line.connectionRequests)
         case .sslProtocol: self.text(line.tlsVersion?.name, escape)
         case .requestField(let index):

@@ -169,9 +169,4 @@ public final class ProxyBackend: @unchecked Sendable {
         }
         return self.endpoints[Int(UInt(bitPattern: start &+ attempt) % UInt(count))]
     }
-
-    func endpoint(start: Int, attempt: Int, now: NIODeadline) -> ProxyEndpoint {
-        var skipped: UInt64 = 0
-        return self.endpoint(start: start, attempt: attempt, now: now, skipped: &skipped)
-    }
 }

@@ -30,7 +30,10 @@ public struct AccessLogFormat: Hashable, Sendable {
     }
 
     public let segments: [Segment]
-    public let escape: Escape
+    public private(set) var escape: Escape
+    /// Whether `$remote_user` is used (the log record decodes `Authorization` only then),
+    /// decided once here rather than per request.
+    public let readsRemoteUser: Bool
     /// The request fields the format reads, lower-case with `-` (from `$http_user_agent`).
     public let fields: [[UInt8]]
     /// The text it was compiled from.
@@ -121,6 +124,7 @@ public struct AccessLogFormat: Hashable, Sendable {
         }
         if !literal.isEmpty { segments.append(.literal(literal)) }
         self.segments = segments
+        self.readsRemoteUser = segments.contains(.variable(.remoteUser))
         self.fields = fields
         self.escape = escape
         self.text = text
@@ -128,7 +132,9 @@ public struct AccessLogFormat: Hashable, Sendable {
 
     /// The same format with another escape.
     public func escaping(_ escape: Escape) -> AccessLogFormat {
-        (try? AccessLogFormat(self.text, escape: escape)) ?? self
+        var copy = self
+        copy.escape = escape
+        return copy
     }
 
     /// Whether any segment is `variable`.

@@ -151,23 +151,15 @@ extension ClientConnection {
                 labels,
                 RequestObservation(
                     status: log.status, method: log.method, canary: log.canary, requestNanoseconds: duration.nanoseconds,
-                    connectNanoseconds: self.relay.sinceAttemptStart(self.relay.upstreamConnected),
-                    headerNanoseconds: self.relay.sinceAttemptStart(self.relay.upstreamHeader),
-                    responseNanoseconds: self.relay.sinceAttemptStart(now), requestLength: self.relay.requestLength,
+                    connectNanoseconds: self.relay.connectNanoseconds, headerNanoseconds: self.relay.headerNanoseconds,
+                    responseNanoseconds: self.relay.responseNanoseconds(endingAt: now), requestLength: self.relay.requestLength,
                     bytesSent: log.bytesSent))
         }
         guard let accessLog = self.loop.accessLog, !log.skipsAccessLog else { return }
-        let upstreamTime = self.relay.sinceAttemptStart(now)
         accessLog.log(
             AccessLogLine(
-                record: self.logRecord, peer: self.forwarding.peerAddress,
-                isTLS: self.isTLS, tlsVersion: self.tlsVersion, serverPort: self.forwarding.listenerPort, status: log.status,
-                bytesSent: log.bytesSent, bodyBytesSent: max(log.bytesSent - self.relay.answerHeadBytes, 0), requestLength: self.relay.requestLength,
-                requestNanoseconds: duration.nanoseconds, labels: log.metricLabels, canary: log.canary, endpoint: log.endpoint?.display,
-                connectNanoseconds: self.relay.sinceAttemptStart(self.relay.upstreamConnected),
-                headerNanoseconds: self.relay.sinceAttemptStart(self.relay.upstreamHeader), responseNanoseconds: upstreamTime,
-                upstreamStatus: self.relay.upstreamStatus == 0 ? log.status : self.relay.upstreamStatus,
-                upstreamLength: self.relay.upstreamBodyBytes, requestID: self.relay.requestID, connectionRequests: self.requestsOnConnection),
+                record: self.logRecord, answer: log, relay: self.relay, end: now, peer: self.forwarding.peerAddress, isTLS: self.isTLS,
+                tlsVersion: self.tlsVersion, serverPort: self.forwarding.listenerPort, connectionRequests: self.requestsOnConnection),
             format: self.loop.configuration.accessLogFormat)
     }
 }

@@ -59,6 +59,12 @@ struct RelayCounters {
     func sinceAttemptStart(_ end: NIODeadline) -> Int64? {
         end == Self.never || self.upstreamStart == Self.never ? nil : (end - self.upstreamStart).nanoseconds
     }
+
+    /// `$upstream_connect_time`, `$upstream_header_time`; `$upstream_response_time` for an
+    /// answer ending at `end` (nil: no upstream tried).
+    var connectNanoseconds: Int64? { self.sinceAttemptStart(self.upstreamConnected) }
+    var headerNanoseconds: Int64? { self.sinceAttemptStart(self.upstreamHeader) }
+    func responseNanoseconds(endingAt end: NIODeadline) -> Int64? { self.sinceAttemptStart(end) }
 }
 
 /// The body of the request being forwarded, as far as it has been read.
