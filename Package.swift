@@ -109,6 +109,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The route map of the serving generation (`/routes`, `/routes.json`): routes, endpoint
+        // states, recent rates, certificates, diagnostics.
+        .target(
+            name: "PorticoRouteMap",
+            dependencies: ["PorticoDiagnostics", "PorticoProxy", "PorticoRouting", "PorticoTLS"],
+            swiftSettings: swiftSettings
+        ),
         // The Kubernetes API as a configuration source: list/watch into the same cluster state
         // the directory provider produces, leader election, Ingress status.
         .target(
@@ -139,6 +146,7 @@ let package = Package(
                 "PorticoConfig",
                 "PorticoDiagnostics",
                 "PorticoProxy",
+                "PorticoRouteMap",
                 "PorticoTLS",
                 "PorticoDemoBackend",
                 "PorticoKubernetes",
@@ -182,6 +190,11 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PorticoRouteMapTests",
+            dependencies: ["PorticoRouteMap", "PorticoProxy", "PorticoRouting", "PorticoTLS", "PorticoDiagnostics"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -112,6 +112,9 @@ public final class CertificateStore: @unchecked Sendable {
         }
     }
 
+    /// The default certificate's facts (its expiry on `/routes`).
+    public var defaultFacts: CertificateFacts? { self.defaultContext.pair.facts }
+
     /// Whether this store was built from exactly this TLS configuration.
     public func matches(bindings: [TLSBinding], defaultCertificate: CertificateSource?, options: TLSOptions) -> Bool {
         self.bindings == bindings && self.defaultCertificate == defaultCertificate && self.options == options

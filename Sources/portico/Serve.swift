@@ -21,7 +21,7 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup(title: "Kubernetes API") var cluster: KubernetesOptions
 
-    @Option(help: "Port for /healthz and /readyz (default: 10254 with --kubernetes, off otherwise).")
+    @Option(help: "Port for /healthz, /readyz, /metrics and the route map /routes (default: 10254 with --kubernetes, off otherwise).")
     var healthPort: Int?
 
     @Option(help: "Plain HTTP listening port.")
@@ -112,6 +112,11 @@ struct Serve: AsyncParsableCommand {
         tlsOptions.sessionTickets = resumption && self.sslSessionTickets
         var readiness = Readiness(store: nil)
         let metrics = MetricsEndpoint(ingressClass: self.rules.ingressClass)
+        let standing = CurrentDiagnostics()
+        let routeMap = RouteMapEndpoint(diagnostics: standing)
+        let pages = routeMap.pages.merging(
+            ["/metrics": HealthPage(contentType: "text/plain; version=0.0.4; charset=utf-8") { await metrics.render() }]
+        ) { first, _ in first }
         let health: (any Channel)?
         let group = MultiThreadedEventLoopGroup(numberOfThreads: self.workers)
         var kubernetes: KubernetesController?
@@ -133,7 +138,7 @@ struct Serve: AsyncParsableCommand {
             let kubeSource = KubernetesSource(store: controller.store, loader: loader)
             source = kubeSource
             readiness = Readiness(store: controller.store)
-            health = try await self.startHealth(readiness: readiness, metrics: metrics, group: group, logger: logger)
+            health = try await self.startHealth(readiness: readiness, pages: pages, group: group, logger: logger)
             await controller.waitForSync(logger: logger)
             initial = kubeSource.load()
         } else {
@@ -144,7 +149,7 @@ struct Serve: AsyncParsableCommand {
             logger.info("watching for changes", metadata: directorySource.watchMetadata)
             source = directorySource
             initial = loader.load()
-            health = try await self.startHealth(readiness: readiness, metrics: metrics, group: group, logger: logger)
+            health = try await self.startHealth(readiness: readiness, pages: pages, group: group, logger: logger)
         }
         var loaded = LoadedRules(initial)
         let unresolved = loaded.snapshot
@@ -186,6 +191,11 @@ struct Serve: AsyncParsableCommand {
             group: group, snapshot: loaded.snapshot, configuration: configuration, tlsOptions: tlsOptions,
             accessLogDescriptor: try self.accessLogDescriptor(), diagnostics: &diagnostics)
         metrics.attach(runtime)
+        routeMap.attach(runtime)
+        standing.loaded(loaded.diagnostics)
+        standing.certificatesBuilt(Array(diagnostics.dropFirst(loaded.diagnostics.count)))
+        let sampler = health.map { _ in Task { await routeMap.sample() } }
+        defer { sampler?.cancel() }
         // The first configuration, reported as a reload.
         let errorCount = diagnostics.filter { $0.severity == .error }.count
         metrics.exposition.reloads.diagnostics(errors: errorCount, warnings: diagnostics.filter { $0.severity == .warning }.count)
@@ -235,7 +245,7 @@ struct Serve: AsyncParsableCommand {
         statusWriter?.update(served: initial.servedIngresses)
         let reloads = ReloadLoop(
             source: source, runtime: runtime, logger: logger, names: names, loaded: unresolved, diagnostics: diagnostics,
-            reloadMetrics: metrics.exposition.reloads, installed: { result in statusWriter?.update(served: result.servedIngresses) })
+            reloadMetrics: metrics.exposition.reloads, current: standing, installed: { result in statusWriter?.update(served: result.servedIngresses) })
         let watcher = Task { await reloads.run() }
         defer { watcher.cancel() }
         readiness.markReady()
@@ -253,14 +263,13 @@ struct Serve: AsyncParsableCommand {
         logger.info("stopped")
     }
 
-    /// Starts `/healthz` and `/readyz` when a health port applies.
+    /// Starts `/healthz`, `/readyz` and `pages` when a health port applies.
     private func startHealth(
-        readiness: Readiness, metrics: MetricsEndpoint, group: any EventLoopGroup, logger: Logger
+        readiness: Readiness, pages: [String: HealthPage], group: any EventLoopGroup, logger: Logger
     ) async throws -> (any Channel)? {
         guard let port = self.healthPort ?? (self.cluster.enabled ? 10254 : nil) else { return nil }
-        let channel = try await HealthServer.bind(
-            host: self.address, port: port, readiness: readiness, metrics: { await metrics.render() }, group: group)
-        logger.info("health endpoints on port \(port): /healthz, /readyz, /metrics")
+        let channel = try await HealthServer.bind(host: self.address, port: port, readiness: readiness, pages: pages, group: group)
+        logger.info("health endpoints on port \(port): /healthz, /readyz, \(pages.keys.sorted().joined(separator: ", "))")
         return channel
     }
 

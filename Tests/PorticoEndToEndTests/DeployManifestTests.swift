@@ -51,7 +51,7 @@ import Yams
         #expect(args.prefix(2) == ["serve", "--kubernetes"])
 
         // Every flag is one `portico serve` knows.
-        let help = try Self.run(PorticoProcess.binary.path, ["serve", "--help"])
+        let help = try Command.output(PorticoProcess.binary.path, ["serve", "--help"])
         var values: [String: String] = [:]
         for argument in args where argument.hasPrefix("--") {
             let parts = argument.split(separator: "=", maxSplits: 1).map(String.init)
@@ -153,22 +153,9 @@ import Yams
     /// Needs kubectl (Debian's kubernetes-client); reported as skipped where it is missing.
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/kubectl")))
     func kustomizeRendersEveryObject() throws {
-        let rendered = try Self.run("/usr/bin/kubectl", ["kustomize", Self.deploy.path])
+        let rendered = try Command.output("/usr/bin/kubectl", ["kustomize", Self.deploy.path])
         let kinds = try Yams.load_all(yaml: rendered).compactMap { ($0 as? [String: Any])?["kind"] as? String }
         #expect(Set(kinds) == Set(try Self.documents().compactMap { $0["kind"] as? String }))
         #expect(kinds.count == (try Self.documents()).count)
-    }
-
-    static func run(_ executable: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
     }
 }

@@ -68,7 +68,8 @@ public struct BackendTable: Sendable, Equatable {
         }
         let backend = Backend(
             ref: ref, endpoints: resolution.endpoints, unavailableReason: resolution.problem,
-            clientIPAffinity: resolution.clientIPAffinity, externalName: resolution.externalName, serviceMissing: resolution.serviceMissing)
+            clientIPAffinity: resolution.clientIPAffinity, externalName: resolution.externalName, serviceMissing: resolution.serviceMissing,
+            notReady: resolution.notReady)
         return (backend, problem)
     }
 }

@@ -41,6 +41,9 @@ struct EndpointResolver {
         var clientIPAffinity = false
         var externalName: Backend.ExternalName?
         var serviceMissing = false
+        /// Addresses listed but not ready (EndpointSlice `conditions.ready: false`,
+        /// `notReadyAddresses`, or a selected Pod that is not Ready).
+        var notReady: [Endpoint] = []
     }
 
     func resolve(_ ref: BackendRef) -> Resolution {
@@ -87,13 +90,13 @@ struct EndpointResolver {
         }
         let key = ref.namespace + "/" + ref.service
         var ready: [Endpoint] = []
-        var notReady = 0
+        var notReady: [Endpoint] = []
         if let slices = self.slicesByService[key] {
             for slice in slices {
                 guard let port = Self.pick(slice.ports, for: servicePort) else { continue }
                 for endpoint in slice.endpoints {
                     if endpoint.ready == false {
-                        notReady += endpoint.addresses.count
+                        notReady += endpoint.addresses.map { Endpoint(address: $0, port: port, podName: endpoint.targetName) }
                         continue
                     }
                     for address in endpoint.addresses {
@@ -104,7 +107,7 @@ struct EndpointResolver {
         } else if let endpoints = self.endpoints[key] {
             for subset in endpoints.subsets {
                 guard let port = Self.pick(subset.ports, for: servicePort) else { continue }
-                notReady += subset.notReadyAddresses.count
+                notReady += subset.notReadyAddresses.map { Endpoint(address: $0.ip, port: port, podName: $0.targetName) }
                 for address in subset.addresses {
                     ready.append(Endpoint(address: address.ip, port: port, podName: address.targetName))
                 }
@@ -112,24 +115,26 @@ struct EndpointResolver {
         } else if let selector = service.selector, !selector.isEmpty {
             for pod in self.podsByNamespace[ref.namespace] ?? []
             where selector.allSatisfy({ pod.metadata.labels[$0.key] == $0.value }) {
-                guard let ip = pod.podIP, pod.isReady else {
-                    notReady += 1
-                    continue
-                }
                 let port: Int?
                 switch servicePort.targetPort {
                 case .int(let number): port = number
                 case .string(let name): port = pod.containerPorts.first { $0.name == name }?.containerPort
                 }
+                guard let ip = pod.podIP, pod.isReady else {
+                    if let ip = pod.podIP, let port { notReady.append(Endpoint(address: ip, port: port, podName: pod.metadata.name)) }
+                    continue
+                }
                 if let port { ready.append(Endpoint(address: ip, port: port, podName: pod.metadata.name)) }
             }
         }
         let unique = Array(Set(ready)).sorted()
+        let waiting = Array(Set(notReady).subtracting(unique)).sorted()
         if unique.isEmpty {
-            let detail = notReady > 0 ? " (\(notReady) not ready)" : ""
-            return Resolution(endpoints: [], problem: "Service \(ref.namespace)/\(ref.service) has no ready endpoints\(detail)")
+            let detail = waiting.isEmpty ? "" : " (\(waiting.count) not ready)"
+            return Resolution(
+                endpoints: [], problem: "Service \(ref.namespace)/\(ref.service) has no ready endpoints\(detail)", notReady: waiting)
         }
-        return Resolution(endpoints: unique, problem: nil, clientIPAffinity: service.clientIPAffinity)
+        return Resolution(endpoints: unique, problem: nil, clientIPAffinity: service.clientIPAffinity, notReady: waiting)
     }
 
     /// The endpoint port for a Service port: same name, or the only port when the Service port

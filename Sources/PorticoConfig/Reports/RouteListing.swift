@@ -23,28 +23,16 @@ public enum RouteListing {
     }
 
     public static func rows(_ snapshot: RoutingSnapshot) -> [Row] {
-        var rows: [Row] = []
-        func row(host: String, path: String, type: String, route: Route) -> Row {
+        snapshot.routes.listed.map { listed in
+            let route = listed.route
             let backend = snapshot.backends[route.backend]
             let endpoints =
                 backend.endpoints.isEmpty
                 ? "<none: \(backend.unavailableReason ?? "no ready endpoints")>"
                 : backend.endpoints.map(\.description).joined(separator: ",")
-            return Row(host: host, path: path, type: type, backend: backend.ref.description,
+            return Row(host: listed.host, path: listed.path, type: listed.type, backend: backend.ref.description,
                        rewrite: route.rewrite.map { "→ \($0.text)" } ?? "", endpoints: endpoints, ingress: route.source.ingress)
         }
-        for virtualHost in snapshot.routes.listing {
-            for route in virtualHost.routes {
-                rows.append(row(host: virtualHost.name, path: route.match.pathText, type: route.match.typeName, route: route))
-            }
-            if let fallback = virtualHost.fallback {
-                rows.append(row(host: virtualHost.name, path: "(unmatched)", type: "defaultBackend", route: fallback))
-            }
-        }
-        if let route = snapshot.routes.defaultRoute {
-            rows.append(row(host: "(any)", path: "(unmatched)", type: "defaultBackend", route: route))
-        }
-        return rows
     }
 
     /// One line per TLS host: the certificate it is served, or why it gets the default one.

@@ -111,13 +111,20 @@ public final class ProxyRuntime: Sendable {
     /// The request metrics of every event loop, each copied on its own loop (a scrape never
     /// touches a loop's counters from another thread).
     public func scrapeMetrics(_ exposition: MetricsExposition) async -> String {
-        var loops: [LoopMetrics] = []
-        for slot in self.slots {
-            if let copy = try? await slot.eventLoop.submit({ slot.context.value.metricsCopy() }).get() { loops.append(copy) }
-        }
+        let loops = await self.eachLoop { $0.metricsCopy() }
         let generation = self.generation
         return exposition.render(
             loops, served: MetricsExposition.Served(snapshot: generation.snapshot, certificates: generation.certificates.served))
+    }
+
+    /// `read` run on every event loop with that loop's context, one after the other; a loop
+    /// that has shut down gives nothing.
+    func eachLoop<Value: Sendable>(_ read: @escaping @Sendable (LoopContext) -> Value) async -> [Value] {
+        var values: [Value] = []
+        for slot in self.slots {
+            if let value = try? await slot.eventLoop.submit({ read(slot.context.value) }).get() { values.append(value) }
+        }
+        return values
     }
 
     /// Graceful shutdown, step two (after the listeners closed): idle connections close now,
@@ -133,11 +140,7 @@ public final class ProxyRuntime: Sendable {
         }
         let deadline = NIODeadline.now() + timeout
         while NIODeadline.now() < deadline {
-            var open = 0
-            for slot in self.slots {
-                open += (try? await slot.eventLoop.submit { slot.context.value.connections.count }.get()) ?? 0
-            }
-            if open == 0 { return }
+            if await self.eachLoop({ $0.connections.count }).reduce(0, +) == 0 { return }
             try? await Task.sleep(for: .milliseconds(50))
         }
     }

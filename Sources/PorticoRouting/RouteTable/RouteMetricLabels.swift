@@ -31,16 +31,13 @@ public final class RouteMetricLabels: Sendable {
 
     /// A label value as the Prometheus text format wants it (backslash, quote, newline escaped).
     public static func escaped(_ value: String) -> String {
-        guard value.contains(where: { $0 == "\\" || $0 == "\"" || $0 == "\n" }) else { return value }
-        var out = ""
-        for character in value {
+        value.escaping { character in
             switch character {
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            case "\n": out += "\\n"
-            default: out.append(character)
+            case "\\": "\\\\"
+            case "\"": "\\\""
+            case "\n": "\\n"
+            default: nil
             }
         }
-        return out
     }
 }

@@ -21,6 +21,9 @@ public struct Backend: Hashable, Sendable {
     /// The Service itself does not exist (ingress-nginx's `orphan_ingress{type="no-service"}`;
     /// a Service with no ready endpoint is `no-endpoint`).
     public let serviceMissing: Bool
+    /// Addresses Kubernetes lists as not ready: never sent traffic, shown on `/routes` so an
+    /// operator sees why a backend has fewer endpoints than Pods.
+    public let notReady: [Endpoint]
 
     public struct ExternalName: Hashable, Sendable {
         public let host: String
@@ -34,9 +37,10 @@ public struct Backend: Hashable, Sendable {
 
     public init(
         ref: BackendRef, endpoints: [Endpoint], unavailableReason: String? = nil, clientIPAffinity: Bool = false,
-        externalName: ExternalName? = nil, serviceMissing: Bool = false
+        externalName: ExternalName? = nil, serviceMissing: Bool = false, notReady: [Endpoint] = []
     ) {
         self.ref = ref
+        self.notReady = notReady
         self.serviceMissing = serviceMissing
         self.endpoints = endpoints
         self.clientIPAffinity = clientIPAffinity
@@ -47,6 +51,6 @@ public struct Backend: Hashable, Sendable {
     /// The same backend with resolved endpoints (ExternalName resolution).
     public func resolved(_ endpoints: [Endpoint], reason: String?) -> Backend {
         Backend(ref: self.ref, endpoints: endpoints, unavailableReason: reason, clientIPAffinity: self.clientIPAffinity,
-                externalName: self.externalName, serviceMissing: self.serviceMissing)
+                externalName: self.externalName, serviceMissing: self.serviceMissing, notReady: self.notReady)
     }
 }

@@ -2,23 +2,26 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 
-/// `/healthz` (liveness: the process and its event loops answer), `/readyz` (readiness) for
-/// the kubelet and `/metrics` for Prometheus (ingress-nginx serves it on the same port,
-/// 10254), on their own port so probes and scrapes never compete with, or show up in, proxied
-/// traffic. Control plane only.
-enum HealthServer {
-    /// `metrics`: the exposition text, gathered from the event loops.
-    typealias Metrics = @Sendable () async -> String
+/// A document the health port serves besides the probes, rendered when asked.
+struct HealthPage: Sendable {
+    let contentType: String
+    let render: @Sendable () async -> String
+}
 
+/// `/healthz` (liveness: the process and its event loops answer), `/readyz` (readiness) for
+/// the kubelet, `/metrics` for Prometheus (ingress-nginx serves it on the same port, 10254)
+/// and the route map (`/routes`, `/routes.json`), on their own port so probes, scrapes and
+/// people never compete with, or show up in, proxied traffic. Control plane only.
+enum HealthServer {
     static func bind(
-        host: String, port: Int, readiness: Readiness, metrics: Metrics? = nil, group: any EventLoopGroup
+        host: String, port: Int, readiness: Readiness, pages: [String: HealthPage] = [:], group: any EventLoopGroup
     ) async throws -> any Channel {
         try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    try channel.pipeline.syncOperations.addHandler(HealthHandler(readiness: readiness, metrics: metrics))
+                    try channel.pipeline.syncOperations.addHandler(HealthHandler(readiness: readiness, pages: pages))
                 }
             }
             .bind(host: host, port: port).get()
@@ -30,12 +33,12 @@ final class HealthHandler: ChannelInboundHandler {
     typealias OutboundOut = HTTPServerResponsePart
 
     let readiness: Readiness
-    let metrics: HealthServer.Metrics?
+    let pages: [String: HealthPage]
     private var path: String?
 
-    init(readiness: Readiness, metrics: HealthServer.Metrics?) {
+    init(readiness: Readiness, pages: [String: HealthPage]) {
         self.readiness = readiness
-        self.metrics = metrics
+        self.pages = pages
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -47,13 +50,16 @@ final class HealthHandler: ChannelInboundHandler {
             switch self.path {
             case "/healthz": Self.respond(context, .ok, "ok\n")
             case "/readyz": Self.respond(context, self.readiness.isReady ? .ok : .serviceUnavailable, self.readiness.report)
-            case "/metrics" where self.metrics != nil:
+            case let path? where self.pages[path] != nil:
+                let page = self.pages[path]!
                 let promise = context.eventLoop.makePromise(of: String.self)
-                promise.completeWithTask(self.metrics!)
+                promise.completeWithTask(page.render)
                 promise.futureResult.assumeIsolated().whenSuccess { text in
-                    Self.respond(context, .ok, text, contentType: "text/plain; version=0.0.4; charset=utf-8")
+                    Self.respond(context, .ok, text, contentType: page.contentType)
                 }
-            default: Self.respond(context, .notFound, "/healthz, /readyz or /metrics\n")
+            default:
+                let known = ["/healthz", "/readyz"] + self.pages.keys.sorted()
+                Self.respond(context, .notFound, known.joined(separator: ", ") + "\n")
             }
         }
     }
@@ -62,6 +68,7 @@ final class HealthHandler: ChannelInboundHandler {
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: contentType)
         headers.add(name: "Content-Length", value: String(body.utf8.count))
+        headers.add(name: "Cache-Control", value: "no-store")
         context.write(Self.wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
         context.write(Self.wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: body)))), promise: nil)
         context.writeAndFlush(Self.wrapOutboundOut(.end(nil)), promise: nil)

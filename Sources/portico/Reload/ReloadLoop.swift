@@ -26,6 +26,8 @@ final class ReloadLoop: Sendable {
     let installed: @Sendable (ConfigLoader.Result) -> Void
     /// Reloads applied and refused, for `/metrics`.
     let reloadMetrics: ReloadMetrics
+    /// What `/routes` lists as standing diagnostics.
+    let current: CurrentDiagnostics
     /// The last loaded snapshot before name resolution, re-resolved periodically.
     private let loaded: Mutex<RoutingSnapshot>
     /// The warnings of the last load: a reload logs only the new ones (a ConfigMap key just
@@ -44,10 +46,11 @@ final class ReloadLoop: Sendable {
 
     init(
         source: any ConfigSource, runtime: ProxyRuntime, logger: Logger, names: ExternalNameResolver, loaded: RoutingSnapshot,
-        diagnostics: [Diagnostic] = [], reloadMetrics: ReloadMetrics = ReloadMetrics(),
+        diagnostics: [Diagnostic] = [], reloadMetrics: ReloadMetrics = ReloadMetrics(), current: CurrentDiagnostics = CurrentDiagnostics(),
         installed: @escaping @Sendable (ConfigLoader.Result) -> Void = { _ in }
     ) {
         self.reloadMetrics = reloadMetrics
+        self.current = current
         self.warnings = Mutex(Set(diagnostics.filter { $0.severity == .warning }))
         self.source = source
         self.names = names
@@ -133,14 +136,17 @@ final class ReloadLoop: Sendable {
         // served for it) is a change that did not take: reported as a failed reload.
         let errors = result.diagnostics.filter { $0.severity == .error }.count
         self.reloadMetrics.diagnostics(errors: errors, warnings: warnings.count)
+        self.current.loaded(result.diagnostics)
         guard result.snapshot != self.runtime.generation.snapshot else {
             self.logger.debug("reload (\(change.reason)) compiled to the serving snapshot; nothing installed")
             if errors > 0 { self.reloadMetrics.refused(duration: ContinuousClock.now - started) } else { self.reloadMetrics.unchanged() }
             return
         }
         do {
+            let store = self.runtime.generation.certificates
             let (generation, tlsDiagnostics) = try self.runtime.install(result.snapshot)
             for diagnostic in tlsDiagnostics { self.logger.error("\(diagnostic)") }
+            if generation.certificates !== store { self.current.certificatesBuilt(tlsDiagnostics) }
             let elapsed = ContinuousClock.now - started
             self.installed(result)
             let hash = ConfigurationHash.of(result.snapshot)
