@@ -116,6 +116,18 @@ let package = Package(
             dependencies: ["PorticoDiagnostics", "PorticoProxy", "PorticoRouting", "PorticoTLS"],
             swiftSettings: swiftSettings
         ),
+        // The proxy's spans sent to an OpenTelemetry collector over OTLP/HTTP.
+        .target(
+            name: "PorticoTracing",
+            dependencies: [
+                "PorticoProxy", "PorticoRouting",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The Kubernetes API as a configuration source: list/watch into the same cluster state
         // the directory provider produces, leader election, Ingress status.
         .target(
@@ -147,6 +159,7 @@ let package = Package(
                 "PorticoDiagnostics",
                 "PorticoProxy",
                 "PorticoRouteMap",
+                "PorticoTracing",
                 "PorticoTLS",
                 "PorticoDemoBackend",
                 "PorticoKubernetes",
@@ -201,6 +214,7 @@ let package = Package(
             name: "PorticoProxyTests",
             dependencies: [
                 "PorticoProxy",
+                "PorticoTracing",
                 "PorticoRouting",
                 "PorticoTLS",
                 .product(name: "NIOCore", package: "swift-nio"),

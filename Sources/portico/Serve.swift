@@ -8,6 +8,7 @@ import PorticoDemoBackend
 import PorticoProxy
 import PorticoRouting
 import PorticoTLS
+import PorticoTracing
 
 #if canImport(Glibc)
 import Glibc
@@ -196,6 +197,8 @@ struct Serve: AsyncParsableCommand {
         standing.certificatesBuilt(Array(diagnostics.dropFirst(loaded.diagnostics.count)))
         let sampler = health.map { _ in Task { await routeMap.sample() } }
         defer { sampler?.cancel() }
+        let spans = SpanExporter(runtime: runtime, group: group, logger: logger)
+        let exporter = Task { await spans.run() }
         // The first configuration, reported as a reload.
         let errorCount = diagnostics.filter { $0.severity == .error }.count
         metrics.exposition.reloads.diagnostics(errors: errorCount, warnings: diagnostics.filter { $0.severity == .warning }.count)
@@ -255,6 +258,8 @@ struct Serve: AsyncParsableCommand {
         try? await listener.close()
         try? await tlsListener.close()
         await runtime.quiesce(timeout: .seconds(30))
+        exporter.cancel()
+        await exporter.value
         watcher.cancel()
         await kubernetes?.stop()
         try? await health?.close()

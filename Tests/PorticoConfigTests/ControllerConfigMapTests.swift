@@ -52,6 +52,26 @@ import Testing
         #expect(settings.server.tlsProtocols == ServerSettings.TLSProtocolRange(lowest: 0x0304, highest: 0x0304))
     }
 
+    @Test func theOpenTelemetryKeysSetTracing() {
+        let (settings, diagnostics) = self.read([
+            "enable-opentelemetry": "true", "opentelemetry-trust-incoming-span": "false", "opentelemetry-operation-name": "edge",
+            "otlp-collector-host": "otel-collector.monitoring", "otlp-collector-port": "4318", "otel-service-name": "shop-edge",
+            "otel-sampler": "TraceIdRatioBased", "otel-sampler-ratio": "0.5", "otel-sampler-parent-based": "false",
+            "otel-schedule-delay-millis": "1000", "otel-max-export-batch-size": "64", "otel-max-queuesize": "128",
+        ])
+        #expect(diagnostics.filter { $0.severity != .info }.isEmpty, "\(diagnostics)")
+        #expect(settings.location.tracing == TracingPolicy(enabled: true, trustIncoming: false, operationName: "edge"))
+        let tracing = settings.server.tracing
+        #expect(tracing.collectorHost == "otel-collector.monitoring" && tracing.collectorPort == 4318 && tracing.serviceName == "shop-edge")
+        #expect(tracing.effectiveSampler == .ratio(0.5) && !tracing.parentBased)
+        #expect(tracing.scheduleDelayMilliseconds == 1000 && tracing.maxExportBatchSize == 64 && tracing.maxQueueSize == 128)
+        // The port note: Portico speaks OTLP/HTTP, not ingress-nginx's gRPC.
+        #expect(diagnostics.contains { $0.field == "data.otlp-collector-port" && $0.message.contains("OTLP over HTTP") })
+        let (bad, refusals) = self.read(["otel-sampler": "Sometimes", "opentelemetry-operation-name": "a b"])
+        #expect(bad.server.tracing.sampler == .alwaysOn && bad.location.tracing.operationName == nil)
+        #expect(refusals.filter { $0.severity == .warning }.map(\.field) == ["data.opentelemetry-operation-name", "data.otel-sampler"])
+    }
+
     @Test func hstsOffSendsNoField() {
         #expect(self.read(["hsts": "false"]).0.server.hsts.fieldLine == nil)
         #expect(ServerSettings().hsts.fieldLine == "Strict-Transport-Security: max-age=31536000; includeSubDomains\r\n")

@@ -9,12 +9,11 @@ import Testing
     /// `session=forbidden` → 403, `session=broken` → 500, else 401; `/oauth2/start` → 200.
     /// Every request's headers are appended to `log` as one JSON line.
     final class AuthService {
-        let process = Process()
+        let process: PythonProcess
         let log: URL
-        let port: Int
+        var port: Int { self.process.port }
 
         init(address: String) throws {
-            self.port = try FreePort.next()
             self.log = try TemporaryDirectory.make().appendingPathComponent("auth.log")
             let script = """
                 import http.server, json, sys
@@ -50,30 +49,16 @@ import Testing
                     def log_message(self, *args): pass
                 http.server.ThreadingHTTPServer((sys.argv[1], int(sys.argv[2])), H).serve_forever()
                 """
-            self.process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-            self.process.arguments = ["-c", script, address, String(self.port), self.log.path]
-            // Not the test's own output: a child holding it open keeps `swift test` waiting.
-            self.process.standardOutput = FileHandle.nullDevice
-            self.process.standardError = FileHandle.nullDevice
-            try self.process.run()
-            let ready = LiveReloadTests.eventually(10) { (try? Curl.run(["http://\(address):\(self.port)/oauth2/start"]))?.status == 200 }
-            if !ready { throw HarnessError("the auth service did not start") }
+            let log = self.log
+            self.process = try PythonProcess(host: address) { ["-c", script, address, String($0), log.path] }
         }
 
         /// The headers of every request the service received, in order.
         var requests: [(path: String, headers: [String: String])] {
-            let text = (try? String(contentsOf: self.log, encoding: .utf8)) ?? ""
-            return text.split(separator: "\n").compactMap { line in
-                guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
-                return (object["path"] as? String ?? "", object["headers"] as? [String: String] ?? [:])
-            }
+            PythonProcess.jsonLines(self.log).map { ($0["path"] as? String ?? "", $0["headers"] as? [String: String] ?? [:]) }
         }
 
-        /// SIGKILL: under `swift test` children inherit an ignored SIGTERM, which Python keeps.
-        func stop() {
-            kill(self.process.processIdentifier, SIGKILL)
-            self.process.waitUntilExit()
-        }
+        func stop() { self.process.stop() }
     }
 
     @Test func aServiceURLDecidesEveryRequest() async throws {

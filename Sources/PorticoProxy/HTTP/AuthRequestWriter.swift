@@ -51,7 +51,7 @@ enum AuthRequestWriter {
     ) {
         for field in head.fields {
             switch field.kind {
-            case .other, .cookie, .origin, .authorization, .strictTransportSecurity, .accessControl, .location, .server:
+            case .other, .cookie, .origin, .authorization, .strictTransportSecurity, .accessControl, .location, .server, .traceparent:
                 if !replaced.isEmpty, replaced.contains(where: { UpstreamRequestWriter.isNamed(bytes, field, $0.name) }) { continue }
                 out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[field.lineStart..<field.valueEnd]))
                 out.writeStaticString("\r\n")

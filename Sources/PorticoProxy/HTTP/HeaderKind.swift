@@ -15,6 +15,9 @@ enum HeaderKind: UInt8 {
     case replacedByProxy
     case xForwardedFor
     case xRequestID
+    /// W3C Trace Context: replaced by the proxy's own on a traced route, forwarded as written
+    /// elsewhere.
+    case traceparent
     /// Replaced by the proxy's own value when a rewrite with `x-forwarded-prefix` is active.
     case xForwardedPrefix
     /// Forwarded as written; read for cookie affinity.
@@ -60,6 +63,7 @@ enum HeaderKind: UInt8 {
         case 10:
             if eq("connection") { return .connection }
             if eq("keep-alive") { return .hopByHop }
+        case 11: if eq("traceparent") { return .traceparent }
         case 12: if eq("x-request-id") { return .xRequestID }
         case 13: if eq("authorization") { return .authorization }
         case 14: if eq("content-length") { return .contentLength }

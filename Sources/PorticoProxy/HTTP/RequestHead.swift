@@ -44,6 +44,8 @@ struct RequestHead {
     var upgradeValue: Range<Int>?
     var forwardedFor: Range<Int>?
     var requestID: Range<Int>?
+    /// The first `traceparent` value, for tracing.
+    var traceparent: Range<Int>?
     /// The first Cookie field's value, for cookie affinity.
     var cookie: Range<Int>?
     /// The first Origin field's value, for CORS.
@@ -66,6 +68,21 @@ struct RequestHead {
             case .post, .patch, .other: false
             }
         }
+
+        /// The method's name; `other` for the ones the proxy does not tell apart (the metrics
+        /// say `OTHER`, OpenTelemetry `_OTHER`).
+        func name(other: String) -> String {
+            switch self {
+            case .get: "GET"
+            case .head: "HEAD"
+            case .post: "POST"
+            case .put: "PUT"
+            case .delete: "DELETE"
+            case .options: "OPTIONS"
+            case .patch: "PATCH"
+            case .other: other
+            }
+        }
     }
 
     mutating func reset() {
@@ -81,6 +98,7 @@ struct RequestHead {
         self.upgradeValue = nil
         self.forwardedFor = nil
         self.requestID = nil
+        self.traceparent = nil
         self.cookie = nil
         self.origin = nil
         self.authorization = nil

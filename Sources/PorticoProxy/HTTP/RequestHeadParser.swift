@@ -250,6 +250,8 @@ enum RequestHeadParser {
                 if head.forwardedFor == nil { head.forwardedFor = valueStart..<valueEnd }
             case .xRequestID:
                 if head.requestID == nil, valueEnd > valueStart { head.requestID = valueStart..<valueEnd }
+            case .traceparent:
+                if head.traceparent == nil { head.traceparent = valueStart..<valueEnd }
             case .expect:
                 // RFC 9110 §10.1.1: 100-continue is the only expectation; others get 417.
                 guard HTTPBytes.equalsLowercase(bytes, valueStart, valueEnd, "100-continue") else {

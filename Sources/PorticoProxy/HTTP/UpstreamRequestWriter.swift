@@ -89,6 +89,7 @@ enum UpstreamRequestWriter {
         extraFields: [UInt8] = [],
         forwarding: ForwardingContext,
         requestID: RequestID,
+        trace: TraceContext? = nil,
         into out: inout ByteBuffer
     ) {
         out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[0..<head.methodEnd]))
@@ -105,7 +106,10 @@ enum UpstreamRequestWriter {
             switch field.kind {
             case .authorization where dropAuthorization:
                 continue
-            case .other, .contentLength, .transferEncoding, .xRequestID, .strictTransportSecurity, .cookie, .origin, .authorization, .location, .server,
+            case .traceparent where trace != nil:
+                continue
+            case .traceparent,
+                .other, .contentLength, .transferEncoding, .xRequestID, .strictTransportSecurity, .cookie, .origin, .authorization, .location, .server,
                 .accessControl:
                 if head.connectionHasExtraTokens, let connection = head.connectionValue,
                     Self.isListed(bytes, field, in: connection)
@@ -151,6 +155,7 @@ enum UpstreamRequestWriter {
             requestID.write(into: &out)
             out.writeStaticString("\r\n")
         }
+        trace?.writeField(into: &out)
         if let forwardedPrefix {
             out.writeStaticString("X-Forwarded-Prefix: ")
             out.writeString(forwardedPrefix)

@@ -25,18 +25,7 @@ public struct MetricsExposition: Sendable {
         self.controllerPod = controllerPod
     }
 
-    static func methodName(_ method: RequestHead.Method) -> String {
-        switch method {
-        case .get: "GET"
-        case .head: "HEAD"
-        case .post: "POST"
-        case .put: "PUT"
-        case .delete: "DELETE"
-        case .options: "OPTIONS"
-        case .patch: "PATCH"
-        case .other: "OTHER"
-        }
-    }
+    static func methodName(_ method: RequestHead.Method) -> String { method.name(other: "OTHER") }
 
     /// What a scrape reads besides the loops' counts: the serving snapshot (for the orphan
     /// Ingresses) and the served certificates.

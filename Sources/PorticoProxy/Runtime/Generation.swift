@@ -14,6 +14,8 @@ public final class Generation: Sendable {
     /// the data plane reads (a connection reads the generation of the moment, so a ConfigMap
     /// change reaches open connections at their next request).
     public let configuration: ProxyConfiguration
+    /// The ConfigMap's sampler and whether spans are exported, resolved for the data plane.
+    let tracing: TracingSettingsView
     /// The proxy's own answers with this generation's HSTS field and `server-tokens`.
     let answers: ErrorResponses
 
@@ -26,6 +28,7 @@ public final class Generation: Sendable {
         self.certificates = certificates
         self.configuration = configuration.applying(snapshot.settings)
         self.answers = ErrorResponses.matching(self.configuration)
+        self.tracing = TracingSettingsView(snapshot.settings.tracing)
         self.backends = Self.carry(snapshot.backends, from: previous?.backends ?? [], loops: loops)
     }
 

@@ -31,6 +31,10 @@ final class LoopContext {
     var metrics = RequestMetrics()
     /// This loop's `portico_*` counters.
     var counters = ProxyCounters()
+    /// Sampled spans waiting for the exporter (`ProxyRuntime.takeSpans`), and how many were
+    /// dropped because the queue (`otel-max-queuesize`) was full.
+    var spans: [SpanRecord] = []
+    var spansDropped: UInt64 = 0
     /// Requests begun on this loop (`nginx_process_requests_total`).
     var requestsTotal: UInt64 = 0
     /// The `Date` field of the proxy's own answers, rendered once a second.

@@ -55,6 +55,8 @@ public struct RoutePolicy: Hashable, Sendable {
     public var locationRewrite: LocationRewrite?
     /// `enable-access-log` (default true): false leaves the route's requests out of the access log.
     public var accessLog = true
+    /// OpenTelemetry spans and `traceparent` propagation.
+    public var tracing = TracingPolicy()
     /// `configuration-snippet`'s header directives.
     public var headers: HeaderPolicy?
     /// `default-backend`: serves the route while its own backend has no ready endpoints.

@@ -44,6 +44,8 @@ public struct ServerSettings: Hashable, Sendable {
     /// `log-format-upstream`, compiled; `log-format-escape-json` / `-none`.
     public var logFormat: AccessLogFormat?
     public var logEscape: AccessLogFormat.Escape?
+    /// OpenTelemetry export (`otlp-collector-host`, `otel-*`).
+    public var tracing = TracingSettings()
 
     public init() {}
 

@@ -45,7 +45,7 @@ struct IngressAnnotations {
     /// field, and the phase that reads it. Like ingress-nginx's `annotations.Extractor`.
     static let groups: [any AnnotationGroup.Type] = [
         RewriteAnnotations.self, RedirectAnnotations.self, ProxyAnnotations.self, UpstreamAnnotations.self,
-        AccessAnnotations.self, DenyAnnotations.self, AffinityAnnotations.self, AliasAnnotations.self, CORSAnnotations.self, AuthAnnotations.self, CanaryAnnotations.self, RateLimitAnnotations.self, ExternalAuthAnnotations.self, ErrorPageAnnotations.self, CustomHeadersAnnotations.self, SnippetAnnotations.self,
+        AccessAnnotations.self, DenyAnnotations.self, AffinityAnnotations.self, AliasAnnotations.self, CORSAnnotations.self, AuthAnnotations.self, CanaryAnnotations.self, RateLimitAnnotations.self, ExternalAuthAnnotations.self, ErrorPageAnnotations.self, CustomHeadersAnnotations.self, TracingAnnotations.self, SnippetAnnotations.self,
     ]
 
     static let supportedNames: Set<String> = Set(Self.groups.flatMap { $0.names })

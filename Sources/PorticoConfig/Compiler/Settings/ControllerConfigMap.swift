@@ -135,6 +135,13 @@ public enum ControllerConfigMap {
         case globalAllowedResponseHeaders = "global-allowed-response-headers"
         case logFormatUpstream = "log-format-upstream", logFormatEscapeJSON = "log-format-escape-json"
         case logFormatEscapeNone = "log-format-escape-none"
+        case enableOpentelemetry = "enable-opentelemetry"
+        case opentelemetryTrustIncomingSpan = "opentelemetry-trust-incoming-span"
+        case opentelemetryOperationName = "opentelemetry-operation-name"
+        case otlpCollectorHost = "otlp-collector-host", otlpCollectorPort = "otlp-collector-port"
+        case otelServiceName = "otel-service-name", otelSampler = "otel-sampler", otelSamplerRatio = "otel-sampler-ratio"
+        case otelSamplerParentBased = "otel-sampler-parent-based", otelScheduleDelayMillis = "otel-schedule-delay-millis"
+        case otelMaxExportBatchSize = "otel-max-export-batch-size", otelMaxQueueSize = "otel-max-queuesize"
 
         /// Said once (info) when the key is read well: where Portico's meaning is narrower.
         var note: String? {
@@ -143,6 +150,8 @@ public enum ControllerConfigMap {
                 "nginx keeps this many idle upstream connections per worker across all backends; Portico keeps up to this many per endpoint and event loop"
             case .sslProtocols:
                 "OpenSSL takes a lowest and a highest version: the versions between the listed ones are served too"
+            case .otlpCollectorPort:
+                "Portico exports OTLP over HTTP (JSON to /v1/traces), not gRPC: this must be the collector's OTLP/HTTP port (4318 by convention), not ingress-nginx's default gRPC port 4317"
             default: nil
             }
         }
@@ -264,6 +273,36 @@ public enum ControllerConfigMap {
                 return Self.bool(value) { none in
                     if none { settings.server.logEscape = AccessLogFormat.Escape.none } else if settings.server.logEscape == AccessLogFormat.Escape.none { settings.server.logEscape = nil }
                 }
+            case .enableOpentelemetry: return Self.bool(value) { settings.location.tracing.enabled = $0 }
+            case .opentelemetryTrustIncomingSpan: return Self.bool(value) { settings.location.tracing.trustIncoming = $0 }
+            case .opentelemetryOperationName:
+                guard TracingAnnotations.isOperationName(value) else { return "an operation name of letters, digits, _ and -" }
+                settings.location.tracing.operationName = value
+            case .otlpCollectorHost:
+                guard !value.isEmpty, value.utf8.allSatisfy({ $0.isASCIILetter || $0.isASCIIDigit || ".-_:".utf8.contains($0) }) else {
+                    return "a host name or IP address"
+                }
+                settings.server.tracing.collectorHost = value
+            case .otlpCollectorPort:
+                guard let port = Int(value), (1...65535).contains(port) else { return "a port number" }
+                settings.server.tracing.collectorPort = port
+            case .otelServiceName:
+                guard !value.isEmpty, !value.contains(where: { $0.isNewline }) else { return "a service name" }
+                settings.server.tracing.serviceName = value
+            case .otelSampler:
+                switch value {
+                case "AlwaysOn": settings.server.tracing.sampler = .alwaysOn
+                case "AlwaysOff": settings.server.tracing.sampler = .alwaysOff
+                case "TraceIdRatioBased": settings.server.tracing.sampler = .ratio(settings.server.tracing.samplerRatio)
+                default: return "AlwaysOn, AlwaysOff or TraceIdRatioBased"
+                }
+            case .otelSamplerRatio:
+                guard let ratio = Double(value), (0...1).contains(ratio) else { return "a ratio between 0 and 1" }
+                settings.server.tracing.samplerRatio = ratio
+            case .otelSamplerParentBased: return Self.bool(value) { settings.server.tracing.parentBased = $0 }
+            case .otelScheduleDelayMillis: return Self.count(value, from: 1) { settings.server.tracing.scheduleDelayMilliseconds = $0 }
+            case .otelMaxExportBatchSize: return Self.count(value, from: 1) { settings.server.tracing.maxExportBatchSize = $0 }
+            case .otelMaxQueueSize: return Self.count(value, from: 1) { settings.server.tracing.maxQueueSize = $0 }
             case .globalAllowedResponseHeaders:
                 let names = AnnotationReader.items(value)
                 guard names.allSatisfy({ SnippetAnnotations.isFieldName(Substring($0)) }) else { return "a comma-separated list of header names" }

@@ -155,6 +155,7 @@ extension ClientConnection {
                     responseNanoseconds: self.relay.responseNanoseconds(endingAt: now), requestLength: self.relay.requestLength,
                     bytesSent: log.bytesSent))
         }
+        if self.relay.trace != nil { self.recordSpan(log, duration: duration) }
         guard let accessLog = self.loop.accessLog, !log.skipsAccessLog else { return }
         accessLog.log(
             AccessLogLine(

@@ -50,6 +50,7 @@ extension ClientConnection {
         log.metricLabels = route.metricLabels
         log.method = self.head.method
         log.skipsAccessLog = !route.policy.accessLog
+        if route.policy.tracing.enabled { self.tracePhase(route.policy.tracing, generation: generation) }
         log.answerFields = self.corsFields(route.policy.cors)
         let dropsUpstreamCORS = log.answerFields != nil
         if let headers = route.policy.headers, !headers.everyAnswerLines.isEmpty {
@@ -324,15 +325,15 @@ extension ClientConnection {
                         dropAuthorization: route.policy.basicAuth != nil,
                         replacedFields: Self.replacedRequestFields(route.policy), extraFields: route.policy.headers?.requestLines ?? [],
                         forwarding: self.forwarding,
-                        requestID: self.relay.requestID, into: &out)
+                        requestID: self.relay.requestID, trace: self.relay.trace, into: &out)
                 }
             } else {
                 UpstreamRequestWriter.write(
                     self.head, from: bytes, upstreamHost: route.policy.upstreamHost, realClient: realClient,
                     forwarded: self.forwardedFields(in: bytes), dropAuthorization: route.policy.basicAuth != nil,
                     replacedFields: Self.replacedRequestFields(route.policy), extraFields: route.policy.headers?.requestLines ?? [],
-                        forwarding: self.forwarding,
-                    requestID: self.relay.requestID, into: &out)
+                    forwarding: self.forwarding,
+                    requestID: self.relay.requestID, trace: self.relay.trace, into: &out)
             }
         }
         return out

@@ -48,6 +48,8 @@ struct RelayCounters {
     var upstreamStart = RelayCounters.never
     var upstreamConnected = RelayCounters.never
     var upstreamHeader = RelayCounters.never
+    /// The request's trace, on a traced route (its `traceparent` upstream, its span at the end).
+    var trace: TraceContext?
 
     mutating func attemptStarted(_ now: NIODeadline) {
         self.upstreamStart = now
