@@ -43,12 +43,17 @@ public final class TLSHandler: ChannelDuplexHandler {
         self.isClient = false
     }
 
-    /// A client session to `serverName` (SNI and the name the certificate must cover).
-    public init(client: TLSClientContext, serverName: String, logger: Logger) throws(TLSError) {
-        self.connection = try TLSConnection(client: client, serverName: serverName)
+    /// A client session to `serverName` (SNI unless `sendsServerName` is false, and the name
+    /// the certificate must cover).
+    public init(client: TLSClientContext, serverName: String, sendsServerName: Bool = true, logger: Logger) throws(TLSError) {
+        self.connection = try TLSConnection(client: client, serverName: serverName, sendsServerName: sendsServerName)
         self.logger = logger
         self.isClient = true
+        self.serverName = serverName
     }
+
+    /// The server a client session talks to, for its failure lines.
+    private var serverName: String?
 
     public func handlerAdded(context: ChannelHandlerContext) {
         if self.isClient && context.channel.isActive { self.advance(context: context) }
@@ -118,7 +123,12 @@ public final class TLSHandler: ChannelDuplexHandler {
 
     private func fail(context: ChannelHandlerContext, _ message: String) {
         let peer = context.channel.remoteAddress?.description ?? "?"
-        self.logger.info("\(message)", metadata: ["peer": "\(peer)"])
+        if let serverName = self.serverName {
+            // An upstream's certificate refused: the operator's problem, worth a warning.
+            self.logger.warning("\(message)", metadata: ["peer": "\(peer)", "server name": "\(serverName)"])
+        } else {
+            self.logger.info("\(message)", metadata: ["peer": "\(peer)"])
+        }
         self.flushCiphertext(context: context)  // the alert, if any
         self.state = .closed
         self.failPending(ChannelError.ioOnClosedChannel)

@@ -411,7 +411,7 @@ struct SnapshotBuilder {
                     case .number(let number): .number(number)
                     case .name(let name): .name(name)
                     }
-                }(), viaClusterIP: entry.annotations.serviceUpstream)
+                }(), viaClusterIP: entry.annotations.serviceUpstream, tls: entry.annotations.upstreamTLS)
             return self.register(
                 ref,
                 at: BackendTable.Site(

@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 import NIOPosix
 import PorticoRouting
@@ -286,6 +287,13 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
             .connectTimeout(timeout)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls = endpoint.tls {
+                        // `backend-protocol: HTTPS`: the request waits in the TLS handler until
+                        // the handshake is done; a refused certificate closes the connection
+                        // before any answer, which the exchange treats as a failed attempt (502).
+                        try channel.pipeline.syncOperations.addHandler(
+                            TLSHandler(client: tls.context, serverName: tls.serverName, sendsServerName: tls.sendsServerName, logger: Self.upstreamTLSLogger))
+                    }
                     try channel.pipeline.syncOperations.addHandler(UpstreamHandler(endpoint: endpoint, pool: boundPool.value))
                 }
             }
@@ -319,6 +327,9 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
                 }
             }
     }
+
+    /// Where upstream TLS failures are told (the upstream's name and address with each).
+    static let upstreamTLSLogger = Logger(label: "portico.upstream-tls")
 
     /// How long a closing connection keeps draining what the client still sends.
     static let lingeringTimeout = TimeAmount.seconds(2)

@@ -13,10 +13,13 @@ public final class ProxyEndpoint: Sendable {
     let load = EndpointLoad()
     /// Uptime nanoseconds until which the endpoint is skipped after a failed connect.
     private let downUntil = Atomic<Int64>(0)
+    /// TLS to this endpoint (`backend-protocol: HTTPS`), its backend's.
+    let tls: UpstreamTLSClient?
 
-    init(address: SocketAddress, display: String) {
+    init(address: SocketAddress, display: String, tls: UpstreamTLSClient? = nil) {
         self.address = address
         self.display = display
+        self.tls = tls
         self.cookieValue = RequestIDGenerator.hex(ProxyBackend.fnv1a(Array(display.utf8)))
     }
 
@@ -59,23 +62,35 @@ public final class ProxyBackend: @unchecked Sendable {
     init(backend: Backend, previous: ProxyBackend?, loops: Int = 1) {
         self.source = backend
         self.name = backend.ref.description
+        // The previous generation's TLS context when the settings are the same (they are part
+        // of the ref, which matched), else a new one; one that cannot be built leaves the
+        // backend without endpoints (503, with why) rather than speaking plain HTTP to it.
+        var tls: UpstreamTLSClient?
+        var tlsProblem: String?
+        if let settings = backend.ref.tls {
+            if let kept = previous?.endpoints.first?.tls, previous?.source.ref.tls == settings {
+                tls = kept
+            } else {
+                do { tls = try UpstreamTLSClient(settings, for: backend.ref) } catch { tlsProblem = "TLS to the upstream cannot be set up (\(settings.secret ?? "backend-protocol: HTTPS")): \(error)" }
+            }
+        }
         var endpoints: [ProxyEndpoint] = []
         // Kept endpoints keep their object (health mark, EWMA, pooled connections): found by
         // their address, through a table once the lists are long enough to make a scan per
         // endpoint quadratic.
         let previousEndpoints = previous?.endpoints ?? []
         let byDisplay = previousEndpoints.count > 16 ? Dictionary(previousEndpoints.map { ($0.display, $0) }) { first, _ in first } : nil
-        for endpoint in backend.endpoints {
+        for endpoint in tlsProblem == nil ? backend.endpoints : [] {
             let display = endpoint.description
             let kept = byDisplay != nil ? byDisplay![display] : previousEndpoints.first { $0.display == display }
             if let kept {
                 endpoints.append(kept)
             } else if let address = try? SocketAddress(ipAddress: endpoint.address, port: endpoint.port) {
-                endpoints.append(ProxyEndpoint(address: address, display: endpoint.description))
+                endpoints.append(ProxyEndpoint(address: address, display: endpoint.description, tls: tls))
             }
         }
         self.endpoints = endpoints
-        self.unavailableReason = endpoints.isEmpty ? (backend.unavailableReason ?? "no ready endpoints") : nil
+        self.unavailableReason = endpoints.isEmpty ? (tlsProblem ?? backend.unavailableReason ?? "no ready endpoints") : nil
         self.clientIPAffinity = backend.clientIPAffinity
         self.endpointSeeds = endpoints.map { Self.fnv1a(Array($0.display.utf8)) }
         self.loopCount = max(loops, 1)

@@ -22,13 +22,16 @@ public struct BackendRef: Hashable, Sendable, Comparable, CustomStringConvertibl
     /// `service-upstream`: the Service's cluster IP and port as the one endpoint, so kube-proxy
     /// (or a mesh such as Linkerd) balances, instead of the Pods' addresses.
     public let viaClusterIP: Bool
+    /// `backend-protocol: HTTPS`: connections to the endpoints speak TLS.
+    public let tls: UpstreamTLS?
 
-    public init(namespace: String, service: String, port: Port, viaClusterIP: Bool = false) {
+    public init(namespace: String, service: String, port: Port, viaClusterIP: Bool = false, tls: UpstreamTLS? = nil) {
         self.namespace = namespace
         self.service = service
         self.port = port
         self.isHost = false
         self.viaClusterIP = viaClusterIP
+        self.tls = tls
     }
 
     /// A host and port named by a URL.
@@ -38,6 +41,7 @@ public struct BackendRef: Hashable, Sendable, Comparable, CustomStringConvertibl
         self.port = .number(port)
         self.isHost = true
         self.viaClusterIP = false
+        self.tls = nil
     }
 
     /// ingress-nginx's upstream name (`upstreamName`: `namespace-service-port`), which its
@@ -49,7 +53,9 @@ public struct BackendRef: Hashable, Sendable, Comparable, CustomStringConvertibl
     public var description: String { self.isHost ? "\(self.service):\(self.port)" : "\(self.namespace)/\(self.service):\(self.port)" }
 
     public static func < (lhs: BackendRef, rhs: BackendRef) -> Bool {
-        (lhs.namespace, lhs.service, lhs.port, (lhs.isHost ? 1 : 0) + (lhs.viaClusterIP ? 2 : 0))
-            < (rhs.namespace, rhs.service, rhs.port, (rhs.isHost ? 1 : 0) + (rhs.viaClusterIP ? 2 : 0))
+        (lhs.namespace, lhs.service, lhs.port, lhs.flags, lhs.tls?.hashValue ?? 0)
+            < (rhs.namespace, rhs.service, rhs.port, rhs.flags, rhs.tls?.hashValue ?? 0)
     }
+
+    private var flags: Int { (self.isHost ? 1 : 0) + (self.viaClusterIP ? 2 : 0) + (self.tls != nil ? 4 : 0) }
 }

@@ -1,10 +1,10 @@
 internal import CPorticoOpenSSL
 
-/// One client SSL_CTX for Portico's own outgoing TLS (the Kubernetes API server): TLS 1.2–1.3,
-/// the peer verified against the given CA certificates, an optional client certificate.
-///
-/// The data plane never uses it; upstream connections to backends are plain HTTP, as
-/// ingress-nginx's default `backend-protocol: HTTP`.
+/// One client SSL_CTX for Portico's outgoing TLS — the Kubernetes API server, and upstreams with
+/// `backend-protocol: HTTPS` (one per distinct `proxy-ssl-*` setting, built when the backend
+/// is, never per connection): TLS 1.2–1.3, the peer verified against the given CA
+/// certificates (or not at all, nginx's default `proxy_ssl_verify off`), an optional client
+/// certificate.
 public final class TLSClientContext: @unchecked Sendable {
     // @unchecked: configured once in init, then only used to create SSL objects.
     let context: OpaquePointer
@@ -18,9 +18,10 @@ public final class TLSClientContext: @unchecked Sendable {
     ///   - clientCertificate: presented when the server asks for one (kubeconfig
     ///     `client-certificate-data`).
     ///   - verifyPeer: false only for kubeconfig `insecure-skip-tls-verify: true`.
-    public init(trustedCertificatesPEM: [UInt8]?, clientCertificate: CertificateKeyPair? = nil, verifyPeer: Bool = true)
-        throws(TLSError)
-    {
+    ///   - verifyDepth: the longest chain accepted (`proxy-ssl-verify-depth`); nil: OpenSSL's.
+    public init(
+        trustedCertificatesPEM: [UInt8]?, clientCertificate: CertificateKeyPair? = nil, verifyPeer: Bool = true, verifyDepth: Int? = nil
+    ) throws(TLSError) {
         ERR_clear_error()
         guard let context = SSL_CTX_new(TLS_client_method()) else { throw TLSError.drain(.contextSetup) }
         self.context = context
@@ -30,7 +31,10 @@ public final class TLSClientContext: @unchecked Sendable {
             throw TLSError.drain(.contextSetup, "protocol versions")
         }
         SSL_CTX_set_verify(context, verifyPeer ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, nil)
-        if let pem = trustedCertificatesPEM {
+        if let verifyDepth { SSL_CTX_set_verify_depth(context, Int32(verifyDepth)) }
+        if !verifyPeer {
+            // Nothing is checked: no trust store to load.
+        } else if let pem = trustedCertificatesPEM {
             let store = SSL_CTX_get_cert_store(context)
             var added = 0
             pem.withUnsafeBytes { bytes in

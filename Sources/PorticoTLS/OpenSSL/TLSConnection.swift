@@ -28,11 +28,13 @@ final class TLSConnection {
 
     /// A client session that sends `serverName` as SNI (unless it is an IP address, RFC 6066
     /// §3) and, when the context verifies peers, checks the certificate covers it.
-    convenience init(client: TLSClientContext, serverName: String) throws(TLSError) {
+    /// `sendsServerName: false` verifies the name without sending it (nginx's
+    /// `proxy_ssl_server_name off`).
+    convenience init(client: TLSClientContext, serverName: String, sendsServerName: Bool = true) throws(TLSError) {
         try self.init(context: client.context, owner: client)
         SSL_set_connect_state(self.ssl)
         let isAddress = IPAddressBytes.parse(serverName) != nil
-        if !isAddress { _ = CPorticoOpenSSL_SSL_set_tlsext_host_name(self.ssl, serverName) }
+        if !isAddress, sendsServerName { _ = CPorticoOpenSSL_SSL_set_tlsext_host_name(self.ssl, serverName) }
         if client.verifiesPeer {
             let parameters = SSL_get0_param(self.ssl)
             let set = isAddress ? X509_VERIFY_PARAM_set1_ip_asc(parameters, serverName) : SSL_set1_host(self.ssl, serverName)

@@ -28,6 +28,8 @@ struct IngressAnnotations {
     var fromToWWW = false
     /// `service-upstream`: its Services are reached at their cluster IP.
     var serviceUpstream = false
+    /// `backend-protocol: HTTPS` with its `proxy-ssl-*` settings.
+    var upstreamTLS: UpstreamTLS?
     /// `default-backend`: a Service of the Ingress's namespace, by name.
     var defaultBackendService: String?
     /// `custom-http-errors` (only with `default-backend`); the ConfigMap's until the annotation
@@ -45,7 +47,7 @@ struct IngressAnnotations {
     /// field, and the phase that reads it. Like ingress-nginx's `annotations.Extractor`.
     static let groups: [any AnnotationGroup.Type] = [
         RewriteAnnotations.self, RedirectAnnotations.self, ProxyAnnotations.self, UpstreamAnnotations.self,
-        AccessAnnotations.self, DenyAnnotations.self, AffinityAnnotations.self, AliasAnnotations.self, CORSAnnotations.self, AuthAnnotations.self, CanaryAnnotations.self, RateLimitAnnotations.self, ExternalAuthAnnotations.self, ErrorPageAnnotations.self, CustomHeadersAnnotations.self, TracingAnnotations.self, SnippetAnnotations.self,
+        AccessAnnotations.self, DenyAnnotations.self, AffinityAnnotations.self, AliasAnnotations.self, CORSAnnotations.self, AuthAnnotations.self, CanaryAnnotations.self, RateLimitAnnotations.self, ExternalAuthAnnotations.self, ErrorPageAnnotations.self, CustomHeadersAnnotations.self, TracingAnnotations.self, BackendProtocolAnnotations.self, SnippetAnnotations.self,
     ]
 
     static let supportedNames: Set<String> = Set(Self.groups.flatMap { $0.names })

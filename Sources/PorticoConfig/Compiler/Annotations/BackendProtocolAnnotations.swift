@@ -1,0 +1,70 @@
+import PorticoRouting
+
+/// `backend-protocol` (ingress-nginx `annotations/backendprotocol`: one of HTTP, HTTPS, GRPC,
+/// GRPCS, AUTO_HTTP, FCGI, any case; anything else is HTTP) and the `proxy-ssl-*` group
+/// (`annotations/proxyssl/main.go`). Portico speaks HTTP and HTTPS to upstreams so far; GRPC,
+/// GRPCS and FCGI are warned about and proxied as HTTP/1.1, as before.
+///
+/// As ingress-nginx's parser, the `proxy-ssl-*` values are read only with `proxy-ssl-secret`
+/// (a Secret of this namespace with `ca.crt`, and `tls.crt`/`tls.key` for a client
+/// certificate); a secret that is missing, elsewhere or without `ca.crt` denies the paths
+/// (503). Without it, TLS to the upstream is unverified and sends no SNI (nginx's defaults).
+enum BackendProtocolAnnotations: AnnotationGroup {
+    static let names = [
+        "backend-protocol", "proxy-ssl-secret", "proxy-ssl-verify", "proxy-ssl-verify-depth", "proxy-ssl-name", "proxy-ssl-server-name",
+    ]
+
+    static func parse(_ reader: inout AnnotationReader, into annotations: inout IngressAnnotations) {
+        guard let text = reader.value("backend-protocol") else { return }
+        switch text.trimmingCharacters(in: .whitespaces).uppercased() {
+        case "HTTP", "AUTO_HTTP": return
+        case "HTTPS": break
+        case "GRPC", "GRPCS", "FCGI":
+            reader.warn("backend-protocol", "\(text) is not supported yet; the paths are proxied over HTTP/1.1", differs: true)
+            return
+        default:
+            reader.fallBack("backend-protocol", text, expected: "one of HTTP, HTTPS, GRPC, GRPCS, AUTO_HTTP, FCGI", to: "HTTP")
+            return
+        }
+        var tls = UpstreamTLS()
+        defer { annotations.upstreamTLS = tls }
+        guard let reference = reader.value("proxy-ssl-secret") else { return }
+        let namespace = reader.ingress.metadata.namespace
+        let parts = reference.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        let name = parts.count == 2 ? reference : "\(namespace)/\(reference)"
+        let problem: String?
+        if parts.count > 2 || parts.contains(where: \.isEmpty) {
+            problem = "\"\(reference)\" is not name or namespace/name"
+        } else if parts.count == 2, parts[0] != namespace {
+            problem = "Secret \(name) is in another namespace, which ingress-nginx refuses (allow-cross-namespace-resources is off by default)"
+        } else if let secret = reader.secrets[name] {
+            if let ca = secret.data["ca.crt"], !ca.isEmpty {
+                tls.trustedCertificatesPEM = ca
+                tls.clientCertificatePEM = secret.data["tls.crt"]
+                tls.clientKeyPEM = secret.data["tls.key"]
+                tls.secret = name
+                problem = nil
+            } else {
+                problem = "Secret \(name) has no ca.crt"
+            }
+        } else {
+            problem = "Secret \(name) not found"
+        }
+        if let problem {
+            reader.denyLocation("proxy-ssl-secret", "\(problem); ingress-nginx denies the Ingress's paths, so they answer 503")
+            annotations.policy.deniedReason = "invalid proxy-ssl-secret"
+            return
+        }
+        // `^(on|off)$`; anything else is the default, off.
+        tls.verify = reader.value("proxy-ssl-verify") == "on"
+        tls.sendsServerName = reader.value("proxy-ssl-server-name") == "on"
+        if let depth = reader.value("proxy-ssl-verify-depth").flatMap({ Int($0) }), depth > 0 { tls.verifyDepth = depth }
+        if let name = reader.value("proxy-ssl-name") {
+            if AnnotationReader.Characters.isServerName(name) {
+                tls.name = name
+            } else {
+                reader.fallBack("proxy-ssl-name", name, expected: "a host name", to: "the Service's name")
+            }
+        }
+    }
+}

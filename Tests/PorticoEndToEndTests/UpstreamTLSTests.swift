@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+
+/// `backend-protocol: HTTPS` through the real binary to a real HTTPS backend (Python's `ssl`)
+/// holding the development `*.nip.io` certificate: unverified by default (nginx's
+/// `proxy_ssl_verify off`, no SNI), verified against `proxy-ssl-secret`'s CA with the name and
+/// SNI the annotations give, and a CA that does not sign the backend's certificate: 502, with
+/// a log line naming the server.
+@Suite(.serialized) struct UpstreamTLSTests {
+    static func secret(_ name: String, ca: URL) throws -> String {
+        let pem = try Data(contentsOf: ca).base64EncodedString()
+        return "apiVersion: v1\nkind: Secret\nmetadata: {name: \(name)}\ndata: {ca.crt: \(pem)}\n---\n"
+    }
+
+    /// A CA of its own (openssl), which signed nothing the backend holds.
+    static func otherCA(in directory: URL) throws -> URL {
+        let certificate = directory.appendingPathComponent("other-ca.crt")
+        _ = try Command.output("/usr/bin/openssl", [
+            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2", "-subj", "/CN=Other CA",
+            "-keyout", directory.appendingPathComponent("other-ca.key").path, "-out", certificate.path,
+        ])
+        return certificate
+    }
+
+    @Test func httpsBackendsUnverifiedVerifiedAndRefused() throws {
+        let root = PorticoProcess.repositoryRoot
+        let backend = try PythonProcess {
+            [
+                root.appendingPathComponent("Tests/Tools/https_backend.py").path, "--port", String($0),
+                "--cert", root.appendingPathComponent("certs/nip-io.crt").path, "--key", root.appendingPathComponent("certs/nip-io.key").path,
+            ]
+        }
+        defer { backend.stop() }
+        let directory = try TemporaryDirectory.make()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let verified = [
+            "backend-protocol": "HTTPS", "proxy-ssl-secret": "upstream-ca", "proxy-ssl-verify": "on", "proxy-ssl-name": "app.nip.io",
+            "proxy-ssl-server-name": "on",
+        ]
+        let rules = try RulesDirectory([
+            "app.yaml": RulesDirectory.service("app", port: backend.port, ready: ["127.0.0.1"])
+                + Self.secret("upstream-ca", ca: root.appendingPathComponent("certs/ca.crt"))
+                + Self.secret("other-ca", ca: try Self.otherCA(in: directory))
+                + RulesDirectory.ingress("plain", host: "plain.test", paths: [("/", "Prefix", "app")])
+                + RulesDirectory.ingress("plain-tls", host: "unverified.test", paths: [("/", "Prefix", "app")], annotations: ["backend-protocol": "https"])
+                + RulesDirectory.ingress("verified", host: "verified.test", paths: [("/", "Prefix", "app")], annotations: verified)
+                + RulesDirectory.ingress(
+                    "wrong-ca", host: "wrong.test", paths: [("/", "Prefix", "app")],
+                    annotations: verified.merging(["proxy-ssl-secret": "other-ca"]) { _, new in new })
+                + RulesDirectory.ingress(
+                    "wrong-name", host: "name.test", paths: [("/", "Prefix", "app")],
+                    annotations: verified.merging(["proxy-ssl-name": "app.example.com"]) { _, new in new }),
+        ])
+        let portico = try PorticoProcess(rules: rules.url)
+        defer { portico.terminate() }
+        let curl = Curl(port: portico.port)
+
+        // Unverified, no SNI (nginx's proxy_ssl_server_name off); the body came over TLS.
+        let unverified = try curl.get("unverified.test", "/items?x=1")
+        #expect(unverified.status == 200, "\(portico.log)")
+        #expect(unverified.body.contains("path: /items?x=1"))
+        #expect(unverified.body.contains("sni: -"))
+        // Verified against the Secret's CA, the name covered by *.nip.io, sent as SNI; the
+        // pooled connection serves the next request too.
+        for _ in 0..<3 {
+            let response = try curl.get("verified.test", "/")
+            #expect(response.status == 200, "\(portico.log)")
+            #expect(response.body.contains("sni: app.nip.io"))
+        }
+        // The same Service without backend-protocol speaks plain HTTP to the TLS port (502): it
+        // is another backend, and never takes the pooled TLS connections.
+        #expect(try curl.get("plain.test", "/").status == 502)
+        // A CA that did not sign the backend's certificate, and a name it does not cover: 502.
+        let wrong = try curl.get("wrong.test", "/")
+        #expect(wrong.status == 502, "\(wrong.status) \(wrong.body) \(portico.log)")
+        #expect(try curl.get("name.test", "/").status == 502)
+        #expect(LiveReloadTests.eventually(3) { portico.log.contains("TLS handshake failed") && portico.log.contains("app.example.com") }, "\(portico.log)")
+    }
+}

@@ -1,0 +1,47 @@
+#!/usr/bin/env python3
+"""An HTTPS backend for the tests: answers every GET with a report of what it saw —
+the path, the SNI name the client sent (or "-"), and a few request headers."""
+import argparse
+import signal
+import ssl
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        sni = getattr(self.connection, "portico_sni", None) or "-"
+        body = f"path: {self.path}\nsni: {sni}\nheader host: {self.headers.get('Host')}\n".encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--cert", required=True)
+    parser.add_argument("--key", required=True)
+    arguments = parser.parse_args()
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(arguments.cert, arguments.key)
+
+    def remember_sni(connection, name, _context):
+        connection.portico_sni = name
+
+    context.sni_callback = remember_sni
+    server = ThreadingHTTPServer(("127.0.0.1", arguments.port), Handler)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
