@@ -45,8 +45,11 @@ public final class TLSHandler: ChannelDuplexHandler {
 
     /// A client session to `serverName` (SNI unless `sendsServerName` is false, and the name
     /// the certificate must cover).
-    public init(client: TLSClientContext, serverName: String, sendsServerName: Bool = true, logger: Logger) throws(TLSError) {
-        self.connection = try TLSConnection(client: client, serverName: serverName, sendsServerName: sendsServerName)
+    /// `session`: the server's session slot, for resumption.
+    public init(
+        client: TLSClientContext, serverName: String, sendsServerName: Bool = true, session: TLSClientSessionSlot? = nil, logger: Logger
+    ) throws(TLSError) {
+        self.connection = try TLSConnection(client: client, serverName: serverName, sendsServerName: sendsServerName, session: session)
         self.logger = logger
         self.isClient = true
         self.serverName = serverName

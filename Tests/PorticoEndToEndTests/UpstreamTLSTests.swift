@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// `backend-protocol: HTTPS` through the real binary to a real HTTPS backend (Python's `ssl`)
-/// holding the development `*.nip.io` certificate: unverified by default (nginx's
+/// holding the development `*.nip.io` certificate (RSA, TLS 1.2 at most): unverified by default (nginx's
 /// `proxy_ssl_verify off`, no SNI), verified against `proxy-ssl-secret`'s CA with the name and
 /// SNI the annotations give, and a CA that does not sign the backend's certificate: 502, with
 /// a log line naming the server.
@@ -22,14 +22,45 @@ import Testing
         return certificate
     }
 
-    @Test func httpsBackendsUnverifiedVerifiedAndRefused() throws {
+    /// The backend, TLS 1.2 at most unless `maxTLS` says otherwise.
+    static func backend(maxTLS: String = "1.2") throws -> PythonProcess {
         let root = PorticoProcess.repositoryRoot
-        let backend = try PythonProcess {
+        return try PythonProcess {
             [
                 root.appendingPathComponent("Tests/Tools/https_backend.py").path, "--port", String($0),
                 "--cert", root.appendingPathComponent("certs/nip-io.crt").path, "--key", root.appendingPathComponent("certs/nip-io.key").path,
+                "--max-tls", maxTLS,
             ]
         }
+    }
+
+    /// With no idle pool (`upstream-keepalive-connections: 0`) every request opens a
+    /// connection; after the first, each resumes the endpoint's last session — the TLS 1.2
+    /// handshake's, or a TLS 1.3 ticket.
+    @Test(arguments: ["1.2", "1.3"])
+    func newConnectionsResumeTheEndpointsSession(maxTLS: String) throws {
+        let backend = try Self.backend(maxTLS: maxTLS)
+        defer { backend.stop() }
+        let rules = try RulesDirectory([
+            "app.yaml": RulesDirectory.service("app", port: backend.port, ready: ["127.0.0.1"])
+                + RulesDirectory.ingress("tls", host: "tls.test", paths: [("/", "Prefix", "app")], annotations: ["backend-protocol": "HTTPS"]),
+            "settings.yaml": ControllerSettingsTests.configMap(["upstream-keepalive-connections": "0"]),
+        ])
+        let portico = try PorticoProcess(rules: rules.url, extraArguments: ControllerSettingsTests.arguments)
+        defer { portico.terminate() }
+        let curl = Curl(port: portico.port)
+        var reused: [String] = []
+        for _ in 0..<4 {
+            let response = try curl.get("tls.test", "/")
+            #expect(response.status == 200)
+            reused.append(response.report["reused"] ?? "?")
+        }
+        #expect(reused == ["False", "True", "True", "True"], "\(reused)")
+    }
+
+    @Test func httpsBackendsUnverifiedVerifiedAndRefused() throws {
+        let root = PorticoProcess.repositoryRoot
+        let backend = try Self.backend()
         defer { backend.stop() }
         let directory = try TemporaryDirectory.make()
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -47,6 +78,15 @@ import Testing
                 + RulesDirectory.ingress(
                     "wrong-ca", host: "wrong.test", paths: [("/", "Prefix", "app")],
                     annotations: verified.merging(["proxy-ssl-secret": "other-ca"]) { _, new in new })
+                + RulesDirectory.ingress(
+                    "tls13-only", host: "tls13.test", paths: [("/", "Prefix", "app")],
+                    annotations: verified.merging(["proxy-ssl-protocols": "TLSv1.3"]) { _, new in new })
+                + RulesDirectory.ingress(
+                    "ecdsa-only", host: "ecdsa.test", paths: [("/", "Prefix", "app")],
+                    annotations: verified.merging(["proxy-ssl-ciphers": "ECDHE-ECDSA-AES128-GCM-SHA256"]) { _, new in new })
+                + RulesDirectory.ingress(
+                    "rsa-gcm", host: "rsa.test", paths: [("/", "Prefix", "app")],
+                    annotations: verified.merging(["proxy-ssl-ciphers": "ECDHE-RSA-AES128-GCM-SHA256", "proxy-ssl-protocols": "TLSv1.2 TLSv1.3"]) { _, new in new })
                 + RulesDirectory.ingress(
                     "wrong-name", host: "name.test", paths: [("/", "Prefix", "app")],
                     annotations: verified.merging(["proxy-ssl-name": "app.example.com"]) { _, new in new }),
@@ -74,6 +114,11 @@ import Testing
         let wrong = try curl.get("wrong.test", "/")
         #expect(wrong.status == 502, "\(wrong.status) \(wrong.body) \(portico.log)")
         #expect(try curl.get("name.test", "/").status == 502)
+        // proxy-ssl-protocols and -ciphers: TLS 1.3 only, or an ECDSA suite, cannot reach this
+        // TLS 1.2, RSA backend; an RSA suite can.
+        #expect(try curl.get("tls13.test", "/").status == 502)
+        #expect(try curl.get("ecdsa.test", "/").status == 502)
+        #expect(try curl.get("rsa.test", "/").status == 200)
         #expect(LiveReloadTests.eventually(3) { portico.log.contains("TLS handshake failed") && portico.log.contains("app.example.com") }, "\(portico.log)")
     }
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """An HTTPS backend for the tests: answers every GET with a report of what it saw —
-the path, the SNI name the client sent (or "-"), and a few request headers."""
+the path, the SNI name the client sent (or "-"), whether the TLS session was resumed, and the
+Host header."""
 import argparse
 import signal
 import ssl
@@ -15,7 +16,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         sni = getattr(self.connection, "portico_sni", None) or "-"
-        body = f"path: {self.path}\nsni: {sni}\nheader host: {self.headers.get('Host')}\n".encode()
+        reused = self.connection.session_reused
+        body = f"path: {self.path}\nsni: {sni}\nreused: {reused}\nheader host: {self.headers.get('Host')}\n".encode()
         self.send_response(200)
         self.send_header("Content-Type", "text/plain")
         self.send_header("Content-Length", str(len(body)))
@@ -28,11 +30,14 @@ def main():
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--cert", required=True)
     parser.add_argument("--key", required=True)
+    parser.add_argument("--max-tls", choices=["1.2", "1.3"], default="1.3")
     arguments = parser.parse_args()
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(arguments.cert, arguments.key)
+    if arguments.max_tls == "1.2":
+        context.maximum_version = ssl.TLSVersion.TLSv1_2
 
     def remember_sni(connection, name, _context):
         connection.portico_sni = name

@@ -292,7 +292,9 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
                         // the handshake is done; a refused certificate closes the connection
                         // before any answer, which the exchange treats as a failed attempt (502).
                         try channel.pipeline.syncOperations.addHandler(
-                            TLSHandler(client: tls.context, serverName: tls.serverName, sendsServerName: tls.sendsServerName, logger: Self.upstreamTLSLogger))
+                            TLSHandler(
+                                client: tls.context, serverName: tls.serverName, sendsServerName: tls.sendsServerName, session: endpoint.tlsSession,
+                                logger: Self.upstreamTLSLogger))
                     }
                     try channel.pipeline.syncOperations.addHandler(UpstreamHandler(endpoint: endpoint, pool: boundPool.value))
                 }

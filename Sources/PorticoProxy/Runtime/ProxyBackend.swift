@@ -1,5 +1,6 @@
 import NIOCore
 import PorticoRouting
+import PorticoTLS
 import Synchronization
 
 /// One endpoint, with its address resolved once per generation (never per request) and a
@@ -13,13 +14,16 @@ public final class ProxyEndpoint: Sendable {
     let load = EndpointLoad()
     /// Uptime nanoseconds until which the endpoint is skipped after a failed connect.
     private let downUntil = Atomic<Int64>(0)
-    /// TLS to this endpoint (`backend-protocol: HTTPS`), its backend's.
+    /// TLS to this endpoint (`backend-protocol: HTTPS`), its backend's, and the endpoint's
+    /// last session for resumption.
     let tls: UpstreamTLSClient?
+    let tlsSession: TLSClientSessionSlot?
 
     init(address: SocketAddress, display: String, tls: UpstreamTLSClient? = nil) {
         self.address = address
         self.display = display
         self.tls = tls
+        self.tlsSession = tls == nil ? nil : TLSClientSessionSlot()
         self.cookieValue = RequestIDGenerator.hex(ProxyBackend.fnv1a(Array(display.utf8)))
     }
 

@@ -17,7 +17,7 @@ final class UpstreamTLSClient: Sendable {
         }
         self.context = try TLSClientContext(
             trustedCertificatesPEM: settings.trustedCertificatesPEM, clientCertificate: pair, verifyPeer: settings.verify,
-            verifyDepth: settings.verifyDepth)
+            verifyDepth: settings.verifyDepth, versions: settings.protocols.map { ($0.lowest, $0.highest) }, cipherList: settings.ciphers)
         self.serverName = settings.serverName(for: ref)
         self.sendsServerName = settings.sendsServerName
     }

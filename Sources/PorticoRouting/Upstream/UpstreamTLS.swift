@@ -19,6 +19,10 @@ public struct UpstreamTLS: Hashable, Sendable {
     public var name: String?
     /// `proxy-ssl-server-name` (default off): send the name as SNI.
     public var sendsServerName = false
+    /// `proxy-ssl-protocols`: the lowest and highest version listed; nil: TLS 1.2 to 1.3.
+    public var protocols: ServerSettings.TLSProtocolRange?
+    /// `proxy-ssl-ciphers`: an OpenSSL cipher list; nil: OpenSSL's default.
+    public var ciphers: String?
 
     public init() {}
 

@@ -19,17 +19,29 @@ public final class TLSClientContext: @unchecked Sendable {
     ///     `client-certificate-data`).
     ///   - verifyPeer: false only for kubeconfig `insecure-skip-tls-verify: true`.
     ///   - verifyDepth: the longest chain accepted (`proxy-ssl-verify-depth`); nil: OpenSSL's.
+    ///   - versions: the lowest and highest protocol version (`proxy-ssl-protocols`, OpenSSL's
+    ///     `TLS1_x_VERSION` numbers); nil: TLS 1.2 to 1.3.
+    ///   - cipherList: OpenSSL's TLS 1.2 cipher list (`proxy-ssl-ciphers`); nil: OpenSSL's default.
     public init(
-        trustedCertificatesPEM: [UInt8]?, clientCertificate: CertificateKeyPair? = nil, verifyPeer: Bool = true, verifyDepth: Int? = nil
+        trustedCertificatesPEM: [UInt8]?, clientCertificate: CertificateKeyPair? = nil, verifyPeer: Bool = true, verifyDepth: Int? = nil,
+        versions: (lowest: Int, highest: Int)? = nil, cipherList: String? = nil
     ) throws(TLSError) {
         ERR_clear_error()
         guard let context = SSL_CTX_new(TLS_client_method()) else { throw TLSError.drain(.contextSetup) }
         self.context = context
         self.verifiesPeer = verifyPeer
         self.clientPair = clientCertificate
-        guard CPorticoOpenSSL_SSL_CTX_set_min_proto_version(context, TLS1_2_VERSION) == 1 else {
+        guard CPorticoOpenSSL_SSL_CTX_set_min_proto_version(context, Int32(versions?.lowest ?? Int(TLS1_2_VERSION))) == 1,
+            CPorticoOpenSSL_SSL_CTX_set_max_proto_version(context, Int32(versions?.highest ?? Int(TLS1_3_VERSION))) == 1
+        else {
             throw TLSError.drain(.contextSetup, "protocol versions")
         }
+        if let cipherList, SSL_CTX_set_cipher_list(context, cipherList) != 1 {
+            throw TLSError.drain(.contextSetup, "cipher list \(cipherList)")
+        }
+        // Sessions are kept per server in a `TLSClientSessionSlot`, not in OpenSSL's cache.
+        _ = CPorticoOpenSSL_SSL_CTX_set_session_cache_mode(context, Int(SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE))
+        SSL_CTX_sess_set_new_cb(context, TLSClientSessionSlot.newSession)
         SSL_CTX_set_verify(context, verifyPeer ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, nil)
         if let verifyDepth { SSL_CTX_set_verify_depth(context, Int32(verifyDepth)) }
         if !verifyPeer {

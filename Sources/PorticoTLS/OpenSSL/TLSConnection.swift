@@ -19,6 +19,8 @@ final class TLSConnection {
     private let readBIO: OpaquePointer
     private let writeBIO: OpaquePointer
     private let owner: AnyObject
+    /// Kept alive while the SSL may still hand it a session.
+    private var sessionSlot: TLSClientSessionSlot?
 
     /// A server session on the store's default context (SNI switches it).
     convenience init(store: CertificateStore) throws(TLSError) {
@@ -30,9 +32,18 @@ final class TLSConnection {
     /// §3) and, when the context verifies peers, checks the certificate covers it.
     /// `sendsServerName: false` verifies the name without sending it (nginx's
     /// `proxy_ssl_server_name off`).
-    convenience init(client: TLSClientContext, serverName: String, sendsServerName: Bool = true) throws(TLSError) {
+    /// `session`: the slot of this server's last session, offered for resumption and updated
+    /// with the new one.
+    convenience init(client: TLSClientContext, serverName: String, sendsServerName: Bool = true, session: TLSClientSessionSlot? = nil)
+        throws(TLSError)
+    {
         try self.init(context: client.context, owner: client)
         SSL_set_connect_state(self.ssl)
+        if let session {
+            self.sessionSlot = session
+            SSL_set_ex_data(self.ssl, TLSClientSessionSlot.exDataIndex, Unmanaged.passUnretained(session).toOpaque())
+            session.offer(to: self.ssl)
+        }
         let isAddress = IPAddressBytes.parse(serverName) != nil
         if !isAddress, sendsServerName { _ = CPorticoOpenSSL_SSL_set_tlsext_host_name(self.ssl, serverName) }
         if client.verifiesPeer {

@@ -12,6 +12,7 @@ import PorticoRouting
 enum BackendProtocolAnnotations: AnnotationGroup {
     static let names = [
         "backend-protocol", "proxy-ssl-secret", "proxy-ssl-verify", "proxy-ssl-verify-depth", "proxy-ssl-name", "proxy-ssl-server-name",
+        "proxy-ssl-protocols", "proxy-ssl-ciphers",
     ]
 
     static func parse(_ reader: inout AnnotationReader, into annotations: inout IngressAnnotations) {
@@ -59,6 +60,23 @@ enum BackendProtocolAnnotations: AnnotationGroup {
         tls.verify = reader.value("proxy-ssl-verify") == "on"
         tls.sendsServerName = reader.value("proxy-ssl-server-name") == "on"
         if let depth = reader.value("proxy-ssl-verify-depth").flatMap({ Int($0) }), depth > 0 { tls.verifyDepth = depth }
+        if let text = reader.value("proxy-ssl-protocols") {
+            // ingress-nginx falls back to its default (TLSv1.2) on a bad value; Portico to
+            // TLS 1.2–1.3, which reaches every upstream that default did.
+            if let range = ControllerConfigMap.Key.protocolRange(text) {
+                tls.protocols = range
+            } else {
+                reader.fallBack("proxy-ssl-protocols", text, expected: "a space-separated list of TLSv1, TLSv1.1, TLSv1.2, TLSv1.3", to: "TLSv1.2 TLSv1.3")
+            }
+        }
+        if let text = reader.value("proxy-ssl-ciphers") {
+            // `proxySSLCiphersRegex`: `^[A-Za-z0-9\+:\_\-!]*$`.
+            if text.utf8.allSatisfy({ $0.isASCIILetter || $0.isASCIIDigit || "+:_-!".utf8.contains($0) }) {
+                tls.ciphers = text
+            } else {
+                reader.fallBack("proxy-ssl-ciphers", text, expected: "an OpenSSL cipher list", to: "OpenSSL's default")
+            }
+        }
         if let name = reader.value("proxy-ssl-name") {
             if AnnotationReader.Characters.isServerName(name) {
                 tls.name = name
