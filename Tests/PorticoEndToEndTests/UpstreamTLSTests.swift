@@ -7,9 +7,31 @@ import Testing
 /// SNI the annotations give, and a CA that does not sign the backend's certificate: 502, with
 /// a log line naming the server.
 @Suite(.serialized) struct UpstreamTLSTests {
-    static func secret(_ name: String, ca: URL) throws -> String {
-        let pem = try Data(contentsOf: ca).base64EncodedString()
-        return "apiVersion: v1\nkind: Secret\nmetadata: {name: \(name)}\ndata: {ca.crt: \(pem)}\n---\n"
+    /// A `proxy-ssl-secret`: `ca.crt`, and `tls.crt`/`tls.key` when a client certificate is given.
+    static func secret(_ name: String, ca: URL, client: (certificate: URL, key: URL)? = nil) throws -> String {
+        var data = ["ca.crt: \(try Data(contentsOf: ca).base64EncodedString())"]
+        if let client {
+            data.append("tls.crt: \(try Data(contentsOf: client.certificate).base64EncodedString())")
+            data.append("tls.key: \(try Data(contentsOf: client.key).base64EncodedString())")
+        }
+        return "apiVersion: v1\nkind: Secret\nmetadata: {name: \(name)}\ndata: {\(data.joined(separator: ", "))}\n---\n"
+    }
+
+    /// A client certificate `CN=portico-client` signed by the development CA (openssl).
+    static func clientCertificate(in directory: URL) throws -> (certificate: URL, key: URL) {
+        let root = PorticoProcess.repositoryRoot
+        let key = directory.appendingPathComponent("client.key")
+        let request = directory.appendingPathComponent("client.csr")
+        let certificate = directory.appendingPathComponent("client.crt")
+        _ = try Command.output("/usr/bin/openssl", [
+            "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=portico-client",
+            "-keyout", key.path, "-out", request.path,
+        ])
+        _ = try Command.output("/usr/bin/openssl", [
+            "x509", "-req", "-in", request.path, "-CA", root.appendingPathComponent("certs/ca.crt").path,
+            "-CAkey", root.appendingPathComponent("certs/ca.key").path, "-set_serial", "4242", "-days", "2", "-out", certificate.path,
+        ])
+        return (certificate, key)
     }
 
     /// A CA of its own (openssl), which signed nothing the backend holds.
@@ -23,15 +45,44 @@ import Testing
     }
 
     /// The backend, TLS 1.2 at most unless `maxTLS` says otherwise.
-    static func backend(maxTLS: String = "1.2") throws -> PythonProcess {
+    /// With `clientCA`, it requires a client certificate signed by it.
+    static func backend(maxTLS: String = "1.2", clientCA: String? = nil) throws -> PythonProcess {
         let root = PorticoProcess.repositoryRoot
         return try PythonProcess {
             [
                 root.appendingPathComponent("Tests/Tools/https_backend.py").path, "--port", String($0),
                 "--cert", root.appendingPathComponent("certs/nip-io.crt").path, "--key", root.appendingPathComponent("certs/nip-io.key").path,
                 "--max-tls", maxTLS,
-            ]
+            ] + (clientCA.map { ["--client-ca", root.appendingPathComponent($0).path] } ?? [])
         }
+    }
+
+    /// `proxy-ssl-secret` with `tls.crt`/`tls.key`: Portico presents that certificate to a
+    /// backend that requires one; without it the backend refuses the handshake (502).
+    @Test func theSecretsClientCertificateIsPresented() throws {
+        let backend = try Self.backend(clientCA: "certs/ca.crt")
+        defer { backend.stop() }
+        let directory = try TemporaryDirectory.make()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let ca = PorticoProcess.repositoryRoot.appendingPathComponent("certs/ca.crt")
+        let annotations = ["backend-protocol": "HTTPS", "proxy-ssl-verify": "on", "proxy-ssl-name": "app.nip.io"]
+        let rules = try RulesDirectory([
+            "app.yaml": RulesDirectory.service("app", port: backend.port, ready: ["127.0.0.1"])
+                + Self.secret("mutual", ca: ca, client: try Self.clientCertificate(in: directory)) + Self.secret("ca-only", ca: ca)
+                + RulesDirectory.ingress(
+                    "mutual", host: "mutual.test", paths: [("/", "Prefix", "app")],
+                    annotations: annotations.merging(["proxy-ssl-secret": "mutual"]) { _, new in new })
+                + RulesDirectory.ingress(
+                    "anonymous", host: "anonymous.test", paths: [("/", "Prefix", "app")],
+                    annotations: annotations.merging(["proxy-ssl-secret": "ca-only"]) { _, new in new }),
+        ])
+        let portico = try PorticoProcess(rules: rules.url)
+        defer { portico.terminate() }
+        let curl = Curl(port: portico.port)
+        let mutual = try curl.get("mutual.test", "/")
+        #expect(mutual.status == 200, "\(portico.log)")
+        #expect(mutual.report["client"] == "portico-client")
+        #expect(try curl.get("anonymous.test", "/").status == 502)
     }
 
     /// With no idle pool (`upstream-keepalive-connections: 0`) every request opens a
