@@ -63,7 +63,7 @@ import Testing
         #expect(settings.location.tracing == TracingPolicy(enabled: true, trustIncoming: false, operationName: "edge"))
         let tracing = settings.server.tracing
         #expect(tracing.collectorHost == "otel-collector.monitoring" && tracing.collectorPort == 4318 && tracing.serviceName == "shop-edge")
-        #expect(tracing.effectiveSampler == .ratio(0.5) && !tracing.parentBased)
+        #expect(tracing.sampler == .traceIDRatio && tracing.samplerRatio == 0.5 && !tracing.parentBased)
         #expect(tracing.scheduleDelayMilliseconds == 1000 && tracing.maxExportBatchSize == 64 && tracing.maxQueueSize == 128)
         // The port note: Portico speaks OTLP/HTTP, not ingress-nginx's gRPC.
         #expect(diagnostics.contains { $0.field == "data.otlp-collector-port" && $0.message.contains("OTLP over HTTP") })

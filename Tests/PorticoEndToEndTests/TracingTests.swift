@@ -119,6 +119,33 @@ import Testing
         #expect(!spans.contains { ($0["attributes"] as? [String: Any])?["k8s.ingress.name"] as? String == "quiet" })
     }
 
+    /// `otel-max-queuesize` bounds what one event loop holds between exports (the rest are
+    /// dropped and logged, never waited for); `otel-max-export-batch-size` splits a take into
+    /// requests of at most that many spans.
+    @Test func theQueueIsBoundedAndExportsAreBatched() async throws {
+        let directory = try TemporaryDirectory.make()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let receiver = try Receiver(directory: directory)
+        defer { receiver.stop() }
+        let backends = try await TestBackends(addresses: ["127.0.68.3"], page: "x")
+        let rules = try RulesDirectory([
+            "app.yaml": RulesDirectory.service("app", port: backends.port, ready: ["127.0.68.3"])
+                + RulesDirectory.ingress("shop", host: "shop.test", paths: [("/", "Prefix", "app")]),
+            "settings.yaml": ControllerSettingsTests.configMap([
+                "enable-opentelemetry": "true", "otlp-collector-host": "127.0.0.1", "otlp-collector-port": String(receiver.port),
+                "otel-schedule-delay-millis": "3000", "otel-max-queuesize": "3", "otel-max-export-batch-size": "2",
+            ]),
+        ])
+        let portico = try PorticoProcess(rules: rules.url, extraArguments: ControllerSettingsTests.arguments + ["--workers", "1"])
+        defer { portico.terminate() }
+        let curl = Curl(port: portico.port)
+        for _ in 0..<5 { #expect(try curl.get("shop.test", "/").status == 200) }
+        let spans = receiver.spans(atLeast: 3)
+        #expect(spans.count == 3, "\(spans)")
+        #expect(spans.compactMap { $0["batch"] as? Int }.sorted() == [1, 2, 2], "\(spans)")
+        #expect(LiveReloadTests.eventually(5) { portico.log.contains("2 spans dropped") }, "\(portico.log)")
+    }
+
     @Test func aSamplerThatSaysNoStillPropagatesButExportsNothing() async throws {
         let directory = try TemporaryDirectory.make()
         defer { try? FileManager.default.removeItem(at: directory) }

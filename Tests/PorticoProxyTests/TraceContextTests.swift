@@ -61,14 +61,14 @@ import Testing
     @Test func theRatioSamplerKeepsAboutItsShareAndAlwaysOffNone() {
         var random = RequestIDGenerator()
         var settings = TracingSettings()
-        settings.sampler = .ratio(0)
+        settings.sampler = .traceIDRatio
         settings.samplerRatio = 0.25
         let view = TracingSettingsView(settings)
         let kept = (0..<20_000).filter { _ in view.samples(traceLow: random.next()) }.count
         #expect((4_500...5_500).contains(kept), "\(kept)")
         settings.sampler = .alwaysOff
         #expect(!TracingSettingsView(settings).samples(traceLow: 1))
-        settings.sampler = .ratio(0)
+        settings.sampler = .traceIDRatio
         settings.samplerRatio = 0.999_999_999_999_999_9
         #expect(TracingSettingsView(settings).samples(traceLow: 1 << 63))  // no overflow near 1
     }
@@ -83,7 +83,7 @@ import Testing
     @Test func theOTLPBodyIsJSONWithHexIDs() throws {
         let labels = RouteMetricLabels(namespace: "web", ingress: "shop", service: "app", path: "/api", host: "shop.test", upstream: "web-app-80")
         let span = SpanRecord(
-            trace: TraceContext(traceHigh: 1, traceLow: 2, spanID: 3, parentSpanID: 4, sampled: true, operationName: nil),
+            trace: TraceContext(traceHigh: 1, traceLow: 2, spanID: 3, parentSpanID: 4, sampled: true), operationName: nil,
             startUnixNanoseconds: 1_000, endUnixNanoseconds: 2_000, method: .post, status: 502, labels: labels, endpoint: "10.0.0.1:80",
             isTLS: true, client: "192.0.2.1", requestID: RequestID(high: 5, low: 6))
         let body = OTLPTraceRequest.json([span], serviceName: "edge \"one\"")

@@ -4,7 +4,7 @@
 It decodes the body as an OpenTelemetry collector does: OTLP's JSON encoding (trace and span
 ids as hex), strictly checked against the real protobuf schema (opentelemetry-proto's
 ExportTraceServiceRequest; an unknown field or a wrong type is refused with 400). Each span
-received becomes one JSON line in --out; a refused body becomes a line {"error": ...}.
+received becomes one JSON line in --out (with "batch": how many spans its request carried); a refused body becomes a line {"error": ...}.
 """
 import argparse
 import base64
@@ -55,6 +55,7 @@ class Handler(BaseHTTPRequestHandler):
             self.answer(400, {"error": str(error)})
             return
         lines = []
+        batch = sum(len(scope.spans) for resource in request.resource_spans for scope in resource.scope_spans)
         for resource_spans in request.resource_spans:
             resource = {a.key: value_of(a.value) for a in resource_spans.resource.attributes}
             for scope_spans in resource_spans.scope_spans:
@@ -71,6 +72,7 @@ class Handler(BaseHTTPRequestHandler):
                         "end": span.end_time_unix_nano,
                         "status": span.status.code,
                         "attributes": {a.key: value_of(a.value) for a in span.attributes},
+                        "batch": batch,
                     })
         with open(self.server.out, "a") as out:
             for line in lines:

@@ -8,6 +8,8 @@ import PorticoRouting
 /// only when exported, on the control plane.
 public struct SpanRecord: Sendable {
     var trace: TraceContext
+    /// `opentelemetry-operation-name`, when the route sets one.
+    let operationName: String?
     public let startUnixNanoseconds: Int64
     public let endUnixNanoseconds: Int64
     let method: RequestHead.Method
@@ -27,7 +29,7 @@ public struct SpanRecord: Sendable {
     /// `opentelemetry-operation-name`, else OpenTelemetry's HTTP server span name
     /// `{method} {http.route}` (the Ingress path).
     public var name: String {
-        self.trace.operationName ?? "\(self.methodText) \(self.labels?.path ?? "/")"
+        self.operationName ?? "\(self.methodText) \(self.labels?.path ?? "/")"
     }
 
     var methodText: String { self.method.name(other: "_OTHER") }

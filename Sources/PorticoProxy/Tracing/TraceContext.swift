@@ -12,8 +12,6 @@ struct TraceContext: Equatable {
     /// The client's span, when its `traceparent` was trusted; 0 for a root span.
     var parentSpanID: UInt64 = 0
     var sampled: Bool
-    /// `opentelemetry-operation-name`, the span's name when set.
-    var operationName: String?
 
     /// An incoming `traceparent` (W3C Trace Context §3.2): `version-traceid-parentid-flags`, lower-case hex; version
     /// ff, an all-zero trace or parent id, or any other shape is invalid and starts a new trace.
@@ -30,17 +28,13 @@ struct TraceContext: Equatable {
         return (high, low, parent, flags & 1 == 1)
     }
 
-    /// `count` lower-case hex digits at `offset` as a number; nil on any other byte.
+    /// `count` lower-case hex digits at `offset` as a number; nil on any other byte (upper-case
+    /// hex included: W3C Trace Context §3.2.2 allows lower case only).
     static func hex(_ bytes: UnsafeRawBufferPointer, _ offset: Int, _ count: Int) -> UInt64? {
         var value: UInt64 = 0
         for index in offset..<offset + count {
             let byte = bytes[index]
-            let digit: UInt8
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
-            default: return nil
-            }
+            guard !(UInt8(ascii: "A")...UInt8(ascii: "F")).contains(byte), let digit = ChunkedDecoder.hexValue(byte) else { return nil }
             value = value << 4 | UInt64(digit)
         }
         return value
@@ -85,10 +79,11 @@ struct TracingSettingsView: Equatable {
     var maxQueueSize: Int
 
     init(_ settings: TracingSettings) {
-        switch settings.effectiveSampler {
+        switch settings.sampler {
         case .alwaysOn: self.threshold = .max
         case .alwaysOff: self.threshold = 0
-        case .ratio(let ratio):
+        case .traceIDRatio:
+            let ratio = settings.samplerRatio
             // The largest Double below 2⁶⁴ caps the product, so a ratio just under 1 cannot overflow.
             self.threshold = ratio >= 1 ? .max : UInt64(min(max(ratio, 0) * 0x1p64, 0x1.fffffffffffffp63))
         }

@@ -10,7 +10,7 @@ public struct TracingSettings: Hashable, Sendable {
         case alwaysOn, alwaysOff
         /// `TraceIdRatioBased` with `otel-sampler-ratio`: a trace is kept when its id's low 64
         /// bits fall under ratio × 2⁶⁴, so every hop that sees the same id decides the same.
-        case ratio(Double)
+        case traceIDRatio
     }
 
     /// No collector, no spans recorded (the `traceparent` is still propagated on traced routes).
@@ -18,7 +18,7 @@ public struct TracingSettings: Hashable, Sendable {
     public var collectorPort = 4318
     public var serviceName = "nginx"
     public var sampler = Sampler.alwaysOn
-    /// `otel-sampler-ratio`, kept apart so `otel-sampler` can come after it.
+    /// `otel-sampler-ratio`, read by `traceIDRatio` only.
     public var samplerRatio = 0.01
     /// A trusted parent's sampled flag decides (ParentBased), not the sampler.
     public var parentBased = true
@@ -28,10 +28,4 @@ public struct TracingSettings: Hashable, Sendable {
     public var maxQueueSize = 2048
 
     public init() {}
-
-    /// The sampler in force: `otel-sampler`, with its ratio.
-    public var effectiveSampler: Sampler {
-        if case .ratio = self.sampler { return .ratio(self.samplerRatio) }
-        return self.sampler
-    }
 }

@@ -293,7 +293,7 @@ public enum ControllerConfigMap {
                 switch value {
                 case "AlwaysOn": settings.server.tracing.sampler = .alwaysOn
                 case "AlwaysOff": settings.server.tracing.sampler = .alwaysOff
-                case "TraceIdRatioBased": settings.server.tracing.sampler = .ratio(settings.server.tracing.samplerRatio)
+                case "TraceIdRatioBased": settings.server.tracing.sampler = .traceIDRatio
                 default: return "AlwaysOn, AlwaysOff or TraceIdRatioBased"
                 }
             case .otelSamplerRatio:

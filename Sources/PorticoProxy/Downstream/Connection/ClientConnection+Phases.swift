@@ -50,7 +50,10 @@ extension ClientConnection {
         log.metricLabels = route.metricLabels
         log.method = self.head.method
         log.skipsAccessLog = !route.policy.accessLog
-        if route.policy.tracing.enabled { self.tracePhase(route.policy.tracing, generation: generation) }
+        if route.policy.tracing.enabled {
+            self.tracePhase(route.policy.tracing, generation: generation)
+            log.spanName = route.policy.tracing.operationName
+        }
         log.answerFields = self.corsFields(route.policy.cors)
         let dropsUpstreamCORS = log.answerFields != nil
         if let headers = route.policy.headers, !headers.everyAnswerLines.isEmpty {

@@ -7,13 +7,11 @@ extension ClientConnection {
     /// Phase: trace. Continues the client's trace (when trusted) or starts one; the upstream
     /// request will carry it.
     mutating func tracePhase(_ policy: TracingPolicy, generation: Generation) {
-        var trace = self.inbound.withUnsafeReadableBytes { bytes in
+        self.relay.trace = self.inbound.withUnsafeReadableBytes { bytes in
             TraceContext.start(
                 bytes, traceparent: self.head.traceparent, trust: policy.trustIncoming, settings: generation.tracing,
                 random: &self.loop.requestIDs)
         }
-        trace.operationName = policy.operationName
-        self.relay.trace = trace
     }
 
     /// At the log phase: the request's span, when it is sampled and a collector is set. The
@@ -27,7 +25,7 @@ extension ClientConnection {
         let end = SpanRecord.wallClockNow()
         self.loop.spans.append(
             SpanRecord(
-                trace: trace, startUnixNanoseconds: end - duration.nanoseconds, endUnixNanoseconds: end, method: log.method, status: log.status,
+                trace: trace, operationName: log.spanName, startUnixNanoseconds: end - duration.nanoseconds, endUnixNanoseconds: end, method: log.method, status: log.status,
                 labels: log.metricLabels, endpoint: log.endpoint?.display, isTLS: self.isTLS, client: self.forwarding.peerAddress,
                 requestID: self.relay.requestID))
     }

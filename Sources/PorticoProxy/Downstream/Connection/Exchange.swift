@@ -17,6 +17,9 @@ struct AnswerLog {
     var canary: String?
     /// `enable-access-log: "false"` on the route: the log phase skips this request.
     var skipsAccessLog = false
+    /// `opentelemetry-operation-name` on a traced route (kept here, not in the trace, so the
+    /// per-request counters stay plain values).
+    var spanName: String?
     var endpoint: ProxyEndpoint?
     var status = 0
     var bytesSent = 0
