@@ -79,7 +79,7 @@ public final class TLSHandler: ChannelDuplexHandler {
             case .complete:
                 self.state = .active
                 if !self.isClient {
-                    context.fireUserInboundEventTriggered(TLSHandshakeEvent.completed(self.connection.negotiatedVersion))
+                    context.fireUserInboundEventTriggered(TLSHandshakeEvent.completed(self.connection.negotiatedVersion, http2: self.connection.negotiatedHTTP2))
                 }
                 for (buffer, promise) in self.bufferedWrites { self.encrypt(buffer, promise: promise) }
                 self.bufferedWrites = []

@@ -2,7 +2,8 @@
 /// connection's own handler can count it (`portico_tls_handshakes_total`) without the TLS
 /// layer knowing about metrics.
 public enum TLSHandshakeEvent: Sendable, Equatable {
-    case completed(TLSProtocolVersion)
+    /// `http2`: ALPN chose `h2`, so the connection speaks HTTP/2 from here on.
+    case completed(TLSProtocolVersion, http2: Bool)
     /// OpenSSL refused the client's hello or a later handshake message.
     case failed
     /// The client closed before the handshake ended (a TCP health check, a scanner).

@@ -18,6 +18,8 @@ public struct TLSOptions: Sendable, Hashable {
     public var sessionTimeoutSeconds = 600
     /// `ssl-ecdh-curve`: the key-exchange groups offered, Mozilla's "intermediate" profile.
     public var groups = "X25519:P-256:P-384"
+    /// `use-http2` (default true): ALPN offers `h2` before `http/1.1`, as nginx's `http2 on`.
+    public var http2 = true
 
     /// Either way of resuming is on (`--tls-session-resumption off` turns both off, to
     /// benchmark full handshakes).
@@ -33,6 +35,7 @@ public struct TLSOptions: Sendable, Hashable {
             result.highestVersion = Int32(range.highest)
         }
         if let ciphers = settings.tlsCiphers { result.cipherList = ciphers }
+        if let http2 = settings.http2.enabled { result.http2 = http2 }
         return result
     }
 }

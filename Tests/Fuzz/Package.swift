@@ -13,6 +13,10 @@ let package = Package(
             dependencies: [.product(name: "PorticoProxy", package: "portico")]
         ),
         .executableTarget(
+            name: "FuzzHTTP2Translation",
+            dependencies: [.product(name: "PorticoProxy", package: "portico")]
+        ),
+        .executableTarget(
             name: "FuzzManifestLoader",
             dependencies: [
                 .product(name: "PorticoKube", package: "portico"), .product(name: "PorticoConfig", package: "portico"),

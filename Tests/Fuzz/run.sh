@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 SECONDS_PER_TARGET="${1:-60}"
-TARGETS="${TARGETS:-FuzzRequestFraming FuzzManifestLoader FuzzRewrite}"
+TARGETS="${TARGETS:-FuzzRequestFraming FuzzHTTP2Translation FuzzManifestLoader FuzzRewrite}"
 ARTIFACTS="${ARTIFACTS:-/tmp/portico-fuzz}"
 mkdir -p "$ARTIFACTS"
 swift build --sanitize=fuzzer --sanitize=address -Xswiftc -parse-as-library -Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp

@@ -72,6 +72,17 @@ import Testing
         #expect(refusals.filter { $0.severity == .warning }.map(\.field) == ["data.opentelemetry-operation-name", "data.otel-sampler"])
     }
 
+    @Test func theHTTP2KeysSetHTTP2() {
+        let (settings, diagnostics) = self.read(["use-http2": "false", "http2-max-concurrent-streams": "64", "http2-max-header-size": "64k"])
+        #expect(diagnostics.filter { $0.severity != .info }.isEmpty, "\(diagnostics)")
+        #expect(settings.server.http2.enabled == false && settings.server.http2.maxConcurrentStreams == 64)
+        #expect(settings.server.http2.maxHeaderListSize == 65536)
+        let (bad, refusals) = self.read(["http2-max-concurrent-streams": "0", "http2-max-header-size": "lots", "http2-max-field-size": "8k"])
+        #expect(bad.server.http2 == HTTP2Settings())
+        #expect(refusals.filter { $0.severity == .warning }.map(\.field) == ["data.http2-max-concurrent-streams", "data.http2-max-field-size", "data.http2-max-header-size"])
+        #expect(refusals.contains { $0.field == "data.http2-max-field-size" && $0.message.contains("deprecated") })
+    }
+
     @Test func hstsOffSendsNoField() {
         #expect(self.read(["hsts": "false"]).0.server.hsts.fieldLine == nil)
         #expect(ServerSettings().hsts.fieldLine == "Strict-Transport-Security: max-age=31536000; includeSubDomains\r\n")

@@ -27,7 +27,7 @@ import Glibc
         ("no Host", "GET /m14 HTTP/1.1\r\n\r\n", 400),
         ("two Hosts", "GET /m15 HTTP/1.1\r\nHost: h\r\nHost: i\r\n\r\n", 400),
         ("invalid Host", "GET /m16 HTTP/1.1\r\nHost: h/../x\r\n\r\n", 400),
-        ("HTTP/2 preface", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 505),
+        ("HTTP/2 request line", "GET /m17 HTTP/2.0\r\nHost: h\r\n\r\n", 505),
         ("header too large", "GET /m18 HTTP/1.1\r\nHost: h\r\nX-A: \(String(repeating: "a", count: 40_000))\r\n\r\n", 431),
         ("two equal Content-Lengths", "POST /m19 HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\nContent-Length: 4\r\n\r\nabcd", 400),
         ("HTTP/0.9 request line", "GET /m25\r\n", 400),

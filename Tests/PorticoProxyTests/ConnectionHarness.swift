@@ -93,6 +93,7 @@ final class ConnectionHarness {
         case .upstreamSetReading(let on): return on ? "up read on" : "up read off"
         case .upstreamRelease: return "release"
         case .upstreamClose: return "up close"
+        case .switchToHTTP2(let buffer): return "http2 \(buffer.readableBytes) bytes"
         }
     }
 

@@ -11,7 +11,7 @@ import PorticoTLS
 /// The whole exchange runs on the connection's event loop: no task, promise or thread hop per
 /// request. Bodies pass through as `ByteBuffer` slices, never whole, with back-pressure both
 /// ways.
-final class ProxyConnectionHandler: ChannelInboundHandler {
+final class ProxyConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
@@ -44,12 +44,16 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
     /// read, its answer's read).
     private var now = NIODeadline.uptimeNanoseconds(0)
 
-    init(loop: LoopContext, isTLS: Bool = false) {
+    /// `isHTTP2`: the handler of one HTTP/2 stream (behind an `HTTP2StreamCodec`), whose
+    /// connection's TLS version is `tlsVersion`.
+    init(loop: LoopContext, isTLS: Bool = false, tlsVersion: TLSProtocolVersion? = nil, isHTTP2: Bool = false) {
         self.loop = loop
         self.isTLS = isTLS
         loop.connectionSerials &+= 1
         self.serial = loop.connectionSerials
         self.machine = ClientConnection(loop: loop, isTLS: isTLS)
+        self.machine.tlsVersion = tlsVersion
+        self.machine.isHTTP2 = isHTTP2
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -69,7 +73,10 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let handshake = event as? TLSHandshakeEvent {
             self.loop.counters.handshake(handshake)
-            if case .completed(let version) = handshake { self.machine.tlsVersion = version }
+            if case .completed(let version, let http2) = handshake {
+                self.machine.tlsVersion = version
+                if http2 { self.becomeHTTP2(context: context, first: nil) }
+            }
         } else {
             context.fireUserInboundEventTriggered(event)
         }
@@ -242,6 +249,8 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
             context.close(promise: nil)
         case .schedule(let deadline):
             self.loop.wake(self, at: deadline)
+        case .switchToHTTP2(let bytes):
+            self.becomeHTTP2(context: context, first: bytes)
         case .connect(let endpoint, let token, let pooled, let maxIdle, let timeout):
             self.connect(endpoint, token: token, pooled: pooled, maxIdle: maxIdle, timeout: timeout, context: context)
         case .upstreamBegin(let method, let dechunk, let upgrade):
@@ -328,6 +337,22 @@ final class ProxyConnectionHandler: ChannelInboundHandler {
                     self.perform()
                 }
             }
+    }
+
+    /// ALPN chose `h2`, or the plain port got the connection preface: this handler leaves the
+    /// pipeline to the HTTP/2 handlers, which get `first` (the bytes read so far) as their
+    /// first read. A connection that cannot be set up is closed.
+    private func becomeHTTP2(context: ChannelHandlerContext, first: ByteBuffer?) {
+        let channel = context.channel
+        do {
+            context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+            try HTTP2Connection.configure(channel, loop: self.loop, isTLS: self.isTLS, tlsVersion: self.machine.tlsVersion)
+        } catch {
+            channel.close(promise: nil)
+            return
+        }
+        if let first { channel.pipeline.fireChannelRead(NIOAny(first)) }
+        try? channel.syncOptions?.setOption(.autoRead, value: true)
     }
 
     /// Where upstream TLS failures are told (the upstream's name and address with each).

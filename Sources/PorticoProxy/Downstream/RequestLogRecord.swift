@@ -15,11 +15,16 @@ struct RequestLogRecord {
     private(set) var requestID: Range<Int>?
     private(set) var user: Range<Int>?
     var isHTTP11 = true
+    /// The request came on an HTTP/2 stream (nginx logs `HTTP/2.0`).
+    var isHTTP2 = false
     /// False for a request refused before its head was parsed (`$request` is `-`).
     private(set) var parsed = false
     /// The client address the forwarding settings believe (nginx's realip `$remote_addr`),
     /// when it is not the peer.
     var realClient: String?
+
+    /// nginx's `$server_protocol`.
+    var serverProtocol: StaticString { self.isHTTP2 ? "HTTP/2.0" : self.isHTTP11 ? "HTTP/1.1" : "HTTP/1.0" }
 
     mutating func record(_ head: RequestHead, _ bytes: UnsafeRawBufferPointer, format: AccessLogFormat) {
         self.bytes.removeAll(keepingCapacity: true)

@@ -76,7 +76,8 @@ final class AccessLogWriter {
                 self.buffer.append(HTTPBytes.sp)
                 self.escaped(target, escape)
             }
-            self.buffer.append(contentsOf: (record.isHTTP11 ? " HTTP/1.1" : " HTTP/1.0").utf8)
+            self.buffer.append(UInt8(ascii: " "))
+            self.buffer.append(contentsOf: UnsafeRawBufferPointer(start: record.serverProtocol.utf8Start, count: record.serverProtocol.utf8CodeUnitCount))
         case .requestMethod:
             guard record.parsed else { return self.absent(escape) }
             record.withParts { method, _, _ in self.escaped(method, escape) }
@@ -91,7 +92,7 @@ final class AccessLogWriter {
                 default: self.escaped(target, escape)
                 }
             }
-        case .serverProtocol: self.buffer.append(contentsOf: (record.isHTTP11 ? "HTTP/1.1" : "HTTP/1.0").utf8)
+        case .serverProtocol: self.buffer.append(contentsOf: UnsafeRawBufferPointer(start: record.serverProtocol.utf8Start, count: record.serverProtocol.utf8CodeUnitCount))
         case .scheme: self.buffer.append(contentsOf: (line.isTLS ? "https" : "http").utf8)
         case .host:
             // nginx's `$host`: the name without its port.

@@ -42,6 +42,8 @@ final class LoopContext {
     /// Open client connections, so shutdown can ask each to finish its exchange and close, and
     /// wake-ups find their connection.
     var connections: [ObjectIdentifier: ProxyConnectionHandler] = [:]
+    /// Open HTTP/2 connections (their streams are in `connections`, one handler each).
+    var http2Connections: [ObjectIdentifier: HTTP2ConnectionTracker] = [:]
     /// The forwarding fields of each listener (by port and scheme), built once.
     private var listenerFields: [Int: [UInt8]] = [:]
     /// Numbers the connections accepted on this loop (a wake-up names its connection by both).
@@ -124,7 +126,7 @@ extension LoopContext {
     /// Whether a new client connection fits under `maxConnectionsPerLoop`. A refusal is
     /// logged at most once a second, with how many were refused, so a flood cannot flood the log.
     func admitConnection(logger: Logger) -> Bool {
-        guard self.connections.count >= self.configuration.maxConnectionsPerLoop else { return true }
+        guard self.connections.count + self.http2Connections.count >= self.configuration.maxConnectionsPerLoop else { return true }
         self.refusedConnections += 1
         let now = NIODeadline.now()
         if now - self.lastRefusalLog >= .seconds(1) {

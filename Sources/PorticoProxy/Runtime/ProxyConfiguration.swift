@@ -63,6 +63,12 @@ public struct ProxyConfiguration: Sendable, Equatable {
     public var forwarding: ServerSettings.Forwarding?
     /// `large-client-header-buffers` "4 8k".
     var headLimits = RequestHeadParser.Limits.standard
+    /// `use-http2`: `h2` by ALPN on the HTTPS port, prior knowledge on the plain one.
+    public var http2 = true
+    /// `http2-max-concurrent-streams` (128).
+    public var http2MaxConcurrentStreams = HTTP2Settings.defaultMaxConcurrentStreams
+    /// `http2-max-header-size`; nil: the head limit of `large-client-header-buffers`.
+    public var http2MaxHeaderListSize: Int?
 
     /// `Upgrade` protocols forwarded upstream (lower-case tokens). Only WebSocket by default:
     /// forwarding any token lets `Upgrade: h2c` turn one exposed path into a raw tunnel to the
@@ -103,6 +109,9 @@ public struct ProxyConfiguration: Sendable, Equatable {
         if let status = settings.limitConnectionStatus { result.limitConnectionStatus = status }
         if let forwarding = settings.forwarding { result.forwarding = forwarding.readsClientAddress ? forwarding : nil }
         if settings.serverTokens { result.serverTokens = true }
+        if let enabled = settings.http2.enabled { result.http2 = enabled }
+        if let streams = settings.http2.maxConcurrentStreams { result.http2MaxConcurrentStreams = streams }
+        if let size = settings.http2.maxHeaderListSize { result.http2MaxHeaderListSize = size }
         if settings.logFormat != nil || settings.logEscape != nil {
             result.accessLogFormat = (settings.logFormat ?? .upstreamInfo).escaping(settings.logEscape ?? .default)
         }

@@ -136,11 +136,12 @@ public final class ProxyRuntime: Sendable {
                 let context = slot.context.value
                 context.isQuiescing = true
                 for connection in context.connections.values { connection.quiesce() }
+                for connection in context.http2Connections.values { connection.quiesce() }
             }
         }
         let deadline = NIODeadline.now() + timeout
         while NIODeadline.now() < deadline {
-            if await self.eachLoop({ $0.connections.count }).reduce(0, +) == 0 { return }
+            if await self.eachLoop({ $0.connections.count + $0.http2Connections.count }).reduce(0, +) == 0 { return }
             try? await Task.sleep(for: .milliseconds(50))
         }
     }

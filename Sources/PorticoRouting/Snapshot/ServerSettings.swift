@@ -46,6 +46,8 @@ public struct ServerSettings: Hashable, Sendable {
     public var logEscape: AccessLogFormat.Escape?
     /// OpenTelemetry export (`otlp-collector-host`, `otel-*`).
     public var tracing = TracingSettings()
+    /// `use-http2`, `http2-max-concurrent-streams`, `http2-max-header-size`.
+    public var http2 = HTTP2Settings()
 
     public init() {}
 

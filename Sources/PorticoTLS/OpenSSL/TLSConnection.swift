@@ -147,6 +147,15 @@ final class TLSConnection {
     /// The negotiated protocol version ("TLSv1.3"), for logs.
     var protocolVersion: String { String(cString: SSL_get_version(self.ssl)) }
 
+    /// ALPN chose `h2`.
+    var negotiatedHTTP2: Bool {
+        var name: UnsafePointer<UInt8>?
+        var length: UInt32 = 0
+        SSL_get0_alpn_selected(self.ssl, &name, &length)
+        guard let name, length == 2 else { return false }
+        return name[0] == UInt8(ascii: "h") && name[1] == UInt8(ascii: "2")
+    }
+
     /// The negotiated version, for the handshake counters.
     var negotiatedVersion: TLSProtocolVersion {
         switch SSL_version(self.ssl) {

@@ -46,7 +46,8 @@ final class TLSContext: @unchecked Sendable {
         guard SSL_CTX_use_PrivateKey(context, pair.key) == 1, SSL_CTX_check_private_key(context) == 1 else {
             throw TLSError.drain(.keyMismatch, "using the private key")
         }
-        SSL_CTX_set_alpn_select_cb(context, selectALPN, nil)
+        // The callback's argument says whether `h2` may be chosen (any non-nil pointer).
+        SSL_CTX_set_alpn_select_cb(context, selectALPN, options.http2 ? UnsafeMutableRawPointer(bitPattern: 1) : nil)
     }
 
     deinit {
@@ -54,25 +55,42 @@ final class TLSContext: @unchecked Sendable {
     }
 }
 
-/// ALPN: Portico speaks HTTP/1.1 only; a client offering it gets it, one offering only `h2`
-/// gets no ALPN and falls back to HTTP/1.1 (RFC 7301 §3.2 allows the server to ignore ALPN).
+/// ALPN (RFC 7301), the server's preference first: `h2` when HTTP/2 is on (`use-http2`), then
+/// `http/1.1`. A client offering neither gets no ALPN and speaks HTTP/1.1 (§3.2 lets the server
+/// ignore the extension).
 private let selectALPN: @convention(c) (
     OpaquePointer?, UnsafeMutablePointer<UnsafePointer<UInt8>?>?, UnsafeMutablePointer<UInt8>?,
     UnsafePointer<UInt8>?, UInt32, UnsafeMutableRawPointer?
-) -> Int32 = { _, out, outLength, offered, offeredLength, _ in
+) -> Int32 = { _, out, outLength, offered, offeredLength, http2 in
     guard let offered, let out, let outLength else { return SSL_TLSEXT_ERR_NOACK }
-    var index = 0
-    while index < Int(offeredLength) {
-        let length = Int(offered[index])
-        let start = index + 1
-        if length == 8, start + 8 <= Int(offeredLength),
-            Array(UnsafeBufferPointer(start: offered + start, count: 8)) == Array("http/1.1".utf8)
-        {
+    let list = UnsafeBufferPointer(start: offered, count: Int(offeredLength))
+    for wanted in http2 != nil ? ALPNProtocol.preferringHTTP2 : ALPNProtocol.http1Only {
+        if let start = ALPNProtocol.find(wanted, in: list) {
             out.pointee = offered + start
-            outLength.pointee = 8
+            outLength.pointee = UInt8(wanted.count)
             return SSL_TLSEXT_ERR_OK
         }
-        index = start + length
     }
     return SSL_TLSEXT_ERR_NOACK
+}
+
+/// The ALPN protocol names Portico speaks.
+enum ALPNProtocol {
+    static let h2: [UInt8] = Array("h2".utf8)
+    static let http11: [UInt8] = Array("http/1.1".utf8)
+    static let preferringHTTP2 = [h2, http11]
+    static let http1Only = [http11]
+
+    /// Where `name` starts in a wire-format protocol list (length-prefixed names), if offered.
+    static func find(_ name: [UInt8], in list: UnsafeBufferPointer<UInt8>) -> Int? {
+        var index = 0
+        while index < list.count {
+            let length = Int(list[index])
+            let start = index + 1
+            guard start + length <= list.count else { return nil }
+            if length == name.count, list[start..<start + length].elementsEqual(name) { return start }
+            index = start + length
+        }
+        return nil
+    }
 }

@@ -4,6 +4,8 @@ import Foundation
 struct Curl {
     struct Response {
         var status: Int
+        /// `HTTP/1.1 200 OK`, `HTTP/2 200`: the last head's first line.
+        var statusLine = ""
         var headers: [String: String]
         var body: String
         var exitCode: Int32
@@ -38,7 +40,9 @@ struct Curl {
     }
 
     /// Runs curl; the body goes to `output` when given (and is then not read back).
-    static func run(_ arguments: [String], output: URL? = nil) throws -> Response {
+    /// `input`: what curl reads as its standard input (`--data-binary @-` uploads it without
+    /// a known length).
+    static func run(_ arguments: [String], output: URL? = nil, input: URL? = nil) throws -> Response {
         let directory = try TemporaryDirectory.make()
         defer { try? FileManager.default.removeItem(at: directory) }
         let headerFile = directory.appendingPathComponent("headers")
@@ -46,6 +50,7 @@ struct Curl {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
         process.arguments = ["-s", "--max-time", "60", "-D", headerFile.path, "-o", bodyFile.path] + arguments
+        if let input { process.standardInput = try FileHandle(forReadingFrom: input) }
         try process.run()
         process.waitUntilExit()
         let headerText = (try? String(contentsOf: headerFile, encoding: .utf8)) ?? ""
@@ -60,6 +65,6 @@ struct Curl {
             headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
         }
         let body = output == nil ? ((try? String(contentsOf: bodyFile, encoding: .utf8)) ?? "") : ""
-        return Response(status: status, headers: headers, body: body, exitCode: process.terminationStatus)
+        return Response(status: status, statusLine: statusLine, headers: headers, body: body, exitCode: process.terminationStatus)
     }
 }

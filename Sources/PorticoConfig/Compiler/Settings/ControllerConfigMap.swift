@@ -103,6 +103,10 @@ public enum ControllerConfigMap {
         "stream-snippet": "raw nginx configuration is refused by design; it is ignored",
         "worker-processes": "Portico's event loops are --workers (one per core by default); it is ignored",
         "max-worker-connections": "Portico's limit is --max-worker-connections; it is ignored",
+        "http2-max-field-size":
+            "deprecated in ingress-nginx; Portico bounds the whole header list (http2-max-header-size, else large-client-header-buffers), not each field; it is ignored",
+        "http2-max-requests":
+            "deprecated in ingress-nginx (nginx ≥ 1.19.7 uses keepalive_requests for HTTP/2 too): Portico ends an HTTP/2 connection with GOAWAY after keep-alive-requests streams; it is ignored",
     ]
 
     /// The keys Portico acts on.
@@ -142,6 +146,8 @@ public enum ControllerConfigMap {
         case otelServiceName = "otel-service-name", otelSampler = "otel-sampler", otelSamplerRatio = "otel-sampler-ratio"
         case otelSamplerParentBased = "otel-sampler-parent-based", otelScheduleDelayMillis = "otel-schedule-delay-millis"
         case otelMaxExportBatchSize = "otel-max-export-batch-size", otelMaxQueueSize = "otel-max-queuesize"
+        case useHTTP2 = "use-http2", http2MaxConcurrentStreams = "http2-max-concurrent-streams"
+        case http2MaxHeaderSize = "http2-max-header-size"
 
         /// Said once (info) when the key is read well: where Portico's meaning is narrower.
         var note: String? {
@@ -232,6 +238,14 @@ public enum ControllerConfigMap {
                 }
                 settings.server.forwardingOrDefault.trustedRanges = ranges
             case .serverTokens: return Self.bool(value) { settings.server.serverTokens = $0 }
+            case .useHTTP2: return Self.bool(value) { settings.server.http2.enabled = $0 }
+            case .http2MaxConcurrentStreams:
+                return Self.count(value, from: 1) { settings.server.http2.maxConcurrentStreams = $0 }
+            case .http2MaxHeaderSize:
+                guard let size = ProxyAnnotations.parseSize(value), size >= 1024, size <= 16 * 1024 * 1024 else {
+                    return "a size like 32k (1k to 16m)"
+                }
+                settings.server.http2.maxHeaderListSize = size
             case .sslProtocols:
                 guard let range = Self.protocolRange(value) else {
                     return "a space-separated list of TLSv1, TLSv1.1, TLSv1.2, TLSv1.3"

@@ -227,7 +227,10 @@ extension ClientConnection {
             {
                 self.head.connectionUpgrade = false
             }
-            if self.loop.accessLog != nil { self.logRecord.record(self.head, bytes, format: self.loop.configuration.accessLogFormat) }
+            if self.loop.accessLog != nil {
+                self.logRecord.record(self.head, bytes, format: self.loop.configuration.accessLogFormat)
+                self.logRecord.isHTTP2 = self.isHTTP2
+            }
             var observer = NoLookupObserver()
             return RequestRouter.route(
                 routes,

@@ -54,6 +54,8 @@ struct ClientConnection {
     var logRecord = RequestLogRecord()
     /// The client's TLS version once its handshake completed (`$ssl_protocol`).
     var tlsVersion: TLSProtocolVersion?
+    /// This machine serves one HTTP/2 stream (`$server_protocol` HTTP/2.0).
+    var isHTTP2 = false
     /// The current exchange's or tunnel's relay counters (reset when an exchange starts).
     var relay = RelayCounters()
     /// While an `auth-url` sub-request is the exchange: the request waiting for its verdict.
@@ -157,6 +159,22 @@ struct ClientConnection {
             switch self.state {
             case .idle:
                 guard self.inbound.readableBytes > 0 else { return }
+                if self.requestsOnConnection == 0, !self.isTLS, self.loop.configuration.http2,
+                    self.inbound.readableBytes >= 1, self.inbound.getInteger(at: self.inbound.readerIndex, as: UInt8.self) == UInt8(ascii: "P")
+                {
+                    switch HTTP2Preface.match(self.inbound) {
+                    case .partial:
+                        return
+                    case .whole:
+                        self.actions.append(.switchToHTTP2(self.inbound))
+                        self.inbound = Self.noBytes
+                        self.enterClosing()
+                        self.timerDeadline = nil
+                        return
+                    case .none:
+                        break
+                    }
+                }
                 let limits = self.loop.configuration.headLimits
                 let result = self.inbound.withUnsafeReadableBytes { RequestHeadParser.parse($0, into: &self.head, limits: limits) }
                 switch result {

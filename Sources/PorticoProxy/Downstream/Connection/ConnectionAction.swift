@@ -18,6 +18,9 @@ enum ConnectionAction {
     case closeAfterFlush
     /// Close at once.
     case close
+    /// The client sent the HTTP/2 connection preface on the plain port (prior knowledge, RFC
+    /// 9113 §3.3): the connection becomes an HTTP/2 one, these bytes its first.
+    case switchToHTTP2(ByteBuffer)
     /// Wake the machine with `timerFired` at this moment (replacing any wake-up pending).
     case schedule(NIODeadline)
 
