@@ -15,6 +15,9 @@
 #   SCENARIO=handshakes a new TLS connection per request (Connection: close), session
 #                      resumption off on both sides: full handshakes per second
 #   SCENARIO=close     a new plain TCP connection per request (Connection: close)
+#   SCENARIO=h2        HTTP/2 over TLS (ALPN h2), keep-alive streams, with h2load: CONNECTIONS
+#                      connections of STREAMS (default 10) concurrent streams each
+#   SCENARIO=h2c       the same on the plain port by prior knowledge (nginx: `listen … http2`)
 # Besides req/s, each run reports requests per proxy CPU-second (utime+stime of the proxy from
 # /proc), the fair figure when the load generator, not the proxy, is the limit.
 # PORTICO=path/to/portico measures another build (an older commit's, for before/after).
@@ -23,7 +26,8 @@
 #                format (nginx: the same log_format, its variables set as ingress-nginx sets them).
 # METRICS=off    Portico runs with --enable-metrics false (the cost of the request metrics).
 # PERF=file records `perf record -g` of Portico's last measured run into that file.
-# Needs: nginx, wrk (apt-get install nginx-light wrk), a release build (built if missing).
+# Needs: nginx, wrk (apt-get install nginx-light wrk), h2load for h2/h2c (nghttp2-client), a
+# release build (built if missing).
 set -euo pipefail
 ROUNDS=${1:-3}
 DURATION=${2:-10}
@@ -34,8 +38,12 @@ ACCESS_LOG=${ACCESS_LOG:-off}
 METRICS=${METRICS:-on}
 SCHEME=http
 CLOSE_HEADER=()
+STREAMS=${STREAMS:-10}
+NGINX_HTTP2=""
 case "$SCENARIO" in
   https) SCHEME=https ;;
+  h2) SCHEME=https; NGINX_HTTP2=http2 ;;
+  h2c) NGINX_HTTP2=http2 ;;
   handshakes) SCHEME=https; CLOSE_HEADER=(-H 'Connection: close') ;;
   close) CLOSE_HEADER=(-H 'Connection: close') ;;
 esac
@@ -95,7 +103,7 @@ http { $NGINX_ACCESS_LOG keepalive_requests 1000000;
   proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header Host \$http_host;
   proxy_set_header X-Forwarded-For \$remote_addr; proxy_set_header X-Real-IP \$remote_addr;
   proxy_buffer_size 64k; proxy_buffers 4 64k;
-  server { listen 127.0.0.1:$NGINX_PORT $([ "$SCHEME" = https ] && echo ssl);
+  server { listen 127.0.0.1:$NGINX_PORT $([ "$SCHEME" = https ] && echo ssl) $NGINX_HTTP2;
     ssl_certificate $ROOT/certs/nip-io.crt; ssl_certificate_key $ROOT/certs/nip-io.key;
     ssl_protocols TLSv1.2 TLSv1.3; ssl_prefer_server_ciphers on;
     ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305;
@@ -155,9 +163,11 @@ start_proxy() {
                --log-level error --tls-session-resumption $resumption & PROXY_PID=$!
              PORT=$PORTICO_PORT; [ "$SCHEME" = https ] && PORT=$tls_port ;;
   esac
-  for _ in $(seq 50); do curl -s -o /dev/null -H 'Host: bench.nip.io' "$SCHEME://127.0.0.1:$PORT/" -k && break; sleep 0.1; done
+  local curl_version=()
+  [ "$SCENARIO" = h2c ] && curl_version=(--http2-prior-knowledge)
+  for _ in $(seq 50); do curl -s "${curl_version[@]}" -o /dev/null -H 'Host: bench.nip.io' "$SCHEME://127.0.0.1:$PORT/" -k && break; sleep 0.1; done
   local code
-  code=$(curl -sk -o /dev/null -w '%{http_code}' -H 'Host: bench.nip.io' "$SCHEME://127.0.0.1:$PORT$REQUEST_PATH")
+  code=$(curl -sk "${curl_version[@]}" -o /dev/null -w '%{http_code}' -H 'Host: bench.nip.io' "$SCHEME://127.0.0.1:$PORT$REQUEST_PATH")
   [ "$code" = 200 ] || { echo "$1 answered $code for $REQUEST_PATH; not measuring" >&2; exit 1; }
 }
 stop_proxy() { kill "$PROXY_PID"; wait "$PROXY_PID" 2>/dev/null || true; PROXY_PID=; }
@@ -177,17 +187,34 @@ measure() {
   if [ -n "${PERF:-}" ] && [ "$1" = portico ] && [ "$2" = "$ROUNDS" ]; then
     perf record -g -o "$PERF" -p "$PROXY_PID" -- sleep "$DURATION" >/dev/null 2>&1 & perf_pid=$!
   fi
-  out=$(taskset -c $CPU_LOAD wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency -H 'Host: bench.nip.io' "${CLOSE_HEADER[@]}" "$SCHEME://127.0.0.1:$PORT$REQUEST_PATH")
   local rps p50 p99 rss
-  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
-  p50=$(awk '$1=="50%" {print $2}' <<<"$out")
-  p99=$(awk '$1=="99%" {print $2}' <<<"$out")
+  out=$(load "$DURATION")
+  if is_h2; then
+    # h2load: "finished in 10.00s, 33411.20 req/s, …"; no percentiles.
+    rps=$(awk '/^finished in/ {print $4}' <<<"$out")
+    p50=-; p99=-
+    grep -q ' 0 failed, 0 errored' <<<"$out" || echo "h2load saw failures: $(grep '^requests:' <<<"$out")" >&2
+  else
+    rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+    p50=$(awk '$1=="50%" {print $2}' <<<"$out")
+    p99=$(awk '$1=="99%" {print $2}' <<<"$out")
+  fi
   rss=$(awk '/VmHWM/ {print $2}' /proc/"$PROXY_PID"/status)
   after=$(cpu_ticks)
   [ -n "$perf_pid" ] && wait "$perf_pid"
   local per_cpu
   per_cpu=$(awk -v r="$rps" -v d="$DURATION" -v t="$((after - before))" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.0f", (t > 0) ? r * d / (t / hz) : 0}')
   echo "$rps $p50 $p99 $rss $per_cpu"
+}
+
+is_h2() { [ "$SCENARIO" = h2 ] || [ "$SCENARIO" = h2c ]; }
+# The load for SECONDS: wrk for HTTP/1.1, h2load for HTTP/2 (one thread, on the load CPU).
+load() {
+  if is_h2; then
+    taskset -c $CPU_LOAD h2load -t1 -c"$CONNECTIONS" -m"$STREAMS" -D "$1" -H ':authority: bench.nip.io' "$SCHEME://127.0.0.1:$PORT$REQUEST_PATH"
+  else
+    taskset -c $CPU_LOAD wrk -t1 -c"$CONNECTIONS" -d"${1}s" --latency -H 'Host: bench.nip.io' "${CLOSE_HEADER[@]}" "$SCHEME://127.0.0.1:$PORT$REQUEST_PATH"
+  fi
 }
 
 printf '%-6s %-8s %12s %10s %10s %12s %12s\n' round proxy req/s p50 p99 peakRSS-KiB req/cpu-s
@@ -197,7 +224,7 @@ for round in $(seq "$ROUNDS"); do
   declare -A R=() C=()
   for proxy in nginx portico; do
     start_proxy $proxy
-    taskset -c $CPU_LOAD wrk -t1 -c"$CONNECTIONS" -d2s -H 'Host: bench.nip.io' "${CLOSE_HEADER[@]}" "$SCHEME://127.0.0.1:$PORT$REQUEST_PATH" >/dev/null  # warm-up
+    load 2 >/dev/null  # warm-up
     read -r rps p50 p99 rss per_cpu < <(measure "$proxy" "$round")
     stop_proxy
     printf '%-6s %-8s %12s %10s %10s %12s %12s\n' "$round" "$proxy" "$rps" "$p50" "$p99" "$rss" "$per_cpu"

@@ -137,6 +137,42 @@ import Testing
         #expect(translator.state == .failed)
     }
 
+    /// A gRPC call on a stream: `grpc-timeout` bounds the upstream wait (2 s, not the route's
+    /// 60 s), and Portico's own answer is a gRPC status, DEADLINE_EXCEEDED, not a 504 page.
+    @Test func aGRPCCallsDeadlineBoundsTheUpstreamWait() {
+        let connection = ConnectionHarness()
+        connection.machine.isHTTP2 = true
+        _ = connection.receive("POST /pkg.Svc/Get HTTP/1.1\r\nHost: app.test\r\ncontent-type: application/grpc\r\ngrpc-timeout: 2S\r\ncontent-length: 0\r\n\r\n")
+        _ = connection.connected()
+        #expect(connection.advance(.seconds(1)) == [])
+        let actions = connection.advance(.seconds(1))
+        #expect(actions.prefix(2) == ["up close", "write HTTP/1.1 200 OK"], "\(actions)")
+        #expect(connection.written.contains("grpc-status: 4\r\n"))
+        #expect(connection.written.contains("content-type: application/grpc\r\n"))
+
+        // Without a deadline, an unknown host is UNIMPLEMENTED (12), as gRPC maps a 404.
+        let other = ConnectionHarness()
+        other.machine.isHTTP2 = true
+        _ = other.receive("POST /pkg.Svc/Get HTTP/1.1\r\nHost: nowhere.test\r\ncontent-type: application/grpc+proto\r\ncontent-length: 0\r\n\r\n")
+        #expect(other.written.contains("grpc-status: 12\r\ngrpc-message: portico: HTTP 404 Not Found\r\n"), "\(other.written)")
+        // Not a gRPC call: the usual page.
+        let plain = ConnectionHarness()
+        plain.machine.isHTTP2 = true
+        _ = plain.receive("GET / HTTP/1.1\r\nHost: nowhere.test\r\n\r\n")
+        #expect(plain.written.hasPrefix("HTTP/1.1 404 Not Found"))
+    }
+
+    @Test func grpcTimeoutUnits() {
+        func parse(_ text: String) -> TimeAmount? { Array(text.utf8).withUnsafeBytes { GRPCAnswer.timeout($0) } }
+        #expect(parse("2S") == .seconds(2))
+        #expect(parse("100m") == .milliseconds(100))
+        #expect(parse("1H") == .hours(1))
+        #expect(parse("12345678n") == .nanoseconds(12_345_678))
+        #expect(parse("123456789S") == nil)  // 8 digits at most
+        #expect(parse("5x") == nil)
+        #expect(parse("S") == nil)
+    }
+
     @Test func thePrefaceIsRecognisedOnlyWhole() {
         #expect(HTTP2Preface.match(ByteBuffer(string: "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")) == .whole)
         #expect(HTTP2Preface.match(ByteBuffer(string: "PRI * HTTP/2.0\r\n")) == .partial)

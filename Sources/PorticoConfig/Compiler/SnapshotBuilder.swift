@@ -411,7 +411,8 @@ struct SnapshotBuilder {
                     case .number(let number): .number(number)
                     case .name(let name): .name(name)
                     }
-                }(), viaClusterIP: entry.annotations.serviceUpstream, tls: entry.annotations.upstreamTLS)
+                }(), viaClusterIP: entry.annotations.serviceUpstream, tls: entry.annotations.upstreamTLS,
+                http2: entry.annotations.upstreamHTTP2)
             return self.register(
                 ref,
                 at: BackendTable.Site(

@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import NIOHTTP2
 import NIOPosix
 import PorticoRouting
 import PorticoTLS
@@ -304,6 +305,11 @@ final class ProxyConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
                             TLSHandler(
                                 client: tls.context, serverName: tls.serverName, sendsServerName: tls.sendsServerName, session: endpoint.tlsSession,
                                 logger: Self.upstreamTLSLogger))
+                    }
+                    if endpoint.http2 {
+                        // `backend-protocol: GRPC`/`GRPCS`: HTTP/2 under the HTTP/1.1 exchange.
+                        try channel.pipeline.syncOperations.addHandler(NIOHTTP2Handler(mode: .client))
+                        try channel.pipeline.syncOperations.addHandler(HTTP2UpstreamAdapter(tls: endpoint.tls != nil))
                     }
                     try channel.pipeline.syncOperations.addHandler(UpstreamHandler(endpoint: endpoint, pool: boundPool.value))
                 }

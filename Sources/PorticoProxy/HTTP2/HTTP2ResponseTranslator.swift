@@ -25,6 +25,7 @@ struct HTTP2ResponseTranslator {
     private(set) var state = State.head
     private var pending = ByteBuffer()
     private var decoder = ChunkedDecoder()
+    private var trailerSection = ByteBuffer()
     private var parsed = ResponseHead()
     let requestMethod: RequestHead.Method
 
@@ -87,7 +88,7 @@ struct HTTP2ResponseTranslator {
         switch result {
         case (.incomplete, _):
             return false
-        case (.complete, let headers?):
+        case (.complete, var headers?):
             self.pending.moveReaderIndex(forwardBy: self.parsed.headLength)
             if (100..<200).contains(self.parsed.status) {
                 emit(.headers(.init(headers: headers)))  // interim; the final head follows
@@ -104,6 +105,7 @@ struct HTTP2ResponseTranslator {
             case .untilClose:
                 self.state = .untilClose
             }
+            if self.state == .done, self.requestMethod != .head { headers.remove(name: "content-length") }  // no body: nothing to count
             emit(.headers(.init(headers: headers, endStream: self.state == .done)))
             return true
         default:
@@ -118,24 +120,57 @@ struct HTTP2ResponseTranslator {
             self.decoder.consume(raw) { ranges.append($0) }
         }
         let base = bytes.readerIndex
-        let ends: Bool
+        let end: Int
         switch outcome {
-        case .needMore: ends = false
-        case .done: ends = true
+        case .needMore: end = bytes.readableBytes
+        case .done(let done): end = done
         case .failure:
             self.state = .failed
             bytes.clear()
             return
         }
-        for (index, range) in ranges.enumerated() {
+        // The trailer section's bytes (after `0\r\n`), kept until the section ends.
+        if self.decoder.isInTrailers, end > self.decoder.forwardable {
+            var section = bytes.getSlice(at: base + self.decoder.forwardable, length: end - self.decoder.forwardable)!
+            self.trailerSection.writeBuffer(&section)
+        }
+        let ends = { if case .done = outcome { true } else { false } }()
+        let trailers = ends ? self.trailers() : nil
+        for (index, range) in ranges.enumerated() where !range.isEmpty {
             let slice = bytes.getSlice(at: base + range.lowerBound, length: range.count)!
-            emit(.data(.init(data: .byteBuffer(slice), endStream: ends && index == ranges.count - 1)))
+            emit(.data(.init(data: .byteBuffer(slice), endStream: ends && trailers == nil && index == ranges.count - 1)))
         }
         if ends {
-            if ranges.isEmpty { emit(.data(.init(data: .byteBuffer(ByteBuffer()), endStream: true))) }
+            if let trailers {
+                emit(.headers(.init(headers: trailers, endStream: true)))  // gRPC's grpc-status, grpc-message
+            } else if ranges.last?.isEmpty ?? true {
+                emit(.data(.init(data: .byteBuffer(ByteBuffer()), endStream: true)))
+            }
             self.state = .done
         }
         bytes.clear()
+    }
+
+    /// The chunked trailer section's fields (validated by the decoder) as a trailing header
+    /// block; nil when it had none.
+    private mutating func trailers() -> HPACKHeaders? {
+        defer { self.trailerSection = ByteBuffer() }
+        guard self.trailerSection.readableBytes > 2 else { return nil }
+        return self.trailerSection.withUnsafeReadableBytes { bytes -> HPACKHeaders? in
+            var headers = HPACKHeaders()
+            var cursor = 0
+            while cursor + 1 < bytes.count, bytes[cursor] != HTTPBytes.cr {
+                guard let (field, next) = FieldLine.scan(bytes, at: cursor) else { return nil }
+                cursor = next
+                switch field.kind {
+                case .connection, .transferEncoding, .upgrade, .hopByHop, .contentLength: continue
+                default: break
+                }
+                let name = String(decoding: bytes[field.lineStart..<field.nameEnd].lazy.map(HostBytes.lower), as: UTF8.self)
+                headers.add(name: name, value: String(decoding: bytes[field.valueStart..<field.valueEnd], as: UTF8.self))
+            }
+            return headers.isEmpty ? nil : headers
+        }
     }
 
     /// The head's fields as an HPACK header list: `:status` first, names lower-case, no

@@ -18,11 +18,14 @@ public final class ProxyEndpoint: Sendable {
     /// last session for resumption.
     let tls: UpstreamTLSClient?
     let tlsSession: TLSClientSessionSlot?
+    /// `backend-protocol: GRPC`/`GRPCS`: HTTP/2 to this endpoint (`HTTP2UpstreamAdapter`).
+    let http2: Bool
 
-    init(address: SocketAddress, display: String, tls: UpstreamTLSClient? = nil) {
+    init(address: SocketAddress, display: String, tls: UpstreamTLSClient? = nil, http2: Bool = false) {
         self.address = address
         self.display = display
         self.tls = tls
+        self.http2 = http2
         self.tlsSession = tls == nil ? nil : TLSClientSessionSlot()
         self.cookieValue = RequestIDGenerator.hex(ProxyBackend.fnv1a(Array(display.utf8)))
     }
@@ -90,7 +93,7 @@ public final class ProxyBackend: @unchecked Sendable {
             if let kept {
                 endpoints.append(kept)
             } else if let address = try? SocketAddress(ipAddress: endpoint.address, port: endpoint.port) {
-                endpoints.append(ProxyEndpoint(address: address, display: endpoint.description, tls: tls))
+                endpoints.append(ProxyEndpoint(address: address, display: endpoint.description, tls: tls, http2: backend.ref.http2))
             }
         }
         self.endpoints = endpoints

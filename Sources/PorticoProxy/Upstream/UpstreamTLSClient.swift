@@ -17,7 +17,8 @@ final class UpstreamTLSClient: Sendable {
         }
         self.context = try TLSClientContext(
             trustedCertificatesPEM: settings.trustedCertificatesPEM, clientCertificate: pair, verifyPeer: settings.verify,
-            verifyDepth: settings.verifyDepth, versions: settings.protocols.map { ($0.lowest, $0.highest) }, cipherList: settings.ciphers)
+            verifyDepth: settings.verifyDepth, versions: settings.protocols.map { ($0.lowest, $0.highest) }, cipherList: settings.ciphers,
+            offersHTTP2: settings.offersHTTP2)
         self.serverName = settings.serverName(for: ref)
         self.sendsServerName = settings.sendsServerName
     }

@@ -22,16 +22,19 @@ public struct BackendRef: Hashable, Sendable, Comparable, CustomStringConvertibl
     /// `service-upstream`: the Service's cluster IP and port as the one endpoint, so kube-proxy
     /// (or a mesh such as Linkerd) balances, instead of the Pods' addresses.
     public let viaClusterIP: Bool
-    /// `backend-protocol: HTTPS`: connections to the endpoints speak TLS.
+    /// `backend-protocol: HTTPS` or `GRPCS`: connections to the endpoints speak TLS.
     public let tls: UpstreamTLS?
+    /// `backend-protocol: GRPC` or `GRPCS`: connections to the endpoints speak HTTP/2.
+    public let http2: Bool
 
-    public init(namespace: String, service: String, port: Port, viaClusterIP: Bool = false, tls: UpstreamTLS? = nil) {
+    public init(namespace: String, service: String, port: Port, viaClusterIP: Bool = false, tls: UpstreamTLS? = nil, http2: Bool = false) {
         self.namespace = namespace
         self.service = service
         self.port = port
         self.isHost = false
         self.viaClusterIP = viaClusterIP
         self.tls = tls
+        self.http2 = http2
     }
 
     /// A host and port named by a URL.
@@ -42,6 +45,7 @@ public struct BackendRef: Hashable, Sendable, Comparable, CustomStringConvertibl
         self.isHost = true
         self.viaClusterIP = false
         self.tls = nil
+        self.http2 = false
     }
 
     /// ingress-nginx's upstream name (`upstreamName`: `namespace-service-port`), which its
@@ -57,5 +61,5 @@ public struct BackendRef: Hashable, Sendable, Comparable, CustomStringConvertibl
             < (rhs.namespace, rhs.service, rhs.port, rhs.flags, rhs.tls?.hashValue ?? 0)
     }
 
-    private var flags: Int { (self.isHost ? 1 : 0) + (self.viaClusterIP ? 2 : 0) + (self.tls != nil ? 4 : 0) }
+    private var flags: Int { (self.isHost ? 1 : 0) + (self.viaClusterIP ? 2 : 0) + (self.tls != nil ? 4 : 0) + (self.http2 ? 8 : 0) }
 }

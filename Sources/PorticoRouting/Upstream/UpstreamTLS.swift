@@ -23,6 +23,8 @@ public struct UpstreamTLS: Hashable, Sendable {
     public var protocols: ServerSettings.TLSProtocolRange?
     /// `proxy-ssl-ciphers`: an OpenSSL cipher list; nil: OpenSSL's default.
     public var ciphers: String?
+    /// `backend-protocol: GRPCS`: ALPN offers `h2`.
+    public var offersHTTP2 = false
 
     public init() {}
 

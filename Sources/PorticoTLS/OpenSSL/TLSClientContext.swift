@@ -22,9 +22,10 @@ public final class TLSClientContext: @unchecked Sendable {
     ///   - versions: the lowest and highest protocol version (`proxy-ssl-protocols`, OpenSSL's
     ///     `TLS1_x_VERSION` numbers); nil: TLS 1.2 to 1.3.
     ///   - cipherList: OpenSSL's TLS 1.2 cipher list (`proxy-ssl-ciphers`); nil: OpenSSL's default.
+    ///   - offersHTTP2: ALPN offers `h2` alone (`backend-protocol: GRPCS`; gRPC servers require it).
     public init(
         trustedCertificatesPEM: [UInt8]?, clientCertificate: CertificateKeyPair? = nil, verifyPeer: Bool = true, verifyDepth: Int? = nil,
-        versions: (lowest: Int, highest: Int)? = nil, cipherList: String? = nil
+        versions: (lowest: Int, highest: Int)? = nil, cipherList: String? = nil, offersHTTP2: Bool = false
     ) throws(TLSError) {
         ERR_clear_error()
         guard let context = SSL_CTX_new(TLS_client_method()) else { throw TLSError.drain(.contextSetup) }
@@ -38,6 +39,12 @@ public final class TLSClientContext: @unchecked Sendable {
         }
         if let cipherList, SSL_CTX_set_cipher_list(context, cipherList) != 1 {
             throw TLSError.drain(.contextSetup, "cipher list \(cipherList)")
+        }
+        if offersHTTP2 {
+            let protocols: [UInt8] = [2] + ALPNProtocol.h2
+            guard SSL_CTX_set_alpn_protos(context, protocols, UInt32(protocols.count)) == 0 else {
+                throw TLSError.drain(.contextSetup, "ALPN h2")
+            }
         }
         // Sessions are kept per server in a `TLSClientSessionSlot`, not in OpenSSL's cache.
         _ = CPorticoOpenSSL_SSL_CTX_set_session_cache_mode(context, Int(SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE))

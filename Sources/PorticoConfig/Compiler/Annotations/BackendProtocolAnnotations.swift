@@ -2,8 +2,10 @@ import PorticoRouting
 
 /// `backend-protocol` (ingress-nginx `annotations/backendprotocol`: one of HTTP, HTTPS, GRPC,
 /// GRPCS, AUTO_HTTP, FCGI, any case; anything else is HTTP) and the `proxy-ssl-*` group
-/// (`annotations/proxyssl/main.go`). Portico speaks HTTP and HTTPS to upstreams so far; GRPC,
-/// GRPCS and FCGI are warned about and proxied as HTTP/1.1, as before.
+/// (`annotations/proxyssl/main.go`). HTTPS is TLS to the endpoints; GRPC is HTTP/2 with prior
+/// knowledge (nginx's `grpc_pass grpc://`), GRPCS HTTP/2 over TLS with ALPN `h2`
+/// (`grpc_pass grpcs://`, which the `proxy-ssl-*` annotations configure too, as nginx.tmpl's
+/// `grpc_ssl_*` lines take them); FCGI is warned about and proxied as HTTP/1.1.
 ///
 /// As ingress-nginx's parser, the `proxy-ssl-*` values are read only with `proxy-ssl-secret`
 /// (a Secret of this namespace with `ca.crt`, and `tls.crt`/`tls.key` for a client
@@ -17,17 +19,23 @@ enum BackendProtocolAnnotations: AnnotationGroup {
 
     static func parse(_ reader: inout AnnotationReader, into annotations: inout IngressAnnotations) {
         guard let text = reader.value("backend-protocol") else { return }
+        var tls = UpstreamTLS()
         switch text.trimmingCharacters(in: .whitespaces).uppercased() {
         case "HTTP", "AUTO_HTTP": return
         case "HTTPS": break
-        case "GRPC", "GRPCS", "FCGI":
+        case "GRPC":
+            annotations.upstreamHTTP2 = true
+            return
+        case "GRPCS":
+            annotations.upstreamHTTP2 = true
+            tls.offersHTTP2 = true
+        case "FCGI":
             reader.warn("backend-protocol", "\(text) is not supported yet; the paths are proxied over HTTP/1.1", differs: true)
             return
         default:
             reader.fallBack("backend-protocol", text, expected: "one of HTTP, HTTPS, GRPC, GRPCS, AUTO_HTTP, FCGI", to: "HTTP")
             return
         }
-        var tls = UpstreamTLS()
         defer { annotations.upstreamTLS = tls }
         guard let reference = reader.value("proxy-ssl-secret") else { return }
         let namespace = reader.ingress.metadata.namespace

@@ -30,6 +30,8 @@ struct IngressAnnotations {
     var serviceUpstream = false
     /// `backend-protocol: HTTPS` with its `proxy-ssl-*` settings.
     var upstreamTLS: UpstreamTLS?
+    /// `backend-protocol: GRPC`/`GRPCS`: HTTP/2 to the endpoints.
+    var upstreamHTTP2 = false
     /// `default-backend`: a Service of the Ingress's namespace, by name.
     var defaultBackendService: String?
     /// `custom-http-errors` (only with `default-backend`); the ConfigMap's until the annotation

@@ -11,6 +11,10 @@ extension ClientConnection {
     mutating func respondWithError(
         _ status: Int, close: Bool, bodyPending: Bool = false, log: AnswerLog, extraField: [UInt8]? = nil, now: NIODeadline
     ) {
+        if self.isGRPC {
+            self.respond(GRPCAnswer.response(httpStatus: status, deadline: self.grpcDeadline != nil), status: status, close: close, bodyPending: bodyPending, log: log, now: now)
+            return
+        }
         let hsts = self.ownAnswersCarryHSTS
         self.respond(
             self.loop.generation.answers.response(status: status, close: close, hsts: hsts), status: status, close: close,

@@ -18,6 +18,7 @@ extension ClientConnection {
             && self.requestsOnConnection < self.loop.configuration.maxRequestsPerConnection
         var log = AnswerLog(requestStart: now)
         self.relay = RelayCounters(lastUpstreamActivity: now, requestID: self.loop.requestIDs.nextID(), requestLength: self.head.headLength)
+        if self.isHTTP2 { self.readGRPC() }
 
         // Phase: route.
         let decision = self.routePhase(generation.snapshot.routes)
@@ -159,8 +160,8 @@ extension ClientConnection {
         var exchange = Exchange(
             upstream: .none, log: log, backend: backend, upstreamRequestHead: upstreamHead, body: body,
             maxBodySize: route.policy.maxBodySize,
-            connectTimeout: route.policy.connectTimeoutSeconds.map { .seconds(Int64($0)) } ?? configuration.connectTimeout,
-            readTimeout: route.policy.readTimeoutSeconds.map { .seconds(Int64($0)) } ?? configuration.readTimeout,
+            connectTimeout: Self.within(self.grpcDeadline, route.policy.connectTimeoutSeconds.map { .seconds(Int64($0)) } ?? configuration.connectTimeout),
+            readTimeout: Self.within(self.grpcDeadline, route.policy.readTimeoutSeconds.map { .seconds(Int64($0)) } ?? configuration.readTimeout),
             sendTimeout: route.policy.sendTimeoutSeconds.map { .seconds(Int64($0)) } ?? configuration.sendTimeout,
             affinityHash: affinityHash, cookieAffinity: route.policy.cookieAffinity, cookieEndpoint: cookieEndpoint,
             retryPolicy: RetryPolicy(maxTries: tries, next: route.policy.nextUpstream), ewma: route.policy.ewma,
@@ -216,6 +217,32 @@ extension ClientConnection {
         self.connect(&exchange, fresh: false, now: now)
         self.state = .exchange(exchange)
         self.armTimer(now: now)
+    }
+
+    /// A gRPC call (`content-type: application/grpc`, `+proto` and the like) and its
+    /// `grpc-timeout`, which bounds the upstream timeouts: Portico never waits for an answer
+    /// past the client's deadline.
+    mutating func readGRPC() {
+        self.inbound.withUnsafeReadableBytes { bytes in
+            guard let type = self.fieldValue(named: Self.contentType, in: bytes),
+                UnsafeRawBufferPointer(rebasing: bytes[type]).starts(with: "application/grpc".utf8)
+            else {
+                self.isGRPC = false
+                self.grpcDeadline = nil
+                return
+            }
+            self.isGRPC = true
+            self.grpcDeadline = self.fieldValue(named: Self.grpcTimeout, in: bytes).flatMap { GRPCAnswer.timeout(UnsafeRawBufferPointer(rebasing: bytes[$0])) }
+        }
+    }
+
+    static let contentType = Array("content-type".utf8)
+    static let grpcTimeout = Array("grpc-timeout".utf8)
+
+    /// `timeout`, or the deadline when that comes first.
+    static func within(_ deadline: TimeAmount?, _ timeout: TimeAmount) -> TimeAmount {
+        guard let deadline else { return timeout }
+        return min(deadline, timeout)
     }
 
     /// Phase: route. Drops an `Upgrade` not on the allowed list (h2c, …): the request goes on

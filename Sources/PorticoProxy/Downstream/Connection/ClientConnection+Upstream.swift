@@ -191,7 +191,8 @@ extension ClientConnection {
         // and the connection closes after a lingering drain; never a keep-alive answer
         // followed by a silent close, which loses the client's next request.
         let earlyAnswer = !exchange.body.isComplete && response.status != 101
-        if earlyAnswer { self.loop.noteEarlyAnswer() }
+        // (An HTTP/2 stream's answer before its request's end is ordinary: gRPC streams.)
+        if earlyAnswer, !self.isHTTP2 { self.loop.noteEarlyAnswer() }
         // The client connection can stay open only if this answer's end is known to it.
         var connection = ResponseHeadWriter.ConnectionField.none
         if response.status == 101 {

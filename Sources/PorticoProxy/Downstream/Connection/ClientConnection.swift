@@ -56,6 +56,10 @@ struct ClientConnection {
     var tlsVersion: TLSProtocolVersion?
     /// This machine serves one HTTP/2 stream (`$server_protocol` HTTP/2.0).
     var isHTTP2 = false
+    /// The stream's request is a gRPC call (`content-type: application/grpc…`): Portico's own
+    /// answers are gRPC statuses. `grpcDeadline`: its `grpc-timeout`.
+    var isGRPC = false
+    var grpcDeadline: TimeAmount?
     /// The current exchange's or tunnel's relay counters (reset when an exchange starts).
     var relay = RelayCounters()
     /// While an `auth-url` sub-request is the exchange: the request waiting for its verdict.

@@ -29,6 +29,8 @@ public func fuzzHTTP2Translation(_ data: UnsafePointer<UInt8>, _ size: Int) -> I
             }
             let searchFrom = line.first == UInt8(ascii: ":") ? line.index(after: line.startIndex) : line.startIndex
             guard let colon = line[searchFrom...].firstIndex(of: UInt8(ascii: ":")) else { continue }
+            // HPACKHeaders takes ASCII names only (its decoder never hands over others).
+            guard line[..<colon].allSatisfy({ $0 < 0x80 }) else { return 0 }
             headers.add(name: String(decoding: line[..<colon], as: UTF8.self), value: String(decoding: line[(colon + 1)...], as: UTF8.self))
         } else {
             frames.append(ByteBuffer(bytes: line))
