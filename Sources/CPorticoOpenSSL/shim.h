@@ -51,4 +51,7 @@ static inline const char *CPorticoOpenSSL_SSL_get_servername(const SSL *ssl) {
 static inline void CPorticoOpenSSL_free(void *pointer) {
     OPENSSL_free(pointer);
 }
+static inline unsigned long CPorticoOpenSSL_XN_FLAG_RFC2253(void) {
+    return XN_FLAG_RFC2253;
+}
 #endif

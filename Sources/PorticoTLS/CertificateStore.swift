@@ -51,12 +51,14 @@ public final class CertificateStore: @unchecked Sendable {
             guard table.value(for: binding.host) == nil, let source = binding.certificate else { continue }
             do {
                 let context: TLSContext
-                if let shared = byOrigin[source.origin] {
+                // One context per certificate and client-certificate settings (`auth-tls-*`).
+                let key = binding.clientCertificates.map { "\(source.origin) auth-tls \($0.secret) \($0.hashValue)" } ?? source.origin
+                if let shared = byOrigin[key] {
                     context = shared
                 } else {
                     let pair = try CertificateKeyPair(certificatePEM: source.certificatePEM, keyPEM: source.keyPEM)
-                    context = try TLSContext(pair: pair, options: options)
-                    byOrigin[source.origin] = context
+                    context = try TLSContext(pair: pair, options: options, clientCertificates: binding.clientCertificates)
+                    byOrigin[key] = context
                 }
                 let probe =
                     switch binding.host {
@@ -143,6 +145,10 @@ private let selectCertificate: @convention(c) (OpaquePointer?, UnsafeMutablePoin
     let length = strlen(name)
     if let context = store.context(forServerName: UnsafeRawBufferPointer(start: name, count: length)) {
         SSL_set_SSL_CTX(ssl, context.context)
+        // SSL_set_SSL_CTX keeps the connection's verify settings; take the host's (its
+        // `auth-tls-*`), as nginx's `ngx_http_ssl_servername` does.
+        SSL_set_verify(ssl, SSL_CTX_get_verify_mode(context.context), SSL_CTX_get_verify_callback(context.context))
+        SSL_set_verify_depth(ssl, SSL_CTX_get_verify_depth(context.context))
     }
     return SSL_TLSEXT_ERR_OK
 }

@@ -79,7 +79,8 @@ public final class TLSHandler: ChannelDuplexHandler {
             case .complete:
                 self.state = .active
                 if !self.isClient {
-                    context.fireUserInboundEventTriggered(TLSHandshakeEvent.completed(self.connection.negotiatedVersion, http2: self.connection.negotiatedHTTP2))
+                    context.fireUserInboundEventTriggered(TLSHandshakeEvent.completed(
+                            self.connection.negotiatedVersion, http2: self.connection.negotiatedHTTP2, client: self.connection.clientCertificate))
                 }
                 for (buffer, promise) in self.bufferedWrites { self.encrypt(buffer, promise: promise) }
                 self.bufferedWrites = []

@@ -2,8 +2,9 @@
 /// connection's own handler can count it (`portico_tls_handshakes_total`) without the TLS
 /// layer knowing about metrics.
 public enum TLSHandshakeEvent: Sendable, Equatable {
-    /// `http2`: ALPN chose `h2`, so the connection speaks HTTP/2 from here on.
-    case completed(TLSProtocolVersion, http2: Bool)
+    /// `http2`: ALPN chose `h2`, so the connection speaks HTTP/2 from here on. `client`: on a
+    /// host that asks for client certificates, what the client presented.
+    case completed(TLSProtocolVersion, http2: Bool, client: ClientCertificate?)
     /// OpenSSL refused the client's hello or a later handshake message.
     case failed
     /// The client closed before the handshake ended (a TCP health check, a scanner).

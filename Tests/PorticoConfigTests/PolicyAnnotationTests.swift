@@ -120,6 +120,26 @@ import Testing
         #expect(self.outcome("http://own.test/own").ingress == "default/own")  // a host of its own is never an alias
         #expect(self.outcome("http://own.test/").status == 404)
     }
+
+    /// `auth-tls-*` is the host's (nginx.tmpl's server block): the oldest Ingress's settings
+    /// cover the later Ingress's path on the same host, and its TLS binding asks for client
+    /// certificates; invalid values fall back as ingress-nginx's parser does.
+    @Test func clientCertificatesAreTheHostsAndFallBackAsIngressNginx() throws {
+        let first = try #require(self.policy("mtls.test", "/a")?.clientCertificate)
+        let later = try #require(self.policy("mtls.test", "/b")?.clientCertificate)
+        #expect(first == later)
+        #expect(first.handshake.verify == .on)  // "maybe" is not a mode: on
+        #expect(first.handshake.depth == 2)
+        #expect(first.handshake.secret == "default/client-ca")
+        #expect(first.errorPage == nil)  // not a URL or path
+        #expect(first.matchCN?.pattern == "CN=(alice|bob)")
+        #expect(first.broken == nil)
+        #expect(self.diagnostics("mtls", "auth-tls-verify-client").count == 1)
+        #expect(self.diagnostics("mtls", "auth-tls-error-page").count == 1)
+        let binding = try #require(Self.compiled.snapshot.tls.first { $0.host.description == "mtls.test" })
+        #expect(binding.clientCertificates == first.handshake)
+        #expect(self.policy("cors.test")?.clientCertificate == nil)
+    }
 }
 
 /// Session-cookie attributes as sticky.lua sets them.

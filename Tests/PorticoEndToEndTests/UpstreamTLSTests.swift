@@ -17,19 +17,21 @@ import Testing
         return "apiVersion: v1\nkind: Secret\nmetadata: {name: \(name)}\ndata: {\(data.joined(separator: ", "))}\n---\n"
     }
 
-    /// A client certificate `CN=portico-client` signed by the development CA (openssl).
-    static func clientCertificate(in directory: URL) throws -> (certificate: URL, key: URL) {
+    /// A client certificate `CN=<name>` (default `portico-client`) signed by `ca` (default the
+    /// development CA) with openssl.
+    static func clientCertificate(in directory: URL, name: String = "portico-client", ca: (certificate: URL, key: URL)? = nil) throws -> (certificate: URL, key: URL) {
         let root = PorticoProcess.repositoryRoot
-        let key = directory.appendingPathComponent("client.key")
-        let request = directory.appendingPathComponent("client.csr")
-        let certificate = directory.appendingPathComponent("client.crt")
+        let key = directory.appendingPathComponent("\(name).key")
+        let request = directory.appendingPathComponent("\(name).csr")
+        let certificate = directory.appendingPathComponent("\(name).crt")
         _ = try Command.output("/usr/bin/openssl", [
-            "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=portico-client",
+            "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=\(name)",
             "-keyout", key.path, "-out", request.path,
         ])
+        let signer = ca ?? (root.appendingPathComponent("certs/ca.crt"), root.appendingPathComponent("certs/ca.key"))
         _ = try Command.output("/usr/bin/openssl", [
-            "x509", "-req", "-in", request.path, "-CA", root.appendingPathComponent("certs/ca.crt").path,
-            "-CAkey", root.appendingPathComponent("certs/ca.key").path, "-set_serial", "4242", "-days", "2", "-out", certificate.path,
+            "x509", "-req", "-in", request.path, "-CA", signer.certificate.path,
+            "-CAkey", signer.key.path, "-set_serial", "4242", "-days", "2", "-out", certificate.path,
         ])
         return (certificate, key)
     }

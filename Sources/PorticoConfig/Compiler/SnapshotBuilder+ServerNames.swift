@@ -72,12 +72,12 @@ extension SnapshotBuilder {
         for (host, names) in aliases.sorted(by: { $0.key.description < $1.key.description }) {
             guard let binding = byHost[host] else { continue }
             for name in names where byHost[name] == nil {
-                result.append(TLSBinding(host: name, certificate: binding.certificate, ingress: binding.ingress))
+                result.append(TLSBinding(host: name, certificate: binding.certificate, ingress: binding.ingress, clientCertificates: binding.clientCertificates))
             }
         }
         for twin in twins {
             guard let binding = byHost[twin.to], byHost[twin.from] == nil else { continue }
-            result.append(TLSBinding(host: twin.from, certificate: binding.certificate, ingress: binding.ingress))
+            result.append(TLSBinding(host: twin.from, certificate: binding.certificate, ingress: binding.ingress, clientCertificates: binding.clientCertificates))
         }
         return result
     }

@@ -40,6 +40,9 @@ struct SnapshotBuilder {
     private var backendSites: [BackendTable.Site] = []
     /// `--default-backend-service`'s backend, registered first thing in `build()`.
     private var controllerDefaultBackend: BackendID?
+    /// Each host's `auth-tls-*` (the oldest Ingress of the host that sets it), for its routes
+    /// and its TLS binding.
+    private var clientCertificates: [HostPattern: ClientCertificatePolicy] = [:]
 
     /// The key of a virtual host: its pattern, or nil for the rules without host.
     typealias HostKey = HostPattern?
@@ -125,6 +128,13 @@ struct SnapshotBuilder {
         for entry in self.accepted where entry.forcesRegex { regexHosts.formUnion(entry.patterns) }
 
         self.registerControllerDefaultBackend()
+        // auth-tls is the host's (nginx.tmpl's server block): the oldest Ingress setting it.
+        var clientCertificates: [HostPattern: ClientCertificatePolicy] = [:]
+        for entry in self.accepted {
+            guard let policy = entry.annotations.clientCertificate else { continue }
+            for key in entry.patterns.compactMap({ $0 }) where clientCertificates[key] == nil { clientCertificates[key] = policy }
+        }
+        self.clientCertificates = clientCertificates
         var hostOrder: [HostKey] = []
         var routes: [HostKey: [Route]] = [:]
         var fallbacks: [HostKey: Route] = [:]
@@ -174,10 +184,12 @@ struct SnapshotBuilder {
                                        message: "\(match) on host \(key?.description ?? "*") is already defined by the older Ingress \(existing.source.ingress), which wins"))
                         continue
                     }
+                    var policy = self.policy(entry, id, path: path.path)
+                    policy.clientCertificate = key.flatMap { clientCertificates[$0] }
                     routes[key]!.append(
                         Route(match: match, backend: id,
                               source: RouteSource(ingress: entry.name, kind: .rule(ruleIndex: ruleIndex, pathIndex: pathIndex)),
-                              rewrite: entry.annotations.rewrite(for: path.path), policy: self.policy(entry, id, path: path.path),
+                              rewrite: entry.annotations.rewrite(for: path.path), policy: policy,
                               metricLabels: self.metricLabels(entry, id, path: path.path, host: key?.description ?? "_")))
                 }
             }
@@ -267,7 +279,8 @@ struct SnapshotBuilder {
                         continue
                     }
                     for host in covered where bound.insert(host).inserted {
-                        bindings.append(TLSBinding(host: host, certificate: source, ingress: entry.name))
+                        bindings.append(
+                            TLSBinding(host: host, certificate: source, ingress: entry.name, clientCertificates: self.clientCertificates[host].flatMap { $0.broken == nil ? $0.handshake : nil }))
                     }
                 }
             }

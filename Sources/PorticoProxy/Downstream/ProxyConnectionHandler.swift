@@ -47,13 +47,17 @@ final class ProxyConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
 
     /// `isHTTP2`: the handler of one HTTP/2 stream (behind an `HTTP2StreamCodec`), whose
     /// connection's TLS version is `tlsVersion`.
-    init(loop: LoopContext, isTLS: Bool = false, tlsVersion: TLSProtocolVersion? = nil, isHTTP2: Bool = false) {
+    init(
+        loop: LoopContext, isTLS: Bool = false, tlsVersion: TLSProtocolVersion? = nil, clientCertificate: ClientCertificate? = nil,
+        isHTTP2: Bool = false
+    ) {
         self.loop = loop
         self.isTLS = isTLS
         loop.connectionSerials &+= 1
         self.serial = loop.connectionSerials
         self.machine = ClientConnection(loop: loop, isTLS: isTLS)
         self.machine.tlsVersion = tlsVersion
+        self.machine.clientCertificate = clientCertificate
         self.machine.isHTTP2 = isHTTP2
     }
 
@@ -74,8 +78,9 @@ final class ProxyConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let handshake = event as? TLSHandshakeEvent {
             self.loop.counters.handshake(handshake)
-            if case .completed(let version, let http2) = handshake {
+            if case .completed(let version, let http2, let client) = handshake {
                 self.machine.tlsVersion = version
+                self.machine.clientCertificate = client
                 if http2 { self.becomeHTTP2(context: context, first: nil) }
             }
         } else {
@@ -352,7 +357,8 @@ final class ProxyConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
         let channel = context.channel
         do {
             context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
-            try HTTP2Connection.configure(channel, loop: self.loop, isTLS: self.isTLS, tlsVersion: self.machine.tlsVersion)
+            try HTTP2Connection.configure(
+                channel, loop: self.loop, isTLS: self.isTLS, tlsVersion: self.machine.tlsVersion, clientCertificate: self.machine.clientCertificate)
         } catch {
             channel.close(promise: nil)
             return

@@ -7,10 +7,12 @@ import PorticoTLS
 /// the plain port): swift-nio-http2's frame handler, with HPACK, flow control and its defences
 /// (RST_STREAM and control-frame rate limits against rapid reset and floods, a cap on
 /// CONTINUATION frames, the header list bound), then a connection manager for the graceful
-/// GOAWAY, with `HTTP2ConnectionTracker` between them; each stream gets an `HTTP2StreamCodec` and its own
+/// GOAWAY, with `HTTP2ConnectionTracker` between them, and `HTTP2FlushCoalescer` beneath; each stream gets an `HTTP2StreamCodec` and its own
 /// `ProxyConnectionHandler`, so every stream is one request through the same machine.
 enum HTTP2Connection {
-    static func configure(_ channel: any Channel, loop: LoopContext, isTLS: Bool, tlsVersion: TLSProtocolVersion?) throws {
+    static func configure(
+        _ channel: any Channel, loop: LoopContext, isTLS: Bool, tlsVersion: TLSProtocolVersion?, clientCertificate: ClientCertificate?
+    ) throws {
         let configuration = loop.configuration
         var connection = NIOHTTP2Handler.ConnectionConfiguration()
         connection.initialSettings = [
@@ -33,10 +35,11 @@ enum HTTP2Connection {
                 let loop = boundLoop.value
                 try streamChannel.pipeline.syncOperations.addHandler(HTTP2StreamCodec())
                 try streamChannel.pipeline.syncOperations.addHandler(
-                    ProxyConnectionHandler(loop: loop, isTLS: isTLS, tlsVersion: tlsVersion, isHTTP2: true))
+                    ProxyConnectionHandler(loop: loop, isTLS: isTLS, tlsVersion: tlsVersion, clientCertificate: clientCertificate, isHTTP2: true))
             }
         }
         let sync = channel.pipeline.syncOperations
+        try sync.addHandler(HTTP2FlushCoalescer())
         try sync.addHandler(handler)
         // The tracker before the manager: the quiesce event it fires goes on to the manager.
         try sync.addHandler(HTTP2ConnectionTracker(loop: loop))

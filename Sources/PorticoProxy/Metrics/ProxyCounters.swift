@@ -54,7 +54,7 @@ struct ProxyCounters: Sendable {
 
     mutating func handshake(_ event: TLSHandshakeEvent) {
         switch event {
-        case .completed(let version, _): self.handshakes[version.rawValue] += 1
+        case .completed(let version, _, _): self.handshakes[version.rawValue] += 1
         case .failed: self.handshakeFailures += 1
         case .abandoned: self.handshakesAbandoned += 1
         }

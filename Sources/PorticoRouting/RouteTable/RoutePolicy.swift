@@ -69,6 +69,8 @@ public struct RoutePolicy: Hashable, Sendable {
     public var rateLimit: RateLimitPolicy?
     /// The canary Ingress attached to this route's backend, if any.
     public var canary: CanaryPolicy?
+    /// The host's `auth-tls-*` (client certificates), on every path of the host.
+    public var clientCertificate: ClientCertificatePolicy?
 
     /// nginx's `client_max_body_size 1m`, ingress-nginx's default `proxy-body-size`.
     public static let defaultBodySize = 1024 * 1024

@@ -22,10 +22,13 @@ public struct TLSBinding: Hashable, Sendable {
     public let certificate: CertificateSource?
     /// `namespace/name` of the Ingress that configured it (the oldest wins).
     public let ingress: String
+    /// The host's `auth-tls-*`: its handshake asks for a client certificate.
+    public let clientCertificates: ClientCertificatePolicy.Handshake?
 
-    public init(host: HostPattern, certificate: CertificateSource?, ingress: String) {
+    public init(host: HostPattern, certificate: CertificateSource?, ingress: String, clientCertificates: ClientCertificatePolicy.Handshake? = nil) {
         self.host = host
         self.certificate = certificate
         self.ingress = ingress
+        self.clientCertificates = clientCertificates
     }
 }

@@ -147,6 +147,40 @@ final class TLSConnection {
     /// The negotiated protocol version ("TLSv1.3"), for logs.
     var protocolVersion: String { String(cString: SSL_get_version(self.ssl)) }
 
+    /// On a host that asks for client certificates (its context verifies peers): what the
+    /// client presented and how it verified. Nil elsewhere.
+    var clientCertificate: ClientCertificate? {
+        guard SSL_get_verify_mode(self.ssl) & SSL_VERIFY_PEER != 0 else { return nil }
+        guard let peer = SSL_get1_peer_certificate(self.ssl) else { return .none }
+        defer { X509_free(peer) }
+        let result = SSL_get_verify_result(self.ssl)
+        let verify = result == Int(X509_V_OK) ? "SUCCESS" : "FAILED:" + String(cString: X509_verify_cert_error_string(result))
+        return ClientCertificate(
+            verify: verify, subject: Self.rfc2253(X509_get_subject_name(peer)), issuer: Self.rfc2253(X509_get_issuer_name(peer)),
+            pem: Self.pem(peer))
+    }
+
+    static func rfc2253(_ name: OpaquePointer?) -> String {
+        guard let name, let bio = BIO_new(BIO_s_mem()) else { return "" }
+        defer { BIO_free(bio) }
+        // XN_FLAG_RFC2253 as nginx's `ngx_ssl_get_subject_dn`.
+        X509_NAME_print_ex(bio, name, 0, CPorticoOpenSSL_XN_FLAG_RFC2253())
+        return Self.drain(bio)
+    }
+
+    static func pem(_ certificate: OpaquePointer) -> String {
+        guard let bio = BIO_new(BIO_s_mem()) else { return "" }
+        defer { BIO_free(bio) }
+        PEM_write_bio_X509(bio, certificate)
+        return Self.drain(bio)
+    }
+
+    static func drain(_ bio: OpaquePointer) -> String {
+        var bytes = [UInt8](repeating: 0, count: CPorticoOpenSSL_BIO_pending(bio))
+        let count = BIO_read(bio, &bytes, Int32(bytes.count))
+        return String(decoding: bytes.prefix(max(0, Int(count))), as: UTF8.self)
+    }
+
     /// ALPN chose `h2`.
     var negotiatedHTTP2: Bool {
         var name: UnsafePointer<UInt8>?

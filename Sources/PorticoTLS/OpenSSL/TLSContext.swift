@@ -1,4 +1,5 @@
 internal import CPorticoOpenSSL
+import PorticoRouting
 
 /// One SSL_CTX: TLS 1.2–1.3 server settings plus one certificate chain and key.
 final class TLSContext: @unchecked Sendable {
@@ -7,7 +8,8 @@ final class TLSContext: @unchecked Sendable {
     let context: OpaquePointer
     let pair: CertificateKeyPair
 
-    init(pair: CertificateKeyPair, options: TLSOptions) throws(TLSError) {
+    /// `clientCertificates`: the host's `auth-tls-*`, so its handshakes ask for a certificate.
+    init(pair: CertificateKeyPair, options: TLSOptions, clientCertificates: ClientCertificatePolicy.Handshake? = nil) throws(TLSError) {
         ERR_clear_error()
         guard let context = SSL_CTX_new(TLS_server_method()) else { throw TLSError.drain(.contextSetup) }
         self.context = context
@@ -47,13 +49,69 @@ final class TLSContext: @unchecked Sendable {
             throw TLSError.drain(.keyMismatch, "using the private key")
         }
         // The callback's argument says whether `h2` may be chosen (any non-nil pointer).
+        // Sessions resume only in the context (host and client-certificate settings) that made
+        // them; OpenSSL refuses to resume without a session ID context once peers are verified.
+        var sessionContext = Array("portico".utf8)
+        if let client = clientCertificates {
+            try Self.askForClientCertificates(context, client)
+            var hasher = Hasher()
+            hasher.combine(client)
+            sessionContext += withUnsafeBytes(of: hasher.finalize()) { Array($0) }
+        }
+        guard SSL_CTX_set_session_id_context(context, sessionContext, UInt32(sessionContext.count)) == 1 else {
+            throw TLSError.drain(.contextSetup, "session ID context")
+        }
         SSL_CTX_set_alpn_select_cb(context, selectALPN, options.http2 ? UnsafeMutableRawPointer(bitPattern: 1) : nil)
     }
 
     deinit {
         SSL_CTX_free(self.context)
     }
+
+    /// nginx's `ssl_client_certificate`, `ssl_verify_client`, `ssl_verify_depth`, `ssl_crl`:
+    /// the CAs trusted and named in the certificate request, peers asked for a certificate but
+    /// never refused in the handshake (nginx's verify callback accepts everything and the
+    /// request phase answers 400), the chain depth, the revocation list.
+    private static func askForClientCertificates(_ context: OpaquePointer, _ client: ClientCertificatePolicy.Handshake) throws(TLSError) {
+        guard client.verify != .off else { return }
+        let store = SSL_CTX_get_cert_store(context)
+        var added = 0
+        var failure: TLSError?
+        client.caPEM.withUnsafeBytes { bytes in
+            guard let bio = BIO_new_mem_buf(bytes.baseAddress, Int32(bytes.count)) else { return }
+            defer { BIO_free(bio) }
+            while let certificate = PEM_read_bio_X509(bio, nil, nil, nil) {
+                if X509_STORE_add_cert(store, certificate) == 1, SSL_CTX_add_client_CA(context, certificate) == 1 { added += 1 }
+                X509_free(certificate)
+            }
+        }
+        ERR_clear_error()
+        guard added > 0 else { throw TLSError(kind: .invalidPEM, detail: "\(client.secret): no PEM CA certificate in ca.crt") }
+        if let crl = client.crlPEM {
+            crl.withUnsafeBytes { bytes in
+                guard let bio = BIO_new_mem_buf(bytes.baseAddress, Int32(bytes.count)) else { return }
+                defer { BIO_free(bio) }
+                var loaded = 0
+                while let list = PEM_read_bio_X509_CRL(bio, nil, nil, nil) {
+                    if X509_STORE_add_crl(store, list) == 1 { loaded += 1 }
+                    X509_CRL_free(list)
+                }
+                if loaded == 0 { failure = TLSError(kind: .invalidPEM, detail: "\(client.secret): ca.crl holds no PEM CRL") }
+                // X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL, as nginx's ssl_crl.
+                X509_STORE_set_flags(store, 0x4 | 0x8)
+            }
+            ERR_clear_error()
+            if let failure { throw failure }
+        }
+        SSL_CTX_set_verify(context, SSL_VERIFY_PEER, acceptEveryCertificate)
+        // nginx's depth counts the certificates above the client's; OpenSSL's too.
+        SSL_CTX_set_verify_depth(context, Int32(client.depth))
+    }
 }
+
+/// nginx's `ngx_ssl_verify_callback`: the handshake never fails on the client's certificate;
+/// the verify result is read after it (`$ssl_client_verify`) and the request answered then.
+private let acceptEveryCertificate: @convention(c) (Int32, OpaquePointer?) -> Int32 = { _, _ in 1 }
 
 /// ALPN (RFC 7301), the server's preference first: `h2` when HTTP/2 is on (`use-http2`), then
 /// `http/1.1`. A client offering neither gets no ALPN and speaks HTTP/1.1 (§3.2 lets the server

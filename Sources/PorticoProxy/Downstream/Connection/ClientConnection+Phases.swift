@@ -61,6 +61,18 @@ extension ClientConnection {
             log.answerFields = Self.joined(log.answerFields, ByteBuffer(bytes: headers.everyAnswerLines))
         }
 
+        // Phase: client certificate (`auth-tls-*`, the host's).
+        if let certificates = route.policy.clientCertificate, let verdict = self.clientCertificatePhase(certificates) {
+            self.inbound.moveReaderIndex(forwardBy: self.head.headLength)
+            switch verdict {
+            case .status(let status):
+                self.respondWithError(status, close: hasBody || !keepAlive, bodyPending: hasBody, log: log, now: now)
+            case .redirect(let location):
+                self.respondWithRedirect(status: 302, location: location, close: hasBody || !keepAlive, bodyPending: hasBody, log: log, now: now)
+            }
+            return
+        }
+
         // Phase: rewrite (nginx's find-config check of the declared body size, then the
         // location's `return`s, then ingress-nginx's HTTPS redirect).
         if let limit = route.policy.maxBodySize, case .length(let length) = self.head.framing, length > limit {
@@ -356,7 +368,7 @@ extension ClientConnection {
                         self.head, from: bytes, rewrittenTarget: target, forwardedPrefix: route.policy.forwardedPrefix,
                         upstreamHost: route.policy.upstreamHost, realClient: realClient, forwarded: self.forwardedFields(in: bytes),
                         dropAuthorization: route.policy.basicAuth != nil,
-                        replacedFields: Self.replacedRequestFields(route.policy), extraFields: route.policy.headers?.requestLines ?? [],
+                        replacedFields: Self.replacedRequestFields(route.policy), extraFields: self.extraRequestFields(route.policy),
                         forwarding: self.forwarding,
                         requestID: self.relay.requestID, trace: self.relay.trace, into: &out)
                 }
@@ -364,7 +376,7 @@ extension ClientConnection {
                 UpstreamRequestWriter.write(
                     self.head, from: bytes, upstreamHost: route.policy.upstreamHost, realClient: realClient,
                     forwarded: self.forwardedFields(in: bytes), dropAuthorization: route.policy.basicAuth != nil,
-                    replacedFields: Self.replacedRequestFields(route.policy), extraFields: route.policy.headers?.requestLines ?? [],
+                    replacedFields: Self.replacedRequestFields(route.policy), extraFields: self.extraRequestFields(route.policy),
                     forwarding: self.forwarding,
                     requestID: self.relay.requestID, trace: self.relay.trace, into: &out)
             }
@@ -372,8 +384,23 @@ extension ClientConnection {
         return out
     }
 
-    /// Client fields the route sets itself: `auth-response-headers`, `proxy_set_header`.
+    /// Fields the proxy adds to the upstream request: the snippet's `proxy_set_header` lines,
+    /// the `ssl-client-*` fields of an `auth-tls` host.
+    func extraRequestFields(_ policy: RoutePolicy) -> [UInt8] {
+        let snippet = policy.headers?.requestLines ?? []
+        guard let certificates = policy.clientCertificate else { return snippet }
+        return snippet + self.clientCertificateFields(certificates)
+    }
+
+    /// Client fields the route sets itself: `auth-response-headers`, `proxy_set_header`, an
+    /// `auth-tls` host's `ssl-client-*`.
     static func replacedRequestFields(_ policy: RoutePolicy) -> [[UInt8]] {
+        let replaced = Self.replacedByAuthOrSnippet(policy)
+        guard policy.clientCertificate != nil else { return replaced }
+        return replaced + Self.clientCertificateFieldNames
+    }
+
+    static func replacedByAuthOrSnippet(_ policy: RoutePolicy) -> [[UInt8]] {
         switch (policy.externalAuth?.responseHeadersLowercased, policy.headers?.replacedRequestNames) {
         case (nil, nil): return []
         case (let auth?, nil): return auth

@@ -54,6 +54,8 @@ struct ClientConnection {
     var logRecord = RequestLogRecord()
     /// The client's TLS version once its handshake completed (`$ssl_protocol`).
     var tlsVersion: TLSProtocolVersion?
+    /// The client certificate the handshake got, on a host that asks for one (`auth-tls-*`).
+    var clientCertificate: ClientCertificate?
     /// This machine serves one HTTP/2 stream (`$server_protocol` HTTP/2.0).
     var isHTTP2 = false
     /// The stream's request is a gRPC call (`content-type: application/grpc…`): Portico's own
