@@ -9,7 +9,7 @@ import NIOCore
 /// line. Client side (Portico's own calls to the Kubernetes API): the handshake starts when the
 /// channel becomes active, and a failure (an unverifiable certificate) is fired down the
 /// pipeline as the `TLSError` before closing, so the caller can say why.
-public final class TLSHandler: ChannelDuplexHandler {
+public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
     public typealias InboundIn = ByteBuffer
     public typealias InboundOut = ByteBuffer
     public typealias OutboundIn = ByteBuffer

@@ -36,6 +36,9 @@ struct RulesOptions: ParsableArguments {
     @Option(help: "namespace/name of the ConfigMap of controller settings, with ingress-nginx's keys (hsts, proxy-body-size, keep-alive, use-forwarded-headers, …): from the API in a cluster, from --rules otherwise.")
     var configmap: String?
 
+    @Flag(help: "ingress-nginx's flag: hosts whose Ingress says ssl-passthrough: \"true\" are not terminated; the HTTPS listener reads the ClientHello's SNI and splices their connections to an endpoint of the host's / path.")
+    var enableSSLPassthrough = false
+
     func validate() throws {
         if let name = self.defaultBackendService, name.split(separator: "/", omittingEmptySubsequences: false).count != 2 || name.hasPrefix("/") || name.hasSuffix("/") {
             throw ValidationError("--default-backend-service must be namespace/name, got \"\(name)\"")
@@ -62,6 +65,7 @@ struct RulesOptions: ParsableArguments {
     func compileOptions() -> CompileOptions {
         CompileOptions(
             ingressClass: self.ingressClass, controllerName: self.controllerName,
-            defaultSSLCertificate: self.defaultSSLCertificate, configMap: self.configmap, defaultBackendService: self.defaultBackendService)
+            defaultSSLCertificate: self.defaultSSLCertificate, configMap: self.configmap, defaultBackendService: self.defaultBackendService,
+            enableSSLPassthrough: self.enableSSLPassthrough)
     }
 }

@@ -178,6 +178,7 @@ struct Serve: AsyncParsableCommand {
         configuration.maxConnectionsPerLoop = self.maxWorkerConnections
         configuration.httpsPort = self.httpsPort
         configuration.requestMetrics = self.enableMetrics
+        configuration.sslPassthrough = self.rules.enableSSLPassthrough
         if let trusted = self.trustedProxies {
             var ranges: [SourceRange] = []
             for item in trusted.split(separator: ",") {

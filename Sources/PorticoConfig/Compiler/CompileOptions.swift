@@ -23,11 +23,15 @@ public struct CompileOptions: Sendable {
     /// pages of the ConfigMap's `custom-http-errors`.
     public var defaultBackendService: String?
 
+    /// `--enable-ssl-passthrough`: the `ssl-passthrough` annotation is acted on.
+    public var enableSSLPassthrough: Bool
+
     public init(
         ingressClass: String = "portico", controllerName: String = CompileOptions.defaultControllerName,
         defaultSSLCertificate: String? = nil, watchIngressWithoutClass: Bool = true, configMap: String? = nil,
-        defaultBackendService: String? = nil
+        defaultBackendService: String? = nil, enableSSLPassthrough: Bool = false
     ) {
+        self.enableSSLPassthrough = enableSSLPassthrough
         self.configMap = configMap
         self.defaultBackendService = defaultBackendService
         self.watchIngressWithoutClass = watchIngressWithoutClass

@@ -217,6 +217,7 @@ struct SnapshotBuilder {
         let tlsHosts = Set(tls.map(\.host))
         let defaultCertificate = self.certificates.defaultCertificate(self.options.defaultSSLCertificate, diagnostics: &self.diagnostics)
 
+        let passthrough = self.passthroughHosts(routes: routes)
         let backendTable = BackendTable(refs: self.backendRefs, sites: self.backendSites)
         let routeDiagnostics = self.diagnostics
         let resolved = backendTable.resolve(with: self.resolver)
@@ -239,8 +240,41 @@ struct SnapshotBuilder {
             defaultRoute: defaultRoute)
         return IngressCompiler.Output(
             snapshot: RoutingSnapshot(
-                routes: table, backends: resolved.backends, tls: tls, defaultCertificate: defaultCertificate, settings: self.settings.server),
+                routes: table, backends: resolved.backends, tls: tls, defaultCertificate: defaultCertificate, settings: self.settings.server,
+                passthrough: passthrough),
             routeDiagnostics: routeDiagnostics, backendTable: backendTable, resolved: resolved)
+    }
+
+    /// `ssl-passthrough` hosts and the backend of their `/` path (ingress-nginx's
+    /// `PassthroughBackends`: exact host names, the root location only).
+    private mutating func passthroughHosts(routes: [HostKey: [Route]]) -> [String: BackendID] {
+        var result: [String: BackendID] = [:]
+        for entry in self.accepted where entry.annotations.sslPassthrough {
+            let field = "metadata.annotations[nginx.ingress.kubernetes.io/ssl-passthrough]"
+            guard self.options.enableSSLPassthrough else {
+                self.diagnostics.append(
+                    Diagnostic(.warning, file: entry.ingress.location.file, line: entry.ingress.location.line, object: entry.object, field: field,
+                               message: "ignored without --enable-ssl-passthrough, as ingress-nginx; the hosts are terminated as usual").differing())
+                continue
+            }
+            for key in entry.patterns {
+                guard case .exact(let name)? = key else {
+                    self.diagnostics.append(
+                        Diagnostic(.warning, file: entry.ingress.location.file, line: entry.ingress.location.line, object: entry.object, field: field,
+                                   message: "\(key?.description ?? "a rule without host") is no exact host name, which ingress-nginx's TCP proxy compares with the SNI name; not passed through"))
+                    continue
+                }
+                guard result[name] == nil else { continue }
+                guard let root = routes[key]?.first(where: { $0.match == .prefix(Array("/".utf8)) }) else {
+                    self.diagnostics.append(
+                        Diagnostic(.warning, file: entry.ingress.location.file, line: entry.ingress.location.line, object: entry.object, field: field,
+                                   message: "\(name) has no / path, whose backend would receive the connections; not passed through"))
+                    continue
+                }
+                result[name] = root.backend
+            }
+        }
+        return result
     }
 
     /// `spec.tls` entries → one binding per host, the oldest Ingress first. A TLS host must

@@ -34,6 +34,9 @@ public final class ProxyServer: Sendable {
                         return
                     }
                     if tls {
+                        if context.configuration.sslPassthrough {
+                            try channel.pipeline.syncOperations.addHandler(TLSPassthroughHandler(loop: context))
+                        }
                         let handler = try TLSHandler(store: context.generation.certificates, logger: logger)
                         try channel.pipeline.syncOperations.addHandler(handler)
                     }

@@ -63,6 +63,8 @@ public struct ProxyConfiguration: Sendable, Equatable {
     public var forwarding: ServerSettings.Forwarding?
     /// `large-client-header-buffers` "4 8k".
     var headLimits = RequestHeadParser.Limits.standard
+    /// `--enable-ssl-passthrough`: the HTTPS listener reads each ClientHello's SNI first.
+    public var sslPassthrough = false
     /// `use-http2`: `h2` by ALPN on the HTTPS port, prior knowledge on the plain one.
     public var http2 = true
     /// `http2-max-concurrent-streams` (128).

@@ -14,22 +14,27 @@ public struct RoutingSnapshot: Sendable, Equatable {
     public let defaultCertificate: CertificateSource?
     /// The controller ConfigMap's data-plane settings.
     public let settings: ServerSettings
+    /// `ssl-passthrough` hosts (lower-case, exact names as ingress-nginx's TCP proxy compares
+    /// them) and the backend of their `/` path: their TLS is not terminated but spliced.
+    public let passthrough: [String: BackendID]
 
     public init(
         routes: RouteTable, backends: [Backend], tls: [TLSBinding] = [], defaultCertificate: CertificateSource? = nil,
-        settings: ServerSettings = .defaults
+        settings: ServerSettings = .defaults, passthrough: [String: BackendID] = [:]
     ) {
         self.routes = routes
         self.backends = backends
         self.tls = tls
         self.defaultCertificate = defaultCertificate
         self.settings = settings
+        self.passthrough = passthrough
     }
 
     /// The same routes with other backends (endpoint-only changes: no route is rebuilt).
     public func replacingBackends(_ backends: [Backend]) -> RoutingSnapshot {
         RoutingSnapshot(
-            routes: self.routes, backends: backends, tls: self.tls, defaultCertificate: self.defaultCertificate, settings: self.settings)
+            routes: self.routes, backends: backends, tls: self.tls, defaultCertificate: self.defaultCertificate, settings: self.settings,
+            passthrough: self.passthrough)
     }
 
     public static let empty = RoutingSnapshot(

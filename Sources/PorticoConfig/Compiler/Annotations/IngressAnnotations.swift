@@ -35,6 +35,8 @@ struct IngressAnnotations {
     /// `auth-tls-*`: client certificates for the Ingress's hosts (the oldest such Ingress of a
     /// host decides for all its paths).
     var clientCertificate: ClientCertificatePolicy?
+    /// `ssl-passthrough: "true"` (with `--enable-ssl-passthrough`).
+    var sslPassthrough = false
     /// `default-backend`: a Service of the Ingress's namespace, by name.
     var defaultBackendService: String?
     /// `custom-http-errors` (only with `default-backend`); the ConfigMap's until the annotation
@@ -52,7 +54,7 @@ struct IngressAnnotations {
     /// field, and the phase that reads it. Like ingress-nginx's `annotations.Extractor`.
     static let groups: [any AnnotationGroup.Type] = [
         RewriteAnnotations.self, RedirectAnnotations.self, ProxyAnnotations.self, UpstreamAnnotations.self,
-        AccessAnnotations.self, DenyAnnotations.self, AffinityAnnotations.self, AliasAnnotations.self, CORSAnnotations.self, AuthAnnotations.self, CanaryAnnotations.self, RateLimitAnnotations.self, ExternalAuthAnnotations.self, ErrorPageAnnotations.self, CustomHeadersAnnotations.self, TracingAnnotations.self, BackendProtocolAnnotations.self, ClientCertificateAnnotations.self, SnippetAnnotations.self,
+        AccessAnnotations.self, DenyAnnotations.self, AffinityAnnotations.self, AliasAnnotations.self, CORSAnnotations.self, AuthAnnotations.self, CanaryAnnotations.self, RateLimitAnnotations.self, ExternalAuthAnnotations.self, ErrorPageAnnotations.self, CustomHeadersAnnotations.self, TracingAnnotations.self, BackendProtocolAnnotations.self, ClientCertificateAnnotations.self, PassthroughAnnotations.self, SnippetAnnotations.self,
     ]
 
     static let supportedNames: Set<String> = Set(Self.groups.flatMap { $0.names })
