@@ -39,6 +39,27 @@ import Testing
         await backends.stop()
     }
 
+    /// A client that gives up before the answer is logged 499, as nginx logs it; one that
+    /// leaves in the middle of the body, with the status and the bytes it got.
+    @Test func aClientThatGivesUpIsLogged499() async throws {
+        let backends = try await TestBackends(addresses: ["127.0.71.3"], page: "hello")
+        let rules = try RulesDirectory([
+            "a.yaml": RulesDirectory.service("app", port: backends.port, ready: ["127.0.71.3"])
+                + RulesDirectory.ingress("shop", host: "shop.test", paths: [("/", "Prefix", "app")]),
+        ])
+        let portico = try PorticoProcess(rules: rules.url)
+        defer { portico.terminate() }
+        let curl = Curl(port: portico.port)
+        _ = try curl.get("shop.test", "/__sleep/3000", ["--max-time", "0.5"])
+        _ = try Curl.run(["--http2-prior-knowledge", "--max-time", "0.5", "--resolve", "shop.test:\(portico.port):127.0.0.1", "http://shop.test:\(portico.port)/h2/__sleep/3000"])
+        #expect(LiveReloadTests.eventually(5) { Self.lines(portico).count == 2 }, "\(Self.lines(portico))")
+        let lines = Self.lines(portico)
+        #expect(lines.contains { $0.contains("\"GET /__sleep/3000 HTTP/1.1\" 499 0 ") }, "\(lines)")
+        #expect(lines.contains { $0.contains("\"GET /h2/__sleep/3000 HTTP/2.0\" 499 0 ") }, "\(lines)")
+        portico.terminate()
+        await backends.stop()
+    }
+
     @Test func aJSONFormatFromTheConfigMapAppliesLive() async throws {
         let backends = try await TestBackends(addresses: ["127.0.71.2"], page: "hello")
         func configMap(_ escapeJSON: Bool, _ format: String) -> String {

@@ -135,6 +135,12 @@ struct ClientConnection {
         case .exchange(let exchange):
             if exchange.upstream.isAttached { self.actions.append(.upstreamClose) }
             if exchange.upstream.isAttached || exchange.upstream.isConnecting { exchange.recordAttemptEnd(now: now) }
+            // The client gave up (closed, or reset its stream): logged and counted as nginx does,
+            // 499 ("client closed request") when no answer had begun, else the answer's status
+            // with the bytes sent so far. A cancelled gRPC call is one of these.
+            var log = self.relayed(exchange.log)
+            if !exchange.responseStarted { log.status = 499 }
+            self.logAnswer(log, now: now)
         case .tunnel:
             self.actions.append(.upstreamClose)
         case .idle, .closing:
