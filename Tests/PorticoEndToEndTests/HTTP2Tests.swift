@@ -206,6 +206,25 @@ import Testing
         await proxy.backends.stop()
     }
 
+    /// nginx ≥ 1.19.7 ends an HTTP/2 connection after `keepalive_requests` streams and when it
+    /// has been idle for `keepalive_timeout`: GOAWAY (NO_ERROR) both times.
+    @Test func keepAliveRequestsAndTimeoutEndConnectionsWithGoAway() async throws {
+        let counting = try await Self.proxyWithConfigMap(["keep-alive-requests": "3"], address: "127.0.80.9")
+        let counted = try Self.peer(port: counting.port, ["many-then-goaway", "--count", "10", "--seconds", "3"])
+        #expect(counted["goaway"] as? String == "NO_ERROR", "\(counted)")
+        // GOAWAY follows the third stream; a stream or two the client opened before it read the
+        // GOAWAY may still be served (the graceful GOAWAY is two-step, RFC 9113 §6.8).
+        let answered = counted["answered"] as? Int ?? 0
+        #expect(answered >= 3 && answered < 10, "\(counted)")
+        await counting.stop()
+        let idling = try await Self.proxyWithConfigMap(["keep-alive": "1"], address: "127.0.80.10")
+        let idle = try Self.peer(port: idling.port, ["many-then-goaway", "--count", "1", "--seconds", "5"])
+        #expect(idle["goaway"] as? String == "NO_ERROR", "\(idle)")
+        let waited = idle["waited"] as? Double ?? 99
+        #expect(waited > 0.5 && waited < 3, "GOAWAY after the 1 s keep-alive timeout, not \(waited) s")
+        await idling.stop()
+    }
+
     /// One Service behind one Ingress, with the controller ConfigMap `data`.
     static func proxyWithConfigMap(_ data: [String: String], address: String) async throws -> SingleServiceProxy {
         let backends = try await TestBackends(addresses: [address], page: "x")

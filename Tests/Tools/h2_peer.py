@@ -14,6 +14,7 @@ statuses, and whether the connection is still usable afterwards.
   h2_peer.py --port P smuggle
   h2_peer.py --port P get --path /x
   h2_peer.py --port P goaway-in-flight --seconds 10
+  h2_peer.py --port P many-then-goaway --count 5 --seconds 10
 """
 import argparse
 import json
@@ -346,6 +347,22 @@ def goaway_in_flight(args):
     peer.report(slow=peer.answers.get(slow), slow_ended=slow in peer.ended)
 
 
+def many_then_goaway(args):
+    """Sends --count requests one after the other on one connection, then waits for GOAWAY; with
+    --count 0, waits idle for it."""
+    peer = Peer(args)
+    answered = 0
+    for index in range(args.count):
+        if peer.goaway is not None or peer.closed:
+            break
+        stream = peer.headers(f"/many-{index}")
+        peer.pump(lambda: stream in peer.ended or stream in peer.resets, timeout=5)
+        answered += peer.answers.get(stream) == 200
+    started = time.time()
+    peer.pump(lambda: peer.goaway is not None, timeout=args.seconds)
+    peer.report(answered=answered, waited=round(time.time() - started, 2))
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
@@ -358,12 +375,15 @@ def main():
         command.add_argument("--count", type=int, default=default)
     command = sub.add_parser("get")
     command.add_argument("--path", default="/")
+    command = sub.add_parser("many-then-goaway")
+    command.add_argument("--count", type=int, default=0)
+    command.add_argument("--seconds", type=float, default=10)
     command = sub.add_parser("goaway-in-flight")
     command.add_argument("--seconds", type=float, default=10)
     args = parser.parse_args()
     {"rapid-reset": rapid_reset, "continuation-flood": continuation_flood, "hpack-bomb": hpack_bomb,
      "stream-limit": stream_limit, "settings-flood": settings_flood, "smuggle": smuggle, "get": get,
-     "goaway-in-flight": goaway_in_flight}[args.command](args)
+     "goaway-in-flight": goaway_in_flight, "many-then-goaway": many_then_goaway}[args.command](args)
 
 
 if __name__ == "__main__":

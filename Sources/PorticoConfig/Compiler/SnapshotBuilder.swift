@@ -350,8 +350,11 @@ struct SnapshotBuilder {
         if let name = entry.annotations.defaultBackendService {
             let namespace = entry.ingress.metadata.namespace
             if let port = self.resolver.services[namespace + "/" + name]?.ports.first?.port {
-                // ingress-nginx uses the Service's first port.
-                let id = self.backendID(for: BackendRef(namespace: namespace, service: name, port: .number(port)), entry, field: "default-backend")
+                // ingress-nginx uses the Service's first port, and the location's proxy_pass
+                // (its `backend-protocol`) reaches it.
+                let id = self.backendID(
+                    for: BackendRef(namespace: namespace, service: name, port: .number(port), tls: entry.annotations.upstreamTLS, http2: entry.annotations.upstreamHTTP2),
+                    entry, field: "default-backend")
                 policy.defaultBackend = id
                 // The ConfigMap's codes go to --default-backend-service when there is one (the
                 // server-level error_page a location without its own inherits).

@@ -26,13 +26,16 @@ enum HTTP2Connection {
         let manager = NIOHTTP2ServerConnectionManagementHandler(
             eventLoop: channel.eventLoop,
             configuration: .init(maxIdleTime: configuration.keepAliveTimeout, maxAge: nil, maxGraceTime: nil, keepalive: nil))
+        let tracker = HTTP2ConnectionTracker(loop: loop)
         let boundLoop = NIOLoopBound(loop, eventLoop: channel.eventLoop)
+        let boundTracker = NIOLoopBound(tracker, eventLoop: channel.eventLoop)
         let handler = NIOHTTP2Handler(
             mode: .server, eventLoop: channel.eventLoop, connectionConfiguration: connection, streamConfiguration: stream,
             streamDelegate: manager.http2StreamDelegate
         ) { streamChannel in
             streamChannel.eventLoop.makeCompletedFuture {
                 let loop = boundLoop.value
+                boundTracker.value.streamOpened()
                 try streamChannel.pipeline.syncOperations.addHandler(HTTP2StreamCodec())
                 try streamChannel.pipeline.syncOperations.addHandler(
                     ProxyConnectionHandler(loop: loop, isTLS: isTLS, tlsVersion: tlsVersion, clientCertificate: clientCertificate, isHTTP2: true))
@@ -42,7 +45,7 @@ enum HTTP2Connection {
         try sync.addHandler(HTTP2FlushCoalescer())
         try sync.addHandler(handler)
         // The tracker before the manager: the quiesce event it fires goes on to the manager.
-        try sync.addHandler(HTTP2ConnectionTracker(loop: loop))
+        try sync.addHandler(tracker)
         try sync.addHandler(manager)
         // The channel was active before the manager joined: start its idle timer as
         // channelActive would have (keep-alive timeout, nginx's for HTTP/2 since 1.19.7).
@@ -83,12 +86,10 @@ final class HTTP2ConnectionTracker: ChannelInboundHandler {
         context.fireChannelInactive()
     }
 
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is NIOHTTP2StreamCreatedEvent {
-            self.streams += 1
-            if self.streams >= self.loop.configuration.maxRequestsPerConnection { self.quiesce() }
-        }
-        context.fireUserInboundEventTriggered(event)
+    /// A client stream began (its channel is being set up).
+    func streamOpened() {
+        self.streams += 1
+        if self.streams >= self.loop.configuration.maxRequestsPerConnection { self.quiesce() }
     }
 
     /// Graceful end: GOAWAY now, close when the streams in flight are done.
