@@ -225,6 +225,39 @@ import Testing
         await idling.stop()
     }
 
+    /// A reload while an HTTP/2 connection is open: its next streams take the new routes, and
+    /// the connection stays (no GOAWAY).
+    @Test func aReloadAppliesToTheNextStreamsOfAnOpenConnection() async throws {
+        let backends = try await TestBackends(addresses: ["127.0.80.11"], page: "x")
+        let service = RulesDirectory.service("svc", port: backends.port, ready: ["127.0.80.11"])
+        let rules = try RulesDirectory([
+            "rules.yaml": service + RulesDirectory.ingress("ing", host: nil, paths: [("/live", "Prefix", "svc")]),
+        ])
+        let portico = try PorticoProcess(rules: rules.url)
+        defer { portico.terminate() }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", Self.tool, "--port", String(portico.port), "sequence", "--count", "16", "--interval", "0.25", "--path", "/live"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // After the first answers, the Ingress's path moves elsewhere.
+        try await Task.sleep(for: .milliseconds(800))
+        try (service + RulesDirectory.ingress("ing", host: nil, paths: [("/elsewhere", "Prefix", "svc")]))
+            .write(to: rules.url.appendingPathComponent("rules.yaml"), atomically: true, encoding: .utf8)
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard let report = text.split(separator: "\n").last,
+            let object = try JSONSerialization.jsonObject(with: Data(report.utf8)) as? [String: Any]
+        else { throw HarnessError("h2_peer sequence printed: \(text)") }
+        let statuses = object["sequence"] as? [Int] ?? []
+        #expect(statuses.count == 16, "\(text)")
+        #expect(statuses.first == 200 && statuses.last == 404, "old routes first, the new ones after the reload: \(statuses)")
+        #expect(object["goaway"] is NSNull && object["closed"] as? Bool == false, "one connection throughout: \(object)")
+        await backends.stop()
+    }
+
     /// One Service behind one Ingress, with the controller ConfigMap `data`.
     static func proxyWithConfigMap(_ data: [String: String], address: String) async throws -> SingleServiceProxy {
         let backends = try await TestBackends(addresses: [address], page: "x")

@@ -363,6 +363,20 @@ def many_then_goaway(args):
     peer.report(answered=answered, waited=round(time.time() - started, 2))
 
 
+def sequence(args):
+    """One request every --interval seconds on one connection, --count of them; prints each
+    status as it comes (a line per request), then the report."""
+    peer = Peer(args)
+    statuses = []
+    for index in range(args.count):
+        stream = peer.headers(f"{args.path}?n={index}")
+        peer.pump(lambda: stream in peer.ended or stream in peer.resets, timeout=5)
+        statuses.append(peer.answers.get(stream))
+        print(json.dumps({"n": index, "status": peer.answers.get(stream)}), flush=True)
+        time.sleep(args.interval)
+    peer.report(sequence=statuses)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
@@ -378,12 +392,17 @@ def main():
     command = sub.add_parser("many-then-goaway")
     command.add_argument("--count", type=int, default=0)
     command.add_argument("--seconds", type=float, default=10)
+    command = sub.add_parser("sequence")
+    command.add_argument("--count", type=int, default=5)
+    command.add_argument("--interval", type=float, default=0.5)
+    command.add_argument("--path", default="/")
     command = sub.add_parser("goaway-in-flight")
     command.add_argument("--seconds", type=float, default=10)
     args = parser.parse_args()
     {"rapid-reset": rapid_reset, "continuation-flood": continuation_flood, "hpack-bomb": hpack_bomb,
      "stream-limit": stream_limit, "settings-flood": settings_flood, "smuggle": smuggle, "get": get,
-     "goaway-in-flight": goaway_in_flight, "many-then-goaway": many_then_goaway}[args.command](args)
+     "goaway-in-flight": goaway_in_flight, "many-then-goaway": many_then_goaway,
+     "sequence": sequence}[args.command](args)
 
 
 if __name__ == "__main__":
