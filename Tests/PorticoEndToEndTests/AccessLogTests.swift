@@ -60,6 +60,31 @@ import Testing
         await backends.stop()
     }
 
+    /// Every attempt is in the line, as nginx lists them: an endpoint that refuses the
+    /// connection, then the one that answered (`$upstream_addr` "a, b", `$upstream_status`
+    /// "502, 200", the times and lengths likewise).
+    @Test func retriedAttemptsAreAllListed() async throws {
+        let backends = try await TestBackends(addresses: ["127.0.71.6"], page: "hello")
+        let rules = try RulesDirectory([
+            "a.yaml": RulesDirectory.service("app", port: backends.port, ready: ["127.0.71.5", "127.0.71.6"])  // .5 refuses
+                + RulesDirectory.ingress("shop", host: "shop.test", paths: [("/", "Prefix", "app")]),
+        ])
+        let portico = try PorticoProcess(rules: rules.url)
+        defer { portico.terminate() }
+        let curl = Curl(port: portico.port)
+        for _ in 0..<4 { #expect(try curl.get("shop.test", "/retry").status == 200) }
+        #expect(LiveReloadTests.eventually(5) { Self.lines(portico).count == 4 })
+        let port = backends.port
+        let retried = Self.lines(portico).filter { $0.contains(", ") }
+        #expect(!retried.isEmpty, "\(Self.lines(portico))")
+        for line in retried {
+            #expect(line.contains(" [default-app-80] [] 127.0.71.5:\(port), 127.0.71.6:\(port) 0, "), "\(line)")
+            #expect(line.contains(" 502, 200 "), "\(line)")
+        }
+        portico.terminate()
+        await backends.stop()
+    }
+
     @Test func aJSONFormatFromTheConfigMapAppliesLive() async throws {
         let backends = try await TestBackends(addresses: ["127.0.71.2"], page: "hello")
         func configMap(_ escapeJSON: Bool, _ format: String) -> String {

@@ -111,14 +111,24 @@ final class AccessLogWriter {
         // `upstream-default-backend`, and the alternative is empty (not `-`) without a canary.
         case .upstreamName: self.text(line.answer.metricLabels?.upstream ?? "upstream-default-backend", escape)
         case .alternativeUpstreamName: if let canary = line.answer.canary { self.text(canary, escape) }
-        case .upstreamAddr: self.text(upstreamTime == nil ? nil : line.answer.endpoint?.display, escape)
+        case .upstreamAddr:
+            self.earlier(line) { self.text($0.address, escape) }
+            self.text(upstreamTime == nil ? nil : line.answer.endpoint?.display, escape)
         case .upstreamStatus:
+            self.earlier(line) { self.integer($0.status) }
             if upstreamTime == nil { self.absent(escape) } else { self.integer(line.upstreamStatus) }
         case .upstreamResponseLength:
+            self.earlier(line) { self.integer($0.responseLength) }
             if upstreamTime == nil { self.absent(escape) } else { self.integer(line.relay.upstreamBodyBytes) }
-        case .upstreamResponseTime: self.optionalSeconds(upstreamTime, escape)
-        case .upstreamConnectTime: self.optionalSeconds(line.relay.connectNanoseconds, escape)
-        case .upstreamHeaderTime: self.optionalSeconds(line.relay.headerNanoseconds, escape)
+        case .upstreamResponseTime:
+            self.earlier(line) { self.optionalSeconds($0.responseNanoseconds, escape) }
+            self.optionalSeconds(upstreamTime, escape)
+        case .upstreamConnectTime:
+            self.earlier(line) { self.optionalSeconds($0.connectNanoseconds, escape) }
+            self.optionalSeconds(line.relay.connectNanoseconds, escape)
+        case .upstreamHeaderTime:
+            self.earlier(line) { self.optionalSeconds($0.headerNanoseconds, escape) }
+            self.optionalSeconds(line.relay.headerNanoseconds, escape)
         case .requestID:
             if let range = record.requestID {
                 record.bytes.withUnsafeBytes { self.escaped(UnsafeRawBufferPointer(rebasing: $0[range]), escape) }
@@ -138,6 +148,16 @@ final class AccessLogWriter {
             } else {
                 self.absent(escape)
             }
+        }
+    }
+
+    /// The attempts before the last, each written by `value` and followed by `, ` (nginx's list
+    /// separator within one upstream group).
+    private func earlier(_ line: AccessLogLine, _ value: (UpstreamAttempt) -> Void) {
+        guard let attempts = line.answer.earlierAttempts else { return }
+        for attempt in attempts {
+            value(attempt)
+            self.buffer.append(contentsOf: ", ".utf8)
         }
     }
 

@@ -37,6 +37,17 @@ extension ClientConnection {
             .connect(endpoint, token: self.attemptTokens, pooled: !fresh, maxIdle: maxIdle, timeout: exchange.connectTimeout))
     }
 
+    /// The attempt that failed goes into the log's list before the next one starts.
+    func rememberAttempt(_ exchange: inout Exchange, _ failure: AttemptFailure, now: NIODeadline) {
+        guard exchange.authorization == nil, let endpoint = exchange.log.endpoint else { return }
+        let attempt = UpstreamAttempt(
+            address: endpoint.display, status: self.relay.upstreamStatus == 0 ? failure.status : self.relay.upstreamStatus,
+            connectNanoseconds: self.relay.connectNanoseconds, headerNanoseconds: self.relay.headerNanoseconds,
+            responseNanoseconds: self.relay.responseNanoseconds(endingAt: now), responseLength: self.relay.upstreamBodyBytes)
+        if exchange.log.earlierAttempts == nil { exchange.log.earlierAttempts = [] }
+        exchange.log.earlierAttempts!.append(attempt)
+    }
+
     /// A connection for attempt `token` is ready. False when that attempt is no longer wanted
     /// (the client left, a timeout answered): the caller parks the connection for others.
     mutating func upstreamConnected(token: Int, reused: Bool, writable: Bool, now: NIODeadline) -> Bool {
@@ -90,10 +101,12 @@ extension ClientConnection {
             {
             case .retryOnFreshConnection:
                 self.loop.counters.retried(failure)
+                self.rememberAttempt(&exchange, failure, now: now)
                 self.connect(&exchange, fresh: true, sameEndpoint: true, now: now)
                 return true
             case .retryNextEndpoint:
                 self.loop.counters.retried(failure)
+                self.rememberAttempt(&exchange, failure, now: now)
                 exchange.attempt += 1
                 self.connect(&exchange, fresh: true, now: now)
                 return true

@@ -23,6 +23,21 @@ struct AnswerLog {
     var endpoint: ProxyEndpoint?
     var status = 0
     var bytesSent = 0
+    /// The attempts before the last, when a retry moved on (nginx lists each in
+    /// `$upstream_addr`, `$upstream_status` and the upstream times, `, ` between them). Nil for
+    /// the usual single attempt.
+    var earlierAttempts: [UpstreamAttempt]?
+}
+
+/// One upstream attempt that did not give the answer: what the access log says of it.
+struct UpstreamAttempt {
+    let address: String
+    /// The upstream's status, or the 502/504 the failure counts as.
+    let status: Int
+    let connectNanoseconds: Int64?
+    let headerNanoseconds: Int64?
+    let responseNanoseconds: Int64?
+    let responseLength: Int
 }
 
 /// The running counters of the answer being relayed (the current exchange's or tunnel's),
@@ -58,6 +73,8 @@ struct RelayCounters {
         self.upstreamStart = now
         self.upstreamConnected = Self.never
         self.upstreamHeader = Self.never
+        self.upstreamStatus = 0
+        self.upstreamBodyBytes = 0
     }
 
     /// The last attempt's span from its start to `end`, nil if it never reached `end`.
