@@ -111,9 +111,16 @@ http { $NGINX_ACCESS_LOG keepalive_requests 1000000;
 $PROXY_LOCATIONS
   } }
 CONF
-# Portico's rules: one Ingress, one Service, one endpoint (the origin).
+# Portico's rules: one Ingress, one Service, one endpoint (the origin), and the controller
+# ConfigMap with nginx's keepalive_requests above (h2load does not reopen a connection that
+# ended with GOAWAY after keep-alive-requests streams).
 mkdir -p "$WORK/rules"
 cat > "$WORK/rules/bench.yaml" <<CONF
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: portico-bench, namespace: default}
+data: {keep-alive-requests: "1000000"}
+---
 apiVersion: v1
 kind: Service
 metadata: {name: origin}
@@ -158,7 +165,7 @@ start_proxy() {
     portico) local resumption=on; [ "$SCENARIO" = handshakes ] && resumption=off
              local tls_port=$((PORTICO_PORT + 100))
              taskset -c $CPU_PROXY "$PORTICO" serve --rules "$WORK/rules" --certs "$ROOT/certs" \
-               --workers "$WORKERS" --http-port $PORTICO_PORT --https-port $tls_port --address 127.0.0.1 --access-log "$PORTICO_ACCESS_LOG" \
+               --workers "$WORKERS" --configmap default/portico-bench --http-port $PORTICO_PORT --https-port $tls_port --address 127.0.0.1 --access-log "$PORTICO_ACCESS_LOG" \
                --enable-metrics "$([ "$METRICS" = off ] && echo false || echo true)" \
                --log-level error --tls-session-resumption $resumption & PROXY_PID=$!
              PORT=$PORTICO_PORT; [ "$SCHEME" = https ] && PORT=$tls_port ;;
