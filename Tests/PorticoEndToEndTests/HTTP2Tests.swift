@@ -237,7 +237,7 @@ import Testing
         defer { portico.terminate() }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Self.tool, "--port", String(portico.port), "sequence", "--count", "16", "--interval", "0.25", "--path", "/live"]
+        process.arguments = ["python3", Self.tool, "--port", String(portico.port), "sequence", "--count", "160", "--interval", "0.25", "--path", "/live", "--until", "404"]
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice
@@ -252,7 +252,8 @@ import Testing
             let object = try JSONSerialization.jsonObject(with: Data(report.utf8)) as? [String: Any]
         else { throw HarnessError("h2_peer sequence printed: \(text)") }
         let statuses = object["sequence"] as? [Int] ?? []
-        #expect(statuses.count == 16, "\(text)")
+        // Up to 40 s for the reload: a debug build under the whole suite on two cores is slow.
+        #expect(statuses.count < 160, "the reload never reached the open connection: \(text)")
         #expect(statuses.first == 200 && statuses.last == 404, "old routes first, the new ones after the reload: \(statuses)")
         #expect(object["goaway"] is NSNull && object["closed"] as? Bool == false, "one connection throughout: \(object)")
         await backends.stop()

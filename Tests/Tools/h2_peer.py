@@ -373,6 +373,8 @@ def sequence(args):
         peer.pump(lambda: stream in peer.ended or stream in peer.resets, timeout=5)
         statuses.append(peer.answers.get(stream))
         print(json.dumps({"n": index, "status": peer.answers.get(stream)}), flush=True)
+        if args.until is not None and statuses[-1] == args.until:
+            break
         time.sleep(args.interval)
     peer.report(sequence=statuses)
 
@@ -396,6 +398,7 @@ def main():
     command.add_argument("--count", type=int, default=5)
     command.add_argument("--interval", type=float, default=0.5)
     command.add_argument("--path", default="/")
+    command.add_argument("--until", type=int, help="stop after the first answer with this status")
     command = sub.add_parser("goaway-in-flight")
     command.add_argument("--seconds", type=float, default=10)
     args = parser.parse_args()

@@ -26,6 +26,10 @@ public final class StatusWriter: Sendable {
     private let served = Mutex<[String]>([])
     /// Set when the served set changed since the last sync.
     private let dirty = Atomic<Bool>(true)
+    /// What was written to each Ingress and when: a sync that comes before the watch has
+    /// brought that status back (another install right after) does not write it again; after a
+    /// resync interval it does, if the status still differs (someone else overwrote it).
+    private let recentWrites = Mutex<[ClusterState.ObjectKey: (addresses: [String], at: ContinuousClock.Instant)]>([:])
     /// Coalesced wake-ups: a new served set, a change of leadership, the resync timer.
     private let wakeups: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
@@ -84,8 +88,11 @@ public final class StatusWriter: Sendable {
             guard parts.count == 2 else { continue }
             let key = ClusterState.ObjectKey(kind: "Ingress", namespace: parts[0], name: parts[1])
             guard let current = self.store.ingressStatus(key), current.sorted() != addresses else { continue }
+            let now = ContinuousClock.now
+            if let recent = self.recentWrites.withLock({ $0[key] }), recent.addresses == addresses, now - recent.at < self.interval { continue }
             do {
                 try await self.write(addresses, namespace: parts[0], name: parts[1])
+                self.recentWrites.withLock { $0[key] = (addresses, now) }
                 self.logger.info("Ingress \(entry): status.loadBalancer set to \(addresses.joined(separator: ", "))")
             } catch {
                 self.logger.warning("Ingress \(entry): status not updated: \(error)")
