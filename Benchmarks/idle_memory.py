@@ -4,7 +4,8 @@
 Each proxy (one worker, in front of the same nginx origin) gets N client connections that each
 make one request and then stay open and silent (keep-alive). The figure is the growth of the
 proxy's resident memory (VmRSS, /proc) divided by N, after a warm-up set of connections was
-opened and closed so allocator arenas and caches are already there. Plain HTTP and TLS 1.3.
+opened and closed so allocator arenas and caches are already there. Plain HTTP, TLS 1.3, and
+HTTP/2 over TLS (ALPN h2, one stream each; needs Python's `h2`).
 
   Benchmarks/idle_memory.py [--connections 2000] [--rounds 2] [--portico PATH]
 
@@ -36,6 +37,8 @@ def wait_port(port, tls):
 
 
 def open_idle(port, tls):
+    if tls == "h2":
+        return open_idle_h2(port)
     raw = socket.create_connection(("127.0.0.1", port))
     conn = raw
     if tls:
@@ -50,6 +53,31 @@ def open_idle(port, tls):
         if not chunk:
             raise OSError("closed")
         data += chunk
+    return conn
+
+
+def open_idle_h2(port):
+    import h2.config, h2.connection, h2.events
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    context.set_alpn_protocols(["h2"])
+    conn = context.wrap_socket(socket.create_connection(("127.0.0.1", port)), server_hostname="bench.nip.io")
+    if conn.selected_alpn_protocol() != "h2":
+        raise OSError("no h2")
+    h2conn = h2.connection.H2Connection(config=h2.config.H2Configuration(client_side=True))
+    h2conn.initiate_connection()
+    h2conn.send_headers(1, [(":method", "GET"), (":scheme", "https"), (":authority", "bench.nip.io"), (":path", "/")], end_stream=True)
+    conn.sendall(h2conn.data_to_send())
+    ended = False
+    while not ended:
+        chunk = conn.recv(65536)
+        if not chunk:
+            raise OSError("closed")
+        for event in h2conn.receive_data(chunk):
+            if isinstance(event, h2.events.StreamEnded):
+                ended = True
+        conn.sendall(h2conn.data_to_send())
     return conn
 
 
@@ -88,7 +116,7 @@ worker_rlimit_nofile 65536;
 events {{ worker_connections 16384; }}
 http {{ access_log off; keepalive_timeout 300s; keepalive_requests 1000000; {temp_paths}
   upstream backend {{ server 127.0.0.1:{ORIGIN}; keepalive 64; }}
-  server {{ listen 127.0.0.1:{NGINX}; listen 127.0.0.1:{NGINX + 100} ssl;
+  server {{ listen 127.0.0.1:{NGINX}; listen 127.0.0.1:{NGINX + 100} ssl http2;
     ssl_certificate {ROOT}/certs/nip-io.crt; ssl_certificate_key {ROOT}/certs/nip-io.key;
     ssl_protocols TLSv1.2 TLSv1.3; ssl_session_cache shared:SSL:10m;
     location / {{ proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; }} }} }}
@@ -132,20 +160,21 @@ spec:
                     ports = (PORTICO, PORTICO + 100)
                 try:
                     wait_port(ports[0], False)
-                    for tls, port in [(False, ports[0]), (True, ports[1])]:
+                    for tls, port in [(False, ports[0]), (True, ports[1]), ("h2", ports[1])]:
                         per = measure(proxy.pid, port, tls, args.connections)
                         results.setdefault((name, tls), []).append(per)
-                        print(f"round {round_ + 1} {name:8s} {'TLS  ' if tls else 'plain'} {per:7.2f} KiB per idle connection", flush=True)
+                        label = "h2   " if tls == "h2" else "TLS  " if tls else "plain"
+                        print(f"round {round_ + 1} {name:8s} {label} {per:7.2f} KiB per idle connection", flush=True)
                 finally:
                     proxy.send_signal(signal.SIGTERM)
                     proxy.wait(timeout=30)
     finally:
         origin.send_signal(signal.SIGTERM)
         origin.wait(timeout=10)
-    for tls in [False, True]:
+    for tls in [False, True, "h2"]:
         median = lambda values: sorted(values)[len(values) // 2]
         n, p = median(results[("nginx", tls)]), median(results[("portico", tls)])
-        print(f"idle {'TLS' if tls else 'plain'} connection: portico {p:.2f} KiB, nginx {n:.2f} KiB (portico/nginx {p / n if n > 0 else float('inf'):.1f}x)")
+        print(f"idle {'HTTP/2' if tls == 'h2' else 'TLS' if tls else 'plain'} connection: portico {p:.2f} KiB, nginx {n:.2f} KiB (portico/nginx {p / n if n > 0 else float('inf'):.1f}x)")
 
 
 if __name__ == "__main__":
