@@ -9,13 +9,19 @@ import Testing
         ((try? String(contentsOf: portico.accessLog, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
     }
 
-    @Test func upstreamInfoIsIngressNginxsDefaultLine() async throws {
-        let backends = try await TestBackends(addresses: ["127.0.71.1"], page: "hello")
+    /// Backends on `serving` behind the Service `app` (whose ready endpoints are `ready`, the
+    /// same by default), routed for `shop.test` by the Ingress `shop`, and Portico in front.
+    static func shop(serving: [String], ready: [String]? = nil) async throws -> (TestBackends, PorticoProcess) {
+        let backends = try await TestBackends(addresses: serving, page: "hello")
         let rules = try RulesDirectory([
-            "a.yaml": RulesDirectory.service("app", port: backends.port, ready: ["127.0.71.1"])
+            "a.yaml": RulesDirectory.service("app", port: backends.port, ready: ready ?? serving)
                 + RulesDirectory.ingress("shop", host: "shop.test", paths: [("/", "Prefix", "app")]),
         ])
-        let portico = try PorticoProcess(rules: rules.url)
+        return (backends, try PorticoProcess(rules: rules.url))
+    }
+
+    @Test func upstreamInfoIsIngressNginxsDefaultLine() async throws {
+        let (backends, portico) = try await Self.shop(serving: ["127.0.71.1"])
         defer { portico.terminate() }
         let curl = Curl(port: portico.port)
         #expect(try curl.get("shop.test", "/items?id=7", ["-u", "alice:secret", "-e", "https://ref.test/", "-A", "agent \"quoted\""]).status == 200)
@@ -42,12 +48,7 @@ import Testing
     /// A client that gives up before the answer is logged 499, as nginx logs it; one that
     /// leaves in the middle of the body, with the status and the bytes it got.
     @Test func aClientThatGivesUpIsLogged499() async throws {
-        let backends = try await TestBackends(addresses: ["127.0.71.3"], page: "hello")
-        let rules = try RulesDirectory([
-            "a.yaml": RulesDirectory.service("app", port: backends.port, ready: ["127.0.71.3"])
-                + RulesDirectory.ingress("shop", host: "shop.test", paths: [("/", "Prefix", "app")]),
-        ])
-        let portico = try PorticoProcess(rules: rules.url)
+        let (backends, portico) = try await Self.shop(serving: ["127.0.71.3"])
         defer { portico.terminate() }
         let curl = Curl(port: portico.port)
         _ = try curl.get("shop.test", "/__sleep/3000", ["--max-time", "0.5"])
@@ -64,12 +65,7 @@ import Testing
     /// connection, then the one that answered (`$upstream_addr` "a, b", `$upstream_status`
     /// "502, 200", the times and lengths likewise).
     @Test func retriedAttemptsAreAllListed() async throws {
-        let backends = try await TestBackends(addresses: ["127.0.71.6"], page: "hello")
-        let rules = try RulesDirectory([
-            "a.yaml": RulesDirectory.service("app", port: backends.port, ready: ["127.0.71.5", "127.0.71.6"])  // .5 refuses
-                + RulesDirectory.ingress("shop", host: "shop.test", paths: [("/", "Prefix", "app")]),
-        ])
-        let portico = try PorticoProcess(rules: rules.url)
+        let (backends, portico) = try await Self.shop(serving: ["127.0.71.6"], ready: ["127.0.71.5", "127.0.71.6"])  // .5 refuses
         defer { portico.terminate() }
         let curl = Curl(port: portico.port)
         for _ in 0..<4 { #expect(try curl.get("shop.test", "/retry").status == 200) }
