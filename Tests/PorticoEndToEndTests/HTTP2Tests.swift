@@ -169,6 +169,18 @@ import Testing
         await proxy.stop()
     }
 
+    /// `http2-max-header-size` is the SETTINGS_MAX_HEADER_LIST_SIZE a header block must fit.
+    @Test func http2MaxHeaderSizeBoundsTheHeaderList() async throws {
+        let proxy = try await Self.proxyWithConfigMap(["http2-max-header-size": "2k"], address: "127.0.80.12")
+        let small = try Self.peer(port: proxy.port, ["get", "--path", "/small", "--header-bytes", "1000"])
+        #expect(small["statuses"] as? [Int] == [200], "\(small)")
+        let big = try Self.peer(port: proxy.port, ["get", "--path", "/big", "--header-bytes", "3000"])
+        #expect(big["statuses"] as? [Int] == [], "\(big)")
+        #expect(big["goaway"] as? String != nil || !(big["resets"] as? [String] ?? []).isEmpty, "\(big)")
+        #expect(!Self.received(proxy).contains { $0.contains("/big") })
+        await proxy.stop()
+    }
+
     @Test func useHTTP2FalseTurnsItOff() async throws {
         let proxy = try await Self.proxyWithConfigMap(["use-http2": "false"], address: "127.0.80.7")
         let portico = proxy.portico

@@ -330,8 +330,14 @@ def smuggle(args):
 
 def get(args):
     peer = Peer(args)
-    stream = peer.headers(args.path)
-    peer.pump(lambda: stream in peer.ended or stream in peer.resets, timeout=10)
+    extra = [("x-big", "b" * args.header_bytes)] if args.header_bytes else []
+    if extra:
+        # The server's SETTINGS (its header list size) hold once acknowledged: read and ACK
+        # them first, as a client that waits for them does.
+        peer.pump(lambda: peer.conn.remote_settings.max_header_list_size is not None, timeout=2)
+        peer.pump(lambda: False, timeout=0.3)
+    stream = peer.headers(args.path, extra)
+    peer.pump(lambda: stream in peer.ended or stream in peer.resets or peer.goaway is not None, timeout=10)
     peer.report(body=peer.bodies.get(stream, 0))
 
 
@@ -391,6 +397,7 @@ def main():
         command.add_argument("--count", type=int, default=default)
     command = sub.add_parser("get")
     command.add_argument("--path", default="/")
+    command.add_argument("--header-bytes", type=int, default=0, help="one x-big field this long")
     command = sub.add_parser("many-then-goaway")
     command.add_argument("--count", type=int, default=0)
     command.add_argument("--seconds", type=float, default=10)
