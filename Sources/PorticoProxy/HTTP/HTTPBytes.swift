@@ -6,6 +6,8 @@ enum HTTPBytes {
     static let sp = UInt8(ascii: " ")
     static let htab = UInt8(ascii: "\t")
     static let colon = UInt8(ascii: ":")
+    /// Upper-case hex digits, as nginx's escapes write them.
+    static let upperHex: [UInt8] = Array("0123456789ABCDEF".utf8)
 
     /// `tchar`: the bytes allowed in methods and field names.
     static let tokenTable: [Bool] = (0..<256).map { value in

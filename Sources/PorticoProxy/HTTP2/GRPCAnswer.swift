@@ -34,15 +34,7 @@ enum GRPCAnswer {
 
     /// `grpc-message` is percent-encoded (gRPC's PROTOCOL-HTTP2.md): printable ASCII but `%` as is.
     static func percentEncoded(_ text: String) -> String {
-        var result = ""
-        for byte in text.utf8 {
-            if byte >= 0x20, byte <= 0x7E, byte != UInt8(ascii: "%") {
-                result.append(Character(Unicode.Scalar(byte)))
-            } else {
-                result += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
-            }
-        }
-        return result
+        PercentEncoding.encode(text) { $0 >= 0x20 && $0 <= 0x7E && $0 != UInt8(ascii: "%") }
     }
 
     /// `grpc-timeout` (PROTOCOL-HTTP2.md): at most 8 digits and a unit, H M S m u n.
@@ -58,11 +50,5 @@ enum GRPCAnswer {
         case UInt8(ascii: "n"): return .nanoseconds(amount)
         default: return nil
         }
-    }
-}
-
-extension String {
-    fileprivate func leftPadded(to width: Int) -> String {
-        self.count >= width ? self : String(repeating: "0", count: width - self.count) + self
     }
 }

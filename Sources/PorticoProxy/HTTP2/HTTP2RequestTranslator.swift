@@ -68,7 +68,9 @@ struct HTTP2RequestTranslator {
                 // §8.2.2: only "trailers"; it is hop-by-hop in HTTP/1.1, so it goes no further.
                 guard value.utf8.elementsEqual("trailers".utf8) else { throw Malformed(reason: "te other than trailers") }
             case "content-length":
-                guard let length = Self.decimal(value), contentLength == nil || contentLength == length else {
+                var digits = value
+                let parsed = digits.withUTF8 { HTTPBytes.parseDecimal(UnsafeRawBufferPointer($0), 0, $0.count) }
+                guard let length = parsed, contentLength == nil || contentLength == length else {
                     throw Malformed(reason: "invalid content-length")
                 }
                 contentLength = length
@@ -156,13 +158,8 @@ struct HTTP2RequestTranslator {
         case .chunked:
             var data = data
             var out = ByteBuffer()
-            if data.readableBytes > 0 {
-                out.reserveCapacity(data.readableBytes + 24)
-                out.writeString(String(data.readableBytes, radix: 16))
-                out.writeStaticString("\r\n")
-                out.writeBuffer(&data)
-                out.writeStaticString("\r\n")
-            }
+            out.reserveCapacity(data.readableBytes + 24)
+            ChunkFraming.write(&data, into: &out)
             if endStream { self.finish(into: &out) }
             return out
         case .complete:
@@ -183,7 +180,7 @@ struct HTTP2RequestTranslator {
     }
 
     private mutating func finish(into out: inout ByteBuffer) {
-        out.writeStaticString("0\r\n\r\n")
+        ChunkFraming.writeEnd(into: &out)
         self.body = .complete
     }
 
@@ -205,12 +202,5 @@ struct HTTP2RequestTranslator {
         if let first = bytes.first, first == HTTPBytes.sp || first == HTTPBytes.htab { return false }
         if let last = bytes.last, last == HTTPBytes.sp || last == HTTPBytes.htab { return false }
         return true
-    }
-
-    static func decimal(_ value: String) -> Int? {
-        guard !value.isEmpty, value.utf8.count <= 16, value.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
-            return nil
-        }
-        return Int(value)
     }
 }

@@ -162,12 +162,8 @@ struct HTTP2ResponseTranslator {
             while cursor + 1 < bytes.count, bytes[cursor] != HTTPBytes.cr {
                 guard let (field, next) = FieldLine.scan(bytes, at: cursor) else { return nil }
                 cursor = next
-                switch field.kind {
-                case .connection, .transferEncoding, .upgrade, .hopByHop, .contentLength: continue
-                default: break
-                }
-                let name = String(decoding: bytes[field.lineStart..<field.nameEnd].lazy.map(HostBytes.lower), as: UTF8.self)
-                headers.add(name: name, value: String(decoding: bytes[field.valueStart..<field.valueEnd], as: UTF8.self))
+                guard !field.kind.isConnectionSpecific, field.kind != .contentLength else { continue }
+                headers.add(field: field, from: bytes)
             }
             return headers.isEmpty ? nil : headers
         }
@@ -179,14 +175,7 @@ struct HTTP2ResponseTranslator {
         var headers = HPACKHeaders()
         headers.reserveCapacity(head.fields.count + 1)
         headers.add(name: ":status", value: String(head.status))
-        for field in head.fields {
-            switch field.kind {
-            case .connection, .transferEncoding, .upgrade, .hopByHop: continue
-            default: break
-            }
-            let name = String(decoding: bytes[field.lineStart..<field.nameEnd].lazy.map(HostBytes.lower), as: UTF8.self)
-            headers.add(name: name, value: String(decoding: bytes[field.valueStart..<field.valueEnd], as: UTF8.self))
-        }
+        for field in head.fields where !field.kind.isConnectionSpecific { headers.add(field: field, from: bytes) }
         return headers
     }
 }

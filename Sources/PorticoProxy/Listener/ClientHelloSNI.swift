@@ -1,3 +1,5 @@
+import PorticoRouting
+
 /// The server name of a TLS ClientHello (RFC 8446 §4.1.2, RFC 6066 §3), read off the first
 /// record without terminating anything: what `ssl-passthrough` routes on, as ingress-nginx's
 /// TCP proxy (`pkg/tcpproxy`) reads it.
@@ -42,7 +44,7 @@ enum ClientHelloSNI {
                 var end = name.count
                 if end > 0, name[end - 1] == UInt8(ascii: ".") { end -= 1 }
                 guard end > 0, name[0..<end].allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { return .none }
-                return .name(String(decoding: name[0..<end].lazy.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self))
+                return .name(String(decoding: name[0..<end].lazy.map(HostBytes.lower), as: UTF8.self))
             }
             return .none
         }

@@ -180,8 +180,8 @@ final class AccessLogWriter {
             for byte in bytes {
                 if byte < 0x20 || byte >= 0x7F || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
                     self.buffer.append(contentsOf: "\\x".utf8)
-                    self.buffer.append(Self.upperHex[Int(byte >> 4)])
-                    self.buffer.append(Self.upperHex[Int(byte & 0xF)])
+                    self.buffer.append(HTTPBytes.upperHex[Int(byte >> 4)])
+                    self.buffer.append(HTTPBytes.upperHex[Int(byte & 0xF)])
                 } else {
                     self.buffer.append(byte)
                 }
@@ -238,8 +238,6 @@ final class AccessLogWriter {
         if let nanoseconds { self.seconds(nanoseconds) } else { self.absent(escape) }
     }
 
-    /// nginx's `ngx_http_log_escape` writes upper-case hex.
-    static let upperHex: [UInt8] = Array("0123456789ABCDEF".utf8)
 
     static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 

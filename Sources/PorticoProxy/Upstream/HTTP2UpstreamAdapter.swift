@@ -157,14 +157,7 @@ final class HTTP2UpstreamAdapter: ChannelDuplexHandler, RemovableChannelHandler 
         headers.add(name: ":scheme", value: scheme)
         if let host = head.hostValue { headers.add(name: ":authority", value: String(decoding: bytes[host], as: UTF8.self)) }
         headers.add(name: ":path", value: String(decoding: bytes[head.targetStart..<head.targetEnd], as: UTF8.self))
-        for field in head.fields {
-            switch field.kind {
-            case .host, .connection, .transferEncoding, .upgrade, .hopByHop: continue
-            default: break
-            }
-            let name = String(decoding: bytes[field.lineStart..<field.nameEnd].lazy.map(HostBytes.lower), as: UTF8.self)
-            headers.add(name: name, value: String(decoding: bytes[field.valueStart..<field.valueEnd], as: UTF8.self))
-        }
+        for field in head.fields where !field.kind.isConnectionSpecific && field.kind != .host { headers.add(field: field, from: bytes) }
         headers.add(name: "te", value: "trailers")
         return headers
     }
@@ -213,14 +206,9 @@ final class HTTP2UpstreamAdapter: ChannelDuplexHandler, RemovableChannelHandler 
                 return
             }
             let count = bytes.readableBytes
-            if count > 0 {
-                out.reserveCapacity(count + 16)
-                out.writeString(String(count, radix: 16))
-                out.writeStaticString("\r\n")
-                out.writeBuffer(&bytes)
-                out.writeStaticString("\r\n")
-            }
-            if data.endStream { out.writeStaticString("0\r\n\r\n") }
+            out.reserveCapacity(count + 24)
+            ChunkFraming.write(&bytes, into: &out)
+            if data.endStream { ChunkFraming.writeEnd(into: &out) }
             ended = data.endStream
             // Give the bytes back to the stream's and the connection's windows.
             let flowControlled = count + (data.paddingBytes ?? 0)

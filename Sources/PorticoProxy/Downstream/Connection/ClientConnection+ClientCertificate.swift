@@ -50,20 +50,6 @@ extension ClientConnection {
 
     /// nginx's `$ssl_client_escaped_cert`: the PEM percent-encoded as a URI component.
     static func escapedCertificate(_ pem: String) -> String {
-        var result = ""
-        result.reserveCapacity(pem.utf8.count * 3 / 2)
-        for byte in pem.utf8 {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-                result.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                let hex = Array("0123456789ABCDEF".utf8)
-                result += "%"
-                result.unicodeScalars.append(Unicode.Scalar(hex[Int(byte >> 4)]))
-                result.unicodeScalars.append(Unicode.Scalar(hex[Int(byte & 0xF)]))
-            }
-        }
-        return result
+        PercentEncoding.encode(pem, keeping: PercentEncoding.isUnreserved)
     }
 }
