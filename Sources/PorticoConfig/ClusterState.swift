@@ -14,6 +14,11 @@ public struct ClusterState: Hashable, Sendable {
     public var pods: [Pod] = []
     /// ConfigMaps; the compiler reads the one `--configmap` names.
     public var configMaps: [ConfigMap] = []
+    /// Gateway API objects: GatewayClasses, Gateways, HTTPRoutes and ReferenceGrants.
+    public var gatewayClasses: [GatewayClass] = []
+    public var gateways: [Gateway] = []
+    public var httpRoutes: [HTTPRoute] = []
+    public var referenceGrants: [ReferenceGrant] = []
     /// PEM pairs found under `certs/`, keyed `name` (`certs/name.crt` + `.key`) or
     /// `namespace/name` (`certs/namespace/name/tls.crt` + `tls.key`).
     public var certificateFiles: [String: CertificateFile] = [:]
@@ -53,6 +58,10 @@ public struct ClusterState: Hashable, Sendable {
         case .secret(let value): self.secrets.append(value)
         case .pod(let value): self.pods.append(value)
         case .configMap(let value): self.configMaps.append(value)
+        case .gatewayClass(let value): self.gatewayClasses.append(value)
+        case .gateway(let value): self.gateways.append(value)
+        case .httpRoute(let value): self.httpRoutes.append(value)
+        case .referenceGrant(let value): self.referenceGrants.append(value)
         }
         return nil
     }
@@ -79,18 +88,24 @@ public struct ClusterState: Hashable, Sendable {
         case .secret(let value): replaced = replaceIn(&self.secrets, value, \.metadata)
         case .pod(let value): replaced = replaceIn(&self.pods, value, \.metadata)
         case .configMap(let value): replaced = replaceIn(&self.configMaps, value, \.metadata)
+        case .gatewayClass(let value): replaced = replaceIn(&self.gatewayClasses, value, \.metadata)
+        case .gateway(let value): replaced = replaceIn(&self.gateways, value, \.metadata)
+        case .httpRoute(let value): replaced = replaceIn(&self.httpRoutes, value, \.metadata)
+        case .referenceGrant(let value): replaced = replaceIn(&self.referenceGrants, value, \.metadata)
         }
         if replaced, self.index[key] != location { self.index[key] = location }
         return replaced
     }
 
     /// Whether `other` holds the same objects routes are compiled from (Ingresses,
-    /// IngressClasses, Secrets, ConfigMaps, certificate files), so the two differ at most in what backends
+    /// IngressClasses, Gateway API objects, Secrets, ConfigMaps, certificate files), so the two differ at most in what backends
     /// resolve from (Services, Endpoints, EndpointSlices, Pods). Arrays that share storage
     /// compare in constant time.
     public func hasSameRouteInputs(as other: ClusterState) -> Bool {
         self.ingresses == other.ingresses && self.ingressClasses == other.ingressClasses && self.secrets == other.secrets
             && self.configMaps == other.configMaps && self.certificateFiles == other.certificateFiles
+            && self.gatewayClasses == other.gatewayClasses && self.gateways == other.gateways && self.httpRoutes == other.httpRoutes
+            && self.referenceGrants == other.referenceGrants
     }
 
     static func identity(of object: KubeObject) -> (ObjectKey, SourceLocation) {
@@ -106,6 +121,10 @@ public struct ClusterState: Hashable, Sendable {
         case .secret(let value): return (key("Secret", value.metadata), value.location)
         case .pod(let value): return (key("Pod", value.metadata), value.location)
         case .configMap(let value): return (key("ConfigMap", value.metadata), value.location)
+        case .gatewayClass(let value): return (ObjectKey(kind: "GatewayClass", namespace: "", name: value.metadata.name), value.location)
+        case .gateway(let value): return (key("Gateway", value.metadata), value.location)
+        case .httpRoute(let value): return (key("HTTPRoute", value.metadata), value.location)
+        case .referenceGrant(let value): return (key("ReferenceGrant", value.metadata), value.location)
         }
     }
 
@@ -150,7 +169,7 @@ public struct ClusterState: Hashable, Sendable {
         case .endpoints(let value): .service(ServiceName(namespace: value.metadata.namespace, name: value.metadata.name))
         case .endpointSlice(let value): .service(ServiceName(namespace: value.metadata.namespace, name: value.serviceName))
         case .pod: .unknown
-        case .ingress, .ingressClass, .secret, .configMap: nil
+        case .ingress, .ingressClass, .secret, .configMap, .gatewayClass, .gateway, .httpRoute, .referenceGrant: nil
         }
     }
 
@@ -170,6 +189,8 @@ public struct ClusterState: Hashable, Sendable {
             + self.services.map(KubeObject.service) + self.endpoints.map(KubeObject.endpoints)
             + self.endpointSlices.map(KubeObject.endpointSlice) + self.secrets.map(KubeObject.secret)
             + self.pods.map(KubeObject.pod) + self.configMaps.map(KubeObject.configMap)
+            + self.gatewayClasses.map(KubeObject.gatewayClass) + self.gateways.map(KubeObject.gateway)
+            + self.httpRoutes.map(KubeObject.httpRoute) + self.referenceGrants.map(KubeObject.referenceGrant)
         return all.map { object in
             let (key, location) = Self.identity(of: object)
             return (key, object, location)

@@ -63,7 +63,7 @@ public final class CertificateStore: @unchecked Sendable {
                 let probe =
                     switch binding.host {
                     case .exact(let name): name
-                    case .wildcard(let suffix): "portico-sni-check." + suffix
+                    case .wildcard(let suffix), .subdomains(let suffix): "portico-sni-check." + suffix
                     }
                 guard context.pair.covers(probe) else {
                     throw TLSError(kind: .nameMismatch, detail: "\(context.pair.subject) does not cover \(binding.host)")
@@ -74,11 +74,11 @@ public final class CertificateStore: @unchecked Sendable {
                     table.set(binding.host, kept)
                     diagnostics.append(
                         Diagnostic(.error, object: source.origin, field: "tls host \(binding.host)",
-                                   message: "\(error); \(binding.host) keeps its last good certificate \(kept.pair.subject) (Ingress \(binding.ingress))"))
+                                   message: "\(error); \(binding.host) keeps its last good certificate \(kept.pair.subject) (\(binding.owner))"))
                 } else {
                     diagnostics.append(
                         Diagnostic(.error, object: source.origin, field: "tls host \(binding.host)",
-                                   message: "\(error); \(binding.host) gets the default certificate (Ingress \(binding.ingress))"))
+                                   message: "\(error); \(binding.host) gets the default certificate (\(binding.owner))"))
                 }
             }
         }

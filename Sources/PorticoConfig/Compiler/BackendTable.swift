@@ -60,6 +60,7 @@ public struct BackendTable: Sendable, Equatable {
     private func resolve(_ index: Int, with resolver: EndpointResolver) -> (Backend, Diagnostic?) {
         let ref = self.refs[index]
         let site = self.sites[index]
+        if ref.isUnresolved { return (Backend(ref: ref, endpoints: [], unavailableReason: "no backendRef resolves: 500"), nil) }
         let resolution = resolver.resolve(ref)
         var problem: Diagnostic?
         if let reason = resolution.problem, resolution.externalName == nil {

@@ -26,6 +26,9 @@ public struct CompileOptions: Sendable {
     /// `--enable-ssl-passthrough`: the `ssl-passthrough` annotation is acted on.
     public var enableSSLPassthrough: Bool
 
+    /// `spec.controllerName` of GatewayClasses that are ours.
+    public var gatewayControllerName = CompileOptions.defaultGatewayControllerName
+
     public init(
         ingressClass: String = "portico", controllerName: String = CompileOptions.defaultControllerName,
         defaultSSLCertificate: String? = nil, watchIngressWithoutClass: Bool = true, configMap: String? = nil,
@@ -41,4 +44,5 @@ public struct CompileOptions: Sendable {
     }
 
     public static let defaultControllerName = "portico.dev/ingress-controller"
+    public static let defaultGatewayControllerName = "portico.dev/gateway-controller"
 }

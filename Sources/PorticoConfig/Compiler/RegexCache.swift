@@ -25,6 +25,19 @@ public final class RegexCache {
         return regex
     }
 
+    /// A case-sensitive regex that must match the whole subject: the Gateway API's
+    /// `RegularExpression` path, header and query matches (as Envoy's `safe_regex`, which the
+    /// conformance suite was written against, matches them).
+    func fullMatch(for pattern: String) throws(RegexError) -> CompiledRegex {
+        let key = "\u{0}full " + pattern
+        self.touched.insert(key)
+        if let cached = self.entries[key] { return cached }
+        let regex = try CompiledRegex("(?:" + pattern + ")\\z", anchored: true)
+        self.compilations += 1
+        self.entries[key] = regex
+        return regex
+    }
+
     /// Drops patterns the compilation that just ended did not ask for.
     func endCompilation() {
         self.entries = self.entries.filter { self.touched.contains($0.key) }

@@ -43,6 +43,8 @@ struct SnapshotBuilder {
     /// Each host's `auth-tls-*` (the oldest Ingress of the host that sets it), for its routes
     /// and its TLS binding.
     private var clientCertificates: [HostPattern: ClientCertificatePolicy] = [:]
+    /// The Gateway API objects, compiled into the same table after the Ingresses.
+    let gatewayInputs: GatewayInputs
 
     /// The key of a virtual host: its pattern, or nil for the rules without host.
     typealias HostKey = HostPattern?
@@ -55,6 +57,7 @@ struct SnapshotBuilder {
         self.settings = settings
         self.configMaps = state.configMapsByName
         self.resolver = EndpointResolver(state: state)
+        self.gatewayInputs = GatewayInputs(state: state)
         self.certificates = CertificateResolver(state: state)
         self.options = options
         self.regexCache = regexCache
@@ -207,6 +210,7 @@ struct SnapshotBuilder {
                     upstream: ref.upstreamName))
         }
         self.attachCanaries(routes: &routes, fallbacks: &fallbacks, defaultRoute: &defaultRoute, regexHosts: regexHosts)
+        let gatewayTLS = self.addHTTPRoutes(self.gatewayInputs, routes: &routes, hostOrder: &hostOrder, firstRedirects: &firstRedirects)
         self.regexCache.endCompilation()
         self.labelCache.endCompilation()
         let ruleHosts = Set(hostOrder.compactMap { $0 })
@@ -214,7 +218,10 @@ struct SnapshotBuilder {
         let twins = self.wwwTwins(ruleHosts: ruleHosts)
         var tls = self.tlsBindings()
         tls += Self.bindings(for: aliases, twins: twins, from: tls)
+        // Ingress TLS redirects plain HTTP; a Gateway's HTTPS listener does not (its HTTP
+        // listener serves what is attached to it).
         let tlsHosts = Set(tls.map(\.host))
+        tls += gatewayTLS
         let defaultCertificate = self.certificates.defaultCertificate(self.options.defaultSSLCertificate, diagnostics: &self.diagnostics)
 
         let passthrough = self.passthroughHosts(routes: routes)
@@ -437,7 +444,7 @@ struct SnapshotBuilder {
     }
 
     /// The ID of `ref`, registered with where it was first referenced.
-    private mutating func register(_ ref: BackendRef, at site: BackendTable.Site) -> BackendID {
+    mutating func register(_ ref: BackendRef, at site: BackendTable.Site) -> BackendID {
         if let id = self.backendIDs[ref] { return id }
         let id = self.backendRefs.count
         self.backendRefs.append(ref)
@@ -471,17 +478,26 @@ struct SnapshotBuilder {
     }
 
     /// Exact before Prefix; longer Prefix first (Ingress API: "the longest matching path wins;
-    /// if two paths are still equally matched, Exact takes precedence over Prefix").
+    /// if two paths are still equally matched, Exact takes precedence over Prefix"). An
+    /// HTTPRoute's RegularExpression paths come between, longer text first; among equal paths,
+    /// more conditions first (a method, then more header, then more query matches:
+    /// `HTTPRouteRule.matches`); then the order they were added in.
     static func ordered(_ routes: [Route]) -> [Route] {
-        let exact = routes.filter { if case .exact = $0.match { true } else { false } }
-        let prefix = routes.enumerated().filter { if case .prefix = $0.element.match { true } else { false } }
-            .sorted { lhs, rhs in
-                let l = lhs.element.match.pathText.utf8.count
-                let r = rhs.element.match.pathText.utf8.count
-                return l != r ? l > r : lhs.offset < rhs.offset
+        func rank(_ route: Route) -> (Int, Int) {
+            switch route.match {
+            case .exact: (0, 0)
+            case .regex(let regex): (1, -regex.text.utf8.count)
+            case .prefix(let bytes): (2, -bytes.count)
             }
-            .map(\.element)
-        return exact + prefix
+        }
+        return routes.enumerated().sorted { lhs, rhs in
+            let (l, r) = (rank(lhs.element), rank(rhs.element))
+            if l != r { return l < r }
+            let lp = lhs.element.conditions?.precedence ?? (0, 0, 0)
+            let rp = rhs.element.conditions?.precedence ?? (0, 0, 0)
+            if lp != rp { return lp > rp }
+            return lhs.offset < rhs.offset
+        }.map(\.element)
     }
 
     /// ingress-nginx's location order on a regex host (controller.go `getBackendServers`): a

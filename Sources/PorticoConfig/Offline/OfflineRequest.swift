@@ -9,6 +9,8 @@ public struct OfflineRequest: Sendable, Equatable {
     public var path: String
     /// The query including its `?`, or empty.
     public var query: String
+    /// Header fields sent with it (an HTTPRoute's header matches read them), by name.
+    public var headers: [String: String] = [:]
 
     public var url: String { "\(self.scheme)://\(self.hostValue)\(self.path)\(self.query)" }
 

@@ -39,13 +39,25 @@ public enum RequestSimulation {
         var host = Array(request.hostValue.utf8)
         var path = Array(request.path.utf8)
         var query = Array(request.query.utf8)
+        var method = Array(request.method.utf8)
+        // Values the router reads by pointer: copied once into storage this call owns.
+        let fields = request.headers.map { name, value -> ([UInt8], UnsafeRawBufferPointer) in
+            let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: value.utf8.count, alignment: 1)
+            storage.copyBytes(from: value.utf8)
+            return (Array(name.lowercased().utf8), UnsafeRawBufferPointer(storage))
+        }
+        defer { for field in fields { field.1.deallocate() } }
         let decision = host.withUnsafeMutableBytes { hostBytes in
             path.withUnsafeMutableBytes { pathBytes in
                 query.withUnsafeMutableBytes { queryBytes in
-                    RequestRouter.route(
-                        snapshot.routes, hostValue: UnsafeRawBufferPointer(hostBytes), path: UnsafeRawBufferPointer(pathBytes),
-                        query: UnsafeRawBufferPointer(queryBytes), isTLS: request.scheme == "https", scratch: scratch,
-                        observer: &observer)
+                    method.withUnsafeMutableBytes { methodBytes in
+                        RequestRouter.route(
+                            snapshot.routes, hostValue: UnsafeRawBufferPointer(hostBytes), path: UnsafeRawBufferPointer(pathBytes),
+                            request: OfflineRouteRequest(
+                                isTLS: request.scheme == "https", method: UnsafeRawBufferPointer(methodBytes),
+                                query: UnsafeRawBufferPointer(queryBytes), fields: fields),
+                            scratch: scratch, observer: &observer)
+                    }
                 }
             }
         }
@@ -106,6 +118,17 @@ public enum RequestSimulation {
         case .redirect(let fixed)?:
             redirect(fixed.code, fixed.location, fixed.annotation)
             return outcome
+        case .requestRedirect(let filter)?:
+            var target = matched.rewritten ? scratch.rewrittenTarget : Array((request.path + request.query).utf8)
+            let hostName = request.hostValue.split(separator: ":").first.map(String.init) ?? request.hostValue
+            var hostBytes = Array(hostName.utf8)
+            let location = hostBytes.withUnsafeMutableBytes { hostBuffer in
+                target.withUnsafeMutableBytes {
+                    filter.location(host: UnsafeRawBufferPointer(hostBuffer), target: UnsafeRawBufferPointer($0), isTLS: request.scheme == "https")
+                }
+            }
+            redirect(filter.statusCode, location, "RequestRedirect")
+            return outcome
         case .preflight?, nil:
             break
         }
@@ -115,6 +138,20 @@ public enum RequestSimulation {
         }
         outcome.upstreamPath =
             matched.rewritten ? String(decoding: scratch.rewrittenTarget, as: UTF8.self) : request.path + request.query
+        if let split = route.policy.backendSplit {
+            // The share a request gets is drawn per request: name them all; 500 when the first
+            // (the one listed) does not resolve, as a request drawn there would get.
+            outcome.service = split.shares.map { share in
+                "\(share.backend.map { snapshot.backends[$0].ref.description } ?? "unresolved") weight \(share.weight)"
+            }.joined(separator: ", ")
+            guard let first = split.shares.first, let id = first.backend else {
+                outcome.status = 500
+                return outcome
+            }
+            outcome.endpoints = snapshot.backends[id].endpoints.map(\.description)
+            if snapshot.backends[id].endpoints.isEmpty { outcome.status = 503 }
+            return outcome
+        }
         if backend.endpoints.isEmpty { outcome.status = 503 }
         return outcome
     }
@@ -122,5 +159,18 @@ public enum RequestSimulation {
     public static func run(_ request: OfflineRequest, snapshot: RoutingSnapshot, httpsPort: Int = 443) -> SimulatedOutcome {
         var observer = NoLookupObserver()
         return Self.run(request, snapshot: snapshot, httpsPort: httpsPort, observer: &observer)
+    }
+}
+
+/// An offline request as the router's conditions read it.
+struct OfflineRouteRequest: RouteRequest {
+    let isTLS: Bool
+    let method: UnsafeRawBufferPointer
+    let query: UnsafeRawBufferPointer
+    /// Lower-cased names and their values.
+    let fields: [([UInt8], UnsafeRawBufferPointer)]
+
+    func headerValue(lowercasedName: [UInt8]) -> UnsafeRawBufferPointer? {
+        self.fields.first { $0.0 == lowercasedName }?.1
     }
 }

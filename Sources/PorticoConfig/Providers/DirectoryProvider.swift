@@ -208,6 +208,10 @@ extension KubeObject {
         case .secret(let value): "Secret \(value.metadata.namespace)/\(value.metadata.name)"
         case .pod(let value): "Pod \(value.metadata.namespace)/\(value.metadata.name)"
         case .configMap(let value): "ConfigMap \(value.metadata.namespace)/\(value.metadata.name)"
+        case .gatewayClass(let value): "GatewayClass \(value.metadata.name)"
+        case .gateway(let value): "Gateway \(value.metadata.namespace)/\(value.metadata.name)"
+        case .httpRoute(let value): "HTTPRoute \(value.metadata.namespace)/\(value.metadata.name)"
+        case .referenceGrant(let value): "ReferenceGrant \(value.metadata.namespace)/\(value.metadata.name)"
         }
     }
 }

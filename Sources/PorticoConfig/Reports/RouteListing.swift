@@ -12,6 +12,7 @@ public enum RouteListing {
         /// `rewrite-target` when one applies, else empty.
         public var rewrite: String
         public var endpoints: String
+        /// The Ingress's `namespace/name`; an HTTPRoute's as `HTTPRoute namespace/name`.
         public var ingress: String
     }
 
@@ -31,14 +32,14 @@ public enum RouteListing {
                 ? "<none: \(backend.unavailableReason ?? "no ready endpoints")>"
                 : backend.endpoints.map(\.description).joined(separator: ",")
             return Row(host: listed.host, path: listed.path, type: listed.type, backend: backend.ref.description,
-                       rewrite: route.rewrite.map { "→ \($0.text)" } ?? "", endpoints: endpoints, ingress: route.source.ingress)
+                       rewrite: route.rewrite.map { "→ \($0.text)" } ?? "", endpoints: endpoints, ingress: route.source.listingName)
         }
     }
 
     /// One line per TLS host: the certificate it is served, or why it gets the default one.
     public static func renderTLS(_ snapshot: RoutingSnapshot) -> String {
         var lines = snapshot.tls.map { binding in
-            "\(binding.host)  \(binding.certificate?.origin ?? "<default certificate: secret not found>")  (Ingress \(binding.ingress))"
+            "\(binding.host)  \(binding.certificate?.origin ?? "<default certificate: secret not found>")  (\(binding.owner))"
         }
         lines.append("default certificate: \(snapshot.defaultCertificate?.origin ?? "generated self-signed (ingress-nginx's fake certificate)")")
         return lines.joined(separator: "\n") + "\n"

@@ -8,15 +8,20 @@ import Yams
 /// document with a bad field loses only its own object.
 public enum ManifestDecoder {
     /// The apiVersion each kind Portico reads must have.
-    static let supportedKinds: [String: String] = [
-        "Ingress": "networking.k8s.io/v1",
-        "IngressClass": "networking.k8s.io/v1",
-        "Service": "v1",
-        "Endpoints": "v1",
-        "Secret": "v1",
-        "Pod": "v1",
-        "ConfigMap": "v1",
-        "EndpointSlice": "discovery.k8s.io/v1",
+    /// (The Gateway API's older `v1beta1` is the same schema for these kinds.)
+    static let supportedKinds: [String: [String]] = [
+        "Ingress": ["networking.k8s.io/v1"],
+        "IngressClass": ["networking.k8s.io/v1"],
+        "Service": ["v1"],
+        "Endpoints": ["v1"],
+        "Secret": ["v1"],
+        "Pod": ["v1"],
+        "ConfigMap": ["v1"],
+        "EndpointSlice": ["discovery.k8s.io/v1"],
+        "GatewayClass": ["gateway.networking.k8s.io/v1", "gateway.networking.k8s.io/v1beta1"],
+        "Gateway": ["gateway.networking.k8s.io/v1", "gateway.networking.k8s.io/v1beta1"],
+        "HTTPRoute": ["gateway.networking.k8s.io/v1", "gateway.networking.k8s.io/v1beta1"],
+        "ReferenceGrant": ["gateway.networking.k8s.io/v1beta1", "gateway.networking.k8s.io/v1"],
     ]
 
     public struct Result: Sendable {
@@ -77,16 +82,16 @@ public enum ManifestDecoder {
         let name = (try? metadataReader?.optionalString("name")) ?? nil
         let namespace = ((try? metadataReader?.optionalString("namespace")) ?? nil) ?? "default"
         let objectName = "\(kind) \(namespace)/\(name ?? "<unnamed>")"
-        guard let expectedVersion = Self.supportedKinds[kind] else {
+        guard let expectedVersions = Self.supportedKinds[kind] else {
             result.issues.append(
                 Diagnostic(.info, file: file, line: line, object: objectName,
-                              message: "skipped: Portico reads Ingress, IngressClass, Service, Endpoints, EndpointSlice, Secret, Pod and ConfigMap, not \(apiVersion) \(kind)"))
+                              message: "skipped: Portico reads Ingress, IngressClass, Service, Endpoints, EndpointSlice, Secret, Pod, ConfigMap, GatewayClass, Gateway, HTTPRoute and ReferenceGrant, not \(apiVersion) \(kind)"))
             return
         }
-        guard apiVersion == expectedVersion else {
+        guard expectedVersions.contains(apiVersion) else {
             result.issues.append(
                 Diagnostic(.error, file: file, line: line, object: objectName, field: "apiVersion",
-                              message: "\(kind) must be \(expectedVersion), got \"\(apiVersion)\"\(Self.versionHint(kind: kind, apiVersion: apiVersion)); the object is left out"))
+                              message: "\(kind) must be \(expectedVersions.joined(separator: " or ")), got \"\(apiVersion)\"\(Self.versionHint(kind: kind, apiVersion: apiVersion)); the object is left out"))
             return
         }
         let location = SourceLocation(file: file, line: line)
@@ -101,6 +106,10 @@ public enum ManifestDecoder {
             case "EndpointSlice": object = .endpointSlice(try EndpointSlice(reader: reader, metadata: metadata, location: location))
             case "Secret": object = .secret(try Secret(reader: reader, metadata: metadata, location: location))
             case "ConfigMap": object = .configMap(try ConfigMap(reader: reader, metadata: metadata, location: location))
+            case "GatewayClass": object = .gatewayClass(try GatewayClass(reader: reader, metadata: metadata, location: location))
+            case "Gateway": object = .gateway(try Gateway(reader: reader, metadata: metadata, location: location))
+            case "HTTPRoute": object = .httpRoute(try HTTPRoute(reader: reader, metadata: metadata, location: location))
+            case "ReferenceGrant": object = .referenceGrant(try ReferenceGrant(reader: reader, metadata: metadata, location: location))
             default: object = .pod(try Pod(reader: reader, metadata: metadata, location: location))
             }
             result.objects.append((object, location))

@@ -8,4 +8,8 @@ public enum KubeObject: Hashable, Sendable {
     case secret(Secret)
     case pod(Pod)
     case configMap(ConfigMap)
+    case gatewayClass(GatewayClass)
+    case gateway(Gateway)
+    case httpRoute(HTTPRoute)
+    case referenceGrant(ReferenceGrant)
 }

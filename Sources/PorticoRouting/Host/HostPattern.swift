@@ -7,6 +7,10 @@ public enum HostPattern: Hashable, Sendable, CustomStringConvertible {
     case exact(String)
     /// `*.suffix`; the associated value is `suffix` without the leading `*.`.
     case wildcard(suffix: String)
+    /// A Gateway API wildcard `*.suffix`: any number of labels in place of `*`
+    /// (`foo.example.com` and `foo.bar.example.com`, never `example.com`; gateway.networking.k8s.io
+    /// `Hostname`). The longest such suffix wins.
+    case subdomains(suffix: String)
 
     /// Parses and validates an Ingress `host`. Returns `nil` with a reason for invalid values.
     public static func parse(_ host: String) -> Result<HostPattern, HostPatternError> {
@@ -26,6 +30,7 @@ public enum HostPattern: Hashable, Sendable, CustomStringConvertible {
     /// `X509_check_host` and ingress-nginx's certificate lookup by name apply it).
     public func covers(_ host: HostPattern) -> Bool {
         if self == host { return true }
+        if case .subdomains(let suffix) = self, case .exact(let name) = host { return name.hasSuffix("." + suffix) }
         guard case .wildcard(let suffix) = self, case .exact(let name) = host,
             let dot = name.firstIndex(of: "."), dot != name.startIndex
         else { return false }
@@ -35,7 +40,7 @@ public enum HostPattern: Hashable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .exact(let name): name
-        case .wildcard(let suffix): "*." + suffix
+        case .wildcard(let suffix), .subdomains(let suffix): "*." + suffix
         }
     }
 

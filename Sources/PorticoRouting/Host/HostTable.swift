@@ -2,23 +2,27 @@
 /// a String or allocates to find its virtual host.
 ///
 /// Exact names are checked before one-label wildcards, as nginx checks exact `server_name`s
-/// before regex ones and the Ingress API gives an exact host precedence.
+/// before regex ones and the Ingress API gives an exact host precedence; the Gateway API's
+/// any-depth wildcards come last, the longest suffix first.
 public struct HostTable<Value: Sendable>: Sendable {
     private var exact: ByteKeyedTable<Value>
     private var wildcards: ByteKeyedTable<Value>
+    private var subdomains: ByteKeyedTable<Value>
 
     public init() {
         self.exact = ByteKeyedTable()
         self.wildcards = ByteKeyedTable()
+        self.subdomains = ByteKeyedTable()
     }
 
-    public var isEmpty: Bool { self.exact.isEmpty && self.wildcards.isEmpty }
+    public var isEmpty: Bool { self.exact.isEmpty && self.wildcards.isEmpty && self.subdomains.isEmpty }
 
     /// Inserts or replaces the value for `pattern`.
     public mutating func set(_ pattern: HostPattern, _ value: Value) {
         switch pattern {
         case .exact(let name): self.exact.set(Array(name.utf8), value)
         case .wildcard(let suffix): self.wildcards.set(Array(suffix.utf8), value)
+        case .subdomains(let suffix): self.subdomains.set(Array(suffix.utf8), value)
         }
     }
 
@@ -26,17 +30,30 @@ public struct HostTable<Value: Sendable>: Sendable {
         switch pattern {
         case .exact(let name): Array(name.utf8).withUnsafeBytes { self.exact.value(for: $0) }
         case .wildcard(let suffix): Array(suffix.utf8).withUnsafeBytes { self.wildcards.value(for: $0) }
+        case .subdomains(let suffix): Array(suffix.utf8).withUnsafeBytes { self.subdomains.value(for: $0) }
         }
     }
 
     /// Looks up a host given as bytes (already stripped of its port); case is ignored.
     public func lookup(_ host: UnsafeRawBufferPointer) -> Value? {
         if let value = self.exact.value(for: host) { return value }
-        guard !self.wildcards.isEmpty, let dot = host.firstIndex(of: UInt8(ascii: ".")), dot > 0 else {
-            return nil
-        }
+        guard let dot = host.firstIndex(of: UInt8(ascii: ".")), dot > 0 else { return nil }
         for index in 0..<dot where !HostBytes.isLabelByte(host[index]) { return nil }
-        return self.wildcards.value(for: UnsafeRawBufferPointer(rebasing: host[(dot + 1)...]))
+        if !self.wildcards.isEmpty, let value = self.wildcards.value(for: UnsafeRawBufferPointer(rebasing: host[(dot + 1)...])) {
+            return value
+        }
+        guard !self.subdomains.isEmpty else { return nil }
+        // Every suffix after a dot, longest first.
+        var index = dot
+        while index < host.count {
+            if host[index] == UInt8(ascii: "."), index + 1 < host.count,
+                let value = self.subdomains.value(for: UnsafeRawBufferPointer(rebasing: host[(index + 1)...]))
+            {
+                return value
+            }
+            index += 1
+        }
+        return nil
     }
 
     /// Convenience for tests and tools.

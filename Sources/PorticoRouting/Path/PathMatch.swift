@@ -39,7 +39,7 @@ public enum PathMatch: Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .exact: "Exact"
         case .prefix: "Prefix"
-        case .regex(let regex): "\(regex.pathType) (regex ~* ^)"
+        case .regex(let regex): regex.pathType == "RegularExpression" ? "RegularExpression" : "\(regex.pathType) (regex ~* ^)"
         }
     }
 

@@ -4,8 +4,10 @@
 /// 2xx and redirects, or every answer with `always`), `proxy_set_header` (the request sent
 /// upstream, the client's field of that name replaced; an empty value removes it); and the
 /// header ConfigMaps: the controller's `add-headers` (every answer) and `proxy-set-headers`
-/// (every upstream request), an Ingress's `custom-headers` (its answers). Layers stack: a
-/// location's field replaces the controller's of the same name.
+/// (every upstream request), an Ingress's `custom-headers` (its answers); and an HTTPRoute's
+/// `RequestHeaderModifier`/`ResponseHeaderModifier` (`set` and `remove` as above, `add` as an
+/// extra field line beside the client's or the upstream's). Layers stack: a location's field
+/// replaces the controller's of the same name.
 public struct HeaderPolicy: Hashable, Sendable {
     /// A field as written: the lower-cased name to match, and the `Name: value\r\n` line
     /// (empty for an empty value: the field is only removed).
@@ -35,21 +37,23 @@ public struct HeaderPolicy: Hashable, Sendable {
     let responseAdd: [Field]
     let responseAddAlways: [Field]
     let requestSet: [Field]
+    let requestAdd: [Field]
 
     public init(
         responseSet: [Field] = [], responseClear: [String] = [], responseAdd: [Field] = [], responseAddAlways: [Field] = [],
-        requestSet: [Field] = []
+        requestSet: [Field] = [], requestAdd: [Field] = []
     ) {
         self.responseSet = responseSet
         self.responseClear = responseClear
         self.responseAdd = responseAdd
         self.responseAddAlways = responseAddAlways
         self.requestSet = requestSet
+        self.requestAdd = requestAdd
         self.replacedResponseNames = responseSet.map(\.name) + responseClear.map { Array($0.lowercased().utf8) }
         self.everyAnswerLines = (responseSet + responseAddAlways).flatMap(\.line)
         self.successAnswerLines = responseAdd.flatMap(\.line)
         self.replacedRequestNames = requestSet.map(\.name)
-        self.requestLines = requestSet.flatMap(\.line)
+        self.requestLines = (requestSet + requestAdd).flatMap(\.line)
     }
 
     /// This policy over `base`: `base`'s fields whose names this one sets or clears give way.
@@ -57,12 +61,13 @@ public struct HeaderPolicy: Hashable, Sendable {
         guard let base else { return self }
         let response = Set(self.responseSet.map(\.name) + self.responseClear.map { Array($0.lowercased().utf8) }
             + self.responseAdd.map(\.name) + self.responseAddAlways.map(\.name))
-        let request = Set(self.requestSet.map(\.name))
+        let request = Set(self.requestSet.map(\.name) + self.requestAdd.map(\.name))
         return HeaderPolicy(
             responseSet: base.responseSet.filter { !response.contains($0.name) } + self.responseSet,
             responseClear: base.responseClear.filter { !response.contains(Array($0.lowercased().utf8)) } + self.responseClear,
             responseAdd: base.responseAdd.filter { !response.contains($0.name) } + self.responseAdd,
             responseAddAlways: base.responseAddAlways.filter { !response.contains($0.name) } + self.responseAddAlways,
-            requestSet: base.requestSet.filter { !request.contains($0.name) } + self.requestSet)
+            requestSet: base.requestSet.filter { !request.contains($0.name) } + self.requestSet,
+            requestAdd: base.requestAdd.filter { !request.contains($0.name) } + self.requestAdd)
     }
 }

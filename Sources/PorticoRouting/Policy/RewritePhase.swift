@@ -6,6 +6,8 @@ public enum RewriteAnswer: Equatable, Sendable {
     case preflight
     /// `permanent-redirect` / `temporal-redirect`.
     case redirect(FixedRedirect)
+    /// An HTTPRoute's `RequestRedirect`: the Location is built from the request.
+    case requestRedirect(RequestRedirect)
 }
 
 extension RoutePolicy {
@@ -20,6 +22,7 @@ extension RoutePolicy {
         if self.deniedReason != nil { return .denied }
         if isPreflight { return .preflight }
         if let redirect = self.redirect { return .redirect(redirect) }
+        if let redirect = self.requestRedirect { return .requestRedirect(redirect) }
         return nil
     }
 }

@@ -10,6 +10,8 @@ public struct RewriteTemplate: Hashable, Sendable, CustomStringConvertible {
     enum Part: Hashable, Sendable {
         case literal([UInt8])
         case capture(Int)
+        /// The matched path from this offset on (a Gateway API `ReplacePrefixMatch`).
+        case rest(from: Int)
     }
 
     let parts: [Part]
@@ -49,6 +51,22 @@ public struct RewriteTemplate: Hashable, Sendable, CustomStringConvertible {
         return .success(RewriteTemplate(parts: parts, text: target))
     }
 
+    /// A Gateway API `ReplaceFullPath`: the whole path replaced by `path`, the query kept.
+    public static func fullPath(_ path: String) -> RewriteTemplate {
+        RewriteTemplate(parts: [.literal(Array(path.utf8))], text: "ReplaceFullPath \(path)")
+    }
+
+    /// A Gateway API `ReplacePrefixMatch` on a `PathPrefix` match of `prefix` (stored without
+    /// its trailing `/`): the matched elements give way to `replacement`, a trailing `/` of
+    /// which is dropped, and what follows them stays (`/foo/bar` with `/foo` → `/xyz` is
+    /// `/xyz/bar`; an empty result is `/`; `HTTPPathModifier` in gateway.networking.k8s.io/v1).
+    public static func replacingPrefix(_ prefix: [UInt8], with replacement: String) -> RewriteTemplate {
+        var literal = Array(replacement.utf8)
+        while literal.last == UInt8(ascii: "/") { literal.removeLast() }
+        let offset = prefix == [UInt8(ascii: "/")] ? 0 : prefix.count
+        return RewriteTemplate(parts: [.literal(literal), .rest(from: offset)], text: "ReplacePrefixMatch \(replacement)")
+    }
+
     /// The highest capture the target refers to.
     public var highestCapture: Int {
         self.parts.reduce(0) { result, part in
@@ -67,6 +85,9 @@ public struct RewriteTemplate: Hashable, Sendable, CustomStringConvertible {
             case .capture(let group):
                 guard let range = captures.range(of: group), range.upperBound <= subject.count else { continue }
                 for byte in subject[range] { Self.appendEscaped(byte, to: &out) }
+            case .rest(let offset):
+                guard offset < subject.count else { continue }
+                for byte in subject[offset...] { Self.appendEscaped(byte, to: &out) }
             }
         }
         if out.isEmpty { out.append(UInt8(ascii: "/")) }

@@ -42,12 +42,12 @@ public enum RequestRouter {
     ///   - hostValue: the Host header (or absolute-URI authority) as received, port included;
     ///     nil for an HTTP/1.0 request without Host.
     ///   - path: the target's path, raw (empty means `/`).
-    ///   - query: the target's query including its `?`, or empty.
-    ///   - isTLS: the request arrived over HTTPS (no redirect to HTTPS then).
+    ///   - request: the method, fields, query and scheme routes with conditions read; its
+    ///     `isTLS` says the request arrived over HTTPS (no redirect to HTTPS then).
     @inlinable
-    public static func route<Observer: RouteLookupObserver>(
+    public static func route<Observer: RouteLookupObserver, Request: RouteRequest>(
         _ table: RouteTable, hostValue: UnsafeRawBufferPointer?, path rawPath: UnsafeRawBufferPointer,
-        query: UnsafeRawBufferPointer, isTLS: Bool = false, scratch: RoutingScratch, observer: inout Observer
+        request: Request, scratch: RoutingScratch, observer: inout Observer
     ) -> RoutingDecision {
         var host = UnsafeRawBufferPointer(start: nil, count: 0)
         if let hostValue {
@@ -58,10 +58,10 @@ public enum RequestRouter {
         let path = rawPath.isEmpty ? UnsafeRawBufferPointer(start: slash.utf8Start, count: 1) : rawPath
         switch PathNormalizer.normalize(path, into: &scratch.path) {
         case .unchanged:
-            return self.decide(table, host: host, path: path, query: query, isTLS: isTLS, scratch: scratch, observer: &observer)
+            return self.decide(table, host: host, path: path, request: request, scratch: scratch, observer: &observer)
         case .normalized:
             return scratch.path.withUnsafeBytes {
-                self.decide(table, host: host, path: $0, query: query, isTLS: isTLS, scratch: scratch, observer: &observer)
+                self.decide(table, host: host, path: $0, request: request, scratch: scratch, observer: &observer)
             }
         case .invalid:
             return .status(400)
@@ -69,11 +69,12 @@ public enum RequestRouter {
     }
 
     @inlinable
-    static func decide<Observer: RouteLookupObserver>(
-        _ table: RouteTable, host: UnsafeRawBufferPointer, path: UnsafeRawBufferPointer, query: UnsafeRawBufferPointer,
-        isTLS: Bool, scratch: RoutingScratch, observer: inout Observer
+    static func decide<Observer: RouteLookupObserver, Request: RouteRequest>(
+        _ table: RouteTable, host: UnsafeRawBufferPointer, path: UnsafeRawBufferPointer, request: Request,
+        scratch: RoutingScratch, observer: inout Observer
     ) -> RoutingDecision {
-        switch table.resolve(host: host, path: path, scratch: scratch.regex, observer: &observer) {
+        let isTLS = request.isTLS
+        switch table.resolve(host: host, path: path, request: request, scratch: scratch.regex, observer: &observer) {
         case .route(let route, let hostHasTLS):
             if !isTLS, route.policy.forceSSLRedirect || (hostHasTLS && route.policy.sslRedirect), !Self.isACMEChallenge(path) {
                 return .httpsRedirect(preserveTrailingSlash: route.policy.preserveTrailingSlash, route: route)
@@ -81,7 +82,7 @@ public enum RequestRouter {
             guard let rewrite = route.rewrite else { return .proxy(route, rewritten: false) }
             scratch.rewrittenTarget.removeAll(keepingCapacity: true)
             rewrite.apply(subject: path, captures: scratch.regex, into: &scratch.rewrittenTarget)
-            scratch.rewrittenTarget.append(contentsOf: query)
+            scratch.rewrittenTarget.append(contentsOf: request.query)
             return .proxy(route, rewritten: true)
         case .appRootRedirect(let appRoot):
             return .appRootRedirect(appRoot)

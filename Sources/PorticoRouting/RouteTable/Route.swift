@@ -5,11 +5,19 @@ public struct RouteSource: Hashable, Sendable {
         case rule(ruleIndex: Int, pathIndex: Int)
         /// `spec.defaultBackend`.
         case defaultBackend
+        /// An HTTPRoute's `spec.rules[r].matches[m]`.
+        case httpRoute(ruleIndex: Int, matchIndex: Int)
     }
 
-    /// `namespace/name` of the Ingress.
+    /// `namespace/name` of the Ingress (of the HTTPRoute, for `.httpRoute`).
     public let ingress: String
     public let kind: Kind
+
+    /// `namespace/name` for an Ingress, `HTTPRoute namespace/name` for an HTTPRoute.
+    public var listingName: String {
+        if case .httpRoute = self.kind { return "HTTPRoute \(self.ingress)" }
+        return self.ingress
+    }
 
     public init(ingress: String, kind: Kind) {
         self.ingress = ingress
@@ -32,10 +40,13 @@ public final class Route: Hashable, Sendable {
     public let policy: RoutePolicy
     /// Its labels in the request metrics (nil: not counted, as in unit tests).
     public let metricLabels: RouteMetricLabels?
+    /// What else the request must have (an HTTPRoute's method, headers, query, listener).
+    public let conditions: RouteConditions?
 
     public init(match: PathMatch, backend: BackendID, source: RouteSource, rewrite: RewriteTemplate? = nil,
-                policy: RoutePolicy = RoutePolicy(), metricLabels: RouteMetricLabels? = nil) {
+                policy: RoutePolicy = RoutePolicy(), metricLabels: RouteMetricLabels? = nil, conditions: RouteConditions? = nil) {
         self.metricLabels = metricLabels
+        self.conditions = conditions
         self.match = match
         self.backend = backend
         self.source = source
@@ -48,14 +59,15 @@ public final class Route: Hashable, Sendable {
 
     /// The same route with another policy (the compiler attaches canaries after all routes exist).
     public func with(policy: RoutePolicy) -> Route {
-        Route(match: self.match, backend: self.backend, source: self.source, rewrite: self.rewrite, policy: policy, metricLabels: self.metricLabels)
+        Route(match: self.match, backend: self.backend, source: self.source, rewrite: self.rewrite, policy: policy, metricLabels: self.metricLabels,
+              conditions: self.conditions)
     }
 
     /// By value: two compilations of the same rules give equal routes.
     public static func == (lhs: Route, rhs: Route) -> Bool {
         lhs === rhs
             || (lhs.match == rhs.match && lhs.backend == rhs.backend && lhs.source == rhs.source && lhs.rewrite == rhs.rewrite
-                && lhs.policy == rhs.policy && lhs.metricLabels?.text == rhs.metricLabels?.text)
+                && lhs.policy == rhs.policy && lhs.metricLabels?.text == rhs.metricLabels?.text && lhs.conditions == rhs.conditions)
     }
 
     public func hash(into hasher: inout Hasher) {

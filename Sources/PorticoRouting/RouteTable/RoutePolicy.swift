@@ -71,6 +71,11 @@ public struct RoutePolicy: Hashable, Sendable {
     public var canary: CanaryPolicy?
     /// The host's `auth-tls-*` (client certificates), on every path of the host.
     public var clientCertificate: ClientCertificatePolicy?
+    /// An HTTPRoute rule's weighted `backendRefs` (more than one, or one that does not resolve):
+    /// the upstream choice picks a share per request; the route's `backend` is the first.
+    public var backendSplit: BackendSplit?
+    /// An HTTPRoute's `RequestRedirect` filter: answered in the rewrite phase, never proxied.
+    public var requestRedirect: RequestRedirect?
 
     /// nginx's `client_max_body_size 1m`, ingress-nginx's default `proxy-body-size`.
     public static let defaultBodySize = 1024 * 1024

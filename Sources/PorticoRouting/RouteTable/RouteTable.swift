@@ -76,10 +76,11 @@ public struct RouteTable: Sendable, Equatable {
         lhs.listing == rhs.listing && lhs.anyHost == rhs.anyHost && lhs.defaultRoute == rhs.defaultRoute
     }
 
-    /// Resolves a request. `host` is the Host value without port; `path` is normalised.
+    /// Resolves a request. `host` is the Host value without port; `path` is normalised;
+    /// `request` answers the routes' other conditions.
     @inlinable
-    public func resolve<Observer: RouteLookupObserver>(
-        host: UnsafeRawBufferPointer, path: UnsafeRawBufferPointer, scratch: RegexMatchData, observer: inout Observer
+    public func resolve<Observer: RouteLookupObserver, Request: RouteRequest>(
+        host: UnsafeRawBufferPointer, path: UnsafeRawBufferPointer, request: Request, scratch: RegexMatchData, observer: inout Observer
     ) -> RouteLookup {
         var virtualHost = self.hosts.lookup(host)
         let isNamed = virtualHost != nil
@@ -98,7 +99,9 @@ public struct RouteTable: Sendable, Equatable {
                 let outcome = route.match.evaluate(path, scratch: scratch)
                 observer.tried(route, outcome: outcome)
                 switch outcome {
-                case .match: return .route(route, hostHasTLS: virtualHost.hasTLS)
+                case .match:
+                    if let conditions = route.conditions, !conditions.accept(request, scratch: scratch) { continue }
+                    return .route(route, hostHasTLS: virtualHost.hasTLS)
                 case .limitExceeded: return .regexLimitExceeded
                 case .noMatch: continue
                 }
@@ -120,7 +123,8 @@ public struct RouteTable: Sendable, Equatable {
         let lookup = host.withUTF8 { hostBytes in
             path.withUTF8 { pathBytes in
                 self.resolve(
-                    host: UnsafeRawBufferPointer(hostBytes), path: UnsafeRawBufferPointer(pathBytes), scratch: scratch,
+                    host: UnsafeRawBufferPointer(hostBytes), path: UnsafeRawBufferPointer(pathBytes),
+                    request: PathOnlyRequest(isTLS: false, query: UnsafeRawBufferPointer(start: nil, count: 0)), scratch: scratch,
                     observer: &observer)
             }
         }

@@ -22,6 +22,8 @@ public struct TLSBinding: Hashable, Sendable {
     public let certificate: CertificateSource?
     /// `namespace/name` of the Ingress that configured it (the oldest wins).
     public let ingress: String
+    /// What configured it, for messages: `Ingress namespace/name` or `Gateway namespace/name`.
+    public var owner: String { self.ingress.hasPrefix("Gateway ") ? self.ingress : "Ingress \(self.ingress)" }
     /// The host's `auth-tls-*`: its handshake asks for a client certificate.
     public let clientCertificates: ClientCertificatePolicy.Handshake?
 

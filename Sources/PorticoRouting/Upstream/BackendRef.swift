@@ -48,13 +48,19 @@ public struct BackendRef: Hashable, Sendable, Comparable, CustomStringConvertibl
         self.http2 = false
     }
 
+    /// The backend of a route none of whose Gateway API backendRefs resolved: no Service, no
+    /// endpoints, never a warning of its own; the route's split answers its requests with 500.
+    public static let unresolved = BackendRef(namespace: "", service: "", port: .number(0))
+
+    public var isUnresolved: Bool { self.service.isEmpty && !self.isHost }
+
     /// ingress-nginx's upstream name (`upstreamName`: `namespace-service-port`), which its
     /// access log and the metrics' `canary` label use.
     public var upstreamName: String { "\(self.namespace)-\(self.service)-\(self.port)" }
 
     /// `namespace/service:port`, the form `portico check` cases and `portico routes` use; a
     /// URL's host is `host:port`.
-    public var description: String { self.isHost ? "\(self.service):\(self.port)" : "\(self.namespace)/\(self.service):\(self.port)" }
+    public var description: String { self.isUnresolved ? "(no backend)" : self.isHost ? "\(self.service):\(self.port)" : "\(self.namespace)/\(self.service):\(self.port)" }
 
     public static func < (lhs: BackendRef, rhs: BackendRef) -> Bool {
         (lhs.namespace, lhs.service, lhs.port, lhs.flags, lhs.tls?.hashValue ?? 0)

@@ -37,8 +37,8 @@ extension ClientConnection {
                 let decision = policy.path.withUnsafeBytes { path in
                     RequestRouter.route(
                         table, hostValue: hostValue, path: UnsafeRawBufferPointer(rebasing: path[..<queryStart]),
-                        query: UnsafeRawBufferPointer(rebasing: path[queryStart...]), isTLS: true, scratch: self.loop.routing,
-                        observer: &observer)
+                        request: PathOnlyRequest(isTLS: true, query: UnsafeRawBufferPointer(rebasing: path[queryStart...])),
+                        scratch: self.loop.routing, observer: &observer)
                 }
                 guard case .proxy(let route, _) = decision else { return nil }
                 backend = generation.backends[route.backend]

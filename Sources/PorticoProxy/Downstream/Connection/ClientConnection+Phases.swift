@@ -86,6 +86,12 @@ extension ClientConnection {
             self.inbound.moveReaderIndex(forwardBy: self.head.headLength)
             self.respondWithError(503, close: hasBody || !keepAlive, bodyPending: hasBody, log: log, now: now)
             return
+        case .requestRedirect(let filter)?:
+            let location = self.requestRedirectLocation(filter, rewritten: rewritten)
+            self.inbound.moveReaderIndex(forwardBy: self.head.headLength)
+            self.respondWithRedirect(
+                status: filter.statusCode, location: location, close: hasBody || !keepAlive, bodyPending: hasBody, log: log, now: now)
+            return
         case .preflight?:
             self.answerPreflight(close: hasBody || !keepAlive, bodyPending: hasBody, log: log, now: now)
             return
@@ -106,7 +112,20 @@ extension ClientConnection {
 
         // ingress-nginx's balancer.rewrite(), right after the HTTPS redirect in ngx_rewrite.lua:
         // 503 for a backend without ready endpoints, before any access check.
-        var backend = generation.backends[route.backend]
+        // Phase: backend split (an HTTPRoute rule's weighted backendRefs; 500 for the share of
+        // one that does not resolve or whose Service does not exist: `BackendNotFound`).
+        var backendID = route.backend
+        if let split = route.policy.backendSplit {
+            guard split.total > 0, let share = split.share(roll: Int(self.loop.requestIDs.next() % UInt64(split.total))),
+                let id = share.backend, !generation.backends[id].source.serviceMissing
+            else {
+                self.inbound.moveReaderIndex(forwardBy: self.head.headLength)
+                self.respondWithError(500, close: hasBody || !keepAlive, bodyPending: hasBody, log: log, now: now)
+                return
+            }
+            backendID = id
+        }
+        var backend = generation.backends[backendID]
         if backend.endpoints.isEmpty, let fallback = route.policy.defaultBackend.map({ generation.backends[$0] }),
             !fallback.endpoints.isEmpty
         {
@@ -248,6 +267,24 @@ extension ClientConnection {
         }
     }
 
+    /// The `Location` of an HTTPRoute's `RequestRedirect`: from the request's host and target
+    /// (the target the router rewrote when the filter has a path modifier).
+    func requestRedirectLocation(_ filter: RequestRedirect, rewritten: Bool) -> [UInt8] {
+        self.inbound.withUnsafeReadableBytes { bytes in
+            var host = UnsafeRawBufferPointer(start: nil, count: 0)
+            if let value = (self.head.authority ?? self.head.hostValue).map({ UnsafeRawBufferPointer(rebasing: bytes[$0]) }),
+                let range = HostBytes.hostRange(of: value)
+            {
+                host = UnsafeRawBufferPointer(rebasing: value[range])
+            }
+            let isTLS = self.isHTTPS(bytes)
+            if rewritten {
+                return self.loop.routing.rewrittenTarget.withUnsafeBytes { filter.location(host: host, target: $0, isTLS: isTLS) }
+            }
+            return filter.location(host: host, target: UnsafeRawBufferPointer(rebasing: bytes[self.head.targetStart..<self.head.targetEnd]), isTLS: isTLS)
+        }
+    }
+
     static let contentType = Array("content-type".utf8)
     static let grpcTimeout = Array("grpc-timeout".utf8)
 
@@ -275,8 +312,8 @@ extension ClientConnection {
                 routes,
                 hostValue: (self.head.authority ?? self.head.hostValue).map { UnsafeRawBufferPointer(rebasing: bytes[$0]) },
                 path: UnsafeRawBufferPointer(rebasing: bytes[self.head.targetStart..<self.head.pathEnd]),
-                query: UnsafeRawBufferPointer(rebasing: bytes[self.head.pathEnd..<self.head.targetEnd]),
-                isTLS: self.isHTTPS(bytes), scratch: self.loop.routing, observer: &observer)
+                request: HeadRouteRequest(self.head, bytes: bytes, isTLS: self.isHTTPS(bytes)), scratch: self.loop.routing,
+                observer: &observer)
         }
     }
 

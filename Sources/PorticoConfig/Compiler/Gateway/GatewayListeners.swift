@@ -1,0 +1,136 @@
+import PorticoDiagnostics
+import PorticoKube
+import PorticoRouting
+
+/// The Gateways and listeners Portico serves: those of a GatewayClass whose `controllerName` is
+/// ours. An `HTTP` listener is served on Portico's plain port and an `HTTPS` one on its TLS port,
+/// whatever port number the listener declares (in a cluster the Service in front maps the
+/// Gateway's ports to Portico's); the declared port is what redirects put in `Location`.
+struct GatewayListeners {
+    /// One listener routes can attach to.
+    struct Listener {
+        var gateway: Gateway
+        var listener: GatewayListener
+        var object: String
+        var isTLS: Bool
+        /// The listener's certificate (HTTPS), if it resolved.
+        var certificate: CertificateSource?
+    }
+
+    private(set) var listeners: [Listener] = []
+    /// `namespace/name` of every Gateway of ours, for parentRefs.
+    private(set) var gateways = Set<String>()
+
+    /// Reads the Gateways of our classes, oldest first, with a diagnostic for each listener
+    /// that cannot be served.
+    init(
+        state: ClusterState, controllerName: String, certificates: CertificateResolver, grants: ReferenceGrants,
+        diagnostics: inout [Diagnostic]
+    ) {
+        let classes = Set(state.gatewayClasses.filter { $0.controllerName == controllerName }.map(\.metadata.name))
+        for gateway in GatewayOrder.sorted(state.gateways, by: \.metadata) {
+            let name = "\(gateway.metadata.namespace)/\(gateway.metadata.name)"
+            let object = "Gateway \(name)"
+            guard classes.contains(gateway.gatewayClassName) else {
+                diagnostics.append(
+                    Diagnostic(.info, file: gateway.location.file, line: gateway.location.line, object: object, field: "spec.gatewayClassName",
+                               message: "ignored: GatewayClass \"\(gateway.gatewayClassName)\" \(state.gatewayClasses.contains { $0.metadata.name == gateway.gatewayClassName } ? "belongs to another controller" : "does not exist") (ours: controllerName \(controllerName))"))
+                continue
+            }
+            self.gateways.insert(name)
+            for listener in gateway.listeners {
+                func refuse(_ field: String, _ message: String) {
+                    diagnostics.append(
+                        Diagnostic(.error, file: gateway.location.file, line: listener.line ?? gateway.location.line, object: object,
+                                   field: "\(listener.field)\(field)", message: "listener \(listener.name): \(message); it serves no routes"))
+                }
+                if let hostname = listener.hostname, case .failure(let error) = GatewayHostnames.pattern(hostname) {
+                    refuse(".hostname", "\(error)")
+                    continue
+                }
+                switch listener.protocolName {
+                case "HTTP":
+                    self.listeners.append(Listener(gateway: gateway, listener: listener, object: object, isTLS: false))
+                case "HTTPS":
+                    guard let tls = listener.tls, tls.mode == "Terminate" else {
+                        refuse(".tls", "an HTTPS listener needs tls.mode Terminate and its certificateRefs")
+                        continue
+                    }
+                    var certificate: CertificateSource?
+                    for (index, ref) in tls.certificateRefs.enumerated() where certificate == nil {
+                        let field = "\(listener.field).tls.certificateRefs[\(index)]"
+                        let namespace = ref.namespace ?? gateway.metadata.namespace
+                        guard ref.group.isEmpty, ref.kind == "Secret" else {
+                            diagnostics.append(
+                                Diagnostic(.error, file: gateway.location.file, line: ref.line, object: object, field: field,
+                                           message: "\(ref.kind) is not a kind Portico reads certificates from (Secret): InvalidCertificateRef"))
+                            continue
+                        }
+                        guard grants.permit(from: GroupKind(group: "gateway.networking.k8s.io", kind: "Gateway"), in: gateway.metadata.namespace,
+                                            to: GroupKind(group: "", kind: "Secret"), in: namespace, named: ref.name)
+                        else {
+                            diagnostics.append(
+                                Diagnostic(.error, file: gateway.location.file, line: ref.line, object: object, field: field,
+                                           message: "Secret \(namespace)/\(ref.name) is in another namespace and no ReferenceGrant there lets Gateways of \(gateway.metadata.namespace) use it: RefNotPermitted"))
+                            continue
+                        }
+                        switch certificates.resolve(namespace: namespace, name: ref.name) {
+                        case .success(let source): certificate = source
+                        case .failure(let error):
+                            diagnostics.append(
+                                Diagnostic(.error, file: gateway.location.file, line: ref.line, object: object, field: field,
+                                           message: "\(error); the listener's hosts get the default certificate"))
+                        }
+                    }
+                    self.listeners.append(Listener(gateway: gateway, listener: listener, object: object, isTLS: true, certificate: certificate))
+                default:
+                    refuse(".protocol", "protocol \(listener.protocolName) is not served yet (HTTP and HTTPS are): UnsupportedProtocol")
+                }
+            }
+        }
+    }
+
+    /// The listeners a parentRef names: the Gateway, narrowed by `sectionName` and `port`.
+    func listeners(for ref: ParentReference, routeNamespace: String) -> [Listener]? {
+        let namespace = ref.namespace ?? routeNamespace
+        guard ref.group == "gateway.networking.k8s.io", ref.kind == "Gateway", self.gateways.contains("\(namespace)/\(ref.name)") else {
+            return nil
+        }
+        return self.listeners.filter {
+            $0.gateway.metadata.namespace == namespace && $0.gateway.metadata.name == ref.name
+                && (ref.sectionName == nil || ref.sectionName == $0.listener.name) && (ref.port == nil || ref.port == $0.listener.port)
+        }
+    }
+}
+
+/// ReferenceGrants by the namespace they open.
+struct ReferenceGrants {
+    let grants: [String: [ReferenceGrant]]
+
+    init(_ grants: [ReferenceGrant]) {
+        self.grants = Dictionary(grouping: grants, by: \.metadata.namespace)
+    }
+
+    /// Whether an object of `from` in `fromNamespace` may refer to `to` `name` in `toNamespace`:
+    /// always within a namespace, across namespaces only with a ReferenceGrant in the target's.
+    func permit(from: GroupKind, in fromNamespace: String, to: GroupKind, in toNamespace: String, named name: String) -> Bool {
+        fromNamespace == toNamespace
+            || (self.grants[toNamespace] ?? []).contains { $0.permits(from: from, in: fromNamespace, to: to, named: name) }
+    }
+}
+
+/// The order the Gateway API gives ties: the oldest object first, then `namespace/name`.
+enum GatewayOrder {
+    static func sorted<T>(_ objects: [T], by meta: KeyPath<T, ObjectMeta>) -> [T] {
+        objects.sorted { lhs, rhs in
+            let l = lhs[keyPath: meta]
+            let r = rhs[keyPath: meta]
+            switch (l.creationTimestamp, r.creationTimestamp) {
+            case (let a?, let b?) where a != b: return a < b
+            case (_?, nil): return true
+            case (nil, _?): return false
+            default: return (l.namespace, l.name) < (r.namespace, r.name)
+            }
+        }
+    }
+}

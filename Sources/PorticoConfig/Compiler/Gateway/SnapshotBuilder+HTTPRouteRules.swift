@@ -1,0 +1,208 @@
+import PorticoDiagnostics
+import PorticoKube
+import PorticoRegex
+import PorticoRouting
+
+/// One HTTPRoute rule compiled once, whatever listeners and hosts it is attached to.
+struct CompiledRule {
+    var matches: [CompiledMatch]
+    var policy: RoutePolicy
+    /// The first share's backend (the route's `backend`, for listings and labels).
+    var backend: BackendID
+    var service: String
+    var port: String
+    var upstream: String
+    /// Its `RequestRedirect`, completed per listener (the port of `Location`).
+    var redirect: HTTPRouteFilter.RequestRedirect?
+}
+
+struct CompiledMatch {
+    /// Its index in the rule's `matches`.
+    var index: Int
+    var path: PathMatch
+    var rewrite: RewriteTemplate?
+    var method: String?
+    var headers: [RouteConditions.Value]
+    var query: [RouteConditions.Value]
+}
+
+extension SnapshotBuilder {
+    /// The rule's matches, filters and backends; nil when the rule is invalid (a diagnostic says
+    /// why; its requests find no route of it).
+    mutating func compileRule(
+        _ rule: HTTPRouteRule, of route: HTTPRoute, object: String, grants: ReferenceGrants, unresolved: inout BackendID?
+    ) -> CompiledRule? {
+        let namespace = route.metadata.namespace
+        func report(_ severity: Diagnostic.Severity, line: Int?, _ field: String, _ message: String) {
+            self.diagnostics.append(
+                Diagnostic(severity, file: route.location.file, line: line ?? rule.line ?? route.location.line, object: object, field: field,
+                           message: message))
+        }
+        // Filters → policy.
+        var policy = self.settings.location
+        policy.sslRedirect = false  // the Gateway API redirects only through a RequestRedirect filter
+        policy.forceSSLRedirect = false
+        var headers = HeaderPolicy()
+        var redirect: HTTPRouteFilter.RequestRedirect?
+        var pathModifier: HTTPRouteFilter.PathModifier?
+        var failsAll = false
+        for (index, filter) in rule.filters.enumerated() {
+            let field = "\(rule.field).filters[\(index)]"
+            switch filter {
+            case .requestHeaderModifier(let modifier):
+                headers = HeaderPolicy(
+                    requestSet: modifier.set.map { .init(name: $0.name, value: $0.value) } + modifier.remove.map { .init(name: $0, value: "") },
+                    requestAdd: modifier.add.map { .init(name: $0.name, value: $0.value) }
+                ).layered(over: headers)
+            case .responseHeaderModifier(let modifier):
+                headers = HeaderPolicy(
+                    responseSet: modifier.set.map { .init(name: $0.name, value: $0.value) }, responseClear: modifier.remove,
+                    responseAddAlways: modifier.add.map { .init(name: $0.name, value: $0.value) }
+                ).layered(over: headers)
+            case .requestRedirect(let value):
+                redirect = value
+                pathModifier = value.path
+            case .urlRewrite(let value):
+                pathModifier = value.path
+                if let hostname = value.hostname {
+                    switch UpstreamHostTemplate.parse(hostname) {
+                    case .success(let template): policy.upstreamHost = template
+                    case .failure(let error): report(.error, line: nil, field + ".urlRewrite.hostname", "\(error); the hostname is not rewritten")
+                    }
+                }
+            case .requestMirror:
+                report(.warning, line: nil, field, "RequestMirror is not implemented yet: requests are served without their mirror copy")
+            case .other(let type, let line, let field):
+                report(.error, line: line, field, "filter type \(type) is not supported: requests this rule matches get 500, as the Gateway API asks for a filter that cannot be applied")
+                failsAll = true
+            }
+        }
+        if headers != HeaderPolicy() { policy.headers = headers.layered(over: self.settings.headers) }
+        if let seconds = rule.backendRequestTimeout ?? rule.requestTimeout, seconds > 0 {
+            policy.readTimeoutSeconds = max(1, Int(seconds.rounded(.up)))
+        }
+
+        // Matches → path, rewrite, conditions.
+        var matches: [CompiledMatch] = []
+        for (index, match) in rule.matches.enumerated() {
+            let field = "\(rule.field).matches[\(index)]"
+            let path: PathMatch
+            switch match.pathType {
+            case "Exact": path = .exact(match.pathValue)
+            case "RegularExpression":
+                do {
+                    path = .regex(RegexPath(regex: try self.regexCache.fullMatch(for: match.pathValue), text: match.pathValue, pathType: "RegularExpression"))
+                } catch {
+                    report(.error, line: match.line, field + ".path.value", "\(error); this match is left out")
+                    continue
+                }
+            default: path = .prefix(match.pathValue)
+            }
+            var rewrite: RewriteTemplate?
+            switch pathModifier {
+            case .replaceFullPath(let value)?: rewrite = .fullPath(value)
+            case .replacePrefixMatch(let value)?:
+                guard case .prefix(let prefix) = path else {
+                    report(.error, line: match.line, field + ".path.type", "ReplacePrefixMatch needs a PathPrefix match, not \(match.pathType); this match is left out")
+                    continue
+                }
+                rewrite = .replacingPrefix(prefix, with: value)
+            case nil: break
+            }
+            let headerConditions: [RouteConditions.Value]
+            let queryConditions: [RouteConditions.Value]
+            switch (Self.valueConditions(match.headers, lowercased: true, regexCache: self.regexCache),
+                    Self.valueConditions(match.queryParams, lowercased: false, regexCache: self.regexCache)) {
+            case (.success(let headers), .success(let query)):
+                (headerConditions, queryConditions) = (headers, query)
+            case (.failure(let failure), _):
+                report(.error, line: match.line, "\(field).headers[\(failure.index)].value", "\(failure.message); this match is left out")
+                continue
+            case (_, .failure(let failure)):
+                report(.error, line: match.line, "\(field).queryParams[\(failure.index)].value", "\(failure.message); this match is left out")
+                continue
+            }
+            matches.append(CompiledMatch(index: index, path: path, rewrite: rewrite, method: match.method, headers: headerConditions, query: queryConditions))
+        }
+        guard !matches.isEmpty else { return nil }
+
+        // Backends → a split (500 for the shares that do not resolve).
+        var shares: [BackendSplit.Share] = []
+        var first: (id: BackendID, ref: BackendRef)?
+        for (index, backend) in rule.backendRefs.enumerated() {
+            let reference = backend.reference
+            let field = "\(rule.field).backendRefs[\(index)]"
+            let target = reference.namespace ?? namespace
+            if !backend.filters.isEmpty {
+                report(.warning, line: reference.line, field + ".filters", "filters on a backendRef are not implemented yet; ignored")
+            }
+            guard reference.group.isEmpty, reference.kind == "Service" else {
+                report(.error, line: reference.line, field, "\(reference.kind) is not a kind Portico routes to (Service): its share of requests gets 500 (InvalidKind)")
+                shares.append(.init(backend: nil, weight: backend.weight))
+                continue
+            }
+            guard grants.permit(from: GroupKind(group: "gateway.networking.k8s.io", kind: "HTTPRoute"), in: namespace,
+                                to: GroupKind(group: "", kind: "Service"), in: target, named: reference.name)
+            else {
+                report(.error, line: reference.line, field, "Service \(target)/\(reference.name) is in another namespace and no ReferenceGrant there lets HTTPRoutes of \(namespace) use it: its share of requests gets 500 (RefNotPermitted)")
+                shares.append(.init(backend: nil, weight: backend.weight))
+                continue
+            }
+            guard let port = reference.port else {
+                report(.error, line: reference.line, field + ".port", "a Service backendRef needs its port: its share of requests gets 500")
+                shares.append(.init(backend: nil, weight: backend.weight))
+                continue
+            }
+            let ref = BackendRef(namespace: target, service: reference.name, port: .number(port))
+            let id = self.register(ref, at: BackendTable.Site(file: route.location.file, line: reference.line, object: object, field: field))
+            if first == nil { first = (id, ref) }
+            shares.append(.init(backend: id, weight: backend.weight))
+        }
+        if failsAll { shares = [] }
+        if shares.isEmpty, redirect == nil, !failsAll {
+            report(.warning, line: nil, rule.field + ".backendRefs", "no backendRefs and no RequestRedirect: requests this rule matches get 500")
+        }
+        policy.backendSplit = redirect == nil ? BackendSplit(shares) : nil
+        let backend: BackendID
+        if let first {
+            backend = first.id
+        } else if let id = unresolved {
+            backend = id
+        } else {
+            backend = self.register(.unresolved, at: BackendTable.Site(file: route.location.file, line: nil, object: object, field: rule.field))
+            unresolved = backend
+        }
+        return CompiledRule(
+            matches: matches, policy: policy, backend: backend, service: first?.ref.service ?? "", port: first.map { $0.ref.port.description } ?? "",
+            upstream: first?.ref.upstreamName ?? "", redirect: redirect)
+    }
+
+    /// A header or query value whose regex does not compile.
+    struct ValueFailure: Error {
+        var index: Int
+        var message: String
+    }
+
+    /// Header or query conditions, the first of a name kept (`HTTPRouteMatch`: "only the first
+    /// entry with an equivalent name MUST be considered").
+    static func valueConditions(
+        _ values: [HTTPRouteMatch.ValueMatch], lowercased: Bool, regexCache: RegexCache
+    ) -> Result<[RouteConditions.Value], ValueFailure> {
+        var result: [RouteConditions.Value] = []
+        var names = Set<[UInt8]>()
+        for (index, value) in values.enumerated() {
+            let name = Array((lowercased ? value.name.lowercased() : value.name).utf8)
+            guard names.insert(name).inserted else { continue }
+            if value.type == "RegularExpression" {
+                do {
+                    result.append(RouteConditions.Value(name: name, match: .regex(try regexCache.fullMatch(for: value.value))))
+                } catch {
+                    return .failure(ValueFailure(index: index, message: "\(error)"))
+                }
+            } else {
+                result.append(RouteConditions.Value(name: name, match: .exact(Array(value.value.utf8))))
+            }
+        }
+        return .success(result)
+    }
+}

@@ -1,0 +1,137 @@
+import PorticoDiagnostics
+import PorticoKube
+import PorticoRouting
+
+/// HTTPRoutes compiled into the same routing table as Ingresses: each match of each rule
+/// becomes a route on every host it serves, with its method, header, query and listener
+/// conditions, its filters as policy, and its weighted backendRefs as a split. Precedence
+/// among routes of a host is the Gateway API's (`HTTPRouteRule.matches`): Exact, then
+/// RegularExpression, then longer PathPrefix; then method, header and query matches; then the
+/// older route, `namespace/name`, rule order. On a host Ingresses also serve, their routes come
+/// first among equals (they are older in Portico: it served them before it read Gateways).
+extension SnapshotBuilder {
+    /// Adds every attached HTTPRoute's routes; returns the TLS bindings of the HTTPS listeners
+    /// they attach to.
+    mutating func addHTTPRoutes(
+        _ inputs: GatewayInputs, routes: inout [HostKey: [Route]], hostOrder: inout [HostKey], firstRedirects: inout [HostKey: Bool]
+    ) -> [TLSBinding] {
+        guard !inputs.httpRoutes.isEmpty || !inputs.gateways.isEmpty else { return [] }
+        let grants = ReferenceGrants(inputs.referenceGrants)
+        let listeners = GatewayListeners(
+            state: inputs.state, controllerName: self.options.gatewayControllerName, certificates: self.certificates, grants: grants,
+            diagnostics: &self.diagnostics)
+        var bindings: [TLSBinding] = []
+        var bound = Set<HostPattern>()
+        var unresolved: BackendID?
+        for route in GatewayOrder.sorted(inputs.httpRoutes, by: \.metadata) {
+            let name = "\(route.metadata.namespace)/\(route.metadata.name)"
+            let object = "HTTPRoute \(name)"
+            let attachments = self.attachments(of: route, object: object, listeners: listeners)
+            guard !attachments.isEmpty else { continue }
+            for (ruleIndex, rule) in route.rules.enumerated() {
+                guard let compiled = self.compileRule(rule, of: route, object: object, grants: grants, unresolved: &unresolved) else { continue }
+                for attachment in attachments {
+                    for host in attachment.hosts {
+                        let key: HostKey = host.flatMap { try? GatewayHostnames.pattern($0).get() }
+                        if routes[key] == nil {
+                            hostOrder.append(key)
+                            routes[key] = []
+                        }
+                        if firstRedirects[key] == nil { firstRedirects[key] = false }
+                        if attachment.listener.isTLS, let key, let certificate = attachment.listener.certificate, bound.insert(key).inserted {
+                            bindings.append(TLSBinding(host: key, certificate: certificate, ingress: attachment.listener.object))
+                        }
+                        for match in compiled.matches {
+                            var policy = compiled.policy
+                            if let redirect = compiled.redirect {
+                                policy.requestRedirect = RequestRedirect(
+                                    scheme: redirect.scheme, hostname: redirect.hostname, port: redirect.port, statusCode: redirect.statusCode,
+                                    listenerPort: attachment.listener.listener.port)
+                            }
+                            routes[key]!.append(
+                                Route(
+                                    match: match.path, backend: compiled.backend,
+                                    source: RouteSource(ingress: name, kind: .httpRoute(ruleIndex: ruleIndex, matchIndex: match.index)),
+                                    rewrite: match.rewrite, policy: policy,
+                                    metricLabels: self.labelCache.labels(
+                                        namespace: route.metadata.namespace, ingress: route.metadata.name, service: compiled.service,
+                                        path: rule.matches[match.index].pathValue, host: host ?? "_", port: compiled.port, upstream: compiled.upstream),
+                                    conditions: RouteConditions(
+                                        listener: attachment.listener.isTLS ? .tls : .plain, method: match.method, headers: match.headers,
+                                        query: match.query)))
+                        }
+                    }
+                }
+            }
+        }
+        return bindings
+    }
+
+    /// A listener a route attaches to, with the hostnames it serves there (nil: any host).
+    struct Attachment {
+        var listener: GatewayListeners.Listener
+        var hosts: [String?]
+    }
+
+    /// The listeners of our Gateways `route`'s parentRefs name and admit it: the listener's
+    /// `allowedRoutes` (namespaces and kinds) and a hostname both admit. Each listener kind
+    /// (plain, TLS) and host once.
+    private mutating func attachments(of route: HTTPRoute, object: String, listeners: GatewayListeners) -> [Attachment] {
+        var result: [Attachment] = []
+        var seen = Set<String>()
+        let namespace = route.metadata.namespace
+        func report(_ severity: Diagnostic.Severity, _ ref: ParentReference, _ message: String) {
+            self.diagnostics.append(
+                Diagnostic(severity, file: route.location.file, line: ref.line ?? route.location.line, object: object, field: ref.field, message: message))
+        }
+        for ref in route.parentRefs {
+            guard let candidates = listeners.listeners(for: ref, routeNamespace: namespace) else {
+                report(.info, ref, "ignored: \(ref.kind) \(ref.namespace ?? namespace)/\(ref.name) is not a Gateway of ours")
+                continue
+            }
+            guard !candidates.isEmpty else {
+                report(.error, ref, "Gateway \(ref.namespace ?? namespace)/\(ref.name) has no listener \(ref.sectionName.map { "named \($0)" } ?? "")\(ref.port.map { " on port \($0)" } ?? "") that Portico serves: NoMatchingParent")
+                continue
+            }
+            // A parentRef attaches where it can; why it attaches nowhere is said only then.
+            var refusals: [String] = []
+            var attachedHere = false
+            for candidate in candidates {
+                let allowed = candidate.listener.allowedRoutes
+                let gatewayNamespace = candidate.gateway.metadata.namespace
+                switch allowed.namespacesFrom {
+                case "All": break
+                case "Same" where namespace == gatewayNamespace: break
+                case "Selector":
+                    refusals.append("listener \(candidate.listener.name) of \(candidate.object) selects namespaces by label, which Portico does not read yet: NotAllowedByListeners")
+                    continue
+                default:
+                    refusals.append("listener \(candidate.listener.name) of \(candidate.object) admits routes of namespace \(gatewayNamespace) only: NotAllowedByListeners")
+                    continue
+                }
+                if !allowed.kinds.isEmpty, !allowed.kinds.contains(GroupKind(group: "gateway.networking.k8s.io", kind: "HTTPRoute")) {
+                    refusals.append("listener \(candidate.listener.name) of \(candidate.object) admits \(allowed.kinds.map(\.description).joined(separator: ", ")), not HTTPRoute: NotAllowedByListeners")
+                    continue
+                }
+                let hosts = GatewayHostnames.intersect(listener: candidate.listener.hostname, route: route.hostnames)
+                guard !hosts.isEmpty else {
+                    refusals.append("no hostname of the route is one listener \(candidate.listener.name) (\(candidate.listener.hostname ?? "any")) of \(candidate.object) serves: NoMatchingListenerHostname")
+                    continue
+                }
+                attachedHere = true
+                let fresh = hosts.filter { seen.insert("\(candidate.isTLS) \($0 ?? "")").inserted }
+                if !fresh.isEmpty { result.append(Attachment(listener: candidate, hosts: fresh)) }
+            }
+            if !attachedHere { report(.error, ref, "attached to no listener: " + refusals.joined(separator: "; ")) }
+        }
+        return result
+    }
+}
+
+/// The Gateway API objects of a state, for the builder.
+struct GatewayInputs {
+    let state: ClusterState
+    var gateways: [Gateway] { self.state.gateways }
+    var httpRoutes: [HTTPRoute] { self.state.httpRoutes }
+    var referenceGrants: [ReferenceGrant] { self.state.referenceGrants }
+}

@@ -1,0 +1,229 @@
+import Foundation
+import PorticoConfig
+import PorticoDiagnostics
+import PorticoKube
+import PorticoRouting
+import Testing
+
+/// Gateway API objects compiled into the routing table, without sockets: precedence,
+/// rewrites, timeouts, what is refused and how decoding names the field.
+@Suite struct GatewayCompilerTests {
+    static let header = """
+        apiVersion: v1
+        kind: Service
+        metadata: {name: a}
+        spec: {ports: [{port: 80}]}
+        ---
+        apiVersion: v1
+        kind: Endpoints
+        metadata: {name: a}
+        subsets: [{addresses: [{ip: 10.0.0.1}], ports: [{port: 8080}]}]
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: b}
+        spec: {ports: [{port: 80}]}
+        ---
+        apiVersion: v1
+        kind: Endpoints
+        metadata: {name: b}
+        subsets: [{addresses: [{ip: 10.0.0.2}], ports: [{port: 8080}]}]
+        ---
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: GatewayClass
+        metadata: {name: portico}
+        spec: {controllerName: portico.dev/gateway-controller}
+        ---
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: Gateway
+        metadata: {name: gw}
+        spec:
+          gatewayClassName: portico
+          listeners: [{name: http, protocol: HTTP, port: 8080}]
+        ---
+
+        """
+
+    /// The first lines of an HTTPRoute manifest.
+    static let route = "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n"
+
+    static func compile(_ text: String) -> (output: IngressCompiler.Output, issues: [Diagnostic]) {
+        let decoded = ManifestDecoder.decode(file: "gw.yaml", text: Self.header + text)
+        var state = ClusterState()
+        for (object, _) in decoded.objects { state.add(object) }
+        return (IngressCompiler.compile(state), decoded.issues)
+    }
+
+    static func run(_ output: IngressCompiler.Output, _ url: String, headers: [String: String] = [:]) -> SimulatedOutcome {
+        var request = try! OfflineRequest.parse(url).get()
+        request.headers = headers
+        return RequestSimulation.run(request, snapshot: output.snapshot)
+    }
+
+    @Test func precedenceAcrossRoutesIsTheSpecs() {
+        // Two routes on one host: the newer one's header match beats the older one's plain
+        // prefix of the same length; a longer prefix beats both; an older route wins a tie.
+        let (output, issues) = Self.compile("""
+            \(Self.route)metadata: {name: older, creationTimestamp: "2026-01-01T00:00:00Z"}
+            spec:
+              parentRefs: [{name: gw}]
+              hostnames: [p.test]
+              rules:
+              - matches: [{path: {value: /api}}]
+                backendRefs: [{name: a, port: 80}]
+              - matches: [{path: {value: /api}, method: GET}]
+                backendRefs: [{name: a, port: 80}]
+            ---
+            \(Self.route)metadata: {name: newer, creationTimestamp: "2026-02-01T00:00:00Z"}
+            spec:
+              parentRefs: [{name: gw}]
+              hostnames: [p.test]
+              rules:
+              - matches: [{path: {value: /api}, headers: [{name: x-env, value: canary}]}]
+                backendRefs: [{name: b, port: 80}]
+              - matches: [{path: {value: /api/v2}}]
+                backendRefs: [{name: b, port: 80}]
+              - matches: [{path: {value: /api}, method: GET}]
+                backendRefs: [{name: b, port: 80}]
+            """)
+        #expect(issues.isEmpty)
+        #expect(output.diagnostics.filter { $0.severity == .error }.isEmpty)
+        #expect(Self.run(output, "GET http://p.test/api/x").service == "default/a:80 weight 1")  // older route's method match
+        #expect(Self.run(output, "POST http://p.test/api/x").service == "default/a:80 weight 1")
+        // The method beats the header: a method match ranks before header matches.
+        #expect(Self.run(output, "GET http://p.test/api", headers: ["X-Env": "canary"]).service == "default/a:80 weight 1")
+        #expect(Self.run(output, "POST http://p.test/api", headers: ["X-Env": "canary"]).service == "default/b:80 weight 1")
+        #expect(Self.run(output, "GET http://p.test/api/v2/z").service == "default/b:80 weight 1")
+        #expect(Self.run(output, "GET http://p.test/other").status == 404)
+    }
+
+    @Test func hostnamesIntersectWithTheListeners() {
+        let (output, _) = Self.compile("""
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: Gateway
+            metadata: {name: narrow}
+            spec:
+              gatewayClassName: portico
+              listeners: [{name: http, protocol: HTTP, port: 80, hostname: "*.example.com"}]
+            ---
+            \(Self.route)metadata: {name: r}
+            spec:
+              parentRefs: [{name: narrow}]
+              hostnames: ["*.com", "exact.example.com", "other.org"]
+              rules: [{backendRefs: [{name: a, port: 80}]}]
+            """)
+        let hosts = Set(output.snapshot.routes.listed.map(\.host))
+        // `*.com` narrows to the listener's `*.example.com`; other.org does not attach.
+        #expect(hosts == ["*.example.com", "exact.example.com"])
+        #expect(Self.run(output, "http://deep.sub.example.com/").service == "default/a:80 weight 1")
+        #expect(Self.run(output, "http://example.com/").status == 404)
+        #expect(Self.run(output, "http://other.org/").status == 404)
+    }
+
+    @Test func prefixRewritesFollowTheSpecsTable() {
+        // gateway.networking.k8s.io/v1 HTTPPathModifier.ReplacePrefixMatch, row by row.
+        let rows: [(path: String, prefix: String, replacement: String, expected: String)] = [
+            ("/foo/bar", "/foo", "/xyz", "/xyz/bar"), ("/foo/bar", "/foo", "/xyz/", "/xyz/bar"),
+            ("/foo/bar", "/foo/", "/xyz", "/xyz/bar"), ("/foo/bar", "/foo/", "/xyz/", "/xyz/bar"),
+            ("/foo", "/foo", "/xyz", "/xyz"), ("/foo/", "/foo", "/xyz", "/xyz/"),
+            ("/foo/bar", "/foo", "", "/bar"), ("/foo/", "/foo", "", "/"), ("/foo", "/foo", "", "/"),
+            ("/foo/", "/foo", "/", "/"), ("/foo", "/foo", "/", "/"), ("/any/thing", "/", "/base", "/base/any/thing"),
+        ]
+        for row in rows {
+            let (output, _) = Self.compile("""
+                \(Self.route)metadata: {name: r}
+                spec:
+                  parentRefs: [{name: gw}]
+                  rules:
+                  - matches: [{path: {value: "\(row.prefix)"}}]
+                    filters: [{type: URLRewrite, urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: "\(row.replacement)"}}}]
+                    backendRefs: [{name: a, port: 80}]
+                """)
+            #expect(Self.run(output, "http://any.test\(row.path)?q=1").upstreamPath == row.expected + "?q=1", "\(row)")
+        }
+    }
+
+    @Test func timeoutsBoundTheUpstreamWait() {
+        let (output, _) = Self.compile("""
+            \(Self.route)metadata: {name: r}
+            spec:
+              parentRefs: [{name: gw}]
+              hostnames: [t.test]
+              rules:
+              - matches: [{path: {value: /slow}}]
+                timeouts: {request: 1m30s}
+                backendRefs: [{name: a, port: 80}]
+              - matches: [{path: {value: /fast}}]
+                timeouts: {request: 10s, backendRequest: 500ms}
+                backendRefs: [{name: a, port: 80}]
+            """)
+        #expect(output.snapshot.routes.resolve(host: "t.test", path: "/slow")?.policy.readTimeoutSeconds == 90)
+        #expect(output.snapshot.routes.resolve(host: "t.test", path: "/fast")?.policy.readTimeoutSeconds == 1)
+    }
+
+    @Test func whatCannotBeServedIsSaid() {
+        let (output, issues) = Self.compile("""
+            \(Self.route)metadata: {name: r}
+            spec:
+              parentRefs: [{name: gw}, {name: gw, sectionName: nope}]
+              hostnames: [u.test]
+              rules:
+              - matches: [{path: {value: /ext}}]
+                filters: [{type: ExtensionRef, extensionRef: {group: example.com, kind: Thing, name: x}}]
+                backendRefs: [{name: a, port: 80}]
+              - matches: [{path: {value: /mirror}}]
+                filters: [{type: RequestMirror, requestMirror: {backendRef: {name: b, port: 80}}}]
+                backendRefs: [{name: a, port: 80}]
+              - matches: [{path: {type: Exact, value: /exact}}]
+                filters: [{type: URLRewrite, urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /x}}}]
+                backendRefs: [{name: a, port: 80}]
+              - matches: [{path: {type: RegularExpression, value: "/bad("}}]
+                backendRefs: [{name: a, port: 80}]
+            ---
+            \(Self.route)metadata: {name: broken}
+            spec:
+              parentRefs: [{name: gw}]
+              rules:
+              - matches: [{path: {type: Contains, value: /x}}]
+            ---
+            \(Self.route)metadata: {name: both}
+            spec:
+              parentRefs: [{name: gw}]
+              rules:
+              - filters: [{type: RequestRedirect, requestRedirect: {}}, {type: URLRewrite, urlRewrite: {}}]
+            ---
+            \(Self.route)metadata: {name: late}
+            spec:
+              parentRefs: [{name: gw}]
+              rules: [{timeouts: {request: 10 seconds}}]
+            """)
+        func said(_ object: String, _ field: String, _ text: String) -> Bool {
+            (output.diagnostics + issues).contains { $0.object == object && $0.field == field && $0.message.contains(text) }
+        }
+        #expect(Self.run(output, "http://u.test/ext").status == 500)
+        #expect(said("HTTPRoute default/r", "spec.rules[0].filters[0]", "ExtensionRef is not supported"))
+        #expect(Self.run(output, "http://u.test/mirror").service == "default/a:80 weight 1")
+        #expect(said("HTTPRoute default/r", "spec.rules[1].filters[0]", "RequestMirror is not implemented yet"))
+        #expect(Self.run(output, "http://u.test/exact").status == 404)
+        #expect(said("HTTPRoute default/r", "spec.rules[2].matches[0].path.type", "ReplacePrefixMatch needs a PathPrefix match"))
+        #expect(said("HTTPRoute default/r", "spec.rules[3].matches[0].path.value", "this match is left out"))
+        #expect(said("HTTPRoute default/r", "spec.parentRefs[1]", "no listener named nope"))
+        #expect(said("HTTPRoute default/broken", "spec.rules[0].matches[0].path.type", "unsupported value \"Contains\""))
+        #expect(said("HTTPRoute default/both", "spec.rules[0].filters", "either RequestRedirect or URLRewrite"))
+        #expect(said("HTTPRoute default/late", "spec.rules[0].timeouts.request", "is not a duration"))
+    }
+
+    @Test func gatewayHostnamesMatchAnyDepth() {
+        var table = HostTable<Int>()
+        table.set(.subdomains(suffix: "example.com"), 1)
+        table.set(.subdomains(suffix: "sub.example.com"), 2)
+        table.set(.wildcard(suffix: "one.example.com"), 3)
+        #expect(table.lookup("a.example.com") == 1)
+        #expect(table.lookup("a.b.c.example.com") == 1)
+        #expect(table.lookup("x.sub.example.com") == 2)  // the longest suffix
+        #expect(table.lookup("x.y.sub.example.com") == 2)
+        #expect(table.lookup("x.one.example.com") == 3)  // a one-label wildcard first
+        #expect(table.lookup("example.com") == nil)
+        #expect(HostPattern.subdomains(suffix: "example.com").covers(.exact("a.b.example.com")))
+    }
+}
