@@ -18,6 +18,8 @@ public final class ObjectStore: Sendable {
         /// `status.loadBalancer.ingress` of each Ingress, as last seen.
         var ingressStatus: [ClusterState.ObjectKey: [String]] = [:]
         var synced: Set<ResourceKind> = []
+        /// Optional kinds the API does not serve (their CRDs are not installed).
+        var absent: Set<ResourceKind> = []
         /// Kinds whose last list or watch failed, with the error.
         var failing: [ResourceKind: String] = [:]
         var failingSince: ContinuousClock.Instant?
@@ -63,6 +65,7 @@ public final class ObjectStore: Sendable {
             for decoded in objects { Self.store(decoded, previous: previous, into: &next, state: &state) }
             state.objects[kind] = next
             state.synced.insert(kind)
+            state.absent.remove(kind)
             state.version += 1
             state.changedServices = nil  // a whole list: anything may have changed
         }
@@ -179,6 +182,25 @@ public final class ObjectStore: Sendable {
     /// The load-balancer addresses each Ingress's status shows now.
     public func ingressStatus(_ key: ClusterState.ObjectKey) -> [String]? {
         self.state.withLock { $0.ingressStatus[key] }
+    }
+
+    /// Records that the API does not serve an optional kind (its CRD is not installed): it
+    /// counts as listed and empty. Returns true the first time (worth a log line).
+    func noteAbsent(_ kind: ResourceKind) -> Bool {
+        let (first, changed) = self.state.withLock { state -> (Bool, Bool) in
+            let first = !state.absent.contains(kind)
+            state.absent.insert(kind)
+            _ = state.failing.removeValue(forKey: kind)
+            let changed = !(state.objects[kind] ?? [:]).isEmpty || !state.synced.contains(kind)
+            if changed {
+                state.objects[kind] = [:]
+                state.synced.insert(kind)
+                state.version += 1
+            }
+            return (first, changed)
+        }
+        if changed { self.changeSignal.yield() }
+        return first
     }
 
     /// Records a failing list or watch; returns true when this is the first failure after a

@@ -20,6 +20,8 @@ public struct Reflector: Sendable {
     /// Asked of the server per watch (client-go picks 5–10 minutes); the server ends the watch
     /// then and it is resumed from the last resourceVersion.
     var watchTimeoutSeconds = 300
+    /// How often a kind the cluster does not serve (its CRD missing) is listed again.
+    var absentRetry: Duration = .seconds(60)
 
     public init(kind: ResourceKind, client: APIClient, store: ObjectStore, namespace: String?, logger: Logger) {
         self.kind = kind
@@ -47,6 +49,14 @@ public struct Reflector: Sendable {
                 } else {
                     backoff.reset()
                 }
+            } catch APIError.status(404, let message) where self.kind.optional {
+                // The CRD is not installed: nothing of this kind exists. Listed again after a
+                // while (a timer, not a poll of objects: one request per interval).
+                if self.store.noteAbsent(self.kind) {
+                    self.logger.info("\(self.kind): not served by this cluster (\(message)); looking again every \(self.absentRetry)")
+                }
+                resourceVersion = nil
+                try? await Task.sleep(for: self.absentRetry)
             } catch APIError.expired(let message) {
                 self.logger.info("\(self.kind): watch expired (\(message)); listing again")
                 resourceVersion = nil

@@ -12,6 +12,10 @@ public struct ResourceKind: Hashable, Sendable, CustomStringConvertible {
     public var fieldSelector: String?
     /// Watched in this namespace whatever `--namespace` says (the controller's own ConfigMap).
     public var pinnedNamespace: String?
+    /// Served by a CustomResourceDefinition that a cluster may not have (the Gateway API's):
+    /// while the API answers 404 for it, the kind counts as listed and empty, and is listed
+    /// again from time to time in case the CRDs are installed.
+    public var optional = false
 
     public var description: String { self.resource }
 
@@ -42,6 +46,31 @@ public struct ResourceKind: Hashable, Sendable, CustomStringConvertible {
             pinnedNamespace: namespace)
     }
 
+    /// The Gateway API kinds (gateway.networking.k8s.io; ReferenceGrant is still `v1beta1` in
+    /// the standard channel).
+    public static let gatewayClasses = ResourceKind(
+        kind: "GatewayClass", apiVersion: "gateway.networking.k8s.io/v1", resource: "gatewayclasses", namespaced: false, optional: true)
+    public static let gateways = ResourceKind(
+        kind: "Gateway", apiVersion: "gateway.networking.k8s.io/v1", resource: "gateways", namespaced: true, optional: true)
+    public static let httpRoutes = ResourceKind(
+        kind: "HTTPRoute", apiVersion: "gateway.networking.k8s.io/v1", resource: "httproutes", namespaced: true, optional: true)
+    public static let referenceGrants = ResourceKind(
+        kind: "ReferenceGrant", apiVersion: "gateway.networking.k8s.io/v1beta1", resource: "referencegrants", namespaced: true, optional: true)
+    public static let gatewayAPI: [ResourceKind] = [.gatewayClasses, .gateways, .httpRoutes, .referenceGrants]
+
     /// Everything the provider watches. RBAC in `deploy/` grants exactly list and watch on these.
-    public static let watched: [ResourceKind] = [.ingressClasses, .ingresses, .services, .endpointSlices, .secrets]
+    public static let watched: [ResourceKind] = [.ingressClasses, .ingresses, .services, .endpointSlices, .secrets] + Self.gatewayAPI
+
+    public init(
+        kind: String, apiVersion: String, resource: String, namespaced: Bool, fieldSelector: String? = nil, pinnedNamespace: String? = nil,
+        optional: Bool = false
+    ) {
+        self.kind = kind
+        self.apiVersion = apiVersion
+        self.resource = resource
+        self.namespaced = namespaced
+        self.fieldSelector = fieldSelector
+        self.pinnedNamespace = pinnedNamespace
+        self.optional = optional
+    }
 }

@@ -30,6 +30,8 @@ final class FakeAPIServer: @unchecked Sendable {
     private var cutWatches = false
     /// "TOKEN METHOD path?query" of every request.
     private var requestLog: [String] = []
+    /// Resources answered 404, as when their CRD is not installed.
+    private var absentResources: Set<String> = []
     let tokens: Set<String>
 
     struct Watch {
@@ -163,6 +165,11 @@ final class FakeAPIServer: @unchecked Sendable {
     }
 
     /// While down, every connection is closed as soon as it is accepted.
+    /// Answers these resources 404 (their CRDs not installed), or serves them again.
+    func setAbsent(_ resources: Set<String>) {
+        self.lock.withLock { self.absentResources = resources }
+    }
+
     func setDown(_ down: Bool) {
         self.lock.withLock { self.down = down }
         if down { self.dropWatches() }
@@ -186,7 +193,7 @@ final class FakeAPIServer: @unchecked Sendable {
         guard self.tokens.contains(token) else { return (.unauthorized, Self.status(401, "Unauthorized", "Unauthorized")) }
         let components = URLComponents(string: head.uri)
         let query = Dictionary((components?.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { $1 })
-        guard let route = Route(path: components?.path ?? head.uri) else {
+        guard let route = Route(path: components?.path ?? head.uri), !self.lock.withLock({ self.absentResources.contains(route.resource) }) else {
             return (.notFound, Self.status(404, "NotFound", "the server could not find the requested resource"))
         }
         return self.lock.withLock { () -> (HTTPResponseStatus, [String: Any])? in
@@ -341,6 +348,10 @@ final class FakeAPIServer: @unchecked Sendable {
         case "endpointslices": ("EndpointSlice", "discovery.k8s.io/v1")
         case "leases": ("Lease", "coordination.k8s.io/v1")
         case "configmaps": ("ConfigMap", "v1")
+        case "gatewayclasses": ("GatewayClass", "gateway.networking.k8s.io/v1")
+        case "gateways": ("Gateway", "gateway.networking.k8s.io/v1")
+        case "httproutes": ("HTTPRoute", "gateway.networking.k8s.io/v1")
+        case "referencegrants": ("ReferenceGrant", "gateway.networking.k8s.io/v1beta1")
         default: ("Unknown", "v1")
         }
     }

@@ -59,4 +59,26 @@ enum KubeObjects {
     static func opaqueSecret(_ name: String, namespace: String = "default") -> [String: Any] {
         ["apiVersion": "v1", "kind": "Secret", "type": "Opaque", "metadata": ["name": name, "namespace": namespace], "data": ["password": "aHVudGVyMg=="]]
     }
+
+    static func gatewayClass(_ name: String, controller: String = "portico.dev/gateway-controller") -> [String: Any] {
+        ["apiVersion": "gateway.networking.k8s.io/v1", "kind": "GatewayClass", "metadata": ["name": name], "spec": ["controllerName": controller]]
+    }
+
+    static func gateway(_ name: String, namespace: String = "default", className: String = "portico") -> [String: Any] {
+        [
+            "apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway", "metadata": ["name": name, "namespace": namespace],
+            "spec": ["gatewayClassName": className, "listeners": [["name": "http", "protocol": "HTTP", "port": 80]]],
+        ]
+    }
+
+    /// An HTTPRoute with one rule: `PathPrefix path` to `service` port 80.
+    static func httpRoute(_ name: String, namespace: String = "default", gateway: String, host: String, path: String, service: String) -> [String: Any] {
+        [
+            "apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute", "metadata": ["name": name, "namespace": namespace],
+            "spec": [
+                "parentRefs": [["name": gateway]], "hostnames": [host],
+                "rules": [["matches": [["path": ["type": "PathPrefix", "value": path]]], "backendRefs": [["name": service, "port": 80]]]],
+            ],
+        ]
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import PorticoKubernetes
 import Testing
 
 /// `portico serve --kubeconfig` against an in-test API server: every watched change reaches the
@@ -229,7 +230,7 @@ import Testing
     @Test func expiredWatchListsAgainAndBookmarksAvoidIt() async throws {
         let cluster = try await Cluster.start()
         defer { Task { await cluster.stop() } }
-        #expect(Self.eventually(5) { cluster.api.openWatches == 5 })
+        #expect(Self.eventually(5) { cluster.api.openWatches == ResourceKind.watched.count })
         let listsBefore = cluster.api.requests.filter { $0.contains("ingresses?limit=") }.count
 
         // A bookmark moves the watch's resourceVersion on; history is compacted up to it; the
@@ -239,7 +240,7 @@ import Testing
         try await Task.sleep(for: .milliseconds(300))
         cluster.api.compact()
         cluster.api.dropWatches()
-        #expect(Self.eventually(8) { cluster.api.openWatches == 5 })
+        #expect(Self.eventually(8) { cluster.api.openWatches == ResourceKind.watched.count })
         #expect(cluster.api.requests.contains { $0.contains("ingresses?watch=1") && $0.contains("resourceVersion=\(bookmark)&") })
         #expect(cluster.api.requests.filter { $0.contains("ingresses?limit=") }.count == listsBefore)
 
@@ -261,7 +262,7 @@ import Testing
     @Test func apiOutageKeepsServingTheLastGoodState() async throws {
         let cluster = try await Cluster.start()
         defer { Task { await cluster.stop() } }
-        #expect(Self.eventually(5) { cluster.api.openWatches == 5 })
+        #expect(Self.eventually(5) { cluster.api.openWatches == ResourceKind.watched.count })
         cluster.api.setDown(true)
         // Requests keep flowing while the API is gone; readiness stays (and says why).
         #expect(Self.eventually(8) { cluster.readyz()?.body.contains("API unreachable") == true })
@@ -297,6 +298,41 @@ import Testing
     static func loadBalancer(_ api: FakeAPIServer, _ name: String) -> [[String: String]] {
         let status = api.object("ingresses", namespace: "default", name: name)?["status"] as? [String: Any]
         return (status?["loadBalancer"] as? [String: Any])?["ingress"] as? [[String: String]] ?? []
+    }
+
+    @Test func gatewayAPIObjectsFromTheAPIAreServedAndFollowed() async throws {
+        let cluster = try await Cluster.start { api, _ in
+            api.apply("gatewayclasses", KubeObjects.gatewayClass("portico"))
+            api.apply("gateways", KubeObjects.gateway("edge"))
+            api.apply("httproutes", KubeObjects.httpRoute("shop", gateway: "edge", host: "shop.test", path: "/cart", service: "web"))
+        }
+        defer { Task { await cluster.stop() } }
+        #expect(cluster.endpoint("shop.test", "/cart/1")?.hasPrefix("127.0.60.1:") == true)
+        #expect(cluster.endpoint("shop.test", "/other") == "status 404")
+        #expect(cluster.endpoint("web.test")?.hasPrefix("127.0.60.1:") == true)  // Ingresses beside them
+        #expect(cluster.api.requests.contains { $0.contains("/apis/gateway.networking.k8s.io/v1/httproutes?") })
+        #expect(cluster.api.requests.contains { $0.contains("/apis/gateway.networking.k8s.io/v1beta1/referencegrants?") })
+        // Changed, then its Gateway handed to another controller, then back.
+        cluster.api.apply("httproutes", KubeObjects.httpRoute("shop", gateway: "edge", host: "shop.test", path: "/other", service: "web"))
+        #expect(Self.eventually(5) { cluster.endpoint("shop.test", "/other")?.hasPrefix("127.0.60.1:") == true })
+        cluster.api.apply("gatewayclasses", KubeObjects.gatewayClass("portico", controller: "example.com/other"))
+        #expect(Self.eventually(5) { cluster.endpoint("shop.test", "/other") == "status 404" })
+        cluster.api.apply("gatewayclasses", KubeObjects.gatewayClass("portico"))
+        #expect(Self.eventually(5) { cluster.endpoint("shop.test", "/other")?.hasPrefix("127.0.60.1:") == true })
+        cluster.api.delete("httproutes", namespace: "default", name: "shop")
+        #expect(Self.eventually(5) { cluster.endpoint("shop.test", "/other") == "status 404" })
+    }
+
+    @Test func aClusterWithoutTheGatewayAPICRDsServesIngresses() async throws {
+        let cluster = try await Cluster.start { api, _ in
+            api.setAbsent(["gatewayclasses", "gateways", "httproutes", "referencegrants"])
+        }
+        defer { Task { await cluster.stop() } }
+        // Synced and ready although four kinds answer 404; the Ingress is served.
+        #expect(cluster.readyz()?.status == 200)
+        #expect(cluster.endpoint("web.test")?.hasPrefix("127.0.60.1:") == true)
+        #expect(Self.eventually(5) { cluster.portico.log.contains("httproutes: not served by this cluster") })
+        #expect(!cluster.portico.log.contains("Kubernetes API unreachable"))
     }
 
     @Test func statusAddressesAreWritten() async throws {
@@ -423,7 +459,7 @@ import Testing
 
     @Test func watchesCutAtOnceBackOffInsteadOfLooping() async throws {
         let cluster = try await Cluster.start()
-        #expect(Self.eventually(5) { cluster.api.openWatches == 5 })
+        #expect(Self.eventually(5) { cluster.api.openWatches == ResourceKind.watched.count })
         let before = cluster.api.requests.count
         cluster.api.setCutWatches(true)
         try await Task.sleep(for: .seconds(3))
