@@ -246,10 +246,12 @@ struct Serve: AsyncParsableCommand {
         }
 
         let statusWriter = kubernetes?.statusWriter
-        statusWriter?.update(served: initial.servedIngresses)
+        statusWriter?.update(served: initial.servedIngresses, gatewayStatus: initial.gatewayStatus)
         let reloads = ReloadLoop(
             source: source, runtime: runtime, logger: logger, names: names, loaded: unresolved, diagnostics: diagnostics,
-            reloadMetrics: metrics.exposition.reloads, current: standing, installed: { result in statusWriter?.update(served: result.servedIngresses) })
+            reloadMetrics: metrics.exposition.reloads, current: standing, installed: { result in
+                statusWriter?.update(served: result.servedIngresses, gatewayStatus: result.gatewayStatus)
+            })
         let watcher = Task { await reloads.run() }
         defer { watcher.cancel() }
         readiness.markReady()

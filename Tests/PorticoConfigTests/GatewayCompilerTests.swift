@@ -213,6 +213,46 @@ import Testing
         #expect(said("HTTPRoute default/late", "spec.rules[0].timeouts.request", "is not a duration"))
     }
 
+    @Test func statusConditionsSayWhatWasAccepted() {
+        let (output, _) = Self.compile("""
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: Gateway
+            metadata: {name: mixed, generation: 4}
+            spec:
+              gatewayClassName: portico
+              listeners:
+              - {name: web, protocol: HTTP, port: 80, hostname: "*.example.com"}
+              - {name: raw, protocol: TCP, port: 9000}
+              - {name: secure, protocol: HTTPS, port: 443, tls: {certificateRefs: [{name: absent}]}}
+            ---
+            \(Self.route)metadata: {name: ok, generation: 2}
+            spec:
+              parentRefs: [{name: mixed, sectionName: web}]
+              hostnames: [a.example.com]
+              rules: [{backendRefs: [{name: a, port: 80}, {name: ghost, port: 80}]}]
+            ---
+            \(Self.route)metadata: {name: lost}
+            spec:
+              parentRefs: [{name: mixed, sectionName: nope}, {name: mixed, sectionName: web}]
+              hostnames: [elsewhere.org]
+              rules: [{backendRefs: [{name: a, port: 80}]}]
+            """)
+        let status = output.gatewayStatus
+        #expect(status.gatewayClasses["portico"]?.first?.status == true)
+        let gateway = status.gateways["default/mixed"]
+        #expect(gateway?.conditions.map(\.type) == ["Accepted", "Programmed"])
+        #expect(gateway?.conditions.allSatisfy { $0.status && $0.observedGeneration == 4 } == true)
+        let listeners = Dictionary(uniqueKeysWithValues: (gateway?.listeners ?? []).map { ($0.name, $0) })
+        #expect(listeners["web"]?.attachedRoutes == 1)
+        #expect(listeners["raw"]?.conditions.first.map { "\($0.status) \($0.reason)" } == "false UnsupportedProtocol")
+        #expect(listeners["secure"]?.conditions.first { $0.type == "ResolvedRefs" }?.reason == "InvalidCertificateRef")
+        let ok = status.httpRoutes["default/ok"]?.first?.conditions ?? []
+        #expect(ok.map { "\($0.type) \($0.status) \($0.reason)" } == ["Accepted true Accepted", "ResolvedRefs false BackendNotFound"])
+        #expect(ok.allSatisfy { $0.observedGeneration == 2 })
+        let lost = status.httpRoutes["default/lost"] ?? []
+        #expect(lost.map { $0.conditions.first?.reason } == ["NoMatchingParent", "NoMatchingListenerHostname"])
+    }
+
     @Test func gatewayHostnamesMatchAnyDepth() {
         var table = HostTable<Int>()
         table.set(.subdomains(suffix: "example.com"), 1)

@@ -124,7 +124,10 @@ import Yams
     @Test func rbacIsWhatTheProviderUsesAndNoMore() throws {
         let documents = try Self.documents()
         let cluster = try Self.grants("ClusterRole", in: documents)
-        var expected: [String: Set<String>] = ["networking.k8s.io/ingresses/status": ["patch"]]
+        var expected: [String: Set<String>] = [
+            "networking.k8s.io/ingresses/status": ["patch"], "gateway.networking.k8s.io/gatewayclasses/status": ["patch"],
+            "gateway.networking.k8s.io/gateways/status": ["patch"], "gateway.networking.k8s.io/httproutes/status": ["patch"],
+        ]
         for kind in ResourceKind.watched {
             let group = kind.apiVersion.contains("/") ? String(kind.apiVersion.split(separator: "/")[0]) : ""
             expected["\(group)/\(kind.resource)", default: []].formUnion(["list", "watch"])

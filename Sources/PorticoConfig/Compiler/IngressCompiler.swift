@@ -21,6 +21,8 @@ public enum IngressCompiler {
         public var servedIngresses: [String] = []
         /// What the controller ConfigMap set, key by key, as it is now in force.
         public var settingsInForce: [String: String] = [:]
+        /// The status our GatewayClasses, Gateways and HTTPRoutes should show.
+        public var gatewayStatus = GatewayAPIStatus()
 
         public var diagnostics: [Diagnostic] { self.routeDiagnostics + self.resolved.diagnostics }
 

@@ -45,6 +45,8 @@ struct SnapshotBuilder {
     private var clientCertificates: [HostPattern: ClientCertificatePolicy] = [:]
     /// The Gateway API objects, compiled into the same table after the Ingresses.
     let gatewayInputs: GatewayInputs
+    /// What their status should say, once compiled.
+    var gatewayStatus = GatewayAPIStatus()
 
     /// The key of a virtual host: its pattern, or nil for the rules without host.
     typealias HostKey = HostPattern?
@@ -249,7 +251,7 @@ struct SnapshotBuilder {
             snapshot: RoutingSnapshot(
                 routes: table, backends: resolved.backends, tls: tls, defaultCertificate: defaultCertificate, settings: self.settings.server,
                 passthrough: passthrough),
-            routeDiagnostics: routeDiagnostics, backendTable: backendTable, resolved: resolved)
+            routeDiagnostics: routeDiagnostics, backendTable: backendTable, resolved: resolved, gatewayStatus: self.gatewayStatus)
     }
 
     /// `ssl-passthrough` hosts and the backend of their `/` path (ingress-nginx's

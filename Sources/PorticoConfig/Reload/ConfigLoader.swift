@@ -34,6 +34,8 @@ public final class ConfigLoader {
         public var keptPrevious: [String]
         /// `namespace/name` of the Ingresses of our class.
         public var servedIngresses: [String]
+        /// What our Gateway API objects' status should say.
+        public var gatewayStatus = GatewayAPIStatus()
         /// Only backends were resolved again (an endpoint-only change): no route was compiled.
         public var backendsOnly = false
     }
@@ -123,6 +125,6 @@ public final class ConfigLoader {
         let notes = kept.map { Diagnostic(.warning, object: $0, message: "kept its last good version until the error above is fixed") }
         return Result(
             state: state, snapshot: compiled.snapshot, diagnostics: diagnostics + compiled.diagnostics + notes,
-            keptPrevious: kept, servedIngresses: compiled.servedIngresses)
+            keptPrevious: kept, servedIngresses: compiled.servedIngresses, gatewayStatus: compiled.gatewayStatus)
     }
 }

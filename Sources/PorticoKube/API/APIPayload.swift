@@ -1,3 +1,4 @@
+import Foundation
 import PorticoDiagnostics
 import Yams
 
@@ -67,6 +68,33 @@ public struct APIPayload {
         var result = ManifestDecoder.Result()
         ManifestDecoder.decodeDocument(NodeReader(node: node, path: "", lineOffset: 0), file: source, into: &result)
         return result
+    }
+
+    /// The value as Foundation JSON objects (`[String: Any]`, `[Any]`, `String`, `Int`, `Double`,
+    /// `Bool`, `NSNull`): a quoted scalar stays a string, a plain one is typed by its text, as
+    /// JSON means it.
+    public var jsonValue: Any {
+        switch self.node {
+        case .mapping(let mapping):
+            var object: [String: Any] = [:]
+            for (key, value) in mapping { if let name = key.string { object[name] = APIPayload(node: value).jsonValue } }
+            return object
+        case .sequence(let sequence):
+            return sequence.map { APIPayload(node: $0).jsonValue }
+        case .scalar(let scalar):
+            guard scalar.style == .plain else { return scalar.string }
+            switch scalar.string {
+            case "true": return true
+            case "false": return false
+            case "null", "~", "": return NSNull()
+            default:
+                if let number = Int(scalar.string) { return number }
+                if let number = Double(scalar.string) { return number }
+                return scalar.string
+            }
+        case .alias:
+            return NSNull()
+        }
     }
 
     /// `status.loadBalancer.ingress` of an Ingress or Service: each entry's `ip` or `hostname`.

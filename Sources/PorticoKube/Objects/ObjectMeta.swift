@@ -7,6 +7,8 @@ public struct ObjectMeta: Hashable, Sendable {
     public var annotations: [String: String]
     /// RFC 3339 text; compared as text, which orders correctly for the API's UTC `Z` form.
     public var creationTimestamp: String?
+    /// `metadata.generation`: what status conditions report as `observedGeneration`.
+    public var generation: Int?
 
     public init(
         name: String,
@@ -33,6 +35,7 @@ public struct ObjectMeta: Hashable, Sendable {
         self.labels = try reader.optionalStringMap("labels")
         self.annotations = try reader.optionalStringMap("annotations")
         self.creationTimestamp = try reader.optionalString("creationTimestamp")
+        self.generation = try reader.optionalInt("generation")
     }
 
     /// RFC 1123 subdomain, the rule most kinds' names follow.

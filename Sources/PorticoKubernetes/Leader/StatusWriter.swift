@@ -7,9 +7,10 @@ import Synchronization
 
 /// Keeps `status.loadBalancer.ingress` of every Ingress Portico serves pointing at Portico:
 /// the addresses of `--publish-service` (its load-balancer status, external IPs or cluster IP)
-/// or `--publish-status-address`. Writes only on the leader, only where the status differs,
-/// with a JSON merge patch on the `status` subresource (RFC 7386), so it never races a user's
-/// edit of the spec.
+/// or `--publish-status-address`; and the Gateway API status (conditions of our GatewayClasses,
+/// Gateways and their listeners, our parents of HTTPRoutes), with or without those flags.
+/// Writes only on the leader, only where the status differs, with a JSON merge patch on the
+/// `status` subresource (RFC 7386), so it never races a user's edit of the spec.
 public final class StatusWriter: Sendable {
     public enum Publish: Sendable {
         case service(namespace: String, name: String)
@@ -19,7 +20,8 @@ public final class StatusWriter: Sendable {
     let client: APIClient
     let store: ObjectStore
     let elector: LeaderElector
-    let publish: Publish
+    /// nil: Ingress status is not written (neither flag given).
+    let publish: Publish?
     let logger: Logger
     let interval: Duration
     /// `namespace/name` of the Ingresses the current generation serves.
@@ -30,11 +32,16 @@ public final class StatusWriter: Sendable {
     /// brought that status back (another install right after) does not write it again; after a
     /// resync interval it does, if the status still differs (someone else overwrote it).
     private let recentWrites = Mutex<[ClusterState.ObjectKey: (addresses: [String], at: ContinuousClock.Instant)]>([:])
+    /// What the Gateway API objects' status should say (the current generation's).
+    private let gatewayStatus = Mutex(GatewayAPIStatus())
+    /// The Gateway API status last written per object (its canonical JSON without timestamps),
+    /// and when: not written again before the watch brings it back.
+    private let recentStatusWrites = Mutex<[ClusterState.ObjectKey: (status: String, at: ContinuousClock.Instant)]>([:])
     /// Coalesced wake-ups: a new served set, a change of leadership, the resync timer.
     private let wakeups: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
 
-    public init(client: APIClient, store: ObjectStore, elector: LeaderElector, publish: Publish, logger: Logger, interval: Duration = .seconds(10)) {
+    public init(client: APIClient, store: ObjectStore, elector: LeaderElector, publish: Publish?, logger: Logger, interval: Duration = .seconds(10)) {
         self.client = client
         self.store = store
         self.elector = elector
@@ -45,9 +52,10 @@ public final class StatusWriter: Sendable {
         elector.onTransition { [wake = self.wake] _ in wake.yield() }
     }
 
-    /// Called after each install with the Ingresses now served.
-    public func update(served: [String]) {
+    /// Called after each install with the Ingresses now served and the Gateway API status.
+    public func update(served: [String], gatewayStatus: GatewayAPIStatus = GatewayAPIStatus()) {
         self.served.withLock { $0 = served }
+        self.gatewayStatus.withLock { $0 = gatewayStatus }
         self.dirty.store(true, ordering: .relaxed)
         self.wake.yield()
     }
@@ -78,6 +86,8 @@ public final class StatusWriter: Sendable {
     }
 
     func sync() async {
+        await self.syncGatewayAPI()
+        guard self.publish != nil else { return }
         let addresses: [String]
         do { addresses = try await self.publishedAddresses() } catch {
             self.logger.warning("cannot read the publish Service: \(error); Ingress status not updated")
@@ -117,6 +127,8 @@ public final class StatusWriter: Sendable {
     /// name), as ingress-nginx's `--publish-service`.
     func publishedAddresses() async throws -> [String] {
         switch self.publish {
+        case nil:
+            return []
         case .addresses(let addresses):
             return addresses.sorted()
         case .service(let namespace, let name):
@@ -134,5 +146,59 @@ public final class StatusWriter: Sendable {
             }
             return Array(Set(addresses)).sorted()
         }
+    }
+
+    /// Writes the Gateway API status where the object's differs from what it should be.
+    func syncGatewayAPI() async {
+        let desired = self.gatewayStatus.withLock { $0 }
+        let now = GatewayStatusDocument.timestamp()
+        var writes: [(key: ClusterState.ObjectKey, path: String, status: [String: Any])] = []
+        func current(_ key: ClusterState.ObjectKey) -> [String: Any]? {
+            self.store.objectStatus(key).flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        }
+        let group = "/apis/gateway.networking.k8s.io/v1"
+        for (name, conditions) in desired.gatewayClasses {
+            let key = ClusterState.ObjectKey(kind: "GatewayClass", namespace: "default", name: name)
+            writes.append((key, "\(group)/gatewayclasses/\(name)/status", GatewayStatusDocument.gatewayClass(conditions, current: current(key), now: now)))
+        }
+        for (entry, value) in desired.gateways {
+            let parts = entry.split(separator: "/", maxSplits: 1).map(String.init)
+            let key = ClusterState.ObjectKey(kind: "Gateway", namespace: parts[0], name: parts[1])
+            writes.append((key, "\(group)/namespaces/\(parts[0])/gateways/\(parts[1])/status", GatewayStatusDocument.gateway(value, current: current(key), now: now)))
+        }
+        for (entry, parents) in desired.httpRoutes {
+            let parts = entry.split(separator: "/", maxSplits: 1).map(String.init)
+            let key = ClusterState.ObjectKey(kind: "HTTPRoute", namespace: parts[0], name: parts[1])
+            writes.append(
+                (key, "\(group)/namespaces/\(parts[0])/httproutes/\(parts[1])/status",
+                 GatewayStatusDocument.httpRoute(parents, namespace: parts[0], current: current(key), now: now)))
+        }
+        for write in writes.sorted(by: { $0.path < $1.path }) where self.store.contains(write.key) {
+            let wanted = Self.withoutTimes(write.status)
+            guard wanted != current(write.key).map(Self.withoutTimes) else { continue }
+            let at = ContinuousClock.now
+            if let recent = self.recentStatusWrites.withLock({ $0[write.key] }), recent.status == wanted, at - recent.at < self.interval { continue }
+            do {
+                let body = try JSONSerialization.data(withJSONObject: ["status": write.status], options: [.sortedKeys])
+                let response = try await self.client.send(.PATCH, write.path, body: Array(body), contentType: "application/merge-patch+json")
+                guard response.status == 200 else { throw APIError.from(response) }
+                self.recentStatusWrites.withLock { $0[write.key] = (wanted, at) }
+                self.logger.info("\(write.key): status written")
+            } catch {
+                self.logger.warning("\(write.key): status not updated: \(error)")
+            }
+        }
+    }
+
+    /// Canonical JSON of a status without its `lastTransitionTime`s, for comparing.
+    static func withoutTimes(_ status: [String: Any]) -> String {
+        func strip(_ value: Any) -> Any {
+            if let object = value as? [String: Any] {
+                return object.filter { $0.key != "lastTransitionTime" }.mapValues(strip)
+            }
+            if let list = value as? [Any] { return list.map(strip) }
+            return value
+        }
+        return GatewayStatusDocument.canonical(strip(status))
     }
 }

@@ -17,6 +17,8 @@ public final class ObjectStore: Sendable {
         var issues: [ClusterState.ObjectKey: Diagnostic] = [:]
         /// `status.loadBalancer.ingress` of each Ingress, as last seen.
         var ingressStatus: [ClusterState.ObjectKey: [String]] = [:]
+        /// The `status` of each Gateway API object as last seen, JSON text.
+        var objectStatus: [ClusterState.ObjectKey: String] = [:]
         var synced: Set<ResourceKind> = []
         /// Optional kinds the API does not serve (their CRDs are not installed).
         var absent: Set<ResourceKind> = []
@@ -62,6 +64,7 @@ public final class ObjectStore: Sendable {
             // that failed to decode and was deleted meanwhile must not be reported forever).
             state.issues = state.issues.filter { $0.key.kind != kind.kind }
             if kind == .ingresses { state.ingressStatus = [:] }
+            if kind.optional { state.objectStatus = state.objectStatus.filter { $0.key.kind != kind.kind } }
             for decoded in objects { Self.store(decoded, previous: previous, into: &next, state: &state) }
             state.objects[kind] = next
             state.synced.insert(kind)
@@ -81,6 +84,7 @@ public final class ObjectStore: Sendable {
                 guard removed != nil || state.issues[decoded.key] != nil else { return false }
                 state.issues[decoded.key] = nil
                 state.ingressStatus[decoded.key] = nil
+                state.objectStatus[decoded.key] = nil
                 state.noteChange(of: removed)
             } else {
                 let before = objects[decoded.key]
@@ -106,6 +110,8 @@ public final class ObjectStore: Sendable {
         var object: KubeObject?
         var issue: Diagnostic?
         var loadBalancer: [String]
+        /// A Gateway API object's `status` as JSON text, for the status writer.
+        var status: String?
     }
 
     private static func store(
@@ -113,6 +119,7 @@ public final class ObjectStore: Sendable {
         state: inout State
     ) {
         if decoded.key.kind == "Ingress" { state.ingressStatus[decoded.key] = decoded.loadBalancer }
+        if let status = decoded.status { state.objectStatus[decoded.key] = status } else { state.objectStatus[decoded.key] = nil }
         if let object = decoded.object {
             objects[decoded.key] = object
         } else if let old = previous[decoded.key] {
@@ -177,6 +184,16 @@ public final class ObjectStore: Sendable {
         self.state.withLock { state in
             (Dictionary(uniqueKeysWithValues: state.failing.map { ($0.key.resource, $0.value) }), state.failingSince)
         }
+    }
+
+    /// A Gateway API object's `status` as last seen (JSON text); nil when it has none or is unknown.
+    public func objectStatus(_ key: ClusterState.ObjectKey) -> String? {
+        self.state.withLock { $0.objectStatus[key] }
+    }
+
+    /// Whether an object of this key was listed or watched.
+    public func contains(_ key: ClusterState.ObjectKey) -> Bool {
+        self.state.withLock { state in state.objects.values.contains { $0[key] != nil } }
     }
 
     /// The load-balancer addresses each Ingress's status shows now.

@@ -154,9 +154,15 @@ public struct Reflector: Sendable {
         let key = ClusterState.ObjectKey(kind: self.kind.kind, namespace: namespace, name: name)
         let result = item.decodeObject(kind: self.kind.kind, apiVersion: self.kind.apiVersion, source: "kubernetes")
         let issue = result.issues.first { $0.severity == .error }
-        return ObjectStore.Decoded(
+        var decoded = ObjectStore.Decoded(
             key: key, object: result.objects.first?.object, issue: issue,
             loadBalancer: self.kind == .ingresses ? item.loadBalancerAddresses : [])
+        if self.kind.optional, let status = item["status"]?.jsonValue as? [String: Any],
+            let data = try? JSONSerialization.data(withJSONObject: status, options: [.sortedKeys])
+        {
+            decoded.status = String(decoding: data, as: UTF8.self)
+        }
+        return decoded
     }
 
     /// Percent-encodes a query value (RFC 3986 unreserved characters stay).

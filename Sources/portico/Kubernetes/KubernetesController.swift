@@ -29,16 +29,13 @@ struct KubernetesController {
         logger.info(
             "reading configuration from the Kubernetes API",
             metadata: ["server": "\(config.url)", "namespace": "\(options.namespace ?? "all")"])
-        if let publish = try options.publish() {
-            let elector = LeaderElector(
-                client: self.client, namespace: config.namespace, name: options.electionId, identity: options.identity,
-                leaseDuration: .seconds(max(options.leaseDuration, 2)), logger: logger)
-            self.elector = elector
-            self.statusWriter = StatusWriter(client: self.client, store: self.store, elector: elector, publish: publish, logger: logger)
-        } else {
-            self.elector = nil
-            self.statusWriter = nil
-        }
+        // The leader writes status: Ingress addresses with --publish-service or
+        // --publish-status-address, Gateway API conditions always.
+        let elector = LeaderElector(
+            client: self.client, namespace: config.namespace, name: options.electionId, identity: options.identity,
+            leaseDuration: .seconds(max(options.leaseDuration, 2)), logger: logger)
+        self.elector = elector
+        self.statusWriter = StatusWriter(client: self.client, store: self.store, elector: elector, publish: try options.publish(), logger: logger)
         for kind in self.store.kinds {
             let reflector = Reflector(kind: kind, client: self.client, store: self.store, namespace: options.namespace, logger: logger)
             self.tasks.append(Task { await reflector.run() })

@@ -323,6 +323,63 @@ import Testing
         #expect(Self.eventually(5) { cluster.endpoint("shop.test", "/other") == "status 404" })
     }
 
+    /// The conditions of one object's status (`status.conditions`, or a listener's or a parent's).
+    static func conditions(_ value: Any?) -> [String: String] {
+        var result: [String: String] = [:]
+        for condition in value as? [[String: Any]] ?? [] {
+            result[condition["type"] as? String ?? "?"] = "\(condition["status"] as? String ?? "?") \(condition["reason"] as? String ?? "?")"
+        }
+        return result
+    }
+
+    @Test func gatewayAPIStatusIsWrittenByTheLeader() async throws {
+        let cluster = try await Cluster.start { api, _ in
+            api.apply("gatewayclasses", KubeObjects.gatewayClass("portico"))
+            api.apply("gatewayclasses", KubeObjects.gatewayClass("theirs", controller: "example.com/other"))
+            api.apply("gateways", KubeObjects.gateway("edge"))
+            api.apply("httproutes", KubeObjects.httpRoute("shop", gateway: "edge", host: "shop.test", path: "/", service: "web"))
+            api.apply("httproutes", KubeObjects.httpRoute("broken", gateway: "edge", host: "broken.test", path: "/", service: "missing"))
+            var foreign = KubeObjects.httpRoute("both", gateway: "edge", host: "both.test", path: "/", service: "web")
+            foreign["status"] = ["parents": [[
+                "parentRef": ["name": "elsewhere"], "controllerName": "example.com/other",
+                "conditions": [["type": "Accepted", "status": "True", "reason": "Accepted", "message": "", "lastTransitionTime": "2026-01-01T00:00:00Z"]],
+            ]]]
+            api.apply("httproutes", foreign)
+        }
+        defer { Task { await cluster.stop() } }
+        func status(_ resource: String, _ namespace: String?, _ name: String) -> [String: Any] {
+            cluster.api.object(resource, namespace: namespace, name: name)?["status"] as? [String: Any] ?? [:]
+        }
+        #expect(Self.eventually(10) { Self.conditions(status("gatewayclasses", nil, "portico")["conditions"])["Accepted"] == "True Accepted" })
+        #expect(status("gatewayclasses", nil, "theirs").isEmpty)  // another controller's
+        #expect(Self.eventually(10) { Self.conditions(status("gateways", "default", "edge")["conditions"])["Programmed"] == "True Programmed" })
+        let listener = (status("gateways", "default", "edge")["listeners"] as? [[String: Any]])?.first ?? [:]
+        #expect(listener["name"] as? String == "http")
+        #expect(listener["attachedRoutes"] as? Int == 3)
+        #expect(Self.conditions(listener["conditions"])["Accepted"] == "True Accepted")
+        #expect(Self.eventually(10) { (status("httproutes", "default", "shop")["parents"] as? [[String: Any]])?.count == 1 })
+        let shop = (status("httproutes", "default", "shop")["parents"] as? [[String: Any]])?.first ?? [:]
+        #expect(shop["controllerName"] as? String == "portico.dev/gateway-controller")
+        #expect(Self.conditions(shop["conditions"]) == ["Accepted": "True Accepted", "ResolvedRefs": "True ResolvedRefs"])
+        #expect(Self.eventually(10) {
+            let parent = (status("httproutes", "default", "broken")["parents"] as? [[String: Any]])?.first
+            return Self.conditions(parent?["conditions"])["ResolvedRefs"] == "False BackendNotFound"
+        })
+        // Another controller's parent entry stays beside ours.
+        #expect(Self.eventually(10) { (status("httproutes", "default", "both")["parents"] as? [[String: Any]])?.count == 2 })
+        let controllers = ((status("httproutes", "default", "both")["parents"] as? [[String: Any]]) ?? []).compactMap { $0["controllerName"] as? String }
+        #expect(Set(controllers) == ["example.com/other", "portico.dev/gateway-controller"])
+        // Written once each: the status coming back through the watch stops further writes.
+        try await Task.sleep(for: .seconds(2))
+        #expect(cluster.api.requests.filter { $0.contains("PATCH") && $0.contains("/httproutes/shop/status") }.count == 1)
+        // A change the status reflects: the route now points at the missing Service.
+        cluster.api.apply("httproutes", KubeObjects.httpRoute("shop", gateway: "edge", host: "shop.test", path: "/", service: "missing"))
+        #expect(Self.eventually(10) {
+            let parent = (status("httproutes", "default", "shop")["parents"] as? [[String: Any]])?.first
+            return Self.conditions(parent?["conditions"])["ResolvedRefs"] == "False BackendNotFound"
+        })
+    }
+
     @Test func aClusterWithoutTheGatewayAPICRDsServesIngresses() async throws {
         let cluster = try await Cluster.start { api, _ in
             api.setAbsent(["gatewayclasses", "gateways", "httproutes", "referencegrants"])

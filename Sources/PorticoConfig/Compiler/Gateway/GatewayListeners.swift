@@ -20,6 +20,9 @@ struct GatewayListeners {
     private(set) var listeners: [Listener] = []
     /// `namespace/name` of every Gateway of ours, for parentRefs.
     private(set) var gateways = Set<String>()
+    /// Each of our Gateways' listeners' status (`attachedRoutes` still 0), in listener order,
+    /// and our GatewayClasses' conditions.
+    private(set) var status = GatewayAPIStatus()
 
     /// Reads the Gateways of our classes, oldest first, with a diagnostic for each listener
     /// that cannot be served.
@@ -27,7 +30,13 @@ struct GatewayListeners {
         state: ClusterState, controllerName: String, certificates: CertificateResolver, grants: ReferenceGrants,
         diagnostics: inout [Diagnostic]
     ) {
-        let classes = Set(state.gatewayClasses.filter { $0.controllerName == controllerName }.map(\.metadata.name))
+        let ours = state.gatewayClasses.filter { $0.controllerName == controllerName }
+        let classes = Set(ours.map(\.metadata.name))
+        for gatewayClass in ours {
+            self.status.gatewayClasses[gatewayClass.metadata.name] = [
+                .init("Accepted", true, "Accepted", "served by Portico", generation: gatewayClass.metadata.generation)
+            ]
+        }
         for gateway in GatewayOrder.sorted(state.gateways, by: \.metadata) {
             let name = "\(gateway.metadata.namespace)/\(gateway.metadata.name)"
             let object = "Gateway \(name)"
@@ -38,11 +47,40 @@ struct GatewayListeners {
                 continue
             }
             self.gateways.insert(name)
+            let generation = gateway.metadata.generation
+            var listenerStatus: [GatewayAPIStatus.Listener] = []
+            defer {
+                let accepted = listenerStatus.contains { $0.conditions.first?.status == true }
+                self.status.gateways[name] = GatewayAPIStatus.GatewayValue(
+                    conditions: [
+                        .init("Accepted", accepted, accepted ? "Accepted" : "ListenersNotValid", accepted ? "" : "no listener can be served", generation: generation),
+                        .init("Programmed", accepted, accepted ? "Programmed" : "Invalid", accepted ? "" : "no listener can be served", generation: generation),
+                    ],
+                    listeners: listenerStatus)
+            }
             for listener in gateway.listeners {
-                func refuse(_ field: String, _ message: String) {
+                func served(refs: (reason: String, message: String)? = nil) {
+                    listenerStatus.append(
+                        GatewayAPIStatus.Listener(
+                            name: listener.name, attachedRoutes: 0, supportedKinds: ["HTTPRoute"],
+                            conditions: [
+                                .init("Accepted", true, "Accepted", generation: generation),
+                                .init("ResolvedRefs", refs == nil, refs?.reason ?? "ResolvedRefs", refs?.message ?? "", generation: generation),
+                                .init("Programmed", refs == nil, refs == nil ? "Programmed" : "Invalid", refs == nil ? "" : "served with the default certificate", generation: generation),
+                                .init("Conflicted", false, "NoConflicts", generation: generation),
+                            ]))
+                }
+                func refuse(_ field: String, _ message: String, reason: String = "UnsupportedValue") {
                     diagnostics.append(
                         Diagnostic(.error, file: gateway.location.file, line: listener.line ?? gateway.location.line, object: object,
                                    field: "\(listener.field)\(field)", message: "listener \(listener.name): \(message); it serves no routes"))
+                    listenerStatus.append(
+                        GatewayAPIStatus.Listener(
+                            name: listener.name, attachedRoutes: 0, supportedKinds: [],
+                            conditions: [
+                                .init("Accepted", false, reason, message, generation: generation),
+                                .init("Programmed", false, "Invalid", message, generation: generation),
+                            ]))
                 }
                 if let hostname = listener.hostname, case .failure(let error) = GatewayHostnames.pattern(hostname) {
                     refuse(".hostname", "\(error)")
@@ -50,6 +88,7 @@ struct GatewayListeners {
                 }
                 switch listener.protocolName {
                 case "HTTP":
+                    served()
                     self.listeners.append(Listener(gateway: gateway, listener: listener, object: object, isTLS: false))
                 case "HTTPS":
                     guard let tls = listener.tls, tls.mode == "Terminate" else {
@@ -57,6 +96,8 @@ struct GatewayListeners {
                         continue
                     }
                     var certificate: CertificateSource?
+                    var refProblem: (reason: String, message: String)?
+                    if tls.certificateRefs.isEmpty { refProblem = ("InvalidCertificateRef", "no certificateRefs") }
                     for (index, ref) in tls.certificateRefs.enumerated() where certificate == nil {
                         let field = "\(listener.field).tls.certificateRefs[\(index)]"
                         let namespace = ref.namespace ?? gateway.metadata.namespace
@@ -64,6 +105,7 @@ struct GatewayListeners {
                             diagnostics.append(
                                 Diagnostic(.error, file: gateway.location.file, line: ref.line, object: object, field: field,
                                            message: "\(ref.kind) is not a kind Portico reads certificates from (Secret): InvalidCertificateRef"))
+                            refProblem = refProblem ?? ("InvalidCertificateRef", "\(ref.kind) \(ref.name) is not a Secret")
                             continue
                         }
                         guard grants.permit(from: GroupKind(group: "gateway.networking.k8s.io", kind: "Gateway"), in: gateway.metadata.namespace,
@@ -72,6 +114,7 @@ struct GatewayListeners {
                             diagnostics.append(
                                 Diagnostic(.error, file: gateway.location.file, line: ref.line, object: object, field: field,
                                            message: "Secret \(namespace)/\(ref.name) is in another namespace and no ReferenceGrant there lets Gateways of \(gateway.metadata.namespace) use it: RefNotPermitted"))
+                            refProblem = refProblem ?? ("RefNotPermitted", "Secret \(namespace)/\(ref.name) needs a ReferenceGrant")
                             continue
                         }
                         switch certificates.resolve(namespace: namespace, name: ref.name) {
@@ -80,11 +123,13 @@ struct GatewayListeners {
                             diagnostics.append(
                                 Diagnostic(.error, file: gateway.location.file, line: ref.line, object: object, field: field,
                                            message: "\(error); the listener's hosts get the default certificate"))
+                            refProblem = refProblem ?? ("InvalidCertificateRef", "\(error)")
                         }
                     }
+                    served(refs: certificate == nil ? refProblem : nil)
                     self.listeners.append(Listener(gateway: gateway, listener: listener, object: object, isTLS: true, certificate: certificate))
                 default:
-                    refuse(".protocol", "protocol \(listener.protocolName) is not served yet (HTTP and HTTPS are): UnsupportedProtocol")
+                    refuse(".protocol", "protocol \(listener.protocolName) is not served yet (HTTP and HTTPS are): UnsupportedProtocol", reason: "UnsupportedProtocol")
                 }
             }
         }

@@ -30,7 +30,8 @@ extension SnapshotBuilder {
     /// The rule's matches, filters and backends; nil when the rule is invalid (a diagnostic says
     /// why; its requests find no route of it).
     mutating func compileRule(
-        _ rule: HTTPRouteRule, of route: HTTPRoute, object: String, grants: ReferenceGrants, unresolved: inout BackendID?
+        _ rule: HTTPRouteRule, of route: HTTPRoute, object: String, grants: ReferenceGrants, unresolved: inout BackendID?,
+        refProblem: inout (reason: String, message: String)?
     ) -> CompiledRule? {
         let namespace = route.metadata.namespace
         func report(_ severity: Diagnostic.Severity, line: Int?, _ field: String, _ message: String) {
@@ -138,6 +139,7 @@ extension SnapshotBuilder {
             }
             guard reference.group.isEmpty, reference.kind == "Service" else {
                 report(.error, line: reference.line, field, "\(reference.kind) is not a kind Portico routes to (Service): its share of requests gets 500 (InvalidKind)")
+                refProblem = refProblem ?? ("InvalidKind", "\(field): \(reference.kind) is not a Service")
                 shares.append(.init(backend: nil, weight: backend.weight))
                 continue
             }
@@ -145,15 +147,20 @@ extension SnapshotBuilder {
                                 to: GroupKind(group: "", kind: "Service"), in: target, named: reference.name)
             else {
                 report(.error, line: reference.line, field, "Service \(target)/\(reference.name) is in another namespace and no ReferenceGrant there lets HTTPRoutes of \(namespace) use it: its share of requests gets 500 (RefNotPermitted)")
+                refProblem = refProblem ?? ("RefNotPermitted", "\(field): Service \(target)/\(reference.name) needs a ReferenceGrant")
                 shares.append(.init(backend: nil, weight: backend.weight))
                 continue
             }
             guard let port = reference.port else {
                 report(.error, line: reference.line, field + ".port", "a Service backendRef needs its port: its share of requests gets 500")
+                refProblem = refProblem ?? ("UnsupportedValue", "\(field): no port")
                 shares.append(.init(backend: nil, weight: backend.weight))
                 continue
             }
             let ref = BackendRef(namespace: target, service: reference.name, port: .number(port))
+            if self.resolver.services[target + "/" + reference.name] == nil {
+                refProblem = refProblem ?? ("BackendNotFound", "\(field): Service \(target)/\(reference.name) not found")
+            }
             let id = self.register(ref, at: BackendTable.Site(file: route.location.file, line: reference.line, object: object, field: field))
             if first == nil { first = (id, ref) }
             shares.append(.init(backend: id, weight: backend.weight))

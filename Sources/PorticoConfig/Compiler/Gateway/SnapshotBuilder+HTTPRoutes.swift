@@ -15,7 +15,7 @@ extension SnapshotBuilder {
     mutating func addHTTPRoutes(
         _ inputs: GatewayInputs, routes: inout [HostKey: [Route]], hostOrder: inout [HostKey], firstRedirects: inout [HostKey: Bool]
     ) -> [TLSBinding] {
-        guard !inputs.httpRoutes.isEmpty || !inputs.gateways.isEmpty else { return [] }
+        guard !inputs.httpRoutes.isEmpty || !inputs.gateways.isEmpty || !inputs.state.gatewayClasses.isEmpty else { return [] }
         let grants = ReferenceGrants(inputs.referenceGrants)
         let listeners = GatewayListeners(
             state: inputs.state, controllerName: self.options.gatewayControllerName, certificates: self.certificates, grants: grants,
@@ -23,13 +23,42 @@ extension SnapshotBuilder {
         var bindings: [TLSBinding] = []
         var bound = Set<HostPattern>()
         var unresolved: BackendID?
+        var status = listeners.status
+        var attached: [String: Int] = [:]  // "namespace/name listener" → routes
+        defer {
+            for (gateway, value) in status.gateways {
+                for index in value.listeners.indices {
+                    status.gateways[gateway]!.listeners[index].attachedRoutes = attached["\(gateway) \(value.listeners[index].name)"] ?? 0
+                }
+            }
+            self.gatewayStatus = status
+        }
         for route in GatewayOrder.sorted(inputs.httpRoutes, by: \.metadata) {
             let name = "\(route.metadata.namespace)/\(route.metadata.name)"
             let object = "HTTPRoute \(name)"
-            let attachments = self.attachments(of: route, object: object, listeners: listeners)
+            var parents: [GatewayAPIStatus.Parent] = []
+            let attachments = self.attachments(of: route, object: object, listeners: listeners, parents: &parents)
+            for listener in Set(attachments.map { "\($0.listener.gateway.metadata.namespace)/\($0.listener.gateway.metadata.name) \($0.listener.listener.name)" }) {
+                attached[listener, default: 0] += 1
+            }
+            var refProblem: (reason: String, message: String)?
+            defer {
+                if !parents.isEmpty {
+                    let generation = route.metadata.generation
+                    status.httpRoutes[name] = parents.map { parent in
+                        var parent = parent
+                        if parent.conditions.first?.status == true {
+                            parent.conditions.append(
+                                .init("ResolvedRefs", refProblem == nil, refProblem?.reason ?? "ResolvedRefs", refProblem?.message ?? "", generation: generation))
+                        }
+                        return parent
+                    }
+                }
+            }
             guard !attachments.isEmpty else { continue }
             for (ruleIndex, rule) in route.rules.enumerated() {
-                guard let compiled = self.compileRule(rule, of: route, object: object, grants: grants, unresolved: &unresolved) else { continue }
+                guard let compiled = self.compileRule(rule, of: route, object: object, grants: grants, unresolved: &unresolved, refProblem: &refProblem)
+                else { continue }
                 for attachment in attachments {
                     for host in attachment.hosts {
                         let key: HostKey = host.flatMap { try? GatewayHostnames.pattern($0).get() }
@@ -76,7 +105,9 @@ extension SnapshotBuilder {
     /// The listeners of our Gateways `route`'s parentRefs name and admit it: the listener's
     /// `allowedRoutes` (namespaces and kinds) and a hostname both admit. Each listener kind
     /// (plain, TLS) and host once.
-    private mutating func attachments(of route: HTTPRoute, object: String, listeners: GatewayListeners) -> [Attachment] {
+    private mutating func attachments(
+        of route: HTTPRoute, object: String, listeners: GatewayListeners, parents: inout [GatewayAPIStatus.Parent]
+    ) -> [Attachment] {
         var result: [Attachment] = []
         var seen = Set<String>()
         let namespace = route.metadata.namespace
@@ -89,12 +120,16 @@ extension SnapshotBuilder {
                 report(.info, ref, "ignored: \(ref.kind) \(ref.namespace ?? namespace)/\(ref.name) is not a Gateway of ours")
                 continue
             }
+            let generation = route.metadata.generation
             guard !candidates.isEmpty else {
-                report(.error, ref, "Gateway \(ref.namespace ?? namespace)/\(ref.name) has no listener \(ref.sectionName.map { "named \($0)" } ?? "")\(ref.port.map { " on port \($0)" } ?? "") that Portico serves: NoMatchingParent")
+                let message = "Gateway \(ref.namespace ?? namespace)/\(ref.name) has no listener \(ref.sectionName.map { "named \($0)" } ?? "")\(ref.port.map { " on port \($0)" } ?? "") that Portico serves"
+                report(.error, ref, message + ": NoMatchingParent")
+                parents.append(GatewayAPIStatus.Parent(ref: ref, conditions: [.init("Accepted", false, "NoMatchingParent", message, generation: generation)]))
                 continue
             }
             // A parentRef attaches where it can; why it attaches nowhere is said only then.
             var refusals: [String] = []
+            var reason: String?
             var attachedHere = false
             for candidate in candidates {
                 let allowed = candidate.listener.allowedRoutes
@@ -103,18 +138,22 @@ extension SnapshotBuilder {
                 case "All": break
                 case "Same" where namespace == gatewayNamespace: break
                 case "Selector":
+                    reason = reason ?? "NotAllowedByListeners"
                     refusals.append("listener \(candidate.listener.name) of \(candidate.object) selects namespaces by label, which Portico does not read yet: NotAllowedByListeners")
                     continue
                 default:
+                    reason = reason ?? "NotAllowedByListeners"
                     refusals.append("listener \(candidate.listener.name) of \(candidate.object) admits routes of namespace \(gatewayNamespace) only: NotAllowedByListeners")
                     continue
                 }
                 if !allowed.kinds.isEmpty, !allowed.kinds.contains(GroupKind(group: "gateway.networking.k8s.io", kind: "HTTPRoute")) {
+                    reason = reason ?? "NotAllowedByListeners"
                     refusals.append("listener \(candidate.listener.name) of \(candidate.object) admits \(allowed.kinds.map(\.description).joined(separator: ", ")), not HTTPRoute: NotAllowedByListeners")
                     continue
                 }
                 let hosts = GatewayHostnames.intersect(listener: candidate.listener.hostname, route: route.hostnames)
                 guard !hosts.isEmpty else {
+                    reason = reason ?? "NoMatchingListenerHostname"
                     refusals.append("no hostname of the route is one listener \(candidate.listener.name) (\(candidate.listener.hostname ?? "any")) of \(candidate.object) serves: NoMatchingListenerHostname")
                     continue
                 }
@@ -122,7 +161,14 @@ extension SnapshotBuilder {
                 let fresh = hosts.filter { seen.insert("\(candidate.isTLS) \($0 ?? "")").inserted }
                 if !fresh.isEmpty { result.append(Attachment(listener: candidate, hosts: fresh)) }
             }
-            if !attachedHere { report(.error, ref, "attached to no listener: " + refusals.joined(separator: "; ")) }
+            if attachedHere {
+                parents.append(GatewayAPIStatus.Parent(ref: ref, conditions: [.init("Accepted", true, "Accepted", generation: generation)]))
+            } else {
+                report(.error, ref, "attached to no listener: " + refusals.joined(separator: "; "))
+                parents.append(
+                    GatewayAPIStatus.Parent(
+                        ref: ref, conditions: [.init("Accepted", false, reason ?? "NotAllowedByListeners", refusals.joined(separator: "; "), generation: generation)]))
+            }
         }
         return result
     }
