@@ -8,7 +8,7 @@ struct Portico: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "portico",
         abstract: "A Kubernetes Ingress controller and HTTP reverse proxy that runs ingress-nginx's rules.",
-        subcommands: [Serve.self, Routes.self, Check.self, Explain.self],
+        subcommands: [Serve.self, Routes.self, Check.self, Explain.self, Convert.self],
         defaultSubcommand: Serve.self
     )
 }

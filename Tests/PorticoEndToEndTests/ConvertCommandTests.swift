@@ -1,0 +1,74 @@
+import Foundation
+import Testing
+
+/// `portico convert` and `--verify`, run as users run them: what Gateway API can express
+/// converts with no difference, what it cannot is named, and the output is served.
+@Suite(.serialized) struct ConvertCommandTests {
+    /// `redirect`: with a `permanent-redirect`, which ingress-nginx answers without the
+    /// request's query, and a RequestRedirect cannot drop it.
+    static func ingresses(port: Int, redirect: Bool = true) -> String {
+        RulesDirectory.service("web", port: port, ready: ["127.0.65.1"]) + RulesDirectory.service("canary", port: port, ready: ["127.0.65.2"])
+            + RulesDirectory.ingress("shop", host: "shop.test", paths: [("/", "Prefix", "web"), ("/health", "Exact", "web")])
+            + RulesDirectory.ingress("api", host: "api.test", paths: [("/v1", "Prefix", "web")], annotations: ["upstream-vhost": "internal.api", "enable-cors": "true"])
+            + (redirect ? RulesDirectory.ingress("moved", host: "old.test", paths: [("/", "Prefix", "web")], annotations: ["permanent-redirect": "https://new.test/landing"]) : "")
+            + RulesDirectory.ingress("shop-canary", host: "shop.test", paths: [("/", "Prefix", "canary")], annotations: ["canary": "true", "canary-weight": "30"])
+    }
+
+    @Test func whatGatewayAPICanExpressConvertsWithoutADifference() async throws {
+        let rules = try RulesDirectory(["a.yaml": Self.ingresses(port: 9, redirect: false)])
+        let verify = try CheckCommandTests.portico(["convert", "--rules", rules.url.path, "--verify"])
+        #expect(verify.status == 0, "\(verify.output)")
+        #expect(verify.output.contains(" 0 different"), "\(verify.output)")
+        // A fixed redirect: the one difference is the query, and a note says so.
+        let redirect = try RulesDirectory(["a.yaml": Self.ingresses(port: 9)])
+        let differing = try CheckCommandTests.portico(["convert", "--rules", redirect.url.path, "--verify"])
+        #expect(differing.status == 1)
+        #expect(differing.output.contains("permanent-redirect answers without the request's query"))
+        #expect(differing.output.split(separator: "\n").filter { $0.hasPrefix("DIFFERENT") } == [
+            "DIFFERENT GET http://old.test/x/y?q=1: Ingress → 301 to https://new.test/landing; Gateway API → 301 to https://new.test/landing?q=1"
+        ])
+        // CORS has no HTTPRoute filter in the standard channel: named, not silently dropped.
+        #expect(verify.output.contains("Ingress default/api: metadata.annotations[nginx.ingress.kubernetes.io/enable-cors]: no Gateway API equivalent"))
+    }
+
+    @Test func theShippedExampleNamesWhatCannotConvert() throws {
+        let run = try CheckCommandTests.portico(["convert", "--rules", "ingress-rules", "--certs", "certs", "--verify"])
+        #expect(run.status == 1)
+        #expect(run.output.contains("/$2 uses regex captures, which URLRewrite cannot express"))
+        #expect(run.output.contains("*.nip.io stands for one label in the Ingress API"))
+        #expect(run.output.contains("DIFFERENT GET http://a.b.nip.io/"))
+        // Everything that differs is one of the named causes: a capture rewrite, a deeper
+        // wildcard name, the redirect's trailing slash.
+        for line in run.output.split(separator: "\n") where line.hasPrefix("DIFFERENT") {
+            #expect(line.contains("a.b.") || line.contains("sslip.io/one") || line.contains("sslip.io/two") || line.contains("308 to https://a."), "\(line)")
+        }
+    }
+
+    @Test func theConvertedManifestsAreServed() async throws {
+        let backends = try await TestBackends(addresses: ["127.0.65.1", "127.0.65.2"], page: "converted")
+        let source = try RulesDirectory(["a.yaml": Self.ingresses(port: backends.port)])
+        let converted = try CheckCommandTests.portico(["convert", "--rules", source.url.path])
+        #expect(converted.status == 0)
+        #expect(converted.output.contains("kind: HTTPRoute"))
+        // The Services stay; the Ingresses give way to their conversion.
+        let rules = try RulesDirectory([
+            "services.yaml": RulesDirectory.service("web", port: backends.port, ready: ["127.0.65.1"])
+                + RulesDirectory.service("canary", port: backends.port, ready: ["127.0.65.2"]),
+            "gateway.yaml": converted.output,
+        ])
+        let portico = try PorticoProcess(rules: rules.url)
+        defer { portico.terminate() }
+        let curl = Curl(port: portico.port)
+        #expect(try curl.get("shop.test", "/health").status == 200)
+        let api = try curl.get("api.test", "/v1/x")
+        #expect(api.report["header host"] == "internal.api")
+        let moved = try curl.get("old.test", "/anything")
+        #expect(moved.status == 301)
+        #expect(moved.headers["location"] == "https://new.test/landing")
+        var endpoints = Set<String>()
+        for _ in 0..<30 { if let endpoint = try curl.get("shop.test", "/").report["endpoint"] { endpoints.insert(String(endpoint.prefix(10))) } }
+        #expect(endpoints == ["127.0.65.1", "127.0.65.2"])  // the canary's weight became a split
+        portico.terminate()
+        await backends.stop()
+    }
+}
