@@ -88,12 +88,12 @@ import Testing
             """)
         #expect(issues.isEmpty)
         #expect(output.diagnostics.filter { $0.severity == .error }.isEmpty)
-        #expect(Self.run(output, "GET http://p.test/api/x").service == "default/a:80 weight 1")  // older route's method match
-        #expect(Self.run(output, "POST http://p.test/api/x").service == "default/a:80 weight 1")
+        #expect(Self.run(output, "GET http://p.test/api/x").service == "default/a:80")  // older route's method match
+        #expect(Self.run(output, "POST http://p.test/api/x").service == "default/a:80")
         // The method beats the header: a method match ranks before header matches.
-        #expect(Self.run(output, "GET http://p.test/api", headers: ["X-Env": "canary"]).service == "default/a:80 weight 1")
-        #expect(Self.run(output, "POST http://p.test/api", headers: ["X-Env": "canary"]).service == "default/b:80 weight 1")
-        #expect(Self.run(output, "GET http://p.test/api/v2/z").service == "default/b:80 weight 1")
+        #expect(Self.run(output, "GET http://p.test/api", headers: ["X-Env": "canary"]).service == "default/a:80")
+        #expect(Self.run(output, "POST http://p.test/api", headers: ["X-Env": "canary"]).service == "default/b:80")
+        #expect(Self.run(output, "GET http://p.test/api/v2/z").service == "default/b:80")
         #expect(Self.run(output, "GET http://p.test/other").status == 404)
     }
 
@@ -115,7 +115,7 @@ import Testing
         let hosts = Set(output.snapshot.routes.listed.map(\.host))
         // `*.com` narrows to the listener's `*.example.com`; other.org does not attach.
         #expect(hosts == ["*.example.com", "exact.example.com"])
-        #expect(Self.run(output, "http://deep.sub.example.com/").service == "default/a:80 weight 1")
+        #expect(Self.run(output, "http://deep.sub.example.com/").service == "default/a:80")
         #expect(Self.run(output, "http://example.com/").status == 404)
         #expect(Self.run(output, "http://other.org/").status == 404)
     }
@@ -196,13 +196,25 @@ import Testing
             spec:
               parentRefs: [{name: gw}]
               rules: [{timeouts: {request: 10 seconds}}]
+            ---
+            \(Self.route)metadata: {name: bad-host}
+            spec:
+              parentRefs: [{name: gw}]
+              hostnames: ["bad..example"]
+              rules: [{backendRefs: [{name: a, port: 80}]}]
+            ---
+            \(Self.route)metadata: {name: weighted}
+            spec:
+              parentRefs: [{name: gw}]
+              hostnames: [w.test]
+              rules: [{backendRefs: [{name: a, port: 80, weight: 3}, {name: b, port: 80}]}]
             """)
         func said(_ object: String, _ field: String, _ text: String) -> Bool {
             (output.diagnostics + issues).contains { $0.object == object && $0.field == field && $0.message.contains(text) }
         }
         #expect(Self.run(output, "http://u.test/ext").status == 500)
         #expect(said("HTTPRoute default/r", "spec.rules[0].filters[0]", "ExtensionRef is not supported"))
-        #expect(Self.run(output, "http://u.test/mirror").service == "default/a:80 weight 1")
+        #expect(Self.run(output, "http://u.test/mirror").service == "default/a:80")
         #expect(said("HTTPRoute default/r", "spec.rules[1].filters[0]", "RequestMirror is not implemented yet"))
         #expect(Self.run(output, "http://u.test/exact").status == 404)
         #expect(said("HTTPRoute default/r", "spec.rules[2].matches[0].path.type", "ReplacePrefixMatch needs a PathPrefix match"))
@@ -211,6 +223,13 @@ import Testing
         #expect(said("HTTPRoute default/broken", "spec.rules[0].matches[0].path.type", "unsupported value \"Contains\""))
         #expect(said("HTTPRoute default/both", "spec.rules[0].filters", "either RequestRedirect or URLRewrite"))
         #expect(said("HTTPRoute default/late", "spec.rules[0].timeouts.request", "is not a duration"))
+        // An invalid hostname leaves the route out; it never becomes a route for any host.
+        #expect(said("HTTPRoute default/bad-host", "spec.hostnames[0]", "the HTTPRoute is left out"))
+        #expect(Self.run(output, "http://anything.test/").status == 404)
+        // A split names every share; its outcome is the first's.
+        let weighted = Self.run(output, "http://w.test/")
+        #expect(weighted.shares == ["default/a:80 weight 3", "default/b:80 weight 1"])
+        #expect(weighted.service == "default/a:80")
     }
 
     @Test func statusConditionsSayWhatWasAccepted() {

@@ -11,7 +11,7 @@ import Testing
             + RulesDirectory.ingress("shop", host: "shop.test", paths: [("/", "Prefix", "web"), ("/health", "Exact", "web")])
             + RulesDirectory.ingress("api", host: "api.test", paths: [("/v1", "Prefix", "web")], annotations: ["upstream-vhost": "internal.api", "enable-cors": "true"])
             + (redirect ? RulesDirectory.ingress("moved", host: "old.test", paths: [("/", "Prefix", "web")], annotations: ["permanent-redirect": "https://new.test/landing"]) : "")
-            + RulesDirectory.ingress("shop-canary", host: "shop.test", paths: [("/", "Prefix", "canary")], annotations: ["canary": "true", "canary-weight": "30"])
+            + RulesDirectory.ingress("shop-canary", host: "shop.test", paths: [("/", "Prefix", "canary")], annotations: ["canary": "true", "canary-weight": "30", "canary-by-header": "X-Canary", "canary-by-header-value": "yes"])
     }
 
     @Test func whatGatewayAPICanExpressConvertsWithoutADifference() async throws {
@@ -29,6 +29,7 @@ import Testing
         ])
         // CORS has no HTTPRoute filter in the standard channel: named, not silently dropped.
         #expect(verify.output.contains("Ingress default/api: metadata.annotations[nginx.ingress.kubernetes.io/enable-cors]: no Gateway API equivalent"))
+        #expect(!verify.output.contains("canary-by-header"))  // converted to a header match, so no note
     }
 
     @Test func theShippedExampleNamesWhatCannotConvert() throws {
@@ -68,6 +69,9 @@ import Testing
         var endpoints = Set<String>()
         for _ in 0..<30 { if let endpoint = try curl.get("shop.test", "/").report["endpoint"] { endpoints.insert(String(endpoint.prefix(10))) } }
         #expect(endpoints == ["127.0.65.1", "127.0.65.2"])  // the canary's weight became a split
+        for _ in 0..<5 {  // and its header value a header match
+            #expect(try curl.get("shop.test", "/", ["-H", "X-Canary: yes"]).report["endpoint"]?.hasPrefix("127.0.65.2") == true)
+        }
         portico.terminate()
         await backends.stop()
     }

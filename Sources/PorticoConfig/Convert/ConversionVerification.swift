@@ -43,23 +43,11 @@ public enum ConversionVerification {
         return Report(requests: requests.count, differences: differences, diagnostics: problems)
     }
 
-    /// What the proxy would do, in words both tables can be compared by.
-    /// A Service port named (`ns/svc:https`) is written as its number, as the conversion does.
+    /// What the proxy would do, in words both tables can be compared by: a Service port named
+    /// (`ns/svc:https`) is written as its number, as the conversion writes it.
     static func summary(_ outcome: SimulatedOutcome, state: ClusterState) -> String {
-        // The first share only: the offline Ingress run never draws a canary, and the first
-        // share of a converted split is the main backend.
-        let service = outcome.service.map { text in
-            text.split(separator: ",").prefix(1).map { entry -> String in
-                let name = entry.split(separator: " ").first.map(String.init) ?? ""
-                guard let colon = name.lastIndex(of: ":"), Int(name[name.index(after: colon)...]) == nil else { return name }
-                let portName = String(name[name.index(after: colon)...])
-                let parts = name[..<colon].split(separator: "/").map(String.init)
-                guard parts.count == 2,
-                    let number = state.services.first(where: { $0.metadata.namespace == parts[0] && $0.metadata.name == parts[1] })?
-                        .ports.first(where: { $0.name == portName })?.port
-                else { return name }
-                return "\(name[..<colon]):\(number)"
-            }.joined(separator: ",")
+        let service = outcome.backend.map { ref in
+            IngressConversion.port(of: ref, in: state).map { "\(ref.namespace)/\(ref.service):\($0)" } ?? ref.description
         }
         if let status = outcome.status {
             var text = "\(status)"

@@ -30,6 +30,7 @@ public enum IngressConversion {
     static let carried: Set<String> = [
         "rewrite-target", "use-regex", "ssl-redirect", "force-ssl-redirect", "permanent-redirect", "permanent-redirect-code",
         "temporal-redirect", "temporal-redirect-code", "upstream-vhost", "canary", "canary-weight", "canary-weight-total",
+        "canary-by-header", "canary-by-header-value",
     ]
 
     public static func convert(state: ClusterState, snapshot: RoutingSnapshot, options: Options = Options()) -> Output {

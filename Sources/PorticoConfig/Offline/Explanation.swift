@@ -86,6 +86,7 @@ public enum Explanation {
         }
         let matched = recorder.tried.last { $0.1 == .match }?.0
         var text = matched == nil ? "no path matched; defaultBackend \(service)" : "proxy to \(service)"
+        if outcome.shares.count > 1 { text += " (split per request: \(outcome.shares.joined(separator: ", ")))" }
         if let rewrite = matched?.rewrite {
             text += "\n          rewrite-target \(rewrite.text) → upstream path \(outcome.upstreamPath ?? "")"
         } else {

@@ -7,8 +7,13 @@ public struct SimulatedOutcome: Sendable, Equatable {
     /// The proxy's own answer (404, 503, 302, …); nil when the request would be proxied and the
     /// upstream decides.
     public var status: Int?
-    /// `namespace/service:port` as written in the Ingress backend.
+    /// `namespace/service:port` as written in the Ingress backend (an HTTPRoute split's first share).
     public var service: String?
+    /// The backend behind `service`.
+    public var backend: BackendRef?
+    /// An HTTPRoute split's shares, `namespace/service:port weight N` (`unresolved` for one that
+    /// does not resolve); empty otherwise.
+    public var shares: [String] = []
     /// Path and query that would be sent upstream.
     public var upstreamPath: String?
     public var location: String?
@@ -107,6 +112,7 @@ public enum RequestSimulation {
         let route = matched.route
         let backend = snapshot.backends[route.backend]
         outcome.service = backend.ref.description
+        outcome.backend = backend.ref
         outcome.ingress = route.source.ingress
         outcome.endpoints = backend.endpoints.map(\.description)
         // The rewrite phase in the data plane's order (an offline request has no Origin, so no
@@ -120,11 +126,11 @@ public enum RequestSimulation {
             return outcome
         case .requestRedirect(let filter)?:
             var target = matched.rewritten ? scratch.rewrittenTarget : Array((request.path + request.query).utf8)
-            let hostName = request.hostValue.split(separator: ":").first.map(String.init) ?? request.hostValue
-            var hostBytes = Array(hostName.utf8)
-            let location = hostBytes.withUnsafeMutableBytes { hostBuffer in
+            let location = host.withUnsafeBytes { hostValue in
                 target.withUnsafeMutableBytes {
-                    filter.location(host: UnsafeRawBufferPointer(hostBuffer), target: UnsafeRawBufferPointer($0), isTLS: request.scheme == "https")
+                    let name = HostBytes.hostRange(of: hostValue).map { UnsafeRawBufferPointer(rebasing: hostValue[$0]) }
+                    return filter.location(
+                        host: name ?? UnsafeRawBufferPointer(start: nil, count: 0), target: UnsafeRawBufferPointer($0), isTLS: request.scheme == "https")
                 }
             }
             redirect(filter.statusCode, location, "RequestRedirect")
@@ -139,15 +145,20 @@ public enum RequestSimulation {
         outcome.upstreamPath =
             matched.rewritten ? String(decoding: scratch.rewrittenTarget, as: UTF8.self) : request.path + request.query
         if let split = route.policy.backendSplit {
-            // The share a request gets is drawn per request: name them all; 500 when the first
-            // (the one listed) does not resolve, as a request drawn there would get.
-            outcome.service = split.shares.map { share in
+            // The share a request gets is drawn per request: all are named; the outcome is the
+            // first's (the one listed first), 500 when it does not resolve, as the data plane.
+            outcome.shares = split.shares.map { share in
                 "\(share.backend.map { snapshot.backends[$0].ref.description } ?? "unresolved") weight \(share.weight)"
-            }.joined(separator: ", ")
-            guard let first = split.shares.first, let id = first.backend else {
+            }
+            guard let first = split.shares.first, let id = first.backend, !snapshot.backends[id].serviceMissing else {
+                outcome.service = nil
+                outcome.backend = nil
+                outcome.endpoints = []
                 outcome.status = 500
                 return outcome
             }
+            outcome.service = snapshot.backends[id].ref.description
+            outcome.backend = snapshot.backends[id].ref
             outcome.endpoints = snapshot.backends[id].endpoints.map(\.description)
             if snapshot.backends[id].endpoints.isEmpty { outcome.status = 503 }
             return outcome

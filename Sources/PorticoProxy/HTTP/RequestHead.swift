@@ -1,3 +1,5 @@
+import PorticoRouting
+
 /// One header field's position inside the head bytes.
 struct HeaderField {
     var lineStart: Int
@@ -105,6 +107,16 @@ struct RequestHead {
         self.expectContinue = false
         self.method = .other
         self.headLength = 0
+    }
+
+    /// The value range of the first field named `name` (given lower-case) in `bytes`, the head
+    /// these fields index.
+    static func valueRange(of name: [UInt8], in fields: UnsafeBufferPointer<HeaderField>, bytes: UnsafeRawBufferPointer) -> Range<Int>? {
+        for field in fields
+        where field.nameEnd - field.lineStart == name.count && name.elementsEqual(bytes[field.lineStart..<field.nameEnd].lazy.map(HostBytes.lower)) {
+            return field.valueStart..<field.valueEnd
+        }
+        return nil
     }
 
     /// Whether the client expects the connection to stay open after this exchange.

@@ -7,7 +7,6 @@ import PorticoRegex
 public struct RouteConditions: Hashable, Sendable {
     /// Which of Portico's listeners the route is attached to.
     public enum Listener: Hashable, Sendable {
-        case any
         case plain
         case tls
     }
@@ -59,7 +58,7 @@ public struct RouteConditions: Hashable, Sendable {
     public let headers: [Value]
     public let query: [Value]
 
-    public init(listener: Listener = .any, method: String? = nil, headers: [Value] = [], query: [Value] = []) {
+    public init(listener: Listener, method: String? = nil, headers: [Value] = [], query: [Value] = []) {
         self.listener = listener
         self.method = method.map { Array($0.utf8) }
         self.headers = headers
@@ -74,11 +73,7 @@ public struct RouteConditions: Hashable, Sendable {
     /// own match (routes with conditions take no path captures).
     @inlinable
     public func accept<Request: RouteRequest>(_ request: Request, scratch: RegexMatchData) -> Bool {
-        switch self.listener {
-        case .any: break
-        case .plain: if request.isTLS { return false }
-        case .tls: if !request.isTLS { return false }
-        }
+        guard (self.listener == .tls) == request.isTLS else { return false }
         if let method = self.method, !method.withUnsafeBytes({ $0.elementsEqual(request.method) }) { return false }
         for header in self.headers {
             guard let value = request.headerValue(lowercasedName: header.name), header.accepts(value, scratch: scratch) else { return false }

@@ -71,8 +71,9 @@ public struct RoutePolicy: Hashable, Sendable {
     public var canary: CanaryPolicy?
     /// The host's `auth-tls-*` (client certificates), on every path of the host.
     public var clientCertificate: ClientCertificatePolicy?
-    /// An HTTPRoute rule's weighted `backendRefs` (more than one, or one that does not resolve):
-    /// the upstream choice picks a share per request; the route's `backend` is the first.
+    /// An HTTPRoute rule's weighted `backendRefs` (every HTTPRoute route without a
+    /// RequestRedirect has one): the upstream choice picks a share per request; the route's
+    /// `backend` is the first share's (or `BackendRef.unresolved`'s when none resolves).
     public var backendSplit: BackendSplit?
     /// An HTTPRoute's `RequestRedirect` filter: answered in the rewrite phase, never proxied.
     public var requestRedirect: RequestRedirect?

@@ -40,11 +40,7 @@ extension RouteConditions {
         if let method = self.method { parts.append("method=" + String(decoding: method, as: UTF8.self)) }
         for header in self.headers { parts.append("header:" + String(decoding: header.name, as: UTF8.self)) }
         for parameter in self.query { parts.append("query:" + String(decoding: parameter.name, as: UTF8.self)) }
-        switch self.listener {
-        case .any: break
-        case .plain: parts.append("http-listener")
-        case .tls: parts.append("https-listener")
-        }
+        parts.append(self.listener == .tls ? "https-listener" : "http-listener")
         return parts.isEmpty ? "" : " " + parts.joined(separator: " ")
     }
 }

@@ -38,6 +38,11 @@ public struct GatewayAPIStatus: Equatable, Sendable {
     public struct Parent: Equatable, Sendable {
         public var ref: ParentReference
         public var conditions: [Condition]
+
+        public init(ref: ParentReference, conditions: [Condition]) {
+            self.ref = ref
+            self.conditions = conditions
+        }
     }
 
     /// By name (GatewayClasses are cluster-scoped).

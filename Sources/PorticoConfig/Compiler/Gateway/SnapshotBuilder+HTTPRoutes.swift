@@ -36,6 +36,17 @@ extension SnapshotBuilder {
         for route in GatewayOrder.sorted(inputs.httpRoutes, by: \.metadata) {
             let name = "\(route.metadata.namespace)/\(route.metadata.name)"
             let object = "HTTPRoute \(name)"
+            // An invalid hostname leaves the route out, as the API server's validation would
+            // refuse it (it must never widen into "any host").
+            let invalid = route.hostnames.enumerated().compactMap { index, hostname -> Diagnostic? in
+                guard case .failure(let error) = GatewayHostnames.pattern(hostname) else { return nil }
+                return Diagnostic(.error, file: route.location.file, line: route.location.line, object: object, field: "spec.hostnames[\(index)]",
+                                  message: "\(error); the HTTPRoute is left out")
+            }
+            guard invalid.isEmpty else {
+                self.diagnostics += invalid
+                continue
+            }
             var parents: [GatewayAPIStatus.Parent] = []
             let attachments = self.attachments(of: route, object: object, listeners: listeners, parents: &parents)
             for listener in Set(attachments.map { "\($0.listener.gateway.metadata.namespace)/\($0.listener.gateway.metadata.name) \($0.listener.listener.name)" }) {
@@ -61,6 +72,7 @@ extension SnapshotBuilder {
                 else { continue }
                 for attachment in attachments {
                     for host in attachment.hosts {
+                        // Valid: the route's hostnames and the listener's were checked above.
                         let key: HostKey = host.flatMap { try? GatewayHostnames.pattern($0).get() }
                         if routes[key] == nil {
                             hostOrder.append(key)

@@ -308,12 +308,15 @@ extension ClientConnection {
                 self.logRecord.isHTTP2 = self.isHTTP2
             }
             var observer = NoLookupObserver()
-            return RequestRouter.route(
-                routes,
-                hostValue: (self.head.authority ?? self.head.hostValue).map { UnsafeRawBufferPointer(rebasing: bytes[$0]) },
-                path: UnsafeRawBufferPointer(rebasing: bytes[self.head.targetStart..<self.head.pathEnd]),
-                request: HeadRouteRequest(self.head, bytes: bytes, isTLS: self.isHTTPS(bytes)), scratch: self.loop.routing,
-                observer: &observer)
+            let isTLS = self.isHTTPS(bytes)
+            return self.head.fields.withUnsafeBufferPointer { fields in
+                RequestRouter.route(
+                    routes,
+                    hostValue: (self.head.authority ?? self.head.hostValue).map { UnsafeRawBufferPointer(rebasing: bytes[$0]) },
+                    path: UnsafeRawBufferPointer(rebasing: bytes[self.head.targetStart..<self.head.pathEnd]),
+                    request: HeadRouteRequest(self.head, fields: fields, bytes: bytes, isTLS: isTLS), scratch: self.loop.routing,
+                    observer: &observer)
+            }
         }
     }
 
@@ -515,11 +518,7 @@ extension ClientConnection {
 
     /// Where the value of the first field named `name` (lower-case) is in the head bytes.
     func fieldValue(named name: [UInt8], in bytes: UnsafeRawBufferPointer) -> Range<Int>? {
-        for field in self.head.fields
-        where field.nameEnd - field.lineStart == name.count && name.elementsEqual(bytes[field.lineStart..<field.nameEnd].lazy.map(HostBytes.lower)) {
-            return field.valueStart..<field.valueEnd
-        }
-        return nil
+        self.head.fields.withUnsafeBufferPointer { RequestHead.valueRange(of: name, in: $0, bytes: bytes) }
     }
 
     /// `Set-Cookie` for an answer whose endpoint is not the one the request's cookie named (a

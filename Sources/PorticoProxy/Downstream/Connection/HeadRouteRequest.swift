@@ -1,17 +1,18 @@
 import PorticoRouting
 
 /// A parsed request head as the router's conditions read it (an HTTPRoute's method, header and
-/// query matches): positions into the head bytes, no copy. Lives only inside the closure that
-/// holds the bytes.
+/// query matches): positions into the head bytes and a borrowed view of its fields, no copy
+/// and no retain. Lives only inside the closures that hold the bytes and the fields.
 struct HeadRouteRequest: RouteRequest {
-    let fields: [HeaderField]
+    let fields: UnsafeBufferPointer<HeaderField>
     let bytes: UnsafeRawBufferPointer
     let isTLS: Bool
     let method: UnsafeRawBufferPointer
     let query: UnsafeRawBufferPointer
 
-    init(_ head: RequestHead, bytes: UnsafeRawBufferPointer, isTLS: Bool) {
-        self.fields = head.fields
+    /// - Parameter fields: `head.fields`, borrowed.
+    init(_ head: RequestHead, fields: UnsafeBufferPointer<HeaderField>, bytes: UnsafeRawBufferPointer, isTLS: Bool) {
+        self.fields = fields
         self.bytes = bytes
         self.isTLS = isTLS
         self.method = UnsafeRawBufferPointer(rebasing: bytes[0..<head.methodEnd])
@@ -19,10 +20,6 @@ struct HeadRouteRequest: RouteRequest {
     }
 
     func headerValue(lowercasedName name: [UInt8]) -> UnsafeRawBufferPointer? {
-        for field in self.fields
-        where field.nameEnd - field.lineStart == name.count && name.elementsEqual(self.bytes[field.lineStart..<field.nameEnd].lazy.map(HostBytes.lower)) {
-            return UnsafeRawBufferPointer(rebasing: self.bytes[field.valueStart..<field.valueEnd])
-        }
-        return nil
+        RequestHead.valueRange(of: name, in: self.fields, bytes: self.bytes).map { UnsafeRawBufferPointer(rebasing: self.bytes[$0]) }
     }
 }
