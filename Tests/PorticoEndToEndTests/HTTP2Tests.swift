@@ -191,7 +191,8 @@ import Testing
         await proxy.stop()
     }
 
-    /// SIGTERM: GOAWAY (NO_ERROR) at once, and the stream in flight still gets its whole answer.
+    /// SIGTERM: GOAWAY (NO_ERROR) at once, the stream in flight (open on the server: it acknowledged
+    /// a PING sent after its HEADERS) still gets its whole answer, then the connection closes.
     @Test func shutdownSendsGoAwayAndFinishesTheRequestInFlight() async throws {
         let proxy = try await SingleServiceProxy.start(addresses: ["127.0.80.8"])
         let process = Process()
@@ -209,12 +210,13 @@ import Testing
             if chunk.isEmpty { break }
             text += String(decoding: chunk, as: UTF8.self)
         }
-        #expect(text.contains("\"ready\""), "\(text)")
+        #expect(text.contains("\"ready\": true"), "\(text)")
         proxy.portico.terminate()
         text += String(decoding: reader.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         #expect(text.contains("\"goaway\": \"NO_ERROR\""), "\(text)")
         #expect(text.contains("\"slow\": 200, \"slow_ended\": true"), "the request in flight finished: \(text)")
+        #expect(text.contains("\"closed\": true"), "then the connection closed: \(text)")
         await proxy.backends.stop()
     }
 

@@ -63,6 +63,7 @@ class Peer:
         self.bodies = {}
         self.ended = set()
         self.closed = False
+        self.ping_acked = False
 
     def flush(self):
         data = self.conn.data_to_send()
@@ -116,6 +117,12 @@ class Peer:
                 pass
         if kind in (0x0, 0x1) and flags & 0x1:
             self.ended.add(stream)
+        if kind == 0x3 and len(payload) == 4:
+            self.resets[stream] = code_name(int.from_bytes(payload, "big"))
+        if kind == 0x6 and not flags & 0x1 and len(payload) == 8:
+            # A PING after a graceful GOAWAY (the server measuring the round trip before its
+            # final GOAWAY, RFC 9113 §6.8) is acknowledged, as a real client does.
+            self.send_raw(b"\x00\x00\x08\x06\x01\x00\x00\x00\x00" + payload)
 
     def handle(self, event):
         if isinstance(event, h2.events.ConnectionTerminated):
@@ -129,6 +136,8 @@ class Peer:
             self.conn.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
         elif isinstance(event, h2.events.StreamEnded):
             self.ended.add(event.stream_id)
+        elif isinstance(event, h2.events.PingAckReceived):
+            self.ping_acked = True
 
     def usable(self):
         """Whether a fresh GET on this connection still gets an answer."""
@@ -348,9 +357,18 @@ def goaway_in_flight(args):
     stream = peer.headers("/before-goaway")
     peer.pump(lambda: stream in peer.ended, timeout=5)
     slow = peer.headers("/__sleep/1500")
-    print(json.dumps({"ready": True}), flush=True)
+    # The server reads frames in order: once it acknowledges a PING sent after the HEADERS,
+    # the slow stream is open there, so the shutdown that follows finds it in flight (a
+    # HEADERS read after the GOAWAY would be refused with REFUSED_STREAM instead).
+    peer.conn.ping(b"inflight")
+    peer.flush()
+    peer.pump(lambda: peer.ping_acked, timeout=5)
+    print(json.dumps({"ready": peer.ping_acked}), flush=True)
     peer.pump(lambda: peer.goaway is not None and (slow in peer.ended or slow in peer.resets), timeout=args.seconds)
-    peer.report(slow=peer.answers.get(slow), slow_ended=slow in peer.ended)
+    slow_ended = slow in peer.ended
+    # After the stream in flight, the server's final GOAWAY and close follow.
+    peer.pump(lambda: False, timeout=5)
+    peer.report(slow=peer.answers.get(slow), slow_ended=slow_ended)
 
 
 def many_then_goaway(args):

@@ -130,9 +130,11 @@ final class FakeAPIServer: @unchecked Sendable {
         self.lock.withLock { self.objects[resource]?["\(namespace ?? "")/\(name)"] }
     }
 
-    /// Sends a BOOKMARK at the current version to every open watch; returns the version.
+    /// Sends a BOOKMARK at the current version to every open watch, then closes each watch
+    /// once its bookmark is written, so the client has read the bookmark before the watch
+    /// ends (TCP keeps the order), whatever the load; returns the version.
     @discardableResult
-    func bookmark() -> Int {
+    func bookmarkAndDropWatches() -> Int {
         self.lock.withLock {
             for watch in self.watches.values {
                 let (kind, apiVersion) = Self.kind(of: watch.resource)
@@ -140,18 +142,22 @@ final class FakeAPIServer: @unchecked Sendable {
                     "type": "BOOKMARK",
                     "object": ["kind": kind, "apiVersion": apiVersion, "metadata": ["resourceVersion": String(self.resourceVersion)]],
                 ]
-                Self.send(event, on: watch.channel)
+                let channel = watch.channel
+                Self.send(event, on: channel).whenComplete { _ in channel.close(promise: nil) }
             }
+            self.watches.removeAll()
             return self.resourceVersion
         }
     }
 
-    /// Forgets history up to now (etcd compaction): a watch resumed from an older version
-    /// gets 410 Gone.
-    func compact() {
+    /// Forgets history up to `version`, now by default (etcd compaction): a watch resumed
+    /// from an older version gets 410 Gone. Compacting at a fixed version keeps writes made
+    /// meanwhile (the leader's Lease renewals) from expiring a version the test relies on.
+    func compact(upTo version: Int? = nil) {
         self.lock.withLock {
-            self.oldestWatchable = self.resourceVersion
-            self.history.removeAll()
+            let version = version ?? self.resourceVersion
+            self.oldestWatchable = version
+            self.history.removeAll { $0.version <= version }
         }
     }
 
@@ -314,10 +320,11 @@ final class FakeAPIServer: @unchecked Sendable {
 
     // MARK: - Helpers
 
-    private static func send(_ event: [String: Any], on channel: any Channel) {
+    @discardableResult
+    private static func send(_ event: [String: Any], on channel: any Channel) -> EventLoopFuture<Void> {
         var data = (try? JSONSerialization.data(withJSONObject: event, options: [.sortedKeys])) ?? Data()
         data.append(UInt8(ascii: "\n"))
-        channel.writeAndFlush(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(bytes: data))), promise: nil)
+        return channel.writeAndFlush(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(bytes: data))))
     }
 
     static func key(_ metadata: [String: Any]) -> String {

@@ -236,10 +236,8 @@ import Testing
         // A bookmark moves the watch's resourceVersion on; history is compacted up to it; the
         // watch drops. Resuming from the bookmark needs no new list.
         cluster.api.apply("services", KubeObjects.service("other", targetPort: 1))  // history moves on
-        let bookmark = cluster.api.bookmark()
-        try await Task.sleep(for: .milliseconds(300))
-        cluster.api.compact()
-        cluster.api.dropWatches()
+        let bookmark = cluster.api.bookmarkAndDropWatches()
+        cluster.api.compact(upTo: bookmark)
         #expect(Self.eventually(8) { cluster.api.openWatches == ResourceKind.watched.count })
         #expect(cluster.api.requests.contains { $0.contains("ingresses?watch=1") && $0.contains("resourceVersion=\(bookmark)&") })
         #expect(cluster.api.requests.filter { $0.contains("ingresses?limit=") }.count == listsBefore)
