@@ -127,6 +127,7 @@ import Yams
         var expected: [String: Set<String>] = [
             "networking.k8s.io/ingresses/status": ["patch"], "gateway.networking.k8s.io/gatewayclasses/status": ["patch"],
             "gateway.networking.k8s.io/gateways/status": ["patch"], "gateway.networking.k8s.io/httproutes/status": ["patch"],
+            "gateway.networking.k8s.io/grpcroutes/status": ["patch"],
         ]
         for kind in ResourceKind.watched {
             let group = kind.apiVersion.contains("/") ? String(kind.apiVersion.split(separator: "/")[0]) : ""

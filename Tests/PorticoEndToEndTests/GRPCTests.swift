@@ -8,21 +8,30 @@ import Testing
 @Suite(.serialized) struct GRPCTests {
     static let tool = PorticoProcess.repositoryRoot.appendingPathComponent("Tests/Tools/grpc_peer.py").path
 
-    /// A grpcio server on a free port; with `tls`, it serves the development `*.nip.io` certificate.
-    static func server(tls: Bool = false) throws -> PythonProcess {
+    /// A grpcio server on a free port; with `tls`, it serves the development `*.nip.io`
+    /// certificate; with `name`, its answers say `served-by: name`; `services` are the service
+    /// names its methods answer under.
+    static func server(tls: Bool = false, name: String? = nil, services: [String] = ["portico.test.Echo"]) throws -> PythonProcess {
         let root = PorticoProcess.repositoryRoot
         return try PythonProcess {
-            [Self.tool, "serve", "--port", String($0)]
+            [Self.tool, "serve", "--port", String($0), "--services", services.joined(separator: ",")]
                 + (tls ? ["--tls", root.appendingPathComponent("certs/nip-io.crt").path, root.appendingPathComponent("certs/nip-io.key").path] : [])
+                + (name.map { ["--name", $0] } ?? [])
         }
     }
 
-    /// One call through Portico; the JSON the client printed.
-    static func call(_ port: Int, authority: String, tls: Bool = false, timeout: Double = 10, _ kind: String, _ argument: String = "") throws -> [String: Any] {
+    /// One call through Portico (to `service`'s method `kind`, with `headers` as metadata);
+    /// the JSON the client printed.
+    static func call(
+        _ port: Int, authority: String, tls: Bool = false, timeout: Double = 10, service: String = "portico.test.Echo", headers: [String: String] = [:],
+        _ kind: String, _ argument: String = ""
+    ) throws -> [String: Any] {
         let trust = tls ? ["--ca", PorticoProcess.repositoryRoot.appendingPathComponent("certs/ca.crt").path] : []
+        let metadata = headers.sorted { $0.key < $1.key }.flatMap { ["--header", "\($0.key)=\($0.value)"] }
         let output = try Command.output(
             "/usr/bin/env",
-            ["python3", Self.tool, "call", "--target", "127.0.0.1:\(port)", "--authority", authority, "--timeout", String(timeout)] + trust + [kind, argument])
+            ["python3", Self.tool, "call", "--target", "127.0.0.1:\(port)", "--authority", authority, "--timeout", String(timeout), "--service", service]
+                + trust + metadata + [kind, argument])
         guard let line = output.split(separator: "\n").last,
             let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
         else { throw HarnessError("grpc_peer call \(kind) printed: \(output)") }

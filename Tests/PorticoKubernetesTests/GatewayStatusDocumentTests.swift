@@ -33,7 +33,7 @@ import Testing
             "controllerName": "portico.dev/gateway-controller",
             "conditions": [["type": "Accepted", "status": "True", "reason": "Accepted", "message": "", "lastTransitionTime": Self.earlier]],
         ]
-        let written = GatewayStatusDocument.httpRoute(
+        let written = GatewayStatusDocument.route(
             [GatewayAPIStatus.Parent(ref: ParentReference(name: "edge"), conditions: [.init("Accepted", true, "Accepted")])],
             namespace: "shop", current: ["parents": [theirs, ours]], now: Self.now)
         let parents = written["parents"] as? [[String: Any]] ?? []

@@ -2,15 +2,18 @@
 """A real gRPC server and client (grpcio) for Portico's end-to-end tests, without generated code:
 the messages are raw bytes (no protobuf), the methods those of `portico.test.Echo`.
 
-  grpc_peer.py serve --port P [--tls CERT KEY]
+  grpc_peer.py serve --port P [--tls CERT KEY] [--name N] [--services S,…]
       Unary(b)         -> b, or NOT_FOUND "no such thing: <b>" when b starts with "missing"
       ServerStream(b"N")   -> N messages "msg-0" … "msg-(N-1)"
       ClientStream(m…) -> "got N: <first>…<last>"
       Bidi(m…)         -> each message upper-cased, as it arrives
       Slow(b"MS")      -> b"slept" after MS milliseconds
-      every answer carries the metadata it saw as trailing metadata "seen-<key>"
+      every answer carries the metadata it saw as trailing metadata "seen-<key>", and
+      "served-by: N" with --name; --services serves the methods under these service names
+      (default portico.test.Echo)
 
-  grpc_peer.py call --target HOST:PORT [--authority A] [--ca CERT] [--timeout S] KIND [ARG]
+  grpc_peer.py call --target HOST:PORT [--authority A] [--ca CERT] [--timeout S]
+                    [--service S] [--header K=V …] KIND [ARG]
       prints one JSON object: {"code": "OK", "message": …, "replies": […], "trailers": {…}}
 """
 import argparse
@@ -22,11 +25,12 @@ from concurrent import futures
 import grpc
 
 SERVICE = "portico.test.Echo"
+SERVED_BY = ()
 
 
 def seen(context):
-    return tuple(("seen-" + key, value) for key, value in context.invocation_metadata()
-                 if key in ("x-forwarded-for", "x-request-id", "te", "content-type", "user-agent", "x-custom"))
+    return SERVED_BY + tuple(("seen-" + key, value) for key, value in context.invocation_metadata()
+                             if key in ("x-forwarded-for", "x-request-id", "te", "content-type", "user-agent", "x-custom", "x-lane", "x-added"))
 
 
 def unary(request, context):
@@ -60,6 +64,8 @@ def slow(request, context):
 
 
 def serve(args):
+    global SERVED_BY
+    SERVED_BY = (("served-by", args.name),) if args.name else ()
     handlers = {
         "Unary": grpc.unary_unary_rpc_method_handler(unary),
         "ServerStream": grpc.unary_stream_rpc_method_handler(server_stream),
@@ -68,7 +74,7 @@ def serve(args):
         "Slow": grpc.unary_unary_rpc_method_handler(slow),
     }
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=16))
-    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SERVICE, handlers),))
+    server.add_generic_rpc_handlers(tuple(grpc.method_handlers_generic_handler(name, handlers) for name in args.services.split(",")))
     address = f"127.0.0.1:{args.port}"
     if args.tls:
         with open(args.tls[0], "rb") as cert, open(args.tls[1], "rb") as key:
@@ -89,8 +95,8 @@ def call(args):
         channel = grpc.secure_channel(args.target, credentials, options=options)
     else:
         channel = grpc.insecure_channel(args.target, options=options)
-    method = f"/{SERVICE}/{args.kind}"
-    metadata = (("x-custom", "one"),)
+    method = f"/{args.service}/{args.kind}"
+    metadata = (("x-custom", "one"),) + tuple(tuple(header.split("=", 1)) for header in args.header)
     result = {"code": "OK", "message": "", "replies": [], "trailers": {}}
     try:
         if args.kind in ("Unary", "Slow"):
@@ -123,11 +129,15 @@ def main():
     server = sub.add_parser("serve")
     server.add_argument("--port", type=int, required=True)
     server.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
+    server.add_argument("--name")
+    server.add_argument("--services", default=SERVICE)
     client = sub.add_parser("call")
     client.add_argument("--target", required=True)
     client.add_argument("--authority")
     client.add_argument("--ca")
     client.add_argument("--timeout", type=float, default=10)
+    client.add_argument("--service", default=SERVICE)
+    client.add_argument("--header", action="append", default=[])
     client.add_argument("kind", choices=["Unary", "ServerStream", "ClientStream", "Bidi", "Slow"])
     client.add_argument("arg", nargs="?", default="")
     args = parser.parse_args()

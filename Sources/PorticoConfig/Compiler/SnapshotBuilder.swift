@@ -212,7 +212,7 @@ struct SnapshotBuilder {
                     upstream: ref.upstreamName))
         }
         self.attachCanaries(routes: &routes, fallbacks: &fallbacks, defaultRoute: &defaultRoute, regexHosts: regexHosts)
-        let gatewayTLS = self.addHTTPRoutes(self.gatewayInputs, routes: &routes, hostOrder: &hostOrder, firstRedirects: &firstRedirects)
+        let gatewayTLS = self.addGatewayRoutes(self.gatewayInputs, routes: &routes, hostOrder: &hostOrder, firstRedirects: &firstRedirects)
         self.regexCache.endCompilation()
         self.labelCache.endCompilation()
         let ruleHosts = Set(hostOrder.compactMap { $0 })
@@ -483,21 +483,25 @@ struct SnapshotBuilder {
     /// if two paths are still equally matched, Exact takes precedence over Prefix"). An
     /// HTTPRoute's RegularExpression paths come between, longer text first; among equal paths,
     /// more conditions first (a method, then more header, then more query matches:
-    /// `HTTPRouteRule.matches`); then the order they were added in.
+    /// `HTTPRouteRule.matches`); then the order they were added in. GRPCRoutes' routes come
+    /// last, in the order the compiler gave them (`GRPCRouteRule.matches` precedence).
     static func ordered(_ routes: [Route]) -> [Route] {
         func rank(_ route: Route) -> (Int, Int) {
+            if route.source.isGRPCRoute { return (3, 0) }
             switch route.match {
-            case .exact: (0, 0)
-            case .regex(let regex): (1, -regex.text.utf8.count)
-            case .prefix(let bytes): (2, -bytes.count)
+            case .exact: return (0, 0)
+            case .regex(let regex): return (1, -regex.text.utf8.count)
+            case .prefix(let bytes): return (2, -bytes.count)
             }
         }
         return routes.enumerated().sorted { lhs, rhs in
             let (l, r) = (rank(lhs.element), rank(rhs.element))
             if l != r { return l < r }
-            let lp = lhs.element.conditions?.precedence ?? (0, 0, 0)
-            let rp = rhs.element.conditions?.precedence ?? (0, 0, 0)
-            if lp != rp { return lp > rp }
+            if !lhs.element.source.isGRPCRoute {
+                let lp = lhs.element.conditions?.precedence ?? (0, 0, 0)
+                let rp = rhs.element.conditions?.precedence ?? (0, 0, 0)
+                if lp != rp { return lp > rp }
+            }
             return lhs.offset < rhs.offset
         }.map(\.element)
     }
@@ -505,9 +509,12 @@ struct SnapshotBuilder {
     /// ingress-nginx's location order on a regex host (controller.go `getBackendServers`): a
     /// stable sort by path text descending, then a stable sort by length descending; so longer
     /// text first, equal lengths in reverse lexicographic order, equal text oldest first. Not by
-    /// specificity: `/foo/bar/[a-z]{3}` is tried before `/foo/bar/bar`.
+    /// specificity: `/foo/bar/[a-z]{3}` is tried before `/foo/bar/bar`. GRPCRoutes' routes
+    /// come last, in the compiler's order, as in `ordered`.
     static func regexOrdered(_ routes: [Route]) -> [Route] {
         routes.enumerated().sorted { lhs, rhs in
+            let (lg, rg) = (lhs.element.source.isGRPCRoute, rhs.element.source.isGRPCRoute)
+            if lg || rg { return lg == rg ? lhs.offset < rhs.offset : rg }
             let l = Array(lhs.element.match.pathText.utf8)
             let r = Array(rhs.element.match.pathText.utf8)
             if l.count != r.count { return l.count > r.count }

@@ -146,7 +146,8 @@ public enum RequestSimulation {
             matched.rewritten ? String(decoding: scratch.rewrittenTarget, as: UTF8.self) : request.path + request.query
         if let split = route.policy.backendSplit {
             // The share a request gets is drawn per request: all are named; the outcome is the
-            // first's (the one listed first), 500 when it does not resolve, as the data plane.
+            // first's (the one listed first), the split's status (500; 503 for a GRPCRoute)
+            // when it does not resolve, as the data plane.
             outcome.shares = split.shares.map { share in
                 "\(share.backend.map { snapshot.backends[$0].ref.description } ?? "unresolved") weight \(share.weight)"
             }
@@ -154,7 +155,7 @@ public enum RequestSimulation {
                 outcome.service = nil
                 outcome.backend = nil
                 outcome.endpoints = []
-                outcome.status = 500
+                outcome.status = split.unresolvedStatus
                 return outcome
             }
             outcome.service = snapshot.backends[id].ref.description

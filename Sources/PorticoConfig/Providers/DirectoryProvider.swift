@@ -211,6 +211,7 @@ extension KubeObject {
         case .gatewayClass(let value): "GatewayClass \(value.metadata.name)"
         case .gateway(let value): "Gateway \(value.metadata.namespace)/\(value.metadata.name)"
         case .httpRoute(let value): "HTTPRoute \(value.metadata.namespace)/\(value.metadata.name)"
+        case .grpcRoute(let value): "GRPCRoute \(value.metadata.namespace)/\(value.metadata.name)"
         case .referenceGrant(let value): "ReferenceGrant \(value.metadata.namespace)/\(value.metadata.name)"
         }
     }

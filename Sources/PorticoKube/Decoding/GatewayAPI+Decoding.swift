@@ -117,16 +117,7 @@ extension HTTPRouteRule {
         if redirects > 0, rewrites > 0 {
             throw try reader.required("filters").error("may specify either RequestRedirect or URLRewrite, but not both")
         }
-        self.backendRefs = try reader.optionalList("backendRefs").map { ref throws(FieldError) in
-            HTTPBackendRef(
-                reference: try ObjectReference(reader: ref, defaultGroup: "", defaultKind: "Service"),
-                weight: try ref.child("weight").map { weight throws(FieldError) in
-                    let value = try weight.int()
-                    guard (0...1_000_000).contains(value) else { throw weight.error("must be between 0 and 1000000, got \(value)") }
-                    return value
-                } ?? 1,
-                filters: try ref.optionalList("filters").map { filter throws(FieldError) in try HTTPRouteFilter(reader: filter) })
-        }
+        self.backendRefs = try reader.optionalList("backendRefs").map { ref throws(FieldError) in try HTTPBackendRef(reader: ref) }
         if let timeouts = try reader.child("timeouts") {
             self.requestTimeout = try timeouts.child("request")?.duration()
             self.backendRequestTimeout = try timeouts.child("backendRequest")?.duration()
@@ -134,6 +125,21 @@ extension HTTPRouteRule {
             self.requestTimeout = nil
             self.backendRequestTimeout = nil
         }
+    }
+}
+
+extension HTTPBackendRef {
+    /// A Service reference with its weight (default 1, 0 to 1,000,000) and per-backend filters;
+    /// the same shape in HTTPRoute and GRPCRoute.
+    init(reader: NodeReader) throws(FieldError) {
+        self.init(
+            reference: try ObjectReference(reader: reader, defaultGroup: "", defaultKind: "Service"),
+            weight: try reader.child("weight").map { weight throws(FieldError) in
+                let value = try weight.int()
+                guard (0...1_000_000).contains(value) else { throw weight.error("must be between 0 and 1000000, got \(value)") }
+                return value
+            } ?? 1,
+            filters: try reader.optionalList("filters").map { filter throws(FieldError) in try HTTPRouteFilter(reader: filter) })
     }
 }
 

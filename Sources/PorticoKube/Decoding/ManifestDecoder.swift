@@ -21,6 +21,7 @@ public enum ManifestDecoder {
         "GatewayClass": ["gateway.networking.k8s.io/v1", "gateway.networking.k8s.io/v1beta1"],
         "Gateway": ["gateway.networking.k8s.io/v1", "gateway.networking.k8s.io/v1beta1"],
         "HTTPRoute": ["gateway.networking.k8s.io/v1", "gateway.networking.k8s.io/v1beta1"],
+        "GRPCRoute": ["gateway.networking.k8s.io/v1"],
         "ReferenceGrant": ["gateway.networking.k8s.io/v1beta1", "gateway.networking.k8s.io/v1"],
     ]
 
@@ -85,7 +86,7 @@ public enum ManifestDecoder {
         guard let expectedVersions = Self.supportedKinds[kind] else {
             result.issues.append(
                 Diagnostic(.info, file: file, line: line, object: objectName,
-                              message: "skipped: Portico reads Ingress, IngressClass, Service, Endpoints, EndpointSlice, Secret, Pod, ConfigMap, GatewayClass, Gateway, HTTPRoute and ReferenceGrant, not \(apiVersion) \(kind)"))
+                              message: "skipped: Portico reads Ingress, IngressClass, Service, Endpoints, EndpointSlice, Secret, Pod, ConfigMap, GatewayClass, Gateway, HTTPRoute, GRPCRoute and ReferenceGrant, not \(apiVersion) \(kind)"))
             return
         }
         guard expectedVersions.contains(apiVersion) else {
@@ -109,6 +110,7 @@ public enum ManifestDecoder {
             case "GatewayClass": object = .gatewayClass(try GatewayClass(reader: reader, metadata: metadata, location: location))
             case "Gateway": object = .gateway(try Gateway(reader: reader, metadata: metadata, location: location))
             case "HTTPRoute": object = .httpRoute(try HTTPRoute(reader: reader, metadata: metadata, location: location))
+            case "GRPCRoute": object = .grpcRoute(try GRPCRoute(reader: reader, metadata: metadata, location: location))
             case "ReferenceGrant": object = .referenceGrant(try ReferenceGrant(reader: reader, metadata: metadata, location: location))
             default: object = .pod(try Pod(reader: reader, metadata: metadata, location: location))
             }

@@ -11,5 +11,6 @@ public enum KubeObject: Hashable, Sendable {
     case gatewayClass(GatewayClass)
     case gateway(Gateway)
     case httpRoute(HTTPRoute)
+    case grpcRoute(GRPCRoute)
     case referenceGrant(ReferenceGrant)
 }

@@ -30,8 +30,8 @@ enum GatewayStatusDocument {
         ]
     }
 
-    /// `status` of an HTTPRoute: other controllers' parents, then ours.
-    static func httpRoute(_ parents: [GatewayAPIStatus.Parent], namespace: String, current: [String: Any]?, now: String) -> [String: Any] {
+    /// `status` of an HTTPRoute or GRPCRoute: other controllers' parents, then ours.
+    static func route(_ parents: [GatewayAPIStatus.Parent], namespace: String, current: [String: Any]?, now: String) -> [String: Any] {
         let existing = current?["parents"] as? [[String: Any]] ?? []
         let others = existing.filter { $0["controllerName"] as? String != Self.controllerName }
         let ours = parents.map { parent -> [String: Any] in

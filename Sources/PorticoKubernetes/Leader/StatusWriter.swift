@@ -8,7 +8,7 @@ import Synchronization
 /// Keeps `status.loadBalancer.ingress` of every Ingress Portico serves pointing at Portico:
 /// the addresses of `--publish-service` (its load-balancer status, external IPs or cluster IP)
 /// or `--publish-status-address`; and the Gateway API status (conditions of our GatewayClasses,
-/// Gateways and their listeners, our parents of HTTPRoutes), with or without those flags.
+/// Gateways and their listeners, our parents of HTTPRoutes and GRPCRoutes), with or without those flags.
 /// Writes only on the leader, only where the status differs, with a JSON merge patch on the
 /// `status` subresource (RFC 7386), so it never races a user's edit of the spec.
 public final class StatusWriter: Sendable {
@@ -166,12 +166,14 @@ public final class StatusWriter: Sendable {
             let key = ClusterState.ObjectKey(kind: "Gateway", namespace: parts[0], name: parts[1])
             writes.append((key, "\(group)/namespaces/\(parts[0])/gateways/\(parts[1])/status", GatewayStatusDocument.gateway(value, current: current(key), now: now)))
         }
-        for (entry, parents) in desired.httpRoutes {
-            let parts = entry.split(separator: "/", maxSplits: 1).map(String.init)
-            let key = ClusterState.ObjectKey(kind: "HTTPRoute", namespace: parts[0], name: parts[1])
-            writes.append(
-                (key, "\(group)/namespaces/\(parts[0])/httproutes/\(parts[1])/status",
-                 GatewayStatusDocument.httpRoute(parents, namespace: parts[0], current: current(key), now: now)))
+        for (kind, resource, routes) in [("HTTPRoute", "httproutes", desired.httpRoutes), ("GRPCRoute", "grpcroutes", desired.grpcRoutes)] {
+            for (entry, parents) in routes {
+                let parts = entry.split(separator: "/", maxSplits: 1).map(String.init)
+                let key = ClusterState.ObjectKey(kind: kind, namespace: parts[0], name: parts[1])
+                writes.append(
+                    (key, "\(group)/namespaces/\(parts[0])/\(resource)/\(parts[1])/status",
+                     GatewayStatusDocument.route(parents, namespace: parts[0], current: current(key), now: now)))
+            }
         }
         for write in writes.sorted(by: { $0.path < $1.path }) where self.store.contains(write.key) {
             let wanted = Self.withoutTimes(write.status)

@@ -54,9 +54,11 @@ public struct ResourceKind: Hashable, Sendable, CustomStringConvertible {
         kind: "Gateway", apiVersion: "gateway.networking.k8s.io/v1", resource: "gateways", namespaced: true, optional: true)
     public static let httpRoutes = ResourceKind(
         kind: "HTTPRoute", apiVersion: "gateway.networking.k8s.io/v1", resource: "httproutes", namespaced: true, optional: true)
+    public static let grpcRoutes = ResourceKind(
+        kind: "GRPCRoute", apiVersion: "gateway.networking.k8s.io/v1", resource: "grpcroutes", namespaced: true, optional: true)
     public static let referenceGrants = ResourceKind(
         kind: "ReferenceGrant", apiVersion: "gateway.networking.k8s.io/v1beta1", resource: "referencegrants", namespaced: true, optional: true)
-    public static let gatewayAPI: [ResourceKind] = [.gatewayClasses, .gateways, .httpRoutes, .referenceGrants]
+    public static let gatewayAPI: [ResourceKind] = [.gatewayClasses, .gateways, .httpRoutes, .grpcRoutes, .referenceGrants]
 
     /// Everything the provider watches. RBAC in `deploy/` grants exactly list and watch on these.
     public static let watched: [ResourceKind] = [.ingressClasses, .ingresses, .services, .endpointSlices, .secrets] + Self.gatewayAPI

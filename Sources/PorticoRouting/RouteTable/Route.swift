@@ -7,16 +7,29 @@ public struct RouteSource: Hashable, Sendable {
         case defaultBackend
         /// An HTTPRoute's `spec.rules[r].matches[m]`.
         case httpRoute(ruleIndex: Int, matchIndex: Int)
+        /// A GRPCRoute's `spec.rules[r].matches[m]`.
+        case grpcRoute(ruleIndex: Int, matchIndex: Int)
     }
 
-    /// `namespace/name` of the Ingress (of the HTTPRoute, for `.httpRoute`).
+    /// `namespace/name` of the Ingress (of the HTTPRoute or GRPCRoute, for their kinds).
     public let ingress: String
     public let kind: Kind
 
-    /// `namespace/name` for an Ingress, `HTTPRoute namespace/name` for an HTTPRoute.
+    /// `namespace/name` for an Ingress, `HTTPRoute namespace/name` for an HTTPRoute (and so
+    /// for a GRPCRoute).
     public var listingName: String {
-        if case .httpRoute = self.kind { return "HTTPRoute \(self.ingress)" }
-        return self.ingress
+        switch self.kind {
+        case .httpRoute: "HTTPRoute \(self.ingress)"
+        case .grpcRoute: "GRPCRoute \(self.ingress)"
+        case .rule, .defaultBackend: self.ingress
+        }
+    }
+
+    /// A GRPCRoute's: the compiler orders these among themselves (`GRPCRouteRule.matches`
+    /// precedence), after a host's Ingress and HTTPRoute routes.
+    public var isGRPCRoute: Bool {
+        if case .grpcRoute = self.kind { return true }
+        return false
     }
 
     public init(ingress: String, kind: Kind) {

@@ -2,10 +2,11 @@
 /// proportion to its weight. A reference that does not resolve (a missing Service, a port it
 /// does not have, a namespace no ReferenceGrant opens) keeps its share and answers it with 500,
 /// as `HTTPRouteRule.backendRefs` requires ("the proportion of requests that would otherwise
-/// have been routed to an invalid backend MUST receive a 500").
+/// have been routed to an invalid backend MUST receive a 500"); a GRPCRoute's with 503, which
+/// a gRPC client reads as `UNAVAILABLE` (`GRPCRouteRule.backendRefs`).
 public struct BackendSplit: Hashable, Sendable {
     public struct Share: Hashable, Sendable {
-        /// nil: unresolved, answered 500.
+        /// nil: unresolved, answered with the split's `unresolvedStatus`.
         public let backend: BackendID?
         public let weight: Int
 
@@ -17,12 +18,15 @@ public struct BackendSplit: Hashable, Sendable {
 
     public let shares: [Share]
     public let total: Int
+    /// What an unresolved share (or an empty split) answers: 500, or 503 for a GRPCRoute.
+    public let unresolvedStatus: Int
 
     /// Shares of weight 0 are dropped. An empty split (no shares, or all weights 0) answers
-    /// every request with 500.
-    public init(_ shares: [Share]) {
+    /// every request with `unresolvedStatus`.
+    public init(_ shares: [Share], unresolvedStatus: Int = 500) {
         self.shares = shares.filter { $0.weight > 0 }
         self.total = self.shares.reduce(0) { $0 + $1.weight }
+        self.unresolvedStatus = unresolvedStatus
     }
 
     /// The share for `roll`, uniform in `0..<total`; nil when the split is empty.

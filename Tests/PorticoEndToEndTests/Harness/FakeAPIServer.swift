@@ -358,6 +358,7 @@ final class FakeAPIServer: @unchecked Sendable {
         case "gatewayclasses": ("GatewayClass", "gateway.networking.k8s.io/v1")
         case "gateways": ("Gateway", "gateway.networking.k8s.io/v1")
         case "httproutes": ("HTTPRoute", "gateway.networking.k8s.io/v1")
+        case "grpcroutes": ("GRPCRoute", "gateway.networking.k8s.io/v1")
         case "referencegrants": ("ReferenceGrant", "gateway.networking.k8s.io/v1beta1")
         default: ("Unknown", "v1")
         }

@@ -81,4 +81,15 @@ enum KubeObjects {
             ],
         ]
     }
+
+    /// A GRPCRoute with one rule: every method of `grpcService` to `service` port 80.
+    static func grpcRoute(_ name: String, namespace: String = "default", gateway: String, host: String, grpcService: String, service: String) -> [String: Any] {
+        [
+            "apiVersion": "gateway.networking.k8s.io/v1", "kind": "GRPCRoute", "metadata": ["name": name, "namespace": namespace],
+            "spec": [
+                "parentRefs": [["name": gateway]], "hostnames": [host],
+                "rules": [["matches": [["method": ["service": grpcService]]], "backendRefs": [["name": service, "port": 80]]]],
+            ],
+        ]
+    }
 }

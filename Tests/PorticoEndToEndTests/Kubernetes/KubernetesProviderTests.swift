@@ -378,12 +378,38 @@ import Testing
         })
     }
 
-    @Test func aClusterWithoutTheGatewayAPICRDsServesIngresses() async throws {
+    @Test func grpcRoutesFromTheAPIAreServedAndTheirStatusWritten() async throws {
         let cluster = try await Cluster.start { api, _ in
-            api.setAbsent(["gatewayclasses", "gateways", "httproutes", "referencegrants"])
+            api.apply("gatewayclasses", KubeObjects.gatewayClass("portico"))
+            api.apply("gateways", KubeObjects.gateway("edge"))
+            api.apply("grpcroutes", KubeObjects.grpcRoute("rpc", gateway: "edge", host: "rpc.test", grpcService: "pkg.Svc", service: "missing"))
         }
         defer { Task { await cluster.stop() } }
-        // Synced and ready although four kinds answer 404; the Ingress is served.
+        func parent() -> [String: Any] {
+            let status = cluster.api.object("grpcroutes", namespace: "default", name: "rpc")?["status"] as? [String: Any]
+            return (status?["parents"] as? [[String: Any]])?.first ?? [:]
+        }
+        #expect(cluster.api.requests.contains { $0.contains("/apis/gateway.networking.k8s.io/v1/grpcroutes?") })
+        // The rule's one backend does not exist: its calls are UNAVAILABLE (503); other calls find no route.
+        #expect(cluster.endpoint("rpc.test", "/pkg.Svc/Call") == "status 503")
+        #expect(cluster.endpoint("rpc.test", "/pkg.Other/Call") == "status 404")
+        #expect(Self.eventually(10) { Self.conditions(parent()["conditions"]) == ["Accepted": "True Accepted", "ResolvedRefs": "False BackendNotFound"] })
+        #expect(parent()["controllerName"] as? String == "portico.dev/gateway-controller")
+        #expect(cluster.api.requests.contains { $0.contains("PATCH") && $0.contains("/grpcroutes/rpc/status") })
+        // Changed, then deleted.
+        cluster.api.apply("grpcroutes", KubeObjects.grpcRoute("rpc", gateway: "edge", host: "rpc.test", grpcService: "pkg.Other", service: "missing"))
+        #expect(Self.eventually(5) { cluster.endpoint("rpc.test", "/pkg.Other/Call") == "status 503" })
+        #expect(cluster.endpoint("rpc.test", "/pkg.Svc/Call") == "status 404")
+        cluster.api.delete("grpcroutes", namespace: "default", name: "rpc")
+        #expect(Self.eventually(5) { cluster.endpoint("rpc.test", "/pkg.Other/Call") == "status 404" })
+    }
+
+    @Test func aClusterWithoutTheGatewayAPICRDsServesIngresses() async throws {
+        let cluster = try await Cluster.start { api, _ in
+            api.setAbsent(["gatewayclasses", "gateways", "httproutes", "grpcroutes", "referencegrants"])
+        }
+        defer { Task { await cluster.stop() } }
+        // Synced and ready although five kinds answer 404; the Ingress is served.
         #expect(cluster.readyz()?.status == 200)
         #expect(cluster.endpoint("web.test")?.hasPrefix("127.0.60.1:") == true)
         #expect(Self.eventually(5) { cluster.portico.log.contains("httproutes: not served by this cluster") })

@@ -24,7 +24,8 @@ public struct GatewayAPIStatus: Equatable, Sendable {
     public struct Listener: Equatable, Sendable {
         public var name: String
         public var attachedRoutes: Int
-        /// `HTTPRoute` for the listeners Portico serves, none for the others.
+        /// The route kinds of the listeners Portico serves (HTTPRoute, GRPCRoute, narrowed by
+        /// `allowedRoutes.kinds`), none for the others.
         public var supportedKinds: [String]
         public var conditions: [Condition]
     }
@@ -34,7 +35,7 @@ public struct GatewayAPIStatus: Equatable, Sendable {
         public var listeners: [Listener]
     }
 
-    /// One entry of `HTTPRoute.status.parents`: the parentRef as written, and its conditions.
+    /// One entry of `HTTPRoute.status.parents` (and `GRPCRoute`'s): the parentRef as written, and its conditions.
     public struct Parent: Equatable, Sendable {
         public var ref: ParentReference
         public var conditions: [Condition]
@@ -50,6 +51,7 @@ public struct GatewayAPIStatus: Equatable, Sendable {
     /// By `namespace/name`.
     public var gateways: [String: GatewayValue] = [:]
     public var httpRoutes: [String: [Parent]] = [:]
+    public var grpcRoutes: [String: [Parent]] = [:]
 
     public init() {}
 }

@@ -24,6 +24,16 @@ enum GatewayHostnames {
         return result.filter { seen.insert($0 ?? "").inserted }
     }
 
+    /// Whether two routes' hostnames on one listener (nil: any host) share a name.
+    static func overlap(_ lhs: [String?], _ rhs: [String?]) -> Bool {
+        lhs.contains { l in
+            rhs.contains { r in
+                guard let l, let r else { return true }
+                return l == r || Self.admits(l, r) || Self.admits(r, l)
+            }
+        }
+    }
+
     /// Whether `pattern` admits every name `name` stands for: a wildcard `*.s` admits `x.s`,
     /// `x.y.s` and `*.x.s`; an exact name admits only itself.
     static func admits(_ pattern: String, _ name: String) -> Bool {

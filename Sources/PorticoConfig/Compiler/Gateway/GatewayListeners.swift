@@ -60,12 +60,24 @@ struct GatewayListeners {
             }
             for listener in gateway.listeners {
                 func served(refs: (reason: String, message: String)? = nil) {
+                    // `allowedRoutes.kinds` narrows the kinds served; one Portico does not serve
+                    // is `InvalidRouteKinds` (ListenerConditionReason), the others still served.
+                    let allowed = listener.allowedRoutes.kinds
+                    let supported = allowed.isEmpty ? Self.routeKinds.map(\.kind) : Self.routeKinds.filter(allowed.contains).map(\.kind)
+                    let invalid = allowed.filter { !Self.routeKinds.contains($0) }
+                    if !invalid.isEmpty {
+                        diagnostics.append(
+                            Diagnostic(.error, file: gateway.location.file, line: listener.line ?? gateway.location.line, object: object,
+                                       field: "\(listener.field).allowedRoutes.kinds",
+                                       message: "listener \(listener.name): \(invalid.map(\.description).joined(separator: ", ")) is not a route kind Portico serves (HTTPRoute, GRPCRoute): InvalidRouteKinds"))
+                    }
+                    let resolved = refs ?? (invalid.isEmpty ? nil : ("InvalidRouteKinds", "\(invalid.map(\.description).joined(separator: ", ")) not served"))
                     listenerStatus.append(
                         GatewayAPIStatus.Listener(
-                            name: listener.name, attachedRoutes: 0, supportedKinds: ["HTTPRoute"],
+                            name: listener.name, attachedRoutes: 0, supportedKinds: supported,
                             conditions: [
                                 .init("Accepted", true, "Accepted", generation: generation),
-                                .init("ResolvedRefs", refs == nil, refs?.reason ?? "ResolvedRefs", refs?.message ?? "", generation: generation),
+                                .init("ResolvedRefs", resolved == nil, resolved?.reason ?? "ResolvedRefs", resolved?.message ?? "", generation: generation),
                                 .init("Programmed", refs == nil, refs == nil ? "Programmed" : "Invalid", refs == nil ? "" : "served with the default certificate", generation: generation),
                                 .init("Conflicted", false, "NoConflicts", generation: generation),
                             ]))
@@ -134,6 +146,9 @@ struct GatewayListeners {
             }
         }
     }
+
+    /// The route kinds Portico's HTTP and HTTPS listeners serve.
+    static let routeKinds = [GroupKind(group: "gateway.networking.k8s.io", kind: "HTTPRoute"), GroupKind(group: "gateway.networking.k8s.io", kind: "GRPCRoute")]
 
     /// The listeners a parentRef names: the Gateway, narrowed by `sectionName` and `port`.
     func listeners(for ref: ParentReference, routeNamespace: String) -> [Listener]? {

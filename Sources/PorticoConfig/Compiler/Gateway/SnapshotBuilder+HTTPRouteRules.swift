@@ -3,7 +3,7 @@ import PorticoKube
 import PorticoRegex
 import PorticoRouting
 
-/// One HTTPRoute rule compiled once, whatever listeners and hosts it is attached to.
+/// One HTTPRoute or GRPCRoute rule compiled once, whatever listeners and hosts it is attached to.
 struct CompiledRule {
     var matches: [CompiledMatch]
     var policy: RoutePolicy
@@ -30,10 +30,12 @@ extension SnapshotBuilder {
     /// The rule's matches, filters and backends; nil when the rule is invalid (a diagnostic says
     /// why; its requests find no route of it).
     mutating func compileRule(
-        _ rule: HTTPRouteRule, of route: HTTPRoute, object: String, grants: ReferenceGrants, unresolved: inout BackendID?,
+        _ rule: HTTPRouteRule, of input: GatewayRouteInput, object: String, grants: ReferenceGrants, unresolved: inout BackendID?,
         refProblem: inout (reason: String, message: String)?
     ) -> CompiledRule? {
+        let route = input.route
         let namespace = route.metadata.namespace
+        let answer = input.kind.unresolvedAnswer
         func report(_ severity: Diagnostic.Severity, line: Int?, _ field: String, _ message: String) {
             self.diagnostics.append(
                 Diagnostic(severity, file: route.location.file, line: line ?? rule.line ?? route.location.line, object: object, field: field,
@@ -127,7 +129,7 @@ extension SnapshotBuilder {
         }
         guard !matches.isEmpty else { return nil }
 
-        // Backends → a split (500 for the shares that do not resolve).
+        // Backends → a split (500, or UNAVAILABLE for a GRPCRoute, for the shares that do not resolve).
         var shares: [BackendSplit.Share] = []
         var first: (id: BackendID, ref: BackendRef)?
         for (index, backend) in rule.backendRefs.enumerated() {
@@ -138,26 +140,27 @@ extension SnapshotBuilder {
                 report(.warning, line: reference.line, field + ".filters", "filters on a backendRef are not implemented yet; ignored")
             }
             guard reference.group.isEmpty, reference.kind == "Service" else {
-                report(.error, line: reference.line, field, "\(reference.kind) is not a kind Portico routes to (Service): its share of requests gets 500 (InvalidKind)")
+                report(.error, line: reference.line, field, "\(reference.kind) is not a kind Portico routes to (Service): its share of requests gets \(answer) (InvalidKind)")
                 refProblem = refProblem ?? ("InvalidKind", "\(field): \(reference.kind) is not a Service")
                 shares.append(.init(backend: nil, weight: backend.weight))
                 continue
             }
-            guard grants.permit(from: GroupKind(group: "gateway.networking.k8s.io", kind: "HTTPRoute"), in: namespace,
+            guard grants.permit(from: input.kind.groupKind, in: namespace,
                                 to: GroupKind(group: "", kind: "Service"), in: target, named: reference.name)
             else {
-                report(.error, line: reference.line, field, "Service \(target)/\(reference.name) is in another namespace and no ReferenceGrant there lets HTTPRoutes of \(namespace) use it: its share of requests gets 500 (RefNotPermitted)")
+                report(.error, line: reference.line, field, "Service \(target)/\(reference.name) is in another namespace and no ReferenceGrant there lets \(input.kind.name)s of \(namespace) use it: its share of requests gets \(answer) (RefNotPermitted)")
                 refProblem = refProblem ?? ("RefNotPermitted", "\(field): Service \(target)/\(reference.name) needs a ReferenceGrant")
                 shares.append(.init(backend: nil, weight: backend.weight))
                 continue
             }
             guard let port = reference.port else {
-                report(.error, line: reference.line, field + ".port", "a Service backendRef needs its port: its share of requests gets 500")
+                report(.error, line: reference.line, field + ".port", "a Service backendRef needs its port: its share of requests gets \(answer)")
                 refProblem = refProblem ?? ("UnsupportedValue", "\(field): no port")
                 shares.append(.init(backend: nil, weight: backend.weight))
                 continue
             }
-            let ref = BackendRef(namespace: target, service: reference.name, port: .number(port))
+            // A GRPCRoute's backends speak HTTP/2 (with prior knowledge, as gRPC servers do).
+            let ref = BackendRef(namespace: target, service: reference.name, port: .number(port), http2: input.kind == .grpc)
             if self.resolver.services[target + "/" + reference.name] == nil {
                 refProblem = refProblem ?? ("BackendNotFound", "\(field): Service \(target)/\(reference.name) not found")
             }
@@ -167,9 +170,9 @@ extension SnapshotBuilder {
         }
         if failsAll { shares = [] }
         if shares.isEmpty, redirect == nil, !failsAll {
-            report(.warning, line: nil, rule.field + ".backendRefs", "no backendRefs and no RequestRedirect: requests this rule matches get 500")
+            report(.warning, line: nil, rule.field + ".backendRefs", "no backendRefs and no RequestRedirect: requests this rule matches get \(answer)")
         }
-        policy.backendSplit = redirect == nil ? BackendSplit(shares) : nil
+        policy.backendSplit = redirect == nil ? BackendSplit(shares, unresolvedStatus: failsAll ? 500 : input.kind.unresolvedStatus) : nil
         let backend: BackendID
         if let first {
             backend = first.id

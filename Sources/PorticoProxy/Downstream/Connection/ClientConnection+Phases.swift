@@ -112,15 +112,16 @@ extension ClientConnection {
 
         // ingress-nginx's balancer.rewrite(), right after the HTTPS redirect in ngx_rewrite.lua:
         // 503 for a backend without ready endpoints, before any access check.
-        // Phase: backend split (an HTTPRoute rule's weighted backendRefs; 500 for the share of
-        // one that does not resolve or whose Service does not exist: `BackendNotFound`).
+        // Phase: backend split (a Gateway API rule's weighted backendRefs; 500, or 503 for a
+        // GRPCRoute, for the share of one that does not resolve or whose Service does not
+        // exist: `BackendNotFound`).
         var backendID = route.backend
         if let split = route.policy.backendSplit {
             guard split.total > 0, let share = split.share(roll: Int(self.loop.requestIDs.next() % UInt64(split.total))),
                 let id = share.backend, !generation.backends[id].source.serviceMissing
             else {
                 self.inbound.moveReaderIndex(forwardBy: self.head.headLength)
-                self.respondWithError(500, close: hasBody || !keepAlive, bodyPending: hasBody, log: log, now: now)
+                self.respondWithError(split.unresolvedStatus, close: hasBody || !keepAlive, bodyPending: hasBody, log: log, now: now)
                 return
             }
             backendID = id
