@@ -8,21 +8,9 @@ import Testing
 /// gateway-api's `conformance/tests/grpcroute-*`.
 @Suite(.serialized) struct GRPCRouteTests {
     static func manifests(a: Int, b: Int) throws -> String {
-        let certs = PorticoProcess.repositoryRoot.appendingPathComponent("certs")
-        func base64(_ file: String) throws -> String { try Data(contentsOf: certs.appendingPathComponent(file)).base64EncodedString() }
         let route = "apiVersion: gateway.networking.k8s.io/v1\nkind: GRPCRoute\n"
-        return RulesDirectory.service("grpc-a", port: a, ready: ["127.0.0.1"]) + RulesDirectory.service("grpc-b", port: b, ready: ["127.0.0.1"]) + """
-            apiVersion: v1
-            kind: Secret
-            metadata: {name: gw-cert}
-            type: kubernetes.io/tls
-            data: {tls.crt: \(try base64("nip-io.crt")), tls.key: \(try base64("nip-io.key"))}
-            ---
-            apiVersion: gateway.networking.k8s.io/v1
-            kind: GatewayClass
-            metadata: {name: portico}
-            spec: {controllerName: portico.dev/gateway-controller}
-            ---
+        return RulesDirectory.service("grpc-a", port: a, ready: ["127.0.0.1"]) + RulesDirectory.service("grpc-b", port: b, ready: ["127.0.0.1"])
+            + (try GatewayAPITests.certificateAndClass()) + """
             apiVersion: gateway.networking.k8s.io/v1
             kind: Gateway
             metadata: {name: rpc}

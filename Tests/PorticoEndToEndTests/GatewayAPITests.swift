@@ -10,9 +10,28 @@ import Testing
     static let v2 = "127.0.64.2"
     static let shared = "127.0.64.3"
 
-    static func manifests(port: Int) throws -> String {
+    /// The `gw-cert` TLS Secret (the development `*.nip.io` certificate) and our GatewayClass
+    /// `portico`, as YAML documents.
+    static func certificateAndClass() throws -> String {
         let certs = PorticoProcess.repositoryRoot.appendingPathComponent("certs")
         func base64(_ file: String) throws -> String { try Data(contentsOf: certs.appendingPathComponent(file)).base64EncodedString() }
+        return """
+            apiVersion: v1
+            kind: Secret
+            metadata: {name: gw-cert}
+            type: kubernetes.io/tls
+            data: {tls.crt: \(try base64("nip-io.crt")), tls.key: \(try base64("nip-io.key"))}
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: GatewayClass
+            metadata: {name: portico}
+            spec: {controllerName: portico.dev/gateway-controller}
+            ---
+
+            """
+    }
+
+    static func manifests(port: Int) throws -> String {
         let route = "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n"
         return RulesDirectory.service("v1", port: port, ready: [Self.v1]) + RulesDirectory.service("v2", port: port, ready: [Self.v2]) + """
             apiVersion: v1
@@ -25,18 +44,7 @@ import Testing
             metadata: {name: common, namespace: shared}
             subsets: [{addresses: [{ip: \(Self.shared)}], ports: [{port: \(port)}]}]
             ---
-            apiVersion: v1
-            kind: Secret
-            metadata: {name: gw-cert}
-            type: kubernetes.io/tls
-            data: {tls.crt: \(try base64("nip-io.crt")), tls.key: \(try base64("nip-io.key"))}
-            ---
-            apiVersion: gateway.networking.k8s.io/v1
-            kind: GatewayClass
-            metadata: {name: portico}
-            spec: {controllerName: portico.dev/gateway-controller}
-            ---
-            apiVersion: gateway.networking.k8s.io/v1
+            \(try Self.certificateAndClass())apiVersion: gateway.networking.k8s.io/v1
             kind: GatewayClass
             metadata: {name: someone-else}
             spec: {controllerName: example.com/other}

@@ -6,8 +6,7 @@ extension GRPCRoute {
         self.metadata = metadata
         self.location = location
         let spec = try reader.required("spec")
-        self.parentRefs = try spec.optionalList("parentRefs").map { ref throws(FieldError) in try ParentReference(reader: ref) }
-        self.hostnames = try spec.optionalList("hostnames").map { host throws(FieldError) in try host.string() }
+        (self.parentRefs, self.hostnames) = try spec.commonRouteSpec()
         self.rules = try spec.optionalList("rules").map { rule throws(FieldError) in try GRPCRouteRule(reader: rule) }
         if self.rules.isEmpty { self.rules = [GRPCRouteRule(field: "spec.rules[0]")] }
     }

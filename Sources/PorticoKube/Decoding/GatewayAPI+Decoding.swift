@@ -82,8 +82,7 @@ extension HTTPRoute {
         self.metadata = metadata
         self.location = location
         let spec = try reader.required("spec")
-        self.parentRefs = try spec.optionalList("parentRefs").map { ref throws(FieldError) in try ParentReference(reader: ref) }
-        self.hostnames = try spec.optionalList("hostnames").map { host throws(FieldError) in try host.string() }
+        (self.parentRefs, self.hostnames) = try spec.commonRouteSpec()
         let rules = try spec.optionalList("rules")
         // The CRD's default: one rule, every request to no backend.
         self.rules = rules.isEmpty ? [HTTPRouteRule(field: "spec.rules[0]")] : []
@@ -253,6 +252,12 @@ extension ReferenceGrant {
 }
 
 extension NodeReader {
+    /// `CommonRouteSpec.parentRefs` and the route's `hostnames`: HTTPRoute's and GRPCRoute's.
+    func commonRouteSpec() throws(FieldError) -> (parentRefs: [ParentReference], hostnames: [String]) {
+        (try self.optionalList("parentRefs").map { ref throws(FieldError) in try ParentReference(reader: ref) },
+         try self.optionalList("hostnames").map { host throws(FieldError) in try host.string() })
+    }
+
     /// A port number, 1 to 65535.
     func port() throws(FieldError) -> Int {
         let value = try self.int()
