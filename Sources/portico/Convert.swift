@@ -33,9 +33,24 @@ struct Convert: AsyncParsableCommand {
         }
         for note in output.notes { print(note) }
         let report = ConversionVerification.verify(state: loaded.state, snapshot: loaded.snapshot, converted: output.yaml, options: self.rules.compileOptions())
+        if !report.assumedServices.isEmpty {
+            print("verified as if these Services existed without ready endpoints (they are not in --rules; a missing Service is 503 to ingress-nginx, 500 to a Gateway): \(report.assumedServices.joined(separator: ", "))")
+        }
         for problem in report.diagnostics { print("converted manifests: \(problem)") }
-        for difference in report.differences { print("DIFFERENT \(difference)") }
-        print("\(report.requests) requests, \(report.differences.count) different, \(output.notes.count) notes on what does not convert")
+        // A difference on an Ingress with notes above (the one that took the request, or the
+        // one whose conversion did) is one of the causes they name.
+        let noted = Set(output.notes.compactMap(\.object))
+        var explained = 0
+        for difference in report.differences {
+            let origin = difference.ingressName ?? difference.gatewayRouteName.flatMap { output.origins[$0] }
+            if let name = origin, noted.contains("Ingress \(name)") {
+                explained += 1
+                print("DIFFERENT \(difference) (see the notes on Ingress \(name))")
+            } else {
+                print("DIFFERENT \(difference)")
+            }
+        }
+        print("\(report.requests) requests, \(report.differences.count) different (\(explained) on Ingresses with notes), \(output.notes.count) notes on what does not convert")
         if !report.differences.isEmpty || !report.diagnostics.isEmpty { throw ExitCode(1) }
     }
 }

@@ -25,7 +25,7 @@ import Testing
         #expect(differing.status == 1)
         #expect(differing.output.contains("permanent-redirect answers without the request's query"))
         #expect(differing.output.split(separator: "\n").filter { $0.hasPrefix("DIFFERENT") } == [
-            "DIFFERENT GET http://old.test/x/y?q=1: Ingress → 301 to https://new.test/landing; Gateway API → 301 to https://new.test/landing?q=1"
+            "DIFFERENT GET http://old.test/x/y?q=1: Ingress → 301 to https://new.test/landing; Gateway API → 301 to https://new.test/landing?q=1 (see the notes on Ingress default/moved)"
         ])
         // CORS has no HTTPRoute filter in the standard channel: named, not silently dropped.
         #expect(verify.output.contains("Ingress default/api: metadata.annotations[nginx.ingress.kubernetes.io/enable-cors]: no Gateway API equivalent"))
@@ -42,7 +42,29 @@ import Testing
         // wildcard name, the redirect's trailing slash.
         for line in run.output.split(separator: "\n") where line.hasPrefix("DIFFERENT") {
             #expect(line.contains("a.b.") || line.contains("sslip.io/one") || line.contains("sslip.io/two") || line.contains("308 to https://a."), "\(line)")
+            #expect(line.contains("(see the notes on Ingress default/"), "\(line)")
         }
+    }
+
+    @Test func ingressNginxsDocsExamplesDifferOnlyWhereANoteSaysWhy() throws {
+        let run = try CheckCommandTests.portico(["convert", "--rules", "Tests/MigrationCorpus/ingress-nginx-docs", "--ingress-class", "nginx", "--verify"])
+        let lines = run.output.split(separator: "\n").map(String.init)
+        // The docs' Ingresses come without their Services and Secrets: both sides are verified
+        // as having the Services (no ready endpoints), and a Secret both lack is no problem of
+        // the conversion's.
+        #expect(lines.contains { $0.hasPrefix("verified as if these Services existed") && $0.contains("default/http-svc") && $0.contains("kube-system/oauth2-proxy") })
+        #expect(!lines.contains { $0.hasPrefix("converted manifests:") }, "\(run.output)")
+        // What differs: the HTTPS redirect's trailing slash (a `/` path alone is the same URL,
+        // RFC 3986 §6.2.3) and an FCGI backend by port name; each on an Ingress whose notes say why.
+        let different = lines.filter { $0.hasPrefix("DIFFERENT") }
+        #expect(different.map { $0.split(separator: ":", maxSplits: 1).first.map(String.init) ?? "" }.sorted() == [
+            "DIFFERENT GET http", "DIFFERENT GET http", "DIFFERENT GET http",
+        ])
+        #expect(different.filter { $0.contains("__ingress_host__/oauth2/:") && $0.contains("(see the notes on Ingress kube-system/oauth2-proxy)") }.count == 1, "\(different)")
+        #expect(different.filter { $0.contains("app.example.com") && $0.contains("(see the notes on Ingress default/example-app)") }.count == 2, "\(different)")
+        #expect(lines.contains { $0.contains("3 different (3 on Ingresses with notes)") }, "\(run.output)")
+        #expect(lines.contains { $0.contains("Ingress default/example-app") && $0.contains("backend-protocol") && $0.contains("no Gateway API equivalent") })
+        #expect(run.status == 1)
     }
 
     @Test func theConvertedManifestsAreServed() async throws {

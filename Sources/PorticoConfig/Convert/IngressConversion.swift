@@ -24,6 +24,8 @@ public enum IngressConversion {
         /// Multi-document YAML.
         public var yaml: String
         public var notes: [Diagnostic]
+        /// `namespace/name` of each HTTPRoute written → of the Ingress it came from.
+        public var origins: [String: String] = [:]
     }
 
     /// Annotations the conversion carries over (others are named in a note).
@@ -95,6 +97,7 @@ public enum IngressConversion {
         }
         if let route = snapshot.routes.defaultRoute, route.source.ingress.contains("/") { add(route, host: nil, fallback: true, tls: false) }
         var names = Set<String>()
+        var origins: [String: String] = [:]
         for group in groups {
             guard let ingress = ingresses[group.ingress] else { continue }
             let namespace = ingress.metadata.namespace
@@ -124,7 +127,9 @@ public enum IngressConversion {
             if let listener { parents.append(Self.parent(options, section: listener)) }
             if !redirects { parents.append(Self.parent(options, section: "http")) }
             documents.append(Self.route(name: name, namespace: namespace, host: group.host, parents: parents, rules: rules))
+            origins["\(namespace)/\(name)"] = group.ingress
             if redirects {
+                origins["\(namespace)/\(name)-https-redirect"] = group.ingress
                 documents.append(
                     Self.route(
                         name: "\(name)-https-redirect", namespace: namespace, host: group.host, parents: [Self.parent(options, section: "http")],
@@ -132,7 +137,7 @@ public enum IngressConversion {
             }
         }
         let yaml = documents.compactMap { try? Yams.dump(object: $0, sortKeys: true) }.joined(separator: "---\n")
-        return Output(yaml: yaml, notes: notes)
+        return Output(yaml: yaml, notes: notes, origins: origins)
     }
 
     /// The HTTPRoute rules of one compiled route: its path, rewrite, redirect and backends
