@@ -19,6 +19,8 @@ public struct ClusterState: Hashable, Sendable {
     public var gateways: [Gateway] = []
     public var httpRoutes: [HTTPRoute] = []
     public var grpcRoutes: [GRPCRoute] = []
+    /// Namespaces, for their labels (`allowedRoutes.namespaces.selector`).
+    public var namespaces: [Namespace] = []
     public var referenceGrants: [ReferenceGrant] = []
     /// PEM pairs found under `certs/`, keyed `name` (`certs/name.crt` + `.key`) or
     /// `namespace/name` (`certs/namespace/name/tls.crt` + `tls.key`).
@@ -63,6 +65,7 @@ public struct ClusterState: Hashable, Sendable {
         case .gateway(let value): self.gateways.append(value)
         case .httpRoute(let value): self.httpRoutes.append(value)
         case .grpcRoute(let value): self.grpcRoutes.append(value)
+        case .namespace(let value): self.namespaces.append(value)
         case .referenceGrant(let value): self.referenceGrants.append(value)
         }
         return nil
@@ -94,6 +97,7 @@ public struct ClusterState: Hashable, Sendable {
         case .gateway(let value): replaced = replaceIn(&self.gateways, value, \.metadata)
         case .httpRoute(let value): replaced = replaceIn(&self.httpRoutes, value, \.metadata)
         case .grpcRoute(let value): replaced = replaceIn(&self.grpcRoutes, value, \.metadata)
+        case .namespace(let value): replaced = replaceIn(&self.namespaces, value, \.metadata)
         case .referenceGrant(let value): replaced = replaceIn(&self.referenceGrants, value, \.metadata)
         }
         if replaced, self.index[key] != location { self.index[key] = location }
@@ -107,7 +111,7 @@ public struct ClusterState: Hashable, Sendable {
     public func hasSameRouteInputs(as other: ClusterState) -> Bool {
         self.ingresses == other.ingresses && self.ingressClasses == other.ingressClasses && self.secrets == other.secrets
             && self.configMaps == other.configMaps && self.certificateFiles == other.certificateFiles
-            && self.gatewayClasses == other.gatewayClasses && self.gateways == other.gateways && self.httpRoutes == other.httpRoutes && self.grpcRoutes == other.grpcRoutes
+            && self.gatewayClasses == other.gatewayClasses && self.gateways == other.gateways && self.httpRoutes == other.httpRoutes && self.grpcRoutes == other.grpcRoutes && self.namespaces == other.namespaces
             && self.referenceGrants == other.referenceGrants
     }
 
@@ -128,6 +132,7 @@ public struct ClusterState: Hashable, Sendable {
         case .gateway(let value): return (key("Gateway", value.metadata), value.location)
         case .httpRoute(let value): return (key("HTTPRoute", value.metadata), value.location)
         case .grpcRoute(let value): return (key("GRPCRoute", value.metadata), value.location)
+        case .namespace(let value): return (ObjectKey(kind: "Namespace", namespace: "", name: value.metadata.name), value.location)
         case .referenceGrant(let value): return (key("ReferenceGrant", value.metadata), value.location)
         }
     }
@@ -173,7 +178,7 @@ public struct ClusterState: Hashable, Sendable {
         case .endpoints(let value): .service(ServiceName(namespace: value.metadata.namespace, name: value.metadata.name))
         case .endpointSlice(let value): .service(ServiceName(namespace: value.metadata.namespace, name: value.serviceName))
         case .pod: .unknown
-        case .ingress, .ingressClass, .secret, .configMap, .gatewayClass, .gateway, .httpRoute, .grpcRoute, .referenceGrant: nil
+        case .ingress, .ingressClass, .secret, .configMap, .gatewayClass, .gateway, .httpRoute, .grpcRoute, .namespace, .referenceGrant: nil
         }
     }
 
@@ -194,7 +199,7 @@ public struct ClusterState: Hashable, Sendable {
             + self.endpointSlices.map(KubeObject.endpointSlice) + self.secrets.map(KubeObject.secret)
             + self.pods.map(KubeObject.pod) + self.configMaps.map(KubeObject.configMap)
             + self.gatewayClasses.map(KubeObject.gatewayClass) + self.gateways.map(KubeObject.gateway)
-            + self.httpRoutes.map(KubeObject.httpRoute) + self.grpcRoutes.map(KubeObject.grpcRoute) + self.referenceGrants.map(KubeObject.referenceGrant)
+            + self.httpRoutes.map(KubeObject.httpRoute) + self.grpcRoutes.map(KubeObject.grpcRoute) + self.namespaces.map(KubeObject.namespace) + self.referenceGrants.map(KubeObject.referenceGrant)
         return all.map { object in
             let (key, location) = Self.identity(of: object)
             return (key, object, location)

@@ -272,6 +272,71 @@ import Testing
         #expect(lost.map { $0.conditions.first?.reason } == ["NoMatchingParent", "NoMatchingListenerHostname"])
     }
 
+    @Test func listenersAdmitNamespacesByLabel() {
+        let (output, issues) = Self.compile("""
+            apiVersion: v1
+            kind: Namespace
+            metadata: {name: shop, labels: {env: prod}}
+            ---
+            apiVersion: v1
+            kind: Namespace
+            metadata: {name: lab, labels: {env: dev}}
+            ---
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: Gateway
+            metadata: {name: labelled}
+            spec:
+              gatewayClassName: portico
+              listeners:
+              - name: prod
+                protocol: HTTP
+                port: 80
+                hostname: prod.test
+                allowedRoutes: {namespaces: {from: Selector, selector: {matchLabels: {env: prod}}}}
+              - name: named
+                protocol: HTTP
+                port: 80
+                hostname: named.test
+                allowedRoutes:
+                  namespaces:
+                    from: Selector
+                    selector: {matchExpressions: [{key: kubernetes.io/metadata.name, operator: In, values: [undeclared]}]}
+            ---
+            \(Self.route)metadata: {name: r, namespace: shop}
+            spec:
+              parentRefs: [{name: labelled, namespace: default, sectionName: prod}]
+              rules: [{backendRefs: [{name: a, namespace: default, port: 80}]}]
+            ---
+            \(Self.route)metadata: {name: r, namespace: lab}
+            spec:
+              parentRefs: [{name: labelled, namespace: default, sectionName: prod}]
+              rules: [{backendRefs: [{name: a, namespace: default, port: 80}]}]
+            ---
+            \(Self.route)metadata: {name: r, namespace: undeclared}
+            spec:
+              parentRefs: [{name: labelled, namespace: default, sectionName: named}]
+              rules: [{backendRefs: [{name: a, namespace: default, port: 80}]}]
+            """)
+        #expect(issues.isEmpty, "\(issues)")
+        let status = output.gatewayStatus.httpRoutes
+        #expect(status["shop/r"]?.first?.conditions.first.map { "\($0.status) \($0.reason)" } == "true Accepted")
+        #expect(status["lab/r"]?.first?.conditions.first.map { "\($0.status) \($0.reason)" } == "false NotAllowedByListeners")
+        #expect(status["lab/r"]?.first?.conditions.first?.message.contains("namespace lab's do not match") == true)
+        // A namespace no manifest declares has the label the API server gives every namespace.
+        #expect(status["undeclared/r"]?.first?.conditions.first?.status == true)
+        #expect(Self.run(output, "http://named.test/").status == 500)  // attached; its Service needs a ReferenceGrant
+
+        let bad = Self.compile("""
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: Gateway
+            metadata: {name: wrong}
+            spec:
+              gatewayClassName: portico
+              listeners: [{name: l, protocol: HTTP, port: 80, allowedRoutes: {namespaces: {from: Selector, selector: {matchExpressions: [{key: env, operator: In}]}}}}]
+            """).issues
+        #expect(bad.contains { $0.field == "spec.listeners[0].allowedRoutes.namespaces.selector.matchExpressions[0]" && $0.message.contains("operator In needs values") }, "\(bad)")
+    }
+
     @Test func gatewayHostnamesMatchAnyDepth() {
         var table = HostTable<Int>()
         table.set(.subdomains(suffix: "example.com"), 1)

@@ -212,6 +212,7 @@ extension KubeObject {
         case .gateway(let value): "Gateway \(value.metadata.namespace)/\(value.metadata.name)"
         case .httpRoute(let value): "HTTPRoute \(value.metadata.namespace)/\(value.metadata.name)"
         case .grpcRoute(let value): "GRPCRoute \(value.metadata.namespace)/\(value.metadata.name)"
+        case .namespace(let value): "Namespace \(value.metadata.name)"
         case .referenceGrant(let value): "ReferenceGrant \(value.metadata.namespace)/\(value.metadata.name)"
         }
     }

@@ -55,13 +55,36 @@ extension GatewayListener {
                     throw try namespaces.required("from").error("unsupported value \"\(from)\": must be All, Selector or Same")
                 }
                 allowed.namespacesFrom = from
-                allowed.namespaceSelector = try namespaces.child("selector")?.optionalStringMap("matchLabels") ?? [:]
+                if let selector = try namespaces.child("selector") {
+                    allowed.namespaceSelector = try LabelSelector(reader: selector)
+                } else if from == "Selector" {
+                    throw try namespaces.required("from").error("Selector needs namespaces.selector")
+                }
             }
             allowed.kinds = try routes.optionalList("kinds").map { kind throws(FieldError) in
                 GroupKind(group: try kind.optionalString("group") ?? "gateway.networking.k8s.io", kind: try kind.required("kind").string())
             }
         }
         self.allowedRoutes = allowed
+    }
+}
+
+extension LabelSelector {
+    /// meta/v1 `LabelSelector`: `In`/`NotIn` need values, `Exists`/`DoesNotExist` take none.
+    init(reader: NodeReader) throws(FieldError) {
+        self.init(
+            matchLabels: try reader.optionalStringMap("matchLabels"),
+            matchExpressions: try reader.optionalList("matchExpressions").map { item throws(FieldError) in
+                let name = try item.required("operator").string()
+                guard let op = Requirement.Operator(rawValue: name) else {
+                    throw try item.required("operator").error("unsupported value \"\(name)\": must be In, NotIn, Exists or DoesNotExist")
+                }
+                let values = try item.optionalList("values").map { value throws(FieldError) in try value.string() }
+                let needsValues = op == .in || op == .notIn
+                if needsValues, values.isEmpty { throw item.error("operator \(name) needs values") }
+                if !needsValues, !values.isEmpty { throw try item.required("values").error("operator \(name) takes no values") }
+                return Requirement(key: try item.required("key").string(), operator: op, values: values)
+            })
     }
 }
 

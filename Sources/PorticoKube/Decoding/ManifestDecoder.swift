@@ -17,6 +17,7 @@ public enum ManifestDecoder {
         "Secret": ["v1"],
         "Pod": ["v1"],
         "ConfigMap": ["v1"],
+        "Namespace": ["v1"],
         "EndpointSlice": ["discovery.k8s.io/v1"],
         "GatewayClass": ["gateway.networking.k8s.io/v1", "gateway.networking.k8s.io/v1beta1"],
         "Gateway": ["gateway.networking.k8s.io/v1", "gateway.networking.k8s.io/v1beta1"],
@@ -86,7 +87,7 @@ public enum ManifestDecoder {
         guard let expectedVersions = Self.supportedKinds[kind] else {
             result.issues.append(
                 Diagnostic(.info, file: file, line: line, object: objectName,
-                              message: "skipped: Portico reads Ingress, IngressClass, Service, Endpoints, EndpointSlice, Secret, Pod, ConfigMap, GatewayClass, Gateway, HTTPRoute, GRPCRoute and ReferenceGrant, not \(apiVersion) \(kind)"))
+                              message: "skipped: Portico reads Ingress, IngressClass, Service, Endpoints, EndpointSlice, Secret, Pod, ConfigMap, Namespace, GatewayClass, Gateway, HTTPRoute, GRPCRoute and ReferenceGrant, not \(apiVersion) \(kind)"))
             return
         }
         guard expectedVersions.contains(apiVersion) else {
@@ -107,6 +108,7 @@ public enum ManifestDecoder {
             case "EndpointSlice": object = .endpointSlice(try EndpointSlice(reader: reader, metadata: metadata, location: location))
             case "Secret": object = .secret(try Secret(reader: reader, metadata: metadata, location: location))
             case "ConfigMap": object = .configMap(try ConfigMap(reader: reader, metadata: metadata, location: location))
+            case "Namespace": object = .namespace(Namespace(metadata: metadata, location: location))
             case "GatewayClass": object = .gatewayClass(try GatewayClass(reader: reader, metadata: metadata, location: location))
             case "Gateway": object = .gateway(try Gateway(reader: reader, metadata: metadata, location: location))
             case "HTTPRoute": object = .httpRoute(try HTTPRoute(reader: reader, metadata: metadata, location: location))

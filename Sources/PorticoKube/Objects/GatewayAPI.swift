@@ -58,11 +58,12 @@ public struct GatewayListener: Hashable, Sendable {
     public struct AllowedRoutes: Hashable, Sendable {
         /// `Same` (default), `All` or `Selector`.
         public var namespacesFrom: String
-        public var namespaceSelector: [String: String]
+        /// With `Selector`: the labels a route's namespace must have.
+        public var namespaceSelector: LabelSelector
         /// `kinds`; empty: the kinds the protocol allows.
         public var kinds: [GroupKind]
 
-        public init(namespacesFrom: String = "Same", namespaceSelector: [String: String] = [:], kinds: [GroupKind] = []) {
+        public init(namespacesFrom: String = "Same", namespaceSelector: LabelSelector = LabelSelector(), kinds: [GroupKind] = []) {
             self.namespacesFrom = namespacesFrom
             self.namespaceSelector = namespaceSelector
             self.kinds = kinds

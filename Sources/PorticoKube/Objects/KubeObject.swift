@@ -12,5 +12,6 @@ public enum KubeObject: Hashable, Sendable {
     case gateway(Gateway)
     case httpRoute(HTTPRoute)
     case grpcRoute(GRPCRoute)
+    case namespace(Namespace)
     case referenceGrant(ReferenceGrant)
 }

@@ -60,8 +60,11 @@ public struct ResourceKind: Hashable, Sendable, CustomStringConvertible {
         kind: "ReferenceGrant", apiVersion: "gateway.networking.k8s.io/v1beta1", resource: "referencegrants", namespaced: true, optional: true)
     public static let gatewayAPI: [ResourceKind] = [.gatewayClasses, .gateways, .httpRoutes, .grpcRoutes, .referenceGrants]
 
+    /// Namespaces, for their labels: a Gateway listener may admit routes by them.
+    public static let namespaces = ResourceKind(kind: "Namespace", apiVersion: "v1", resource: "namespaces", namespaced: false)
+
     /// Everything the provider watches. RBAC in `deploy/` grants exactly list and watch on these.
-    public static let watched: [ResourceKind] = [.ingressClasses, .ingresses, .services, .endpointSlices, .secrets] + Self.gatewayAPI
+    public static let watched: [ResourceKind] = [.ingressClasses, .ingresses, .services, .endpointSlices, .secrets] + Self.gatewayAPI + [.namespaces]
 
     public init(
         kind: String, apiVersion: String, resource: String, namespaced: Bool, fieldSelector: String? = nil, pinnedNamespace: String? = nil,

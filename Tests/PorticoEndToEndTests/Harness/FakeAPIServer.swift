@@ -355,6 +355,7 @@ final class FakeAPIServer: @unchecked Sendable {
         case "endpointslices": ("EndpointSlice", "discovery.k8s.io/v1")
         case "leases": ("Lease", "coordination.k8s.io/v1")
         case "configmaps": ("ConfigMap", "v1")
+        case "namespaces": ("Namespace", "v1")
         case "gatewayclasses": ("GatewayClass", "gateway.networking.k8s.io/v1")
         case "gateways": ("Gateway", "gateway.networking.k8s.io/v1")
         case "httproutes": ("HTTPRoute", "gateway.networking.k8s.io/v1")

@@ -71,6 +71,10 @@ enum KubeObjects {
         ]
     }
 
+    static func namespace(_ name: String, labels: [String: String]) -> [String: Any] {
+        ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": name, "labels": labels]]
+    }
+
     /// An HTTPRoute with one rule: `PathPrefix path` to `service` port 80.
     static func httpRoute(_ name: String, namespace: String = "default", gateway: String, host: String, path: String, service: String) -> [String: Any] {
         [

@@ -404,6 +404,31 @@ import Testing
         #expect(Self.eventually(5) { cluster.endpoint("rpc.test", "/pkg.Other/Call") == "status 404" })
     }
 
+    @Test func listenersAdmitRoutesByTheirNamespacesLabelsAsTheyChange() async throws {
+        let cluster = try await Cluster.start { api, _ in
+            api.apply("namespaces", KubeObjects.namespace("default", labels: ["gateway-access": "granted"]))
+            api.apply("gatewayclasses", KubeObjects.gatewayClass("portico"))
+            var gateway = KubeObjects.gateway("edge")
+            gateway["spec"] = [
+                "gatewayClassName": "portico",
+                "listeners": [[
+                    "name": "http", "protocol": "HTTP", "port": 80,
+                    "allowedRoutes": ["namespaces": ["from": "Selector", "selector": ["matchLabels": ["gateway-access": "granted"]]]],
+                ]],
+            ]
+            api.apply("gateways", gateway)
+            api.apply("httproutes", KubeObjects.httpRoute("shop", gateway: "edge", host: "shop.test", path: "/", service: "web"))
+        }
+        defer { Task { await cluster.stop() } }
+        #expect(cluster.api.requests.contains { $0.contains("/api/v1/namespaces?") })
+        #expect(cluster.endpoint("shop.test")?.hasPrefix("127.0.60.1:") == true)
+        // The namespace loses the label: the route no longer attaches; it gets it back: served again.
+        cluster.api.apply("namespaces", KubeObjects.namespace("default", labels: ["gateway-access": "revoked"]))
+        #expect(Self.eventually(5) { cluster.endpoint("shop.test") == "status 404" })
+        cluster.api.apply("namespaces", KubeObjects.namespace("default", labels: ["gateway-access": "granted"]))
+        #expect(Self.eventually(5) { cluster.endpoint("shop.test")?.hasPrefix("127.0.60.1:") == true })
+    }
+
     @Test func aClusterWithoutTheGatewayAPICRDsServesIngresses() async throws {
         let cluster = try await Cluster.start { api, _ in
             api.setAbsent(["gatewayclasses", "gateways", "httproutes", "grpcroutes", "referencegrants"])

@@ -29,6 +29,7 @@ extension SnapshotBuilder {
         var unresolved: BackendID?
         var status = listeners.status
         var attached: [String: Int] = [:]  // "namespace/name listener" → routes
+        let namespaceLabels = Dictionary(inputs.state.namespaces.map { ($0.metadata.name, $0.metadata.labels) }) { first, _ in first }
         var claims: [String: [Claim]] = [:]  // "namespace/name listener" → what routes of which kind serve there
         // GRPCRoutes' routes per host, with their precedence and the order they were compiled in.
         var grpc: [HostKey: [(specificity: GatewayRouteInput.Specificity, order: Int, route: Route)]] = [:]
@@ -61,7 +62,8 @@ extension SnapshotBuilder {
                 continue
             }
             var parents: [GatewayAPIStatus.Parent] = []
-            let attachments = self.attachments(of: input, object: object, listeners: listeners, claims: &claims, parents: &parents)
+            let attachments = self.attachments(
+                of: input, object: object, listeners: listeners, namespaceLabels: namespaceLabels, claims: &claims, parents: &parents)
             for listener in Set(attachments.map { "\($0.listener.gateway.metadata.namespace)/\($0.listener.gateway.metadata.name) \($0.listener.listener.name)" }) {
                 attached[listener, default: 0] += 1
             }
@@ -155,10 +157,11 @@ extension SnapshotBuilder {
     /// `namespace/name`, the order routes are compiled in). Each listener kind (plain, TLS)
     /// and host once.
     private mutating func attachments(
-        of input: GatewayRouteInput, object: String, listeners: GatewayListeners, claims: inout [String: [Claim]],
-        parents: inout [GatewayAPIStatus.Parent]
+        of input: GatewayRouteInput, object: String, listeners: GatewayListeners, namespaceLabels: [String: [String: String]],
+        claims: inout [String: [Claim]], parents: inout [GatewayAPIStatus.Parent]
     ) -> [Attachment] {
         let route = input.route
+        let labels = Namespace.labels(of: route.metadata.namespace, declared: namespaceLabels[route.metadata.namespace] ?? [:])
         var result: [Attachment] = []
         var seen = Set<String>()
         let namespace = route.metadata.namespace
@@ -188,9 +191,10 @@ extension SnapshotBuilder {
                 switch allowed.namespacesFrom {
                 case "All": break
                 case "Same" where namespace == gatewayNamespace: break
+                case "Selector" where allowed.namespaceSelector.matches(labels): break
                 case "Selector":
                     reason = reason ?? "NotAllowedByListeners"
-                    refusals.append("listener \(candidate.listener.name) of \(candidate.object) selects namespaces by label, which Portico does not read yet: NotAllowedByListeners")
+                    refusals.append("listener \(candidate.listener.name) of \(candidate.object) selects namespaces by label, and namespace \(route.metadata.namespace)'s do not match: NotAllowedByListeners")
                     continue
                 default:
                     reason = reason ?? "NotAllowedByListeners"
