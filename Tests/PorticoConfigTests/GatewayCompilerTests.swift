@@ -172,7 +172,7 @@ import Testing
                 filters: [{type: ExtensionRef, extensionRef: {group: example.com, kind: Thing, name: x}}]
                 backendRefs: [{name: a, port: 80}]
               - matches: [{path: {value: /mirror}}]
-                filters: [{type: RequestMirror, requestMirror: {backendRef: {name: b, port: 80}}}]
+                filters: [{type: RequestMirror, requestMirror: {backendRef: {name: b}}}]
                 backendRefs: [{name: a, port: 80}]
               - matches: [{path: {type: Exact, value: /exact}}]
                 filters: [{type: URLRewrite, urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /x}}}]
@@ -208,6 +208,16 @@ import Testing
               parentRefs: [{name: gw}]
               hostnames: [w.test]
               rules: [{backendRefs: [{name: a, port: 80, weight: 3}, {name: b, port: 80}]}]
+            ---
+            \(Self.route)metadata: {name: mirrored}
+            spec:
+              parentRefs: [{name: gw}]
+              hostnames: [m.test]
+              rules:
+              - filters:
+                - {type: RequestMirror, requestMirror: {backendRef: {name: b, port: 80}}}
+                - {type: RequestMirror, requestMirror: {backendRef: {name: a, port: 80}}}
+                backendRefs: [{name: a, port: 80}]
             """)
         func said(_ object: String, _ field: String, _ text: String) -> Bool {
             (output.diagnostics + issues).contains { $0.object == object && $0.field == field && $0.message.contains(text) }
@@ -215,7 +225,10 @@ import Testing
         #expect(Self.run(output, "http://u.test/ext").status == 500)
         #expect(said("HTTPRoute default/r", "spec.rules[0].filters[0]", "ExtensionRef is not supported"))
         #expect(Self.run(output, "http://u.test/mirror").service == "default/a:80")
-        #expect(said("HTTPRoute default/r", "spec.rules[1].filters[0]", "RequestMirror is not implemented yet"))
+        #expect(said("HTTPRoute default/r", "spec.rules[1].filters[0].requestMirror.backendRef.port", "needs its port: requests are not mirrored"))
+        #expect(output.snapshot.routes.resolve(host: "u.test", path: "/mirror")?.policy.mirror == nil)
+        #expect(output.snapshot.routes.resolve(host: "m.test", path: "/")?.policy.mirror?.target == "default/b:80")
+        #expect(said("HTTPRoute default/mirrored", "spec.rules[0].filters[1]", "one RequestMirror per rule"))
         #expect(Self.run(output, "http://u.test/exact").status == 404)
         #expect(said("HTTPRoute default/r", "spec.rules[2].matches[0].path.type", "ReplacePrefixMatch needs a PathPrefix match"))
         #expect(said("HTTPRoute default/r", "spec.rules[3].matches[0].path.value", "this match is left out"))

@@ -22,6 +22,8 @@ final class ConnectionHarness {
     var written = ""
     /// Everything written to upstreams so far.
     var upstreamBytes = ""
+    /// Everything written to mirror copies so far.
+    var mirrorBytes = ""
 
     /// `proxy-request-buffering: off`: a body goes upstream as it arrives (the tests of
     /// streaming, back-pressure and mid-body timeouts).
@@ -94,6 +96,14 @@ final class ConnectionHarness {
         case .upstreamRelease: return "release"
         case .upstreamClose: return "up close"
         case .switchToHTTP2(let buffer): return "http2 \(buffer.readableBytes) bytes"
+        case .mirrorBegin(let endpoint, let head, _):
+            self.mirrorBytes += String(buffer: head)
+            return "mirror \(endpoint.display): " + text(head)
+        case .mirrorWrite(let buffer):
+            self.mirrorBytes += String(buffer: buffer)
+            return "mirror: " + text(buffer)
+        case .mirrorEnd: return "mirror end"
+        case .mirrorCancel: return "mirror cancel"
         }
     }
 

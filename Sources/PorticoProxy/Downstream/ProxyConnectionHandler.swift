@@ -32,6 +32,8 @@ final class ProxyConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
     }
     /// The upstream connection of the current attempt, while the machine has one attached.
     private var upstream: UpstreamHandler?
+    /// The current request's mirror copy, while its bytes are still coming.
+    private var mirror: MirrorSender?
     /// Its number on the loop: a wake-up for an earlier connection at the same address is not
     /// this one's.
     let serial: UInt64
@@ -96,6 +98,8 @@ final class ProxyConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
             self.upstream = nil
             upstream.close()
         }
+        self.mirror?.cancel()
+        self.mirror = nil
         self.context = nil
     }
 
@@ -235,6 +239,8 @@ final class ProxyConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
                 self.upstream = nil
                 upstream.close()
             }
+            self.mirror?.cancel()
+            self.mirror = nil
             return
         }
         switch action {
@@ -277,6 +283,17 @@ final class ProxyConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
                 self.upstream = nil
                 upstream.close()
             }
+        case .mirrorBegin(let endpoint, let head, let timeout):
+            self.mirror?.cancel()  // an earlier request's copy whose body never ended
+            self.mirror = MirrorSender(endpoint: endpoint, head: head, timeout: timeout, loop: self.loop, eventLoop: context.eventLoop)
+        case .mirrorWrite(let buffer):
+            self.mirror?.write(buffer)
+        case .mirrorEnd:
+            self.mirror?.finish()
+            self.mirror = nil
+        case .mirrorCancel:
+            self.mirror?.cancel()
+            self.mirror = nil
         }
     }
 

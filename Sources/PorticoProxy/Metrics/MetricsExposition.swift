@@ -165,6 +165,8 @@ public struct MetricsExposition: Sendable {
         family("portico_endpoints_skipped_total", "Endpoints passed over because a recent failure marked them down", [("", counters.endpointsSkipped)])
         family("portico_upstream_connections_opened_total", "Upstream connections opened", [("", counters.upstreamOpened)])
         family("portico_upstream_connections_reused_total", "Upstream attempts served by an idle pooled connection", [("", counters.upstreamReused)])
+        family("portico_mirror_requests_total", "Request copies for RequestMirror, by outcome (sent whole, or dropped: unreachable, too slow, cut short)",
+               [(",result=\"sent\"", counters.mirrorsSent), (",result=\"dropped\"", counters.mirrorsDropped)])
         family("portico_tls_handshakes_total", "Client TLS handshakes completed, by protocol",
                TLSProtocolVersion.allCases.map { (",protocol=\"\($0.name)\"", counters.handshakes[$0.rawValue]) })
         family("portico_tls_handshake_failures_total", "Client TLS handshakes that failed (error) or that the client left (abandoned)", [

@@ -39,6 +39,9 @@ struct ProxyCounters: Sendable {
     /// Upstream connections opened, and attempts that took one from the idle pool.
     var upstreamOpened: UInt64 = 0
     var upstreamReused: UInt64 = 0
+    /// Mirror copies (`RequestMirror`) sent whole, and dropped (unreachable, too slow, cut).
+    var mirrorsSent: UInt64 = 0
+    var mirrorsDropped: UInt64 = 0
     /// Client TLS handshakes completed, by protocol; failed; abandoned by the client.
     var handshakes = [UInt64](repeating: 0, count: TLSProtocolVersion.allCases.count)
     var handshakeFailures: UInt64 = 0
@@ -66,6 +69,8 @@ struct ProxyCounters: Sendable {
         self.endpointsSkipped += other.endpointsSkipped
         self.upstreamOpened += other.upstreamOpened
         self.upstreamReused += other.upstreamReused
+        self.mirrorsSent += other.mirrorsSent
+        self.mirrorsDropped += other.mirrorsDropped
         for index in self.handshakes.indices { self.handshakes[index] += other.handshakes[index] }
         self.handshakeFailures += other.handshakeFailures
         self.handshakesAbandoned += other.handshakesAbandoned

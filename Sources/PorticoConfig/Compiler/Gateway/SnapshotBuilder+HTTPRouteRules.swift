@@ -73,8 +73,23 @@ extension SnapshotBuilder {
                     case .failure(let error): report(.error, line: nil, field + ".urlRewrite.hostname", "\(error); the hostname is not rewritten")
                     }
                 }
-            case .requestMirror:
-                report(.warning, line: nil, field, "RequestMirror is not implemented yet: requests are served without their mirror copy")
+            case .requestMirror(let reference):
+                let target = reference.namespace ?? namespace
+                if input.kind == .grpc {
+                    report(.warning, line: reference.line, field, "RequestMirror on a GRPCRoute is not implemented yet: calls are served without their mirror copy")
+                } else if policy.mirror != nil {
+                    report(.warning, line: reference.line, field, "one RequestMirror per rule is served: this one is ignored")
+                } else if !reference.group.isEmpty || reference.kind != "Service" {
+                    report(.error, line: reference.line, field + ".requestMirror.backendRef", "\(reference.kind) is not a kind Portico mirrors to (Service): requests are not mirrored")
+                } else if !grants.permit(from: input.kind.groupKind, in: namespace, to: GroupKind(group: "", kind: "Service"), in: target, named: reference.name) {
+                    report(.error, line: reference.line, field + ".requestMirror.backendRef", "Service \(target)/\(reference.name) is in another namespace and no ReferenceGrant there lets \(input.kind.name)s of \(namespace) use it: requests are not mirrored")
+                } else if let port = reference.port {
+                    let ref = BackendRef(namespace: target, service: reference.name, port: .number(port))
+                    let id = self.register(ref, at: BackendTable.Site(file: route.location.file, line: reference.line, object: object, field: field + ".requestMirror.backendRef"))
+                    policy.mirror = MirrorPolicy(backend: id, target: ref.description)
+                } else {
+                    report(.error, line: reference.line, field + ".requestMirror.backendRef.port", "a Service backendRef needs its port: requests are not mirrored")
+                }
             case .other(let type, let line, let field):
                 report(.error, line: line, field, "filter type \(type) is not supported: requests this rule matches get 500, as the Gateway API asks for a filter that cannot be applied")
                 failsAll = true

@@ -16,7 +16,7 @@ extension ClientConnection {
         case .length(let remaining):
             let take = min(remaining, self.inbound.readableBytes)
             if take > 0 {
-                self.actions.append(.upstreamWrite(self.inbound.readSlice(length: take)!))
+                self.forward(self.inbound.readSlice(length: take)!, &exchange)
                 wrote = true
             }
             exchange.body = take == remaining ? .complete : .length(remaining: remaining - take)
@@ -36,15 +36,15 @@ extension ClientConnection {
             switch outcome {
             case .needMore:
                 let readable = self.inbound.readableBytes
-                if decoder.forwardable > 0 { self.actions.append(.upstreamWrite(self.inbound.readSlice(length: decoder.forwardable)!)) }
+                if decoder.forwardable > 0 { self.forward(self.inbound.readSlice(length: decoder.forwardable)!, &exchange) }
                 self.inbound.moveReaderIndex(forwardBy: readable - decoder.forwardable)
                 exchange.body = .chunked(decoder)
                 wrote = decoder.forwardable > 0
             case .done(let end):
                 let forward = min(decoder.forwardable, end)
-                if forward > 0 { self.actions.append(.upstreamWrite(self.inbound.readSlice(length: forward)!)) }
+                if forward > 0 { self.forward(self.inbound.readSlice(length: forward)!, &exchange) }
                 self.inbound.moveReaderIndex(forwardBy: end - forward)
-                self.actions.append(.upstreamWrite(Self.lastChunkEnd))
+                self.forward(Self.lastChunkEnd, &exchange)
                 exchange.body = .complete
                 wrote = true
             case .failure:
@@ -55,6 +55,10 @@ extension ClientConnection {
             }
         }
         if wrote {
+            if exchange.mirroring, exchange.body.isComplete {
+                exchange.mirroring = false
+                self.actions.append(.mirrorEnd)
+            }
             exchange.bodyStreamed = true
             // The request is fully sent: proxy-read-timeout counts from here.
             if exchange.body.isComplete { self.relay.lastUpstreamActivity = now }
@@ -67,10 +71,21 @@ extension ClientConnection {
         return true
     }
 
+    /// Body bytes upstream, and to the request's mirror copy while it is open (the same slice:
+    /// no copy is made).
+    mutating func forward(_ bytes: ByteBuffer, _ exchange: inout Exchange) {
+        self.actions.append(.upstreamWrite(bytes))
+        if exchange.mirroring { self.actions.append(.mirrorWrite(bytes)) }
+    }
+
     /// Gives up an exchange whose request cannot go on (a body over the limit, malformed, or too
     /// slow): the upstream, which has part of it, is dropped; the client gets `status`, or a
     /// plain close once an answer has begun.
     mutating func abandon(_ exchange: inout Exchange, status: Int, now: NIODeadline) {
+        if exchange.mirroring {
+            exchange.mirroring = false
+            self.actions.append(.mirrorCancel)
+        }
         if exchange.upstream.isAttached || exchange.upstream.isConnecting {
             if exchange.upstream.isAttached { self.actions.append(.upstreamClose) }
             exchange.recordAttemptEnd(now: now)

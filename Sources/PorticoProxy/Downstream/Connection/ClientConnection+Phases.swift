@@ -204,6 +204,7 @@ extension ClientConnection {
                 : BodyRateGuard(minimumBytesPerSecond: configuration.minBodyRate, window: configuration.bodyRateWindow, now: now),
             isIdempotent: self.head.method.isIdempotent, isHTTP11: self.head.isHTTP11)
         exchange.errorPages = errorPages
+        exchange.mirror = route.policy.mirror
         exchange.affinityKey = affinityKey
         exchange.omitsSameSiteNone = omitsSameSiteNone
         if case .length(let length) = self.head.framing, length <= route.policy.bufferedBodyLimit { exchange.bufferedBody = length }
@@ -226,6 +227,7 @@ extension ClientConnection {
     /// `proxy_request_buffering on`): a body that fits the route's buffer is received whole
     /// first, so a slow client never holds an upstream connection; `bodyArrived` connects then.
     mutating func startExchange(_ exchange: inout Exchange, now: NIODeadline) {
+        if let mirror = exchange.mirror { self.startMirror(mirror, &exchange, now: now) }
         if self.head.expectContinue, !exchange.body.isComplete {
             self.actions.append(.write(ErrorResponses.continueResponse))
             self.actions.append(.flush)

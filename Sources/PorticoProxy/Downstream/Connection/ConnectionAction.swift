@@ -37,6 +37,14 @@ enum ConnectionAction {
     case upstreamRelease
     /// Detach the upstream connection and close it.
     case upstreamClose
+
+    /// Open a request's mirror copy (`RequestMirror`) to `endpoint`, starting with `head`; its
+    /// body follows as `mirrorWrite`s, then `mirrorEnd`, or `mirrorCancel` when the request is
+    /// cut short. The copy's answer is not waited for.
+    case mirrorBegin(ProxyEndpoint, head: ByteBuffer, timeout: TimeAmount)
+    case mirrorWrite(ByteBuffer)
+    case mirrorEnd
+    case mirrorCancel
 }
 
 /// The machine's outbox, first in, first out. It is handed over whole (`take`), swapping in the

@@ -193,6 +193,10 @@ struct Exchange {
 
     /// `custom-http-errors`: where an answer with one of the codes is replaced from.
     var errorPages: ErrorPages?
+    /// The route's `RequestMirror`, until the copy is started.
+    var mirror: MirrorPolicy?
+    /// The copy is open: every body byte sent upstream goes to it too.
+    var mirroring = false
 
     struct ErrorPages {
         let policy: ErrorPagePolicy

@@ -1,0 +1,91 @@
+import Foundation
+import Testing
+
+/// An HTTPRoute's `RequestMirror` through the real binary: every request the route proxies is
+/// also sent, head and body (streamed, chunked or not), to the mirror Service, whose answers
+/// are ignored; a mirror that cannot be reached never changes the answer; the copies are
+/// counted on `/metrics`. The model is gateway-api's `conformance/tests/httproute-request-mirror`.
+@Suite(.serialized) struct RequestMirrorTests {
+    static let main = "127.0.66.1"
+    static let copy = "127.0.66.2"
+    static let nowhere = "127.0.66.3"
+
+    @Test func requestsAreCopiedToTheMirrorAndItsAnswersIgnored() async throws {
+        let mainBackend = try await TestBackends(addresses: [Self.main], page: "main")
+        let mirrorBackend = try await TestBackends(addresses: [Self.copy], page: "mirror")
+        let route = "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n"
+        let rules = try RulesDirectory([
+            "gw.yaml": RulesDirectory.service("web", port: mainBackend.port, ready: [Self.main])
+                + RulesDirectory.service("shadow", port: mirrorBackend.port, ready: [Self.copy])
+                + RulesDirectory.service("gone", port: try FreePort.next(), ready: [Self.nowhere]) + """
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: GatewayClass
+                metadata: {name: portico}
+                spec: {controllerName: portico.dev/gateway-controller}
+                ---
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: Gateway
+                metadata: {name: gw}
+                spec:
+                  gatewayClassName: portico
+                  listeners: [{name: http, protocol: HTTP, port: 80}]
+                ---
+                \(route)metadata: {name: mirrored}
+                spec:
+                  parentRefs: [{name: gw}]
+                  hostnames: [mirror.test]
+                  rules:
+                  - matches: [{path: {value: /app}}]
+                    filters:
+                    - {type: URLRewrite, urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /v2}}}
+                    - {type: RequestMirror, requestMirror: {backendRef: {name: shadow, port: 80}}}
+                    backendRefs: [{name: web, port: 80}]
+                  - matches: [{path: {value: /lost}}]
+                    filters: [{type: RequestMirror, requestMirror: {backendRef: {name: gone, port: 80}}}]
+                    backendRefs: [{name: web, port: 80}]
+
+                """,
+        ])
+        let healthPort = try FreePort.next()
+        let portico = try PorticoProcess(rules: rules.url, extraArguments: ["--health-port", String(healthPort)])
+        defer { portico.terminate() }
+        let curl = Curl(port: portico.port)
+        func mirrored(_ line: String) -> Bool { LiveReloadTests.eventually(5) { mirrorBackend.statistics.received.contains(line) } }
+
+        // A GET: the answer is the main backend's; the copy has the rewritten path.
+        let get = try curl.get("mirror.test", "/app/page?q=1")
+        #expect(get.status == 200)
+        #expect(get.report["endpoint"]?.hasPrefix(Self.main) == true, "\(get.body)")
+        #expect(mirrored("END GET /v2/page?q=1 0"), "\(mirrorBackend.statistics.received)")
+        #expect(mainBackend.statistics.received.contains("END GET /v2/page?q=1 0"))
+
+        // Bodies: one of a known length past the buffered size (it streams), and a chunked one.
+        let upload = try TemporaryDirectory.make().appendingPathComponent("upload")
+        try Data(repeating: 0x61, count: 300_000).write(to: upload)
+        let post = try curl.get("mirror.test", "/app/upload", ["--data-binary", "@\(upload.path)", "-H", "Content-Type: application/octet-stream"])
+        #expect(post.status == 200)
+        #expect(mirrored("END POST /v2/upload 300000"), "\(mirrorBackend.statistics.received)")
+        let streamed = try Curl.run(
+            ["--resolve", "mirror.test:\(portico.port):127.0.0.1", "http://mirror.test:\(portico.port)/app/chunks", "--data-binary", "@-",
+             "-H", "Transfer-Encoding: chunked"],
+            input: upload)
+        #expect(streamed.status == 200)
+        #expect(mirrored("END POST /v2/chunks 300000"), "\(mirrorBackend.statistics.received)")
+
+        // A mirror that cannot be reached: the request is served all the same.
+        for _ in 0..<3 { #expect(try curl.get("mirror.test", "/lost").status == 200) }
+        func counted(_ result: String, _ value: Int) -> Bool {
+            LiveReloadTests.eventually(5) {
+                let text = (try? Curl.run(["http://127.0.0.1:\(healthPort)/metrics"]).body) ?? ""
+                return text.split(separator: "\n").contains {
+                    $0.hasPrefix("portico_mirror_requests_total{") && $0.contains("result=\"\(result)\"") && $0.hasSuffix(" \(value)")
+                }
+            }
+        }
+        #expect(counted("sent", 3))
+        #expect(counted("dropped", 3))
+        portico.terminate()
+        await mainBackend.stop()
+        await mirrorBackend.stop()
+    }
+}
