@@ -4,7 +4,8 @@ import Testing
 /// An HTTPRoute's `RequestMirror` through the real binary: every request the route proxies is
 /// also sent, head and body (streamed, chunked or not), to the mirror Service, whose answers
 /// are ignored; a mirror that cannot be reached never changes the answer; the copies are
-/// counted on `/metrics`. The model is gateway-api's `conformance/tests/httproute-request-mirror`.
+/// counted on `/metrics`. And ingress-nginx's `mirror-target` with `mirror-host` and
+/// `mirror-request-body`. The model is gateway-api's `conformance/tests/httproute-request-mirror`.
 @Suite(.serialized) struct RequestMirrorTests {
     static let main = "127.0.66.1"
     static let copy = "127.0.66.2"
@@ -43,8 +44,15 @@ import Testing
                   - matches: [{path: {value: /lost}}]
                     filters: [{type: RequestMirror, requestMirror: {backendRef: {name: gone, port: 80}}}]
                     backendRefs: [{name: web, port: 80}]
+                ---
 
-                """,
+                """
+                + RulesDirectory.ingress(
+                    "copied", host: "nginx-mirror.test", paths: [("/", "Prefix", "web")],
+                    annotations: ["mirror-target": "http://shadow.default.svc.cluster.local$request_uri", "mirror-host": "copies.test"])
+                + RulesDirectory.ingress(
+                    "headless", host: "nginx-nobody.test", paths: [("/", "Prefix", "web")],
+                    annotations: ["mirror-target": "http://shadow.default.svc/fixed", "mirror-request-body": "off"]),
         ])
         let healthPort = try FreePort.next()
         let portico = try PorticoProcess(rules: rules.url, extraArguments: ["--health-port", String(healthPort)])
@@ -72,6 +80,15 @@ import Testing
         #expect(streamed.status == 200)
         #expect(mirrored("END POST /v2/chunks 300000"), "\(mirrorBackend.statistics.received)")
 
+        // ingress-nginx's mirror-target: the Service by its cluster DNS name, `$request_uri`
+        // the client's target; with mirror-request-body off, a fixed path (the query kept) and no body.
+        #expect(try curl.get("nginx-mirror.test", "/orig/x?y=2").status == 200)
+        #expect(mirrored("END GET /orig/x?y=2 0"), "\(mirrorBackend.statistics.received)")
+        let small = try curl.get("nginx-nobody.test", "/any?k=v", ["--data-binary", "hello"])
+        #expect(small.status == 200)
+        #expect(mirrored("END POST /fixed?k=v 0"), "\(mirrorBackend.statistics.received)")
+        #expect(mainBackend.statistics.received.contains("END POST /any?k=v 5"))
+
         // A mirror that cannot be reached: the request is served all the same.
         for _ in 0..<3 { #expect(try curl.get("mirror.test", "/lost").status == 200) }
         func counted(_ result: String, _ value: Int) -> Bool {
@@ -82,7 +99,7 @@ import Testing
                 }
             }
         }
-        #expect(counted("sent", 3))
+        #expect(counted("sent", 5))
         #expect(counted("dropped", 3))
         portico.terminate()
         await mainBackend.stop()

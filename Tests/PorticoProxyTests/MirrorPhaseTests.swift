@@ -62,3 +62,42 @@ import Testing
         #expect(!actions.contains { $0.hasPrefix("mirror") }, "\(actions)")
     }
 }
+
+/// `mirror-target`'s copies: their own target (`$request_uri`, a fixed path with the query),
+/// `Host`, and no body with `mirror-request-body: off`.
+@Suite struct MirrorTargetPhaseTests {
+    typealias H = ConnectionHarness
+
+    static func harness(path: MirrorPolicy.Path, withBody: Bool = true) -> H {
+        var policy = H.streaming
+        policy.mirror = MirrorPolicy(backend: 0, target: "http://shadow", path: path, host: Array("shadow.test".utf8), withBody: withBody)
+        return H(policy: policy)
+    }
+
+    @Test func requestURIIsTheClientsTarget() {
+        let h = Self.harness(path: .template([Array("/copy".utf8), []]))
+        let actions = h.receive("GET /a/b?x=1 HTTP/1.1\r\nHost: app.test\r\nX-Custom: kept\r\n\r\n")
+        #expect(actions.first?.hasSuffix(": GET /copy/a/b?x=1 HTTP/1.1") == true, "\(actions)")
+        #expect(h.mirrorBytes.contains("\r\nHost: shadow.test\r\n"))
+        #expect(!h.mirrorBytes.contains("\r\nHost: app.test"))
+        #expect(h.mirrorBytes.contains("\r\nX-Custom: kept\r\n"))
+        #expect(h.mirrorBytes.hasSuffix("\r\n\r\n"))
+    }
+
+    @Test func aFixedPathKeepsTheQuery() {
+        let h = Self.harness(path: .fixed(Array("/mirror".utf8)))
+        let actions = h.receive("GET /a/b?x=1 HTTP/1.1\r\nHost: app.test\r\n\r\n")
+        #expect(actions.first?.hasSuffix(": GET /mirror?x=1 HTTP/1.1") == true, "\(actions)")
+    }
+
+    @Test func withoutTheBodyTheCopyEndsWithItsHead() {
+        let h = Self.harness(path: .asUpstream, withBody: false)
+        let actions = h.receive("POST /up HTTP/1.1\r\nHost: app.test\r\nContent-Length: 5\r\n\r\n")
+        #expect(actions.prefix(2).last == "mirror end", "\(actions)")
+        _ = h.connected()
+        _ = h.receive("12345")
+        #expect(!h.mirrorBytes.contains("Content-Length"))
+        #expect(!h.mirrorBytes.contains("12345"))
+        #expect(h.upstreamBytes.contains("12345"))
+    }
+}

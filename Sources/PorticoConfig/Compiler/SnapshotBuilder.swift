@@ -408,6 +408,16 @@ struct SnapshotBuilder {
                         zone: "\(entry.name) \(auth.url) ")
                 })
         }
+        if let mirror = entry.annotations.mirror {
+            let ref: BackendRef
+            switch mirror.host {
+            case .service(let service): ref = service
+            case .host(let host, let port): ref = BackendRef(host: host, port: port)
+            }
+            policy.mirror = MirrorPolicy(
+                backend: self.backendID(for: ref, entry, field: "mirror-target"), target: mirror.url, path: mirror.path,
+                host: Array(mirror.hostHeader.utf8), withBody: mirror.withBody)
+        }
         return policy
     }
 

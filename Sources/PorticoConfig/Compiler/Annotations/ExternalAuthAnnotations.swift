@@ -50,40 +50,27 @@ enum ExternalAuthAnnotations: AnnotationGroup {
             reader.drop("auth-url", url, expected: "a URL of letters, digits, -._~/:,?&=$")
             return
         }
-        guard let schemeEnd = url.range(of: "://"), ["http", "https"].contains(url[..<schemeEnd.lowerBound].lowercased()) else {
-            return deny("auth-url", "\"\(url)\" is not an http:// or https:// URL")
+        let parsed: AnnotationURL
+        switch AnnotationURL.parse(url) {
+        case .success(let value): parsed = value
+        case .failure(let problem): return deny("auth-url", "\(problem)")
         }
-        let isHTTPS = url[..<schemeEnd.lowerBound].lowercased() == "https"
-        let rest = url[schemeEnd.upperBound...]
-        let authority = String(rest.prefix { $0 != "/" && $0 != "?" })
-        var path = String(rest.dropFirst(authority.count))
-        if path.isEmpty || path.hasPrefix("?") { path = "/" + path }
-        guard !authority.isEmpty else { return deny("auth-url", "\"\(url)\" has no host") }
+        let authority = parsed.authority
+        let path = parsed.path
         guard !path.contains("$") else {
             return deny("auth-url", "variables in the path of \"\(url)\" are not supported", differs: true)
         }
-        var hostName = authority
-        var port = isHTTPS ? 443 : 80
-        if let colon = authority.lastIndex(of: ":"), !authority.hasSuffix("]") {
-            guard let number = Int(authority[authority.index(after: colon)...]), (1...65535).contains(number) else {
-                return deny("auth-url", "\"\(url)\" has an invalid port")
-            }
-            port = number
-            hostName = String(authority[..<colon])
-        }
         let host: Settings.Host
-        if ["$host", "$http_host", "$best_http_host"].contains(hostName) {
-            host = .sameHost
-        } else if hostName.contains("$") {
-            return deny("auth-url", "only $host is supported in the host of \"\(url)\"", differs: true)
-        } else if isHTTPS {
-            return deny("auth-url", "TLS to the auth service (\(url)) is not supported yet; use http:// or https://$host", differs: true)
-        } else {
-            let labels = hostName.lowercased().split(separator: ".").map(String.init)
-            if labels.count >= 3, labels[2] == "svc", labels.count == 3 || labels[3...].joined(separator: ".") == "cluster.local" {
-                host = .service(BackendRef(namespace: labels[1], service: labels[0], port: .number(port)))
-            } else {
-                host = .host(hostName.trimmingCharacters(in: CharacterSet(charactersIn: "[]")), port: port)
+        switch parsed.host {
+        case .sameHost: host = .sameHost
+        case .variable: return deny("auth-url", "only $host is supported in the host of \"\(url)\"", differs: true)
+        case .named(let named):
+            if parsed.isHTTPS {
+                return deny("auth-url", "TLS to the auth service (\(url)) is not supported yet; use http:// or https://$host", differs: true)
+            }
+            switch named {
+            case .service(let ref): host = .service(ref)
+            case .host(let name, let port): host = .host(name, port: port)
             }
         }
         var method: String?

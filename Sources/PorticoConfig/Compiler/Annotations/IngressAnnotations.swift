@@ -45,6 +45,8 @@ struct IngressAnnotations {
     var customErrorsFromAnnotation = false
     /// `auth-url`: the auth service as written; the compiler gives it a backend.
     var externalAuth: ExternalAuthAnnotations.Settings?
+    /// `mirror-target`: where copies go, as written; the compiler gives it a backend.
+    var mirror: MirrorAnnotations.Settings?
     /// `canary: "true"`: the Ingress adds no routes; its backends join the main Ingresses'.
     var canary: CanaryAnnotations.Settings?
     /// The controller's `global-allowed-response-headers` (lower-case), for `custom-headers`.
@@ -54,7 +56,7 @@ struct IngressAnnotations {
     /// field, and the phase that reads it. Like ingress-nginx's `annotations.Extractor`.
     static let groups: [any AnnotationGroup.Type] = [
         RewriteAnnotations.self, RedirectAnnotations.self, ProxyAnnotations.self, UpstreamAnnotations.self,
-        AccessAnnotations.self, DenyAnnotations.self, AffinityAnnotations.self, AliasAnnotations.self, CORSAnnotations.self, AuthAnnotations.self, CanaryAnnotations.self, RateLimitAnnotations.self, ExternalAuthAnnotations.self, ErrorPageAnnotations.self, CustomHeadersAnnotations.self, TracingAnnotations.self, BackendProtocolAnnotations.self, ClientCertificateAnnotations.self, PassthroughAnnotations.self, SnippetAnnotations.self,
+        AccessAnnotations.self, DenyAnnotations.self, AffinityAnnotations.self, AliasAnnotations.self, CORSAnnotations.self, AuthAnnotations.self, CanaryAnnotations.self, RateLimitAnnotations.self, ExternalAuthAnnotations.self, MirrorAnnotations.self, ErrorPageAnnotations.self, CustomHeadersAnnotations.self, TracingAnnotations.self, BackendProtocolAnnotations.self, ClientCertificateAnnotations.self, PassthroughAnnotations.self, SnippetAnnotations.self,
     ]
 
     static let supportedNames: Set<String> = Set(Self.groups.flatMap { $0.names })

@@ -12,11 +12,24 @@ extension ClientConnection {
         let backend = self.loop.generation.backends[mirror.backend]
         guard !backend.endpoints.isEmpty else { return }
         let endpoint = backend.endpoint(start: backend.nextStart(loop: self.loop.index), attempt: 0, now: now, skipped: &self.loop.counters.endpointsSkipped)
-        self.actions.append(.mirrorBegin(endpoint, head: exchange.upstreamRequestHead, timeout: exchange.readTimeout))
-        if exchange.body.isComplete {
+        self.actions.append(.mirrorBegin(endpoint, head: exchange.mirrorHead ?? exchange.upstreamRequestHead, timeout: exchange.readTimeout))
+        exchange.mirrorHead = nil
+        if exchange.body.isComplete || !mirror.withBody {
             self.actions.append(.mirrorEnd)
         } else {
             exchange.mirroring = true
         }
+    }
+
+    /// The copy's own head (`mirror-target`'s path, `mirror-host`, no body), written while the
+    /// client's head bytes are at hand.
+    func mirrorHead(_ mirror: MirrorPolicy, upstreamHead: ByteBuffer) -> ByteBuffer {
+        var out = ByteBufferAllocator().buffer(capacity: upstreamHead.readableBytes + 64)
+        self.inbound.withUnsafeReadableBytes { client in
+            let target = UnsafeRawBufferPointer(rebasing: client[self.head.targetStart..<self.head.targetEnd])
+            let query = UnsafeRawBufferPointer(rebasing: client[self.head.pathEnd..<self.head.targetEnd])
+            upstreamHead.withUnsafeReadableBytes { MirrorHeadWriter.write($0, mirror: mirror, requestTarget: target, query: query, into: &out) }
+        }
+        return out
     }
 }

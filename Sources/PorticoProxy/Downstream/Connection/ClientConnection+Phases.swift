@@ -175,6 +175,7 @@ extension ClientConnection {
         let authorization = access == .granted ? nil : route.policy.externalAuth.map {
             self.authorizationRequest($0, table: generation.snapshot.routes, realClient: realClient?.text)
         }
+        let mirrorHead = route.policy.mirror.flatMap { $0.rewritesHead ? self.mirrorHead($0, upstreamHead: upstreamHead) : nil }
         let errorPages = route.policy.errorPages.map { self.errorPages($0, backend: generation.backends[$0.backend], realClient: realClient?.text) }
         var omitsSameSiteNone = false
         if let affinity = route.policy.cookieAffinity, affinity.conditionalSameSiteNone, affinity.sameSite == "None" {
@@ -205,6 +206,7 @@ extension ClientConnection {
             isIdempotent: self.head.method.isIdempotent, isHTTP11: self.head.isHTTP11)
         exchange.errorPages = errorPages
         exchange.mirror = route.policy.mirror
+        exchange.mirrorHead = mirrorHead
         exchange.affinityKey = affinityKey
         exchange.omitsSameSiteNone = omitsSameSiteNone
         if case .length(let length) = self.head.framing, length <= route.policy.bufferedBodyLimit { exchange.bufferedBody = length }

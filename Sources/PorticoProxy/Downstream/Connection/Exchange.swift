@@ -193,8 +193,10 @@ struct Exchange {
 
     /// `custom-http-errors`: where an answer with one of the codes is replaced from.
     var errorPages: ErrorPages?
-    /// The route's `RequestMirror`, until the copy is started.
+    /// The route's `RequestMirror` (or `mirror-target`), until the copy is started, and the
+    /// copy's head when it is not the upstream's.
     var mirror: MirrorPolicy?
+    var mirrorHead: ByteBuffer?
     /// The copy is open: every body byte sent upstream goes to it too.
     var mirroring = false
 
