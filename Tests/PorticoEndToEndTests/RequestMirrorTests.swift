@@ -18,12 +18,7 @@ import Testing
         let rules = try RulesDirectory([
             "gw.yaml": RulesDirectory.service("web", port: mainBackend.port, ready: [Self.main])
                 + RulesDirectory.service("shadow", port: mirrorBackend.port, ready: [Self.copy])
-                + RulesDirectory.service("gone", port: try FreePort.next(), ready: [Self.nowhere]) + """
-                apiVersion: gateway.networking.k8s.io/v1
-                kind: GatewayClass
-                metadata: {name: portico}
-                spec: {controllerName: portico.dev/gateway-controller}
-                ---
+                + RulesDirectory.service("gone", port: try FreePort.next(), ready: [Self.nowhere]) + (try GatewayAPITests.certificateAndClass()) + """
                 apiVersion: gateway.networking.k8s.io/v1
                 kind: Gateway
                 metadata: {name: gw}
