@@ -96,6 +96,11 @@ import Testing
         }
         #expect(counted("sent", 5))
         #expect(counted("dropped", 3))
+        // `explain` says where copies go.
+        let explain = try CheckCommandTests.portico(["explain", "--rules", rules.url.path, "http://mirror.test/app/x"])
+        #expect(explain.output.contains("mirrored to default/shadow:80 (default/shadow:80, 1 ready endpoint(s)); its answer is ignored"), "\(explain.output)")
+        let nobody = try CheckCommandTests.portico(["explain", "--rules", rules.url.path, "http://nginx-nobody.test/"])
+        #expect(nobody.output.contains("mirrored to http://shadow.default.svc/fixed (default/shadow:80, 1 ready endpoint(s)) without the body"), "\(nobody.output)")
         portico.terminate()
         await mainBackend.stop()
         await mirrorBackend.stop()

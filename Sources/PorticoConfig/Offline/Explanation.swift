@@ -110,6 +110,11 @@ public enum Explanation {
         if let auth = matched?.policy.externalAuth {
             text += "\n          external auth: \(auth.url) decides first (2xx proxies, 401/403 answer, anything else 500)"
         }
+        if let mirror = matched?.policy.mirror {
+            let endpoints = snapshot.backends[mirror.backend].endpoints.count
+            text += "\n          mirrored to \(mirror.target) (\(snapshot.backends[mirror.backend].ref.description), \(endpoints) ready endpoint(s))"
+                + (mirror.withBody ? "" : " without the body") + "; its answer is ignored"
+        }
         if let cors = matched?.policy.cors {
             text += "\n          CORS: " + (cors.allowsAnyOrigin ? "any origin" : "\(cors.origins.count) allowed origin pattern(s)")
                 + "; an allowed OPTIONS is answered 204 here"
