@@ -67,6 +67,24 @@ import Testing
         #expect(run.status == 1)
     }
 
+    @Test func aMirrorToAServiceBecomesARequestMirror() throws {
+        let rules = try RulesDirectory([
+            "a.yaml": RulesDirectory.service("web", port: 9, ready: ["127.0.65.1"]) + RulesDirectory.service("shadow", port: 9, ready: ["127.0.65.2"])
+                + RulesDirectory.ingress("m", host: "m.test", paths: [("/", "Prefix", "web")], annotations: ["mirror-target": "http://shadow.default.svc.cluster.local$request_uri"])
+                + RulesDirectory.ingress("n", host: "n.test", paths: [("/", "Prefix", "web")], annotations: ["mirror-target": "http://10.1.1.1/x"]),
+        ])
+        let run = try CheckCommandTests.portico(["convert", "--rules", rules.url.path])
+        #expect(run.status == 0)
+        #expect(run.output.contains("type: RequestMirror"), "\(run.output)")
+        #expect(run.output.contains("the RequestMirror's copy keeps the request's Host (ingress-nginx's sends shadow.default.svc.cluster.local)"))
+        #expect(run.output.contains("Ingress default/n: metadata.annotations[nginx.ingress.kubernetes.io/mirror-target]: http://10.1.1.1/x: a RequestMirror copies the request"))
+        #expect(!run.output.contains("mirror-target]: no Gateway API equivalent"))
+        // The converted manifests carry the mirror: the HTTPRoute's rule has it.
+        let served = try RulesDirectory(["a.yaml": RulesDirectory.service("web", port: 9, ready: ["127.0.65.1"]) + RulesDirectory.service("shadow", port: 9, ready: ["127.0.65.2"]), "gw.yaml": run.output])
+        let explain = try CheckCommandTests.portico(["explain", "--rules", served.url.path, "http://m.test/"])
+        #expect(explain.output.contains("mirrored to default/shadow:80"), "\(explain.output)")
+    }
+
     @Test func theConvertedManifestsAreServed() async throws {
         let backends = try await TestBackends(addresses: ["127.0.65.1", "127.0.65.2"], page: "converted")
         let source = try RulesDirectory(["a.yaml": Self.ingresses(port: backends.port)])

@@ -32,7 +32,7 @@ public enum IngressConversion {
     static let carried: Set<String> = [
         "rewrite-target", "use-regex", "ssl-redirect", "force-ssl-redirect", "permanent-redirect", "permanent-redirect-code",
         "temporal-redirect", "temporal-redirect-code", "upstream-vhost", "canary", "canary-weight", "canary-weight-total",
-        "canary-by-header", "canary-by-header-value",
+        "canary-by-header", "canary-by-header-value", "mirror-target", "mirror-host", "mirror-request-body",
     ]
 
     public static func convert(state: ClusterState, snapshot: RoutingSnapshot, options: Options = Options()) -> Output {
@@ -176,6 +176,20 @@ public enum IngressConversion {
                 filters[index]["urlRewrite"] = rewrite
             } else {
                 filters.append(["type": "URLRewrite", "urlRewrite": ["hostname": host.description]])
+            }
+        }
+        if let mirror = route.policy.mirror {
+            let ref = snapshot.backends[mirror.backend].ref
+            let field = "metadata.annotations[nginx.ingress.kubernetes.io/mirror-target]"
+            if ref.isHost || ref.namespace != ingress.metadata.namespace || !mirror.withBody
+                || (mirror.path != .asUpstream && mirror.path != .template([[], []]))
+            {
+                note(field, "\(mirror.target): a RequestMirror copies the request, body included, to a Service of the route's namespace, so only such a Service's URL with $request_uri (or no path) converts: not converted")
+            } else if let port = Self.port(of: ref, in: state) {
+                filters.append(["type": "RequestMirror", "requestMirror": ["backendRef": ["name": ref.service, "port": port]]])
+                notes.append(
+                    Diagnostic(.info, file: ingress.location.file, line: ingress.location.line, object: object, field: field,
+                               message: "the RequestMirror's copy keeps the request's Host (ingress-nginx's sends \(String(decoding: mirror.host ?? [], as: UTF8.self)))\(route.rewrite == nil ? "" : " and asks for the rewritten path (ingress-nginx's for $request_uri)")"))
             }
         }
         if let redirect = route.policy.redirect {
