@@ -1,6 +1,7 @@
 import Foundation
 import PorticoConfig
 import PorticoKube
+import PorticoRouting
 
 /// The `status` JSON of a Gateway API object from what the compiler decided, merged with what
 /// the object shows now: a condition whose status did not change keeps its
@@ -14,20 +15,30 @@ enum GatewayStatusDocument {
         ["conditions": Self.conditions(conditions, current: current?["conditions"], now: now)]
     }
 
-    /// `status` of a Gateway: its conditions and one entry per listener.
-    static func gateway(_ value: GatewayAPIStatus.GatewayValue, current: [String: Any]?, now: String) -> [String: Any] {
+    /// `status` of a Gateway: its conditions, one entry per listener, and the addresses Portico
+    /// is reached at (`--publish-service`/`--publish-status-address`, as Ingresses get them:
+    /// `IPAddress` or `Hostname` entries of `GatewayStatusAddress`), when known.
+    static func gateway(_ value: GatewayAPIStatus.GatewayValue, addresses: [String]? = nil, current: [String: Any]?, now: String) -> [String: Any] {
         let currentListeners = current?["listeners"] as? [[String: Any]] ?? []
-        return [
+        var document: [String: Any] = [
             "conditions": Self.conditions(value.conditions, current: current?["conditions"], now: now),
-            "listeners": value.listeners.map { listener -> [String: Any] in
-                let previous = currentListeners.first { $0["name"] as? String == listener.name }
-                return [
-                    "name": listener.name, "attachedRoutes": listener.attachedRoutes,
-                    "supportedKinds": listener.supportedKinds.map { ["group": "gateway.networking.k8s.io", "kind": $0] },
-                    "conditions": Self.conditions(listener.conditions, current: previous?["conditions"], now: now),
-                ]
-            },
+            "listeners": Self.listeners(value.listeners, current: currentListeners, now: now),
         ]
+        if let addresses {
+            document["addresses"] = addresses.map { ["type": IPAddressBytes.parse($0) != nil ? "IPAddress" : "Hostname", "value": $0] }
+        }
+        return document
+    }
+
+    static func listeners(_ listeners: [GatewayAPIStatus.Listener], current currentListeners: [[String: Any]], now: String) -> [[String: Any]] {
+        listeners.map { listener -> [String: Any] in
+            let previous = currentListeners.first { $0["name"] as? String == listener.name }
+            return [
+                "name": listener.name, "attachedRoutes": listener.attachedRoutes,
+                "supportedKinds": listener.supportedKinds.map { ["group": "gateway.networking.k8s.io", "kind": $0] },
+                "conditions": Self.conditions(listener.conditions, current: previous?["conditions"], now: now),
+            ]
+        }
     }
 
     /// `status` of an HTTPRoute or GRPCRoute: other controllers' parents, then ours.

@@ -86,13 +86,13 @@ public final class StatusWriter: Sendable {
     }
 
     func sync() async {
-        await self.syncGatewayAPI()
-        guard self.publish != nil else { return }
+        guard self.publish != nil else { return await self.syncGatewayAPI(addresses: nil) }
         let addresses: [String]
         do { addresses = try await self.publishedAddresses() } catch {
-            self.logger.warning("cannot read the publish Service: \(error); Ingress status not updated")
-            return
+            self.logger.warning("cannot read the publish Service: \(error); Ingress status and Gateway addresses not updated")
+            return await self.syncGatewayAPI(addresses: nil)
         }
+        await self.syncGatewayAPI(addresses: addresses)
         for entry in self.served.withLock({ $0 }) {
             let parts = entry.split(separator: "/", maxSplits: 1).map(String.init)
             guard parts.count == 2 else { continue }
@@ -149,7 +149,9 @@ public final class StatusWriter: Sendable {
     }
 
     /// Writes the Gateway API status where the object's differs from what it should be.
-    func syncGatewayAPI() async {
+    /// `addresses`: the published ones, for each Gateway's `status.addresses` (nil: left as
+    /// they are).
+    func syncGatewayAPI(addresses: [String]?) async {
         let desired = self.gatewayStatus.withLock { $0 }
         let now = GatewayStatusDocument.timestamp()
         var writes: [(key: ClusterState.ObjectKey, path: String, status: [String: Any])] = []
@@ -164,7 +166,7 @@ public final class StatusWriter: Sendable {
         for (entry, value) in desired.gateways {
             let parts = entry.split(separator: "/", maxSplits: 1).map(String.init)
             let key = ClusterState.ObjectKey(kind: "Gateway", namespace: parts[0], name: parts[1])
-            writes.append((key, "\(group)/namespaces/\(parts[0])/gateways/\(parts[1])/status", GatewayStatusDocument.gateway(value, current: current(key), now: now)))
+            writes.append((key, "\(group)/namespaces/\(parts[0])/gateways/\(parts[1])/status", GatewayStatusDocument.gateway(value, addresses: addresses, current: current(key), now: now)))
         }
         for (kind, resource, routes) in [("HTTPRoute", "httproutes", desired.httpRoutes), ("GRPCRoute", "grpcroutes", desired.grpcRoutes)] {
             for (entry, parents) in routes {

@@ -441,12 +441,19 @@ import Testing
         #expect(!cluster.portico.log.contains("Kubernetes API unreachable"))
     }
 
-    @Test func statusAddressesAreWritten() async throws {
+    @Test func statusAddressesAreWrittenToIngressesAndGateways() async throws {
         let cluster = try await Cluster.start(extraArguments: ["--publish-status-address", "192.0.2.7,lb.example.com"]) { api, _ in
             api.apply("ingresses", KubeObjects.ingress("theirs", host: "theirs.test", paths: [("/", "web")], className: "nginx"))
             api.apply("ingressclasses", KubeObjects.ingressClass("nginx", controller: "k8s.io/ingress-nginx"))
+            api.apply("gatewayclasses", KubeObjects.gatewayClass("portico"))
+            api.apply("gateways", KubeObjects.gateway("edge"))
         }
         defer { Task { await cluster.stop() } }
+        // Our Gateway's `status.addresses` are the same addresses (GatewayStatusAddress types).
+        #expect(Self.eventually(10) {
+            let status = cluster.api.object("gateways", namespace: "default", name: "edge")?["status"] as? [String: Any]
+            return (status?["addresses"] as? [[String: String]]) == [["type": "IPAddress", "value": "192.0.2.7"], ["type": "Hostname", "value": "lb.example.com"]]
+        })
         let expected = [["ip": "192.0.2.7"], ["hostname": "lb.example.com"]]
         #expect(Self.eventually(10) { Self.loadBalancer(cluster.api, "web") == expected }, "\(cluster.portico.log)\n\(cluster.api.requests.filter { !$0.contains("GET") })")
         // Someone else's Ingress is left alone; a new one of ours gets the status too.
