@@ -350,6 +350,40 @@ import Testing
         #expect(bad.contains { $0.field == "spec.listeners[0].allowedRoutes.namespaces.selector.matchExpressions[0]" && $0.message.contains("operator In needs values") }, "\(bad)")
     }
 
+    @Test func labelSelectorsReadAsKubernetesDoes() {
+        let labels = ["env": "prod", "team": "a"]
+        func selects(_ requirement: LabelSelector.Requirement) -> Bool { LabelSelector(matchExpressions: [requirement]).matches(labels) }
+        #expect(LabelSelector().matches(labels))  // empty: everything
+        #expect(LabelSelector(matchLabels: ["env": "prod"]).matches(labels))
+        #expect(!LabelSelector(matchLabels: ["env": "prod", "tier": "web"]).matches(labels))
+        #expect(selects(.init(key: "env", operator: .in, values: ["dev", "prod"])))
+        #expect(!selects(.init(key: "tier", operator: .in, values: ["web"])))
+        #expect(selects(.init(key: "env", operator: .notIn, values: ["dev"])))
+        #expect(!selects(.init(key: "env", operator: .notIn, values: ["prod"])))
+        #expect(selects(.init(key: "tier", operator: .notIn, values: ["web"])))  // absent: not in
+        #expect(selects(.init(key: "team", operator: .exists)))
+        #expect(!selects(.init(key: "tier", operator: .exists)))
+        #expect(selects(.init(key: "tier", operator: .doesNotExist)))
+        #expect(!selects(.init(key: "team", operator: .doesNotExist)))
+        // Both parts ANDed.
+        #expect(!LabelSelector(matchLabels: ["env": "prod"], matchExpressions: [.init(key: "team", operator: .doesNotExist)]).matches(labels))
+        func issues(_ expressions: String) -> [Diagnostic] {
+            Self.compile("""
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: Gateway
+                metadata: {name: wrong}
+                spec:
+                  gatewayClassName: portico
+                  listeners: [{name: l, protocol: HTTP, port: 80, allowedRoutes: {namespaces: {from: Selector, selector: {matchExpressions: [\(expressions)]}}}}]
+                """).issues
+        }
+        let field = "spec.listeners[0].allowedRoutes.namespaces.selector.matchExpressions[0]"
+        let refused = issues("{key: env, operator: Exists, values: [x]}")
+        #expect(refused.contains { $0.field == field + ".values" && $0.message.contains("takes no values") }, "\(refused)")
+        let unknown = issues("{key: a, operator: Near, values: [b]}")
+        #expect(unknown.contains { $0.field == field + ".operator" && $0.message.contains("must be In, NotIn, Exists or DoesNotExist") }, "\(unknown)")
+    }
+
     @Test func gatewayHostnamesMatchAnyDepth() {
         var table = HostTable<Int>()
         table.set(.subdomains(suffix: "example.com"), 1)

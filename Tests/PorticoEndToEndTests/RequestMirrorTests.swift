@@ -105,4 +105,48 @@ import Testing
         await mainBackend.stop()
         await mirrorBackend.stop()
     }
+
+    /// A mirror that accepts the connection and never reads: once its socket is full the copy
+    /// is dropped, and the request's 20 MB body still reaches the upstream at full speed.
+    @Test func aMirrorThatStopsReadingIsDroppedAndNeverSlowsTheRequest() async throws {
+        let mainBackend = try await TestBackends(addresses: [Self.main], page: "main")
+        let sink = try PythonProcess {
+            ["-c", """
+            import socket
+            server = socket.socket()
+            server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            server.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            server.bind(("127.0.0.1", \($0)))
+            server.listen()
+            held = []
+            while True:
+                held.append(server.accept()[0])
+            """]
+        }
+        defer { sink.stop() }
+        let rules = try RulesDirectory([
+            "a.yaml": RulesDirectory.service("web", port: mainBackend.port, ready: [Self.main])
+                + RulesDirectory.ingress(
+                    "big", host: "big.test", paths: [("/", "Prefix", "web")],
+                    annotations: ["mirror-target": "http://127.0.0.1:\(sink.port)$request_uri", "proxy-body-size": "0"]),
+        ])
+        let healthPort = try FreePort.next()
+        // A URL's host is resolved like an ExternalName's; a loopback answer needs the flag.
+        let portico = try PorticoProcess(rules: rules.url, extraArguments: ["--health-port", String(healthPort), "--allow-loopback-external-names"])
+        let upload = try TemporaryDirectory.make().appendingPathComponent("upload")
+        try Data(repeating: 0x62, count: 20_000_000).write(to: upload)
+        let started = Date()
+        let post = try Curl.run(
+            ["--resolve", "big.test:\(portico.port):127.0.0.1", "http://big.test:\(portico.port)/big", "--data-binary", "@\(upload.path)"])
+        let seconds = Date().timeIntervalSince(started)
+        #expect(post.status == 200, "\(post.statusLine)")
+        #expect(mainBackend.statistics.received.contains("END POST /big 20000000"), "\(mainBackend.statistics.received)")
+        #expect(seconds < 20, "the upload took \(seconds) s")  // far under the 60 s read timeout a held-back copy would wait out
+        #expect(LiveReloadTests.eventually(5) {
+            let text = (try? Curl.run(["http://127.0.0.1:\(healthPort)/metrics"]).body) ?? ""
+            return text.split(separator: "\n").contains { $0.hasPrefix("portico_mirror_requests_total{") && $0.contains("result=\"dropped\"") && $0.hasSuffix(" 1") }
+        }, "\(((try? Curl.run(["http://127.0.0.1:\(healthPort)/metrics"]).body) ?? "").split(separator: "\n").filter { $0.contains("mirror") })")
+        portico.terminate()
+        await mainBackend.stop()
+    }
 }

@@ -393,9 +393,7 @@ struct SnapshotBuilder {
             let target: ExternalAuthPolicy.Target
             switch auth.host {
             case .sameHost: target = .sameHost
-            case .service(let ref): target = .backend(self.backendID(for: ref, entry, field: "auth-url"), host: Array(auth.hostHeader.utf8))
-            case .host(let host, let port):
-                target = .backend(self.backendID(for: BackendRef(host: host, port: port), entry, field: "auth-url"), host: Array(auth.hostHeader.utf8))
+            case .named(let host): target = .backend(self.backendID(for: host.backendRef, entry, field: "auth-url"), host: Array(auth.hostHeader.utf8))
             }
             policy.externalAuth = ExternalAuthPolicy(
                 target: target, path: auth.path, method: auth.method, responseHeaders: auth.responseHeaders, signin: auth.signin,
@@ -409,13 +407,8 @@ struct SnapshotBuilder {
                 })
         }
         if let mirror = entry.annotations.mirror {
-            let ref: BackendRef
-            switch mirror.host {
-            case .service(let service): ref = service
-            case .host(let host, let port): ref = BackendRef(host: host, port: port)
-            }
             policy.mirror = MirrorPolicy(
-                backend: self.backendID(for: ref, entry, field: "mirror-target"), target: mirror.url, path: mirror.path,
+                backend: self.backendID(for: mirror.host.backendRef, entry, field: "mirror-target"), target: mirror.url, path: mirror.path,
                 host: Array(mirror.hostHeader.utf8), withBody: mirror.withBody)
         }
         return policy

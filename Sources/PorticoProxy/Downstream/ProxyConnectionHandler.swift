@@ -271,6 +271,7 @@ final class ProxyConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
             self.upstream?.write(buffer)
         case .upstreamFlush:
             self.upstream?.flush()
+            self.mirror?.flush()  // the copy's bytes go in the upstream's batches
         case .upstreamSetReading(let reading):
             self.upstream?.setReading(reading)
         case .upstreamRelease:

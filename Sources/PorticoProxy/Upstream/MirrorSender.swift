@@ -42,7 +42,8 @@ final class MirrorSender {
             }
     }
 
-    /// More of the request, in order.
+    /// More of the request, in order; sent at the next `flush` (the upstream's: the copy's
+    /// bytes go out in the same batches).
     func write(_ bytes: ByteBuffer) {
         guard !self.over else { return }
         guard let channel = self.channel else {
@@ -53,14 +54,21 @@ final class MirrorSender {
         }
         guard channel.isWritable else { return self.drop() }
         channel.write(bytes, promise: nil)
-        channel.flush()
+    }
+
+    func flush() {
+        guard !self.over else { return }
+        self.channel?.flush()
     }
 
     /// The whole request was written: the copy is sent; its connection waits for the answer.
     func finish() {
         guard !self.over else { return }
         self.finished = true
-        if let channel = self.channel { self.sent(channel) }
+        if let channel = self.channel {
+            channel.flush()
+            self.sent(channel)
+        }
     }
 
     /// The request was cut short: so is its copy.

@@ -9,6 +9,14 @@ struct AnnotationURL {
     enum Host {
         case service(BackendRef)
         case host(String, port: Int)
+
+        /// The backend the compiler registers for it.
+        var backendRef: BackendRef {
+            switch self {
+            case .service(let ref): ref
+            case .host(let name, let port): BackendRef(host: name, port: port)
+            }
+        }
     }
 
     enum HostPart {

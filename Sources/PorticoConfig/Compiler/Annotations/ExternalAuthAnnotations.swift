@@ -18,10 +18,9 @@ enum ExternalAuthAnnotations: AnnotationGroup {
     /// The auth service as the URL names it, before the compiler gives it a backend.
     struct Settings {
         enum Host {
-            /// `<service>.<namespace>.svc[.cluster.local]`: that Service, at the URL's port.
-            case service(BackendRef)
-            /// An address or another DNS name.
-            case host(String, port: Int)
+            /// A cluster Service, an address or another DNS name (`AnnotationURL.Host`).
+            case named(AnnotationURL.Host)
+            /// `$host`: the request's own, routed through Portico's table.
             case sameHost
         }
 
@@ -68,10 +67,7 @@ enum ExternalAuthAnnotations: AnnotationGroup {
             if parsed.isHTTPS {
                 return deny("auth-url", "TLS to the auth service (\(url)) is not supported yet; use http:// or https://$host", differs: true)
             }
-            switch named {
-            case .service(let ref): host = .service(ref)
-            case .host(let name, let port): host = .host(name, port: port)
-            }
+            host = .named(named)
         }
         var method: String?
         if let text = reader.value("auth-method") {

@@ -148,7 +148,7 @@ struct GatewayListeners {
     }
 
     /// The route kinds Portico's HTTP and HTTPS listeners serve.
-    static let routeKinds = [GroupKind(group: "gateway.networking.k8s.io", kind: "HTTPRoute"), GroupKind(group: "gateway.networking.k8s.io", kind: "GRPCRoute")]
+    static let routeKinds = GatewayRouteInput.Kind.allCases.map(\.groupKind)
 
     /// The listeners a parentRef names: the Gateway, narrowed by `sectionName` and `port`.
     func listeners(for ref: ParentReference, routeNamespace: String) -> [Listener]? {

@@ -5,7 +5,7 @@ import PorticoKube
 /// `/{service}/{method}` (gRPC's PROTOCOL-HTTP2.md), so a GRPCRouteMatch is a match on that
 /// path plus its headers, and both kinds share attachment, filters, backends and status.
 struct GatewayRouteInput {
-    enum Kind: Hashable {
+    enum Kind: Hashable, CaseIterable {
         case http
         case grpc
 

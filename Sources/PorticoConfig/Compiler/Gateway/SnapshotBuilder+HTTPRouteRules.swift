@@ -74,21 +74,19 @@ extension SnapshotBuilder {
                     }
                 }
             case .requestMirror(let reference):
-                let target = reference.namespace ?? namespace
+                let refField = field + ".requestMirror.backendRef"
                 if input.kind == .grpc {
                     report(.warning, line: reference.line, field, "RequestMirror on a GRPCRoute is not implemented yet: calls are served without their mirror copy")
                 } else if policy.mirror != nil {
                     report(.warning, line: reference.line, field, "one RequestMirror per rule is served: this one is ignored")
-                } else if !reference.group.isEmpty || reference.kind != "Service" {
-                    report(.error, line: reference.line, field + ".requestMirror.backendRef", "\(reference.kind) is not a kind Portico mirrors to (Service): requests are not mirrored")
-                } else if !grants.permit(from: input.kind.groupKind, in: namespace, to: GroupKind(group: "", kind: "Service"), in: target, named: reference.name) {
-                    report(.error, line: reference.line, field + ".requestMirror.backendRef", "Service \(target)/\(reference.name) is in another namespace and no ReferenceGrant there lets \(input.kind.name)s of \(namespace) use it: requests are not mirrored")
-                } else if let port = reference.port {
-                    let ref = BackendRef(namespace: target, service: reference.name, port: .number(port))
-                    let id = self.register(ref, at: BackendTable.Site(file: route.location.file, line: reference.line, object: object, field: field + ".requestMirror.backendRef"))
-                    policy.mirror = MirrorPolicy(backend: id, target: ref.description)
                 } else {
-                    report(.error, line: reference.line, field + ".requestMirror.backendRef.port", "a Service backendRef needs its port: requests are not mirrored")
+                    switch Self.serviceRef(reference, of: input, grants: grants) {
+                    case .success(let ref):
+                        let id = self.register(ref, at: BackendTable.Site(file: route.location.file, line: reference.line, object: object, field: refField))
+                        policy.mirror = MirrorPolicy(backend: id, target: ref.description)
+                    case .failure(let problem):
+                        report(.error, line: reference.line, refField + problem.fieldSuffix, "\(problem.message): requests are not mirrored")
+                    }
                 }
             case .other(let type, let line, let field):
                 report(.error, line: line, field, "filter type \(type) is not supported: requests this rule matches get 500, as the Gateway API asks for a filter that cannot be applied")
@@ -154,28 +152,18 @@ extension SnapshotBuilder {
             if !backend.filters.isEmpty {
                 report(.warning, line: reference.line, field + ".filters", "filters on a backendRef are not implemented yet; ignored")
             }
-            guard reference.group.isEmpty, reference.kind == "Service" else {
-                report(.error, line: reference.line, field, "\(reference.kind) is not a kind Portico routes to (Service): its share of requests gets \(answer) (InvalidKind)")
-                refProblem = refProblem ?? ("InvalidKind", "\(field): \(reference.kind) is not a Service")
+            let ref: BackendRef
+            switch Self.serviceRef(reference, of: input, grants: grants) {
+            case .success(let resolved):
+                // A GRPCRoute's backends speak HTTP/2 (with prior knowledge, as gRPC servers do).
+                ref = input.kind == .grpc
+                    ? BackendRef(namespace: resolved.namespace, service: resolved.service, port: resolved.port, http2: true) : resolved
+            case .failure(let problem):
+                report(.error, line: reference.line, field + problem.fieldSuffix, "\(problem.message): its share of requests gets \(answer)\(problem.reason == "UnsupportedValue" ? "" : " (\(problem.reason))")")
+                refProblem = refProblem ?? (problem.reason, "\(field): \(problem.summary)")
                 shares.append(.init(backend: nil, weight: backend.weight))
                 continue
             }
-            guard grants.permit(from: input.kind.groupKind, in: namespace,
-                                to: GroupKind(group: "", kind: "Service"), in: target, named: reference.name)
-            else {
-                report(.error, line: reference.line, field, "Service \(target)/\(reference.name) is in another namespace and no ReferenceGrant there lets \(input.kind.name)s of \(namespace) use it: its share of requests gets \(answer) (RefNotPermitted)")
-                refProblem = refProblem ?? ("RefNotPermitted", "\(field): Service \(target)/\(reference.name) needs a ReferenceGrant")
-                shares.append(.init(backend: nil, weight: backend.weight))
-                continue
-            }
-            guard let port = reference.port else {
-                report(.error, line: reference.line, field + ".port", "a Service backendRef needs its port: its share of requests gets \(answer)")
-                refProblem = refProblem ?? ("UnsupportedValue", "\(field): no port")
-                shares.append(.init(backend: nil, weight: backend.weight))
-                continue
-            }
-            // A GRPCRoute's backends speak HTTP/2 (with prior knowledge, as gRPC servers do).
-            let ref = BackendRef(namespace: target, service: reference.name, port: .number(port), http2: input.kind == .grpc)
             if self.resolver.services[target + "/" + reference.name] == nil {
                 refProblem = refProblem ?? ("BackendNotFound", "\(field): Service \(target)/\(reference.name) not found")
             }
@@ -200,6 +188,37 @@ extension SnapshotBuilder {
         return CompiledRule(
             matches: matches, policy: policy, backend: backend, service: first?.ref.service ?? "", port: first.map { $0.ref.port.description } ?? "",
             upstream: first?.ref.upstreamName ?? "", redirect: redirect)
+    }
+
+    /// Why a rule's Service reference (a backendRef, a mirror's) cannot be used: the route
+    /// condition's reason, the message, a short form for the condition, and the field under the
+    /// reference it concerns.
+    struct ServiceRefProblem: Error {
+        var reason: String
+        var message: String
+        var summary: String
+        var fieldSuffix = ""
+    }
+
+    /// A rule's reference as a Service backend: a Service (core group), in the route's
+    /// namespace or one whose ReferenceGrant lets the route's kind in, with its port.
+    static func serviceRef(_ reference: ObjectReference, of input: GatewayRouteInput, grants: ReferenceGrants) -> Result<BackendRef, ServiceRefProblem> {
+        let namespace = input.route.metadata.namespace
+        let target = reference.namespace ?? namespace
+        guard reference.group.isEmpty, reference.kind == "Service" else {
+            return .failure(ServiceRefProblem(
+                reason: "InvalidKind", message: "\(reference.kind) is not a kind Portico sends requests to (Service)", summary: "\(reference.kind) is not a Service"))
+        }
+        guard grants.permit(from: input.kind.groupKind, in: namespace, to: GroupKind(group: "", kind: "Service"), in: target, named: reference.name) else {
+            return .failure(ServiceRefProblem(
+                reason: "RefNotPermitted",
+                message: "Service \(target)/\(reference.name) is in another namespace and no ReferenceGrant there lets \(input.kind.name)s of \(namespace) use it",
+                summary: "Service \(target)/\(reference.name) needs a ReferenceGrant"))
+        }
+        guard let port = reference.port else {
+            return .failure(ServiceRefProblem(reason: "UnsupportedValue", message: "a Service backendRef needs its port", summary: "no port", fieldSuffix: ".port"))
+        }
+        return .success(BackendRef(namespace: target, service: reference.name, port: .number(port)))
     }
 
     /// A header or query value whose regex does not compile.

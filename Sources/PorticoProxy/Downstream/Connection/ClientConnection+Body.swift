@@ -56,7 +56,7 @@ extension ClientConnection {
         }
         if wrote {
             if exchange.mirroring, exchange.body.isComplete {
-                exchange.mirroring = false
+                exchange.mirror = .none
                 self.actions.append(.mirrorEnd)
             }
             exchange.bodyStreamed = true
@@ -83,7 +83,7 @@ extension ClientConnection {
     /// plain close once an answer has begun.
     mutating func abandon(_ exchange: inout Exchange, status: Int, now: NIODeadline) {
         if exchange.mirroring {
-            exchange.mirroring = false
+            exchange.mirror = .none
             self.actions.append(.mirrorCancel)
         }
         if exchange.upstream.isAttached || exchange.upstream.isConnecting {

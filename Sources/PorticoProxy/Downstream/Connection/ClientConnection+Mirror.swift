@@ -7,17 +7,17 @@ import PorticoRouting
 /// (`forward`). A backend without ready endpoints gets no copy. The copy's answer is ignored,
 /// and the request never waits for it.
 extension ClientConnection {
-    mutating func startMirror(_ mirror: MirrorPolicy, _ exchange: inout Exchange, now: NIODeadline) {
-        exchange.mirror = nil
-        let backend = self.loop.generation.backends[mirror.backend]
+    /// `head`: the copy's own, nil for the upstream's.
+    mutating func startMirror(backend id: BackendID, withBody: Bool, head: ByteBuffer?, _ exchange: inout Exchange, now: NIODeadline) {
+        exchange.mirror = .none
+        let backend = self.loop.generation.backends[id]
         guard !backend.endpoints.isEmpty else { return }
         let endpoint = backend.endpoint(start: backend.nextStart(loop: self.loop.index), attempt: 0, now: now, skipped: &self.loop.counters.endpointsSkipped)
-        self.actions.append(.mirrorBegin(endpoint, head: exchange.mirrorHead ?? exchange.upstreamRequestHead, timeout: exchange.readTimeout))
-        exchange.mirrorHead = nil
-        if exchange.body.isComplete || !mirror.withBody {
+        self.actions.append(.mirrorBegin(endpoint, head: head ?? exchange.upstreamRequestHead, timeout: exchange.readTimeout))
+        if exchange.body.isComplete || !withBody {
             self.actions.append(.mirrorEnd)
         } else {
-            exchange.mirroring = true
+            exchange.mirror = .streaming
         }
     }
 

@@ -175,7 +175,10 @@ extension ClientConnection {
         let authorization = access == .granted ? nil : route.policy.externalAuth.map {
             self.authorizationRequest($0, table: generation.snapshot.routes, realClient: realClient?.text)
         }
-        let mirrorHead = route.policy.mirror.flatMap { $0.rewritesHead ? self.mirrorHead($0, upstreamHead: upstreamHead) : nil }
+        let mirror = route.policy.mirror.map { policy in
+            Exchange.Mirror.pending(
+                backend: policy.backend, withBody: policy.withBody, head: policy.rewritesHead ? self.mirrorHead(policy, upstreamHead: upstreamHead) : nil)
+        }
         let errorPages = route.policy.errorPages.map { self.errorPages($0, backend: generation.backends[$0.backend], realClient: realClient?.text) }
         var omitsSameSiteNone = false
         if let affinity = route.policy.cookieAffinity, affinity.conditionalSameSiteNone, affinity.sameSite == "None" {
@@ -205,8 +208,7 @@ extension ClientConnection {
                 : BodyRateGuard(minimumBytesPerSecond: configuration.minBodyRate, window: configuration.bodyRateWindow, now: now),
             isIdempotent: self.head.method.isIdempotent, isHTTP11: self.head.isHTTP11)
         exchange.errorPages = errorPages
-        exchange.mirror = route.policy.mirror
-        exchange.mirrorHead = mirrorHead
+        if let mirror { exchange.mirror = mirror }
         exchange.affinityKey = affinityKey
         exchange.omitsSameSiteNone = omitsSameSiteNone
         if case .length(let length) = self.head.framing, length <= route.policy.bufferedBodyLimit { exchange.bufferedBody = length }
@@ -229,7 +231,9 @@ extension ClientConnection {
     /// `proxy_request_buffering on`): a body that fits the route's buffer is received whole
     /// first, so a slow client never holds an upstream connection; `bodyArrived` connects then.
     mutating func startExchange(_ exchange: inout Exchange, now: NIODeadline) {
-        if let mirror = exchange.mirror { self.startMirror(mirror, &exchange, now: now) }
+        if case .pending(let backend, let withBody, let head) = exchange.mirror {
+            self.startMirror(backend: backend, withBody: withBody, head: head, &exchange, now: now)
+        }
         if self.head.expectContinue, !exchange.body.isComplete {
             self.actions.append(.write(ErrorResponses.continueResponse))
             self.actions.append(.flush)
