@@ -16,7 +16,7 @@ extension ClientConnection {
         case .length(let remaining):
             let take = min(remaining, self.inbound.readableBytes)
             if take > 0 {
-                self.forward(self.inbound.readSlice(length: take)!, &exchange)
+                self.forward(self.inbound.readSlice(length: take)!)
                 wrote = true
             }
             exchange.body = take == remaining ? .complete : .length(remaining: remaining - take)
@@ -36,15 +36,15 @@ extension ClientConnection {
             switch outcome {
             case .needMore:
                 let readable = self.inbound.readableBytes
-                if decoder.forwardable > 0 { self.forward(self.inbound.readSlice(length: decoder.forwardable)!, &exchange) }
+                if decoder.forwardable > 0 { self.forward(self.inbound.readSlice(length: decoder.forwardable)!) }
                 self.inbound.moveReaderIndex(forwardBy: readable - decoder.forwardable)
                 exchange.body = .chunked(decoder)
                 wrote = decoder.forwardable > 0
             case .done(let end):
                 let forward = min(decoder.forwardable, end)
-                if forward > 0 { self.forward(self.inbound.readSlice(length: forward)!, &exchange) }
+                if forward > 0 { self.forward(self.inbound.readSlice(length: forward)!) }
                 self.inbound.moveReaderIndex(forwardBy: end - forward)
-                self.forward(Self.lastChunkEnd, &exchange)
+                self.forward(Self.lastChunkEnd)
                 exchange.body = .complete
                 wrote = true
             case .failure:
@@ -55,8 +55,8 @@ extension ClientConnection {
             }
         }
         if wrote {
-            if exchange.mirroring, exchange.body.isComplete {
-                exchange.mirror = .none
+            if self.mirror.isStreaming, exchange.body.isComplete {
+                self.mirror = .none
                 self.actions.append(.mirrorEnd)
             }
             exchange.bodyStreamed = true
@@ -73,17 +73,17 @@ extension ClientConnection {
 
     /// Body bytes upstream, and to the request's mirror copy while it is open (the same slice:
     /// no copy is made).
-    mutating func forward(_ bytes: ByteBuffer, _ exchange: inout Exchange) {
+    mutating func forward(_ bytes: ByteBuffer) {
         self.actions.append(.upstreamWrite(bytes))
-        if exchange.mirroring { self.actions.append(.mirrorWrite(bytes)) }
+        if self.mirror.isStreaming { self.actions.append(.mirrorWrite(bytes)) }
     }
 
     /// Gives up an exchange whose request cannot go on (a body over the limit, malformed, or too
     /// slow): the upstream, which has part of it, is dropped; the client gets `status`, or a
     /// plain close once an answer has begun.
     mutating func abandon(_ exchange: inout Exchange, status: Int, now: NIODeadline) {
-        if exchange.mirroring {
-            exchange.mirror = .none
+        if self.mirror.isStreaming {
+            self.mirror = .none
             self.actions.append(.mirrorCancel)
         }
         if exchange.upstream.isAttached || exchange.upstream.isConnecting {

@@ -7,9 +7,24 @@ import PorticoRouting
 /// (`forward`). A backend without ready endpoints gets no copy. The copy's answer is ignored,
 /// and the request never waits for it.
 extension ClientConnection {
+    /// The state of a request's mirror copy.
+    enum MirrorCopy {
+        case none
+        /// To be opened when the request goes upstream: the mirror backend, whether the body
+        /// goes too, and the copy's own head when it is not the upstream's.
+        case pending(backend: BackendID, withBody: Bool, head: ByteBuffer?)
+        /// Open: every body byte sent upstream goes to it too.
+        case streaming
+
+        var isStreaming: Bool {
+            if case .streaming = self { return true }
+            return false
+        }
+    }
+
     /// `head`: the copy's own, nil for the upstream's.
-    mutating func startMirror(backend id: BackendID, withBody: Bool, head: ByteBuffer?, _ exchange: inout Exchange, now: NIODeadline) {
-        exchange.mirror = .none
+    mutating func startMirror(backend id: BackendID, withBody: Bool, head: ByteBuffer?, _ exchange: Exchange, now: NIODeadline) {
+        self.mirror = .none
         let backend = self.loop.generation.backends[id]
         guard !backend.endpoints.isEmpty else { return }
         let endpoint = backend.endpoint(start: backend.nextStart(loop: self.loop.index), attempt: 0, now: now, skipped: &self.loop.counters.endpointsSkipped)
@@ -17,7 +32,7 @@ extension ClientConnection {
         if exchange.body.isComplete || !withBody {
             self.actions.append(.mirrorEnd)
         } else {
-            exchange.mirror = .streaming
+            self.mirror = .streaming
         }
     }
 

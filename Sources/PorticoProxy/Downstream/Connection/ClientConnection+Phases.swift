@@ -175,10 +175,10 @@ extension ClientConnection {
         let authorization = access == .granted ? nil : route.policy.externalAuth.map {
             self.authorizationRequest($0, table: generation.snapshot.routes, realClient: realClient?.text)
         }
-        let mirror = route.policy.mirror.map { policy in
-            Exchange.Mirror.pending(
+        self.mirror = route.policy.mirror.map { policy in
+            MirrorCopy.pending(
                 backend: policy.backend, withBody: policy.withBody, head: policy.rewritesHead ? self.mirrorHead(policy, upstreamHead: upstreamHead) : nil)
-        }
+        } ?? .none
         let errorPages = route.policy.errorPages.map { self.errorPages($0, backend: generation.backends[$0.backend], realClient: realClient?.text) }
         var omitsSameSiteNone = false
         if let affinity = route.policy.cookieAffinity, affinity.conditionalSameSiteNone, affinity.sameSite == "None" {
@@ -208,7 +208,6 @@ extension ClientConnection {
                 : BodyRateGuard(minimumBytesPerSecond: configuration.minBodyRate, window: configuration.bodyRateWindow, now: now),
             isIdempotent: self.head.method.isIdempotent, isHTTP11: self.head.isHTTP11)
         exchange.errorPages = errorPages
-        if let mirror { exchange.mirror = mirror }
         exchange.affinityKey = affinityKey
         exchange.omitsSameSiteNone = omitsSameSiteNone
         if case .length(let length) = self.head.framing, length <= route.policy.bufferedBodyLimit { exchange.bufferedBody = length }
@@ -231,8 +230,8 @@ extension ClientConnection {
     /// `proxy_request_buffering on`): a body that fits the route's buffer is received whole
     /// first, so a slow client never holds an upstream connection; `bodyArrived` connects then.
     mutating func startExchange(_ exchange: inout Exchange, now: NIODeadline) {
-        if case .pending(let backend, let withBody, let head) = exchange.mirror {
-            self.startMirror(backend: backend, withBody: withBody, head: head, &exchange, now: now)
+        if case .pending(let backend, let withBody, let head) = self.mirror {
+            self.startMirror(backend: backend, withBody: withBody, head: head, exchange, now: now)
         }
         if self.head.expectContinue, !exchange.body.isComplete {
             self.actions.append(.write(ErrorResponses.continueResponse))

@@ -67,6 +67,8 @@ struct ClientConnection {
     /// While an `auth-url` sub-request is the exchange: the request waiting for its verdict.
     /// Boxed, so an idle connection carries one pointer, not room for a whole exchange.
     var pendingExchange: WaitingExchange?
+    /// The current request's mirror copy: kept here, not in the `Exchange` every event copies.
+    var mirror = MirrorCopy.none
     /// The `limit-connections` place the current request holds, given back when it is over.
     var heldConnectionSlot: Int?
 

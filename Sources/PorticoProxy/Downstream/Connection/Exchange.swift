@@ -193,22 +193,6 @@ struct Exchange {
 
     /// `custom-http-errors`: where an answer with one of the codes is replaced from.
     var errorPages: ErrorPages?
-    /// The request's mirror copy (`RequestMirror`, `mirror-target`).
-    var mirror = Mirror.none
-
-    enum Mirror {
-        case none
-        /// To be opened when the request goes upstream: the mirror backend, whether the body
-        /// goes too, and the copy's own head when it is not the upstream's.
-        case pending(backend: BackendID, withBody: Bool, head: ByteBuffer?)
-        /// Open: every body byte sent upstream goes to it too.
-        case streaming
-    }
-
-    var mirroring: Bool {
-        if case .streaming = self.mirror { return true }
-        return false
-    }
 
     struct ErrorPages {
         let policy: ErrorPagePolicy
