@@ -26,6 +26,7 @@
 #                format (nginx: the same log_format, its variables set as ingress-nginx sets them).
 # METRICS=off    Portico runs with --enable-metrics false (the cost of the request metrics).
 # PERF=file records `perf record -g` of Portico's last measured run into that file.
+# PERF_OPTS="--call-graph dwarf" replaces perf record's -g (libswiftCore has no frame pointers).
 # Needs: nginx, wrk (apt-get install nginx-light wrk), h2load for h2/h2c (nghttp2-client), a
 # release build (built if missing).
 set -euo pipefail
@@ -192,7 +193,7 @@ measure() {
   local out before after perf_pid=
   before=$(cpu_ticks)
   if [ -n "${PERF:-}" ] && [ "$1" = portico ] && [ "$2" = "$ROUNDS" ]; then
-    perf record -g -o "$PERF" -p "$PROXY_PID" -- sleep "$DURATION" >/dev/null 2>&1 & perf_pid=$!
+    perf record ${PERF_OPTS:--g} -o "$PERF" -p "$PROXY_PID" -- sleep "$DURATION" >/dev/null 2>&1 & perf_pid=$!
   fi
   local rps p50 p99 rss
   out=$(load "$DURATION")

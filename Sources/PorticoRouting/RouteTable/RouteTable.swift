@@ -49,7 +49,10 @@ public struct NoLookupObserver: RouteLookupObserver {
 /// 6. otherwise (no named host, or the host-less rules matched nothing) the catch-all: the oldest
 ///    Ingress with a `spec.defaultBackend` and no rules (Ingress API; the conformance suite);
 /// 7. otherwise no route: 404.
-public struct RouteTable: Sendable, Equatable {
+///
+/// A reference: the route phase reads it from the snapshot once per request, and a value would
+/// copy its host tables (a dozen retains and releases) each time.
+public final class RouteTable: Sendable, Equatable {
     public let hosts: HostTable<VirtualHost>
     /// Rules with no `host`.
     public let anyHost: VirtualHost?
@@ -73,7 +76,7 @@ public struct RouteTable: Sendable, Equatable {
     /// are in it), so the
     /// listing and the default say everything.
     public static func == (lhs: RouteTable, rhs: RouteTable) -> Bool {
-        lhs.listing == rhs.listing && lhs.anyHost == rhs.anyHost && lhs.defaultRoute == rhs.defaultRoute
+        lhs === rhs || lhs.listing == rhs.listing && lhs.anyHost == rhs.anyHost && lhs.defaultRoute == rhs.defaultRoute
     }
 
     /// Resolves a request. `host` is the Host value without port; `path` is normalised;

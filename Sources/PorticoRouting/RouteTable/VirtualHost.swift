@@ -3,7 +3,10 @@
 /// The compiler decides the order, so matching is a first-match scan, the way Envoy evaluates
 /// a virtual host's routes: Exact before Prefix and longer Prefix first; in regex mode, longer
 /// path text first (ingress-nginx's location order).
-public struct VirtualHost: Sendable, Equatable {
+///
+/// A reference, as `Route` is: the host lookup of every request hands one pointer over instead
+/// of copying nine fields (a retain and a release for each reference among them).
+public final class VirtualHost: Sendable, Equatable {
     /// `*` for the rules without a host.
     public let name: String
     public let routes: [Route]
@@ -40,5 +43,13 @@ public struct VirtualHost: Sendable, Equatable {
         self.usesRegex = usesRegex
         self.hasTLS = hasTLS
         self.redirectsUnmatched = hasTLS && redirectsUnmatched
+    }
+
+    /// By value: two compilations of the same rules give equal hosts.
+    public static func == (lhs: VirtualHost, rhs: VirtualHost) -> Bool {
+        lhs === rhs
+            || (lhs.name == rhs.name && lhs.routes == rhs.routes && lhs.fallback == rhs.fallback && lhs.appRoot == rhs.appRoot
+                && lhs.usesRegex == rhs.usesRegex && lhs.hasTLS == rhs.hasTLS && lhs.redirectsUnmatched == rhs.redirectsUnmatched
+                && lhs.redirectTo == rhs.redirectTo && lhs.aliases == rhs.aliases)
     }
 }

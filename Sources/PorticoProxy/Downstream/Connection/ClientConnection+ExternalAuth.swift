@@ -71,7 +71,7 @@ extension ClientConnection {
             authorization.status = cached.status
             authorization.copiedFields = cached.copiedFields
             authorization.challenge = cached.challenge
-            self.pendingExchange = WaitingExchange(main)
+            self.pendingExchange = main
             self.authorizationEnded(authorization, now: now)
             return
         }
@@ -86,7 +86,7 @@ extension ClientConnection {
             rotationStart: request.backend.nextStart(loop: self.loop.index), closeAfterResponse: false, isHTTP11: true, now: now)
         exchange.authorization = Exchange.Authorization(policy: request.policy, signinLocation: request.signinLocation)
         exchange.authorization?.cacheKey = request.cacheKey
-        self.pendingExchange = WaitingExchange(main)
+        self.pendingExchange = main
         self.connect(&exchange, fresh: false, now: now)
         self.state = .exchange(exchange)
         self.armTimer(now: now)
@@ -160,7 +160,7 @@ extension ClientConnection {
         if let key = authorization.cacheKey, let cache = authorization.policy.cache {
             self.loop.authVerdicts.store(authorization, key: key, policy: cache, now: now)
         }
-        guard var main = self.pendingExchange?.exchange else { return }
+        guard var main = self.pendingExchange else { return }
         self.pendingExchange = nil
         let close = !main.body.isComplete || main.closeAfterResponse
         var log = main.log
@@ -200,7 +200,7 @@ extension ClientConnection {
 
     /// The sub-request failed (no endpoint answered in time): 500, as nginx's `auth_request`.
     mutating func authorizationFailed(now: NIODeadline) {
-        guard let main = self.pendingExchange?.exchange else { return }
+        guard let main = self.pendingExchange else { return }
         self.pendingExchange = nil
         self.respondWithError(
             500, close: !main.body.isComplete || main.closeAfterResponse, bodyPending: !main.body.isComplete, log: main.log, now: now)

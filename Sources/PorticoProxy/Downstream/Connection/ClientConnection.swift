@@ -16,9 +16,9 @@ import PorticoTLS
 /// Everything runs on the connection's event loop; nothing here locks, and no event allocates
 /// once the connection's buffers have grown.
 ///
-/// Convention: a helper that takes the exchange `inout` works on that copy and must not read
-/// `self.state`; it returns whether the exchange goes on (then the caller stores it back) or has
-/// set the next state itself (an answer, a close). Every event ends by re-checking the timer.
+/// Convention: a helper that takes the exchange (a reference the state owns, changed in place)
+/// returns whether the exchange goes on (the caller then keeps it as the state) or has set the
+/// next state itself (an answer, a close). Every event ends by re-checking the timer.
 struct ClientConnection {
     enum State {
         /// Waiting for (the rest of) a request head; `since`: when the connection became idle
@@ -65,8 +65,7 @@ struct ClientConnection {
     /// The current exchange's or tunnel's relay counters (reset when an exchange starts).
     var relay = RelayCounters()
     /// While an `auth-url` sub-request is the exchange: the request waiting for its verdict.
-    /// Boxed, so an idle connection carries one pointer, not room for a whole exchange.
-    var pendingExchange: WaitingExchange?
+    var pendingExchange: Exchange?
     /// The current request's mirror copy: kept here, not in the `Exchange` every event copies.
     var mirror = MirrorCopy.none
     /// The `limit-connections` place the current request holds, given back when it is over.
@@ -98,10 +97,9 @@ struct ClientConnection {
 
     mutating func received(_ buffer: ByteBuffer, now: NIODeadline) {
         var buffer = buffer
-        if case .exchange(var exchange) = self.state, !exchange.body.isComplete {
+        if case .exchange(let exchange) = self.state, !exchange.body.isComplete {
             exchange.lastClientActivity = now
             exchange.bodyRate.received(buffer.readableBytes)
-            self.state = .exchange(exchange)
         }
         if self.inbound.readableBytes == 0 {
             self.inbound = buffer
@@ -159,9 +157,8 @@ struct ClientConnection {
         case .idle where self.inbound.readableBytes == 0:
             self.enterClosing()
             self.actions.append(.close)
-        case .exchange(var exchange):
+        case .exchange(let exchange):
             exchange.closeAfterResponse = true
-            self.state = .exchange(exchange)
         default:
             break
         }
@@ -237,9 +234,8 @@ struct ClientConnection {
         guard reading != self.isReading else { return }
         self.isReading = reading
         // Time held back by back-pressure is not the client's.
-        if reading, let now, case .exchange(var exchange) = self.state, !exchange.body.isComplete {
+        if reading, let now, case .exchange(let exchange) = self.state, !exchange.body.isComplete {
             exchange.bodyRate.restart(now: now)
-            self.state = .exchange(exchange)
         }
         self.actions.append(.setReading(reading))
     }

@@ -106,7 +106,13 @@ enum RequestBody {
 
 /// One routed request and its upstream attempts: the data of `ClientConnection.State.exchange`.
 /// Built whole by the route and access phases; nothing in it outlives the exchange.
-struct Exchange {
+///
+/// A reference owned by the state alone (and, while an `auth-url` sub-request runs, by
+/// `ClientConnection.pendingExchange`): an event changes it in place. As a value, every event
+/// copied its ~45 fields out of the state enum and back, a retain and a release for each of the
+/// dozen references among them (the profile's `State` outlined copies, `memmove` and a third
+/// of its retain/release); one allocation per request is cheaper.
+final class Exchange {
     /// Where the upstream side stands.
     enum Upstream {
         /// A connection for attempt `token` is being taken from the pool or opened.
@@ -218,13 +224,44 @@ struct Exchange {
         var forbidsCaching = false
     }
 
+    init(
+        upstream: Upstream, log: AnswerLog, backend: ProxyBackend, upstreamRequestHead: ByteBuffer, body: RequestBody,
+        maxBodySize: Int?, connectTimeout: TimeAmount, readTimeout: TimeAmount, sendTimeout: TimeAmount, affinityHash: UInt64?,
+        cookieAffinity: CookieAffinity?, cookieEndpoint: ProxyEndpoint?, retryPolicy: RetryPolicy, ewma: Bool,
+        attemptStart: NIODeadline, rotationStart: Int, keepAlive: Bool, closeAfterResponse: Bool, lastClientActivity: NIODeadline,
+        bodyRate: BodyRateGuard, isIdempotent: Bool, isHTTP11: Bool
+    ) {
+        self.upstream = upstream
+        self.log = log
+        self.backend = backend
+        self.upstreamRequestHead = upstreamRequestHead
+        self.body = body
+        self.maxBodySize = maxBodySize
+        self.connectTimeout = connectTimeout
+        self.readTimeout = readTimeout
+        self.sendTimeout = sendTimeout
+        self.affinityHash = affinityHash
+        self.cookieAffinity = cookieAffinity
+        self.cookieEndpoint = cookieEndpoint
+        self.retryPolicy = retryPolicy
+        self.ewma = ewma
+        self.attemptStart = attemptStart
+        self.rotationStart = rotationStart
+        self.keepAlive = keepAlive
+        self.closeAfterResponse = closeAfterResponse
+        self.lastClientActivity = lastClientActivity
+        self.bodyRate = bodyRate
+        self.isIdempotent = isIdempotent
+        self.isHTTP11 = isHTTP11
+    }
+
     /// A sub-request on behalf of `original` (`auth-url`, an error page): no body, idempotent,
     /// the original's timeouts, tries and answer log, its own method and backend.
     static func subrequest(
         of original: Exchange, backend: ProxyBackend, head: ByteBuffer, method: RequestHead.Method, rotationStart: Int,
         closeAfterResponse: Bool, isHTTP11: Bool, now: NIODeadline
     ) -> Exchange {
-        var exchange = Exchange(
+        let exchange = Exchange(
             upstream: .none, log: original.log, backend: backend, upstreamRequestHead: head, body: .none, maxBodySize: nil,
             connectTimeout: original.connectTimeout, readTimeout: original.readTimeout, sendTimeout: original.sendTimeout,
             affinityHash: nil, cookieAffinity: nil, cookieEndpoint: nil, retryPolicy: RetryPolicy(maxTries: original.retryPolicy.maxTries),
@@ -240,13 +277,6 @@ struct Exchange {
         guard self.ewma, let endpoint = self.log.endpoint else { return }
         endpoint.load.finished(latency: now - self.attemptStart, now: now)
     }
-}
-
-/// A request waiting for its `auth-url` verdict (the box `ClientConnection.pendingExchange` holds).
-final class WaitingExchange {
-    let exchange: Exchange
-
-    init(_ exchange: Exchange) { self.exchange = exchange }
 }
 
 /// After a 101 answer: the data of `ClientConnection.State.tunnel`.
