@@ -133,6 +133,19 @@ import Testing
                 backendRefs: [{group: example.com, kind: Bucket, name: v1}]
               - matches: [{path: {value: /crossed}}]
                 backendRefs: [{name: common, namespace: shared, port: 80}]
+              - matches: [{path: {value: /per-backend}}]
+                filters: [{type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: X-Rule, value: rule}]}}]
+                backendRefs:
+                - name: v1
+                  port: 80
+                  filters:
+                  - {type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: Backend, value: v1}]}}
+                  - {type: ResponseHeaderModifier, responseHeaderModifier: {add: [{name: X-Served-By, value: v1}]}}
+                - name: v2
+                  port: 80
+                  filters: [{type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: Backend, value: v2}, {name: X-Rule, value: backend}]}}]
+              - matches: [{path: {value: /backend-rewrite}}]
+                backendRefs: [{name: v1, port: 80, filters: [{type: URLRewrite, urlRewrite: {path: {type: ReplaceFullPath, replaceFullPath: /x}}}]}]
             ---
             \(route)metadata: {name: granted, namespace: team}
             spec:
@@ -255,6 +268,25 @@ import Testing
         #expect(try curl.get("split.test", "/zero").status == 500)
         #expect(try curl.get("split.test", "/none").status == 500)
         #expect(try curl.get("split.test", "/kind").status == 500)
+        // A backendRef's own header filters act on its share only, over the rule's (the
+        // conformance suite's HTTPRouteBackendRequestHeaderModifier); a filter a backendRef
+        // cannot carry makes its share 500, not a silently unfiltered request.
+        var seen: Set<String> = []
+        for _ in 0..<30 {
+            let answer = try curl.get("split.test", "/per-backend")
+            let served = answer.report["endpoint"].map { String($0.split(separator: ":")[0]) }
+            if served == Self.v1 {
+                #expect(answer.report["header backend"] == "v1" && answer.report["header x-rule"] == "rule")
+                #expect(answer.headers["x-served-by"] == "v1")
+            } else {
+                #expect(served == Self.v2)
+                #expect(answer.report["header backend"] == "v2" && answer.report["header x-rule"] == "backend")
+                #expect(answer.headers["x-served-by"] == nil)
+            }
+            seen.insert(served ?? "none")
+        }
+        #expect(seen == [Self.v1, Self.v2])
+        #expect(try curl.get("split.test", "/backend-rewrite").status == 500)
         // Another namespace's Service: only where a ReferenceGrant there allows it.
         #expect(try curl.get("split.test", "/crossed").status == 500)
         #expect(try curl.get("team.test", "/").status == 200)
@@ -280,6 +312,7 @@ import Testing
         #expect(log.contains("HTTPRoute default/mismatched") && log.contains("NoMatchingListenerHostname"))
         #expect(log.contains("HTTPRoute default/split") && log.contains("spec.rules[5].backendRefs[0]") && log.contains("RefNotPermitted"))
         #expect(log.contains("spec.rules[4].backendRefs[0]") && log.contains("InvalidKind"))
+        #expect(log.contains("spec.rules[7].backendRefs[0].filters[0]") && log.contains("URLRewrite is not supported on a backendRef"))
         portico.terminate()
         await backends.stop()
     }

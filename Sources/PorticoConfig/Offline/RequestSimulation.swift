@@ -150,6 +150,7 @@ public enum RequestSimulation {
             // when it does not resolve, as the data plane.
             outcome.shares = split.shares.map { share in
                 "\(share.backend.map { snapshot.backends[$0].ref.description } ?? "unresolved") weight \(share.weight)"
+                    + (share.headers == nil ? "" : " (its own header filters)")
             }
             guard let first = split.shares.first, let id = first.backend, !snapshot.backends[id].serviceMissing else {
                 outcome.service = nil

@@ -234,6 +234,18 @@ public enum HTTPRouteFilter: Hashable, Sendable {
     /// A filter type Portico does not implement (`ExtensionRef`, `CORS`, …), by its `type`.
     case other(type: String, line: Int?, field: String)
 
+    /// Its `type`, as written.
+    public var type: String {
+        switch self {
+        case .requestHeaderModifier: "RequestHeaderModifier"
+        case .responseHeaderModifier: "ResponseHeaderModifier"
+        case .requestRedirect: "RequestRedirect"
+        case .urlRewrite: "URLRewrite"
+        case .requestMirror: "RequestMirror"
+        case .other(let type, _, _): type
+        }
+    }
+
     public struct HeaderModifier: Hashable, Sendable {
         public var set: [HeaderValue]
         public var add: [HeaderValue]

@@ -9,10 +9,16 @@ public struct BackendSplit: Hashable, Sendable {
         /// nil: unresolved, answered with the split's `unresolvedStatus`.
         public let backend: BackendID?
         public let weight: Int
+        /// The header changes of requests sent to this share (the backendRef's own
+        /// `RequestHeaderModifier`/`ResponseHeaderModifier` over the rule's), replacing the
+        /// route's; nil: the route's. Gateway API `HTTPBackendRef.filters`: "executed if and
+        /// only if the request is being forwarded to the backend defined here".
+        public let headers: HeaderPolicy?
 
-        public init(backend: BackendID?, weight: Int) {
+        public init(backend: BackendID?, weight: Int, headers: HeaderPolicy? = nil) {
             self.backend = backend
             self.weight = weight
+            self.headers = headers
         }
     }
 

@@ -52,16 +52,8 @@ extension SnapshotBuilder {
         for (index, filter) in rule.filters.enumerated() {
             let field = "\(rule.field).filters[\(index)]"
             switch filter {
-            case .requestHeaderModifier(let modifier):
-                headers = HeaderPolicy(
-                    requestSet: modifier.set.map { .init(name: $0.name, value: $0.value) } + modifier.remove.map { .init(name: $0, value: "") },
-                    requestAdd: modifier.add.map { .init(name: $0.name, value: $0.value) }
-                ).layered(over: headers)
-            case .responseHeaderModifier(let modifier):
-                headers = HeaderPolicy(
-                    responseSet: modifier.set.map { .init(name: $0.name, value: $0.value) }, responseClear: modifier.remove,
-                    responseAddAlways: modifier.add.map { .init(name: $0.name, value: $0.value) }
-                ).layered(over: headers)
+            case .requestHeaderModifier, .responseHeaderModifier:
+                headers = Self.headerModification(filter)!.layered(over: headers)
             case .requestRedirect(let value):
                 redirect = value
                 pathModifier = value.path
@@ -149,8 +141,25 @@ extension SnapshotBuilder {
             let reference = backend.reference
             let field = "\(rule.field).backendRefs[\(index)]"
             let target = reference.namespace ?? namespace
+            // The backendRef's own header filters, over the rule's, for its share only.
+            var shareHeaders: HeaderPolicy?
+            var shareFails = false
             if !backend.filters.isEmpty {
-                report(.warning, line: reference.line, field + ".filters", "filters on a backendRef are not implemented yet; ignored")
+                var own = HeaderPolicy()
+                for (filterIndex, filter) in backend.filters.enumerated() {
+                    if let layer = Self.headerModification(filter) {
+                        own = layer.layered(over: own)
+                    } else {
+                        report(.error, line: reference.line, "\(field).filters[\(filterIndex)]",
+                               "\(filter.type) is not supported on a backendRef (RequestHeaderModifier and ResponseHeaderModifier are; put it on the rule): this backend's share of requests gets \(answer), as the Gateway API asks for a filter that cannot be applied")
+                        shareFails = true
+                    }
+                }
+                shareHeaders = own.layered(over: policy.headers)
+            }
+            if shareFails {
+                shares.append(.init(backend: nil, weight: backend.weight))
+                continue
             }
             let ref: BackendRef
             switch Self.serviceRef(reference, of: input, grants: grants) {
@@ -169,7 +178,7 @@ extension SnapshotBuilder {
             }
             let id = self.register(ref, at: BackendTable.Site(file: route.location.file, line: reference.line, object: object, field: field))
             if first == nil { first = (id, ref) }
-            shares.append(.init(backend: id, weight: backend.weight))
+            shares.append(.init(backend: id, weight: backend.weight, headers: shareHeaders))
         }
         if failsAll { shares = [] }
         if shares.isEmpty, redirect == nil, !failsAll {
@@ -219,6 +228,24 @@ extension SnapshotBuilder {
             return .failure(ServiceRefProblem(reason: "UnsupportedValue", message: "a Service backendRef needs its port", summary: "no port", fieldSuffix: ".port"))
         }
         return .success(BackendRef(namespace: target, service: reference.name, port: .number(port)))
+    }
+
+    /// A `RequestHeaderModifier` or `ResponseHeaderModifier` as a header policy layer (`set`
+    /// and `remove` replace the fields of those names, `add` adds a line beside them); nil for
+    /// the other filter types.
+    static func headerModification(_ filter: HTTPRouteFilter) -> HeaderPolicy? {
+        switch filter {
+        case .requestHeaderModifier(let modifier):
+            HeaderPolicy(
+                requestSet: modifier.set.map { .init(name: $0.name, value: $0.value) } + modifier.remove.map { .init(name: $0, value: "") },
+                requestAdd: modifier.add.map { .init(name: $0.name, value: $0.value) })
+        case .responseHeaderModifier(let modifier):
+            HeaderPolicy(
+                responseSet: modifier.set.map { .init(name: $0.name, value: $0.value) }, responseClear: modifier.remove,
+                responseAddAlways: modifier.add.map { .init(name: $0.name, value: $0.value) })
+        case .requestRedirect, .urlRewrite, .requestMirror, .other:
+            nil
+        }
     }
 
     /// A header or query value whose regex does not compile.

@@ -55,11 +55,12 @@ extension ClientConnection {
             self.tracePhase(route.policy.tracing, generation: generation)
             log.spanName = route.policy.tracing.operationName
         }
-        log.answerFields = self.corsFields(route.policy.cors)
-        let dropsUpstreamCORS = log.answerFields != nil
-        if let headers = route.policy.headers, !headers.everyAnswerLines.isEmpty {
-            log.answerFields = Self.joined(log.answerFields, ByteBuffer(bytes: headers.everyAnswerLines))
-        }
+        let corsFields = self.corsFields(route.policy.cors)
+        let dropsUpstreamCORS = corsFields != nil
+        // The route's header changes; a Gateway API backendRef's own replace them once its
+        // share is chosen (the backend split phase).
+        var headers = route.policy.headers
+        log.answerFields = Self.answerFields(cors: corsFields, headers: headers)
 
         // Phase: client certificate (`auth-tls-*`, the host's).
         if let certificates = route.policy.clientCertificate, let verdict = self.clientCertificatePhase(certificates) {
@@ -125,6 +126,10 @@ extension ClientConnection {
                 return
             }
             backendID = id
+            if let own = share.headers {
+                headers = own
+                log.answerFields = Self.answerFields(cors: corsFields, headers: own)
+            }
         }
         var backend = generation.backends[backendID]
         if backend.endpoints.isEmpty, let fallback = route.policy.defaultBackend.map({ generation.backends[$0] }),
@@ -171,7 +176,7 @@ extension ClientConnection {
         let (cookieEndpoint, affinityKey) = route.policy.cookieAffinity.map { self.affinityChoice($0, backend: backend, now: now) } ?? (nil, nil)
 
         // Phase: upstream request (and the auth-url sub-request, built while the head is here).
-        let upstreamHead = self.upstreamRequestPhase(route: route, rewritten: rewritten, realClient: realClient?.text)
+        let upstreamHead = self.upstreamRequestPhase(route: route, headers: headers, rewritten: rewritten, realClient: realClient?.text)
         let authorization = access == .granted ? nil : route.policy.externalAuth.map {
             self.authorizationRequest($0, table: generation.snapshot.routes, realClient: realClient?.text)
         }
@@ -213,7 +218,7 @@ extension ClientConnection {
         if case .length(let length) = self.head.framing, length <= route.policy.bufferedBodyLimit { exchange.bufferedBody = length }
         exchange.dropsUpstreamCORS = dropsUpstreamCORS
         exchange.locationRewrite = route.policy.locationRewrite
-        if let headers = route.policy.headers {
+        if let headers {
             exchange.headers = headers
             if !headers.successAnswerLines.isEmpty { exchange.addedFields = ByteBuffer(bytes: headers.successAnswerLines) }
         }
@@ -407,7 +412,7 @@ extension ClientConnection {
     }
 
     /// Phase: upstream request. The head sent upstream, written from the client's head bytes.
-    mutating func upstreamRequestPhase(route: Route, rewritten: Bool, realClient: String?) -> ByteBuffer {
+    mutating func upstreamRequestPhase(route: Route, headers: HeaderPolicy?, rewritten: Bool, realClient: String?) -> ByteBuffer {
         var out = ByteBufferAllocator().buffer(capacity: self.head.headLength + 384)
         self.inbound.withUnsafeReadableBytes { bytes in
             if rewritten {
@@ -416,7 +421,7 @@ extension ClientConnection {
                         self.head, from: bytes, rewrittenTarget: target, forwardedPrefix: route.policy.forwardedPrefix,
                         upstreamHost: route.policy.upstreamHost, realClient: realClient, forwarded: self.forwardedFields(in: bytes),
                         dropAuthorization: route.policy.basicAuth != nil,
-                        replacedFields: Self.replacedRequestFields(route.policy), extraFields: self.extraRequestFields(route.policy),
+                        replacedFields: Self.replacedRequestFields(route.policy, headers: headers), extraFields: self.extraRequestFields(route.policy, headers: headers),
                         forwarding: self.forwarding,
                         requestID: self.relay.requestID, trace: self.relay.trace, into: &out)
                 }
@@ -424,7 +429,7 @@ extension ClientConnection {
                 UpstreamRequestWriter.write(
                     self.head, from: bytes, upstreamHost: route.policy.upstreamHost, realClient: realClient,
                     forwarded: self.forwardedFields(in: bytes), dropAuthorization: route.policy.basicAuth != nil,
-                    replacedFields: Self.replacedRequestFields(route.policy), extraFields: self.extraRequestFields(route.policy),
+                    replacedFields: Self.replacedRequestFields(route.policy, headers: headers), extraFields: self.extraRequestFields(route.policy, headers: headers),
                     forwarding: self.forwarding,
                     requestID: self.relay.requestID, trace: self.relay.trace, into: &out)
             }
@@ -432,24 +437,31 @@ extension ClientConnection {
         return out
     }
 
+    /// The fields every answer to the request carries: the route's CORS fields, and its
+    /// headers' every-answer lines.
+    static func answerFields(cors: ByteBuffer?, headers: HeaderPolicy?) -> ByteBuffer? {
+        guard let headers, !headers.everyAnswerLines.isEmpty else { return cors }
+        return Self.joined(cors, ByteBuffer(bytes: headers.everyAnswerLines))
+    }
+
     /// Fields the proxy adds to the upstream request: the snippet's `proxy_set_header` lines,
     /// the `ssl-client-*` fields of an `auth-tls` host.
-    func extraRequestFields(_ policy: RoutePolicy) -> [UInt8] {
-        let snippet = policy.headers?.requestLines ?? []
+    func extraRequestFields(_ policy: RoutePolicy, headers: HeaderPolicy?) -> [UInt8] {
+        let snippet = headers?.requestLines ?? []
         guard let certificates = policy.clientCertificate else { return snippet }
         return snippet + self.clientCertificateFields(certificates)
     }
 
     /// Client fields the route sets itself: `auth-response-headers`, `proxy_set_header`, an
     /// `auth-tls` host's `ssl-client-*`.
-    static func replacedRequestFields(_ policy: RoutePolicy) -> [[UInt8]] {
-        let replaced = Self.replacedByAuthOrSnippet(policy)
+    static func replacedRequestFields(_ policy: RoutePolicy, headers: HeaderPolicy?) -> [[UInt8]] {
+        let replaced = Self.replacedByAuthOrSnippet(policy, headers: headers)
         guard policy.clientCertificate != nil else { return replaced }
         return replaced + Self.clientCertificateFieldNames
     }
 
-    static func replacedByAuthOrSnippet(_ policy: RoutePolicy) -> [[UInt8]] {
-        switch (policy.externalAuth?.responseHeadersLowercased, policy.headers?.replacedRequestNames) {
+    static func replacedByAuthOrSnippet(_ policy: RoutePolicy, headers: HeaderPolicy?) -> [[UInt8]] {
+        switch (policy.externalAuth?.responseHeadersLowercased, headers?.replacedRequestNames) {
         case (nil, nil): return []
         case (let auth?, nil): return auth
         case (nil, let headers?): return headers
