@@ -218,6 +218,33 @@ import Testing
                 - {type: RequestMirror, requestMirror: {backendRef: {name: b, port: 80}}}
                 - {type: RequestMirror, requestMirror: {backendRef: {name: a, port: 80}}}
                 backendRefs: [{name: a, port: 80}]
+            ---
+            \(Self.route)metadata: {name: sampled}
+            spec:
+              parentRefs: [{name: gw}]
+              hostnames: [s.test]
+              rules:
+              - matches: [{path: {value: /percent}}]
+                filters: [{type: RequestMirror, requestMirror: {backendRef: {name: b, port: 80}, percent: 25}}]
+                backendRefs: [{name: a, port: 80}]
+              - matches: [{path: {value: /fraction}}]
+                filters: [{type: RequestMirror, requestMirror: {backendRef: {name: b, port: 80}, fraction: {numerator: 1, denominator: 3}}}]
+                backendRefs: [{name: a, port: 80}]
+            ---
+            \(Self.route)metadata: {name: over}
+            spec:
+              parentRefs: [{name: gw}]
+              rules: [{filters: [{type: RequestMirror, requestMirror: {backendRef: {name: b, port: 80}, percent: 101}}]}]
+            ---
+            \(Self.route)metadata: {name: twice}
+            spec:
+              parentRefs: [{name: gw}]
+              rules: [{filters: [{type: RequestMirror, requestMirror: {backendRef: {name: b, port: 80}, percent: 5, fraction: {numerator: 1}}}]}]
+            ---
+            \(Self.route)metadata: {name: upside-down}
+            spec:
+              parentRefs: [{name: gw}]
+              rules: [{filters: [{type: RequestMirror, requestMirror: {backendRef: {name: b, port: 80}, fraction: {numerator: 3, denominator: 2}}}]}]
             """)
         func said(_ object: String, _ field: String, _ text: String) -> Bool {
             (output.diagnostics + issues).contains { $0.object == object && $0.field == field && $0.message.contains(text) }
@@ -229,6 +256,13 @@ import Testing
         #expect(output.snapshot.routes.resolve(host: "u.test", path: "/mirror")?.policy.mirror == nil)
         #expect(output.snapshot.routes.resolve(host: "m.test", path: "/")?.policy.mirror?.target == "default/b:80")
         #expect(said("HTTPRoute default/mirrored", "spec.rules[0].filters[1]", "one RequestMirror per rule"))
+        // `percent` and `fraction`: the share of requests mirrored, within the CRD's bounds.
+        #expect(output.snapshot.routes.resolve(host: "s.test", path: "/percent")?.policy.mirror?.fraction == .init(numerator: 25, denominator: 100))
+        #expect(output.snapshot.routes.resolve(host: "s.test", path: "/fraction")?.policy.mirror?.fraction == .init(numerator: 1, denominator: 3))
+        #expect(output.snapshot.routes.resolve(host: "m.test", path: "/")?.policy.mirror?.fraction == nil)
+        #expect(said("HTTPRoute default/over", "spec.rules[0].filters[0].requestMirror.percent", "between 0 and 100"))
+        #expect(said("HTTPRoute default/twice", "spec.rules[0].filters[0].requestMirror.fraction", "only one of percent or fraction"))
+        #expect(said("HTTPRoute default/upside-down", "spec.rules[0].filters[0].requestMirror.fraction.numerator", "not be greater than the denominator (2)"))
         #expect(Self.run(output, "http://u.test/exact").status == 404)
         #expect(said("HTTPRoute default/r", "spec.rules[2].matches[0].path.type", "ReplacePrefixMatch needs a PathPrefix match"))
         #expect(said("HTTPRoute default/r", "spec.rules[3].matches[0].path.value", "this match is left out"))

@@ -39,6 +39,12 @@ import Testing
                   - matches: [{path: {value: /lost}}]
                     filters: [{type: RequestMirror, requestMirror: {backendRef: {name: gone, port: 80}}}]
                     backendRefs: [{name: web, port: 80}]
+                  - matches: [{path: {value: /never}}]
+                    filters: [{type: RequestMirror, requestMirror: {backendRef: {name: shadow, port: 80}, percent: 0}}]
+                    backendRefs: [{name: web, port: 80}]
+                  - matches: [{path: {value: /half}}]
+                    filters: [{type: RequestMirror, requestMirror: {backendRef: {name: shadow, port: 80}, fraction: {numerator: 1, denominator: 2}}}]
+                    backendRefs: [{name: web, port: 80}]
                 ---
 
                 """
@@ -101,6 +107,22 @@ import Testing
         #expect(explain.output.contains("mirrored to default/shadow:80 (default/shadow:80, 1 ready endpoint(s)); its answer is ignored"), "\(explain.output)")
         let nobody = try CheckCommandTests.portico(["explain", "--rules", rules.url.path, "http://nginx-nobody.test/"])
         #expect(nobody.output.contains("mirrored to http://shadow.default.svc/fixed (default/shadow:80, 1 ready endpoint(s)) without the body"), "\(nobody.output)")
+
+        // `percent: 0` mirrors nothing; `fraction: 1/2` about every other request, drawn per
+        // request. A fully mirrored request sent last marks when the earlier copies are in.
+        for index in 0..<40 {
+            #expect(try curl.get("mirror.test", "/never/\(index)").status == 200)
+            #expect(try curl.get("mirror.test", "/half/\(index)").status == 200)
+        }
+        #expect(try curl.get("mirror.test", "/app/last").status == 200)
+        #expect(mirrored("END GET /v2/last 0"), "\(mirrorBackend.statistics.received)")
+        try await Task.sleep(for: .milliseconds(300))
+        let copies = mirrorBackend.statistics.received
+        let halves = (0..<40).filter { copies.contains("END GET /half/\($0) 0") }.count
+        #expect(halves > 0 && halves < 40, "\(halves) of 40 mirrored")
+        #expect(!copies.contains { $0.hasPrefix("END GET /never/") })
+        let half = try CheckCommandTests.portico(["explain", "--rules", rules.url.path, "http://mirror.test/half"])
+        #expect(half.output.contains("for 1 of every 2 requests; its answer is ignored"), "\(half.output)")
         portico.terminate()
         await mainBackend.stop()
         await mirrorBackend.stop()

@@ -113,7 +113,8 @@ public enum Explanation {
         if let mirror = matched?.policy.mirror {
             let endpoints = snapshot.backends[mirror.backend].endpoints.count
             text += "\n          mirrored to \(mirror.target) (\(snapshot.backends[mirror.backend].ref.description), \(endpoints) ready endpoint(s))"
-                + (mirror.withBody ? "" : " without the body") + "; its answer is ignored"
+                + (mirror.withBody ? "" : " without the body")
+                + (mirror.fraction.map { " for \($0.numerator) of every \($0.denominator) requests" } ?? "") + "; its answer is ignored"
         }
         if let cors = matched?.policy.cors {
             text += "\n          CORS: " + (cors.allowsAnyOrigin ? "any origin" : "\(cors.origins.count) allowed origin pattern(s)")

@@ -231,7 +231,27 @@ extension HTTPRouteFilter {
             self = .urlRewrite(URLRewrite(hostname: try rewrite.optionalString("hostname"), path: try rewrite.child("path").map { path throws(FieldError) in try PathModifier(reader: path) }))
         case "RequestMirror":
             let mirror = try section("requestMirror")
-            self = .requestMirror(try ObjectReference(reader: try mirror.required("backendRef"), defaultGroup: "", defaultKind: "Service"))
+            let backendRef = try ObjectReference(reader: try mirror.required("backendRef"), defaultGroup: "", defaultKind: "Service")
+            // The CRD's bounds: percent 0–100; fraction numerator ≥ 0, denominator ≥ 1
+            // (default 100), numerator ≤ denominator; not both.
+            var fraction: (numerator: Int, denominator: Int)?
+            if let percent = try mirror.child("percent") {
+                let value = try percent.int()
+                guard (0...100).contains(value) else { throw percent.error("must be between 0 and 100") }
+                fraction = (value, 100)
+            }
+            if let share = try mirror.child("fraction") {
+                guard fraction == nil else { throw share.error("only one of percent or fraction may be specified") }
+                let numerator = try share.required("numerator")
+                let denominator = try share.child("denominator")
+                let over = try denominator?.int() ?? 100
+                guard over >= 1 else { throw denominator!.error("must be at least 1") }
+                let under = try numerator.int()
+                guard under >= 0 else { throw numerator.error("must not be negative") }
+                guard under <= over else { throw numerator.error("must not be greater than the denominator (\(over))") }
+                fraction = (under, over)
+            }
+            self = .requestMirror(HTTPRouteFilter.RequestMirror(backendRef: backendRef, fraction: fraction))
         default:
             self = .other(type: type, line: reader.line, field: reader.path)
         }

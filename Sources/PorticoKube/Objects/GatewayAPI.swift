@@ -230,7 +230,7 @@ public enum HTTPRouteFilter: Hashable, Sendable {
     case responseHeaderModifier(HeaderModifier)
     case requestRedirect(RequestRedirect)
     case urlRewrite(URLRewrite)
-    case requestMirror(ObjectReference)
+    case requestMirror(RequestMirror)
     /// A filter type Portico does not implement (`ExtensionRef`, `CORS`, …), by its `type`.
     case other(type: String, line: Int?, field: String)
 
@@ -243,6 +243,29 @@ public enum HTTPRouteFilter: Hashable, Sendable {
         case .urlRewrite: "URLRewrite"
         case .requestMirror: "RequestMirror"
         case .other(let type, _, _): type
+        }
+    }
+
+    /// `HTTPRequestMirrorFilter`: the Service copies go to, and the share of requests copied
+    /// (`percent` N as N/100, or `fraction`; nil: every request).
+    public struct RequestMirror: Hashable, Sendable {
+        public var backendRef: ObjectReference
+        public var fraction: (numerator: Int, denominator: Int)?
+
+        public init(backendRef: ObjectReference, fraction: (numerator: Int, denominator: Int)? = nil) {
+            self.backendRef = backendRef
+            self.fraction = fraction
+        }
+
+        public static func == (lhs: Self, rhs: Self) -> Bool {
+            lhs.backendRef == rhs.backendRef && lhs.fraction?.numerator == rhs.fraction?.numerator
+                && lhs.fraction?.denominator == rhs.fraction?.denominator
+        }
+
+        public func hash(into hasher: inout Hasher) {
+            hasher.combine(self.backendRef)
+            hasher.combine(self.fraction?.numerator)
+            hasher.combine(self.fraction?.denominator)
         }
     }
 

@@ -27,13 +27,35 @@ public struct MirrorPolicy: Hashable, Sendable {
     public let host: [UInt8]?
     /// `mirror-request-body` (default on): the body goes too; off, the copy has none.
     public let withBody: Bool
+    /// The share of requests mirrored (`RequestMirror`'s `percent` or `fraction`); nil: all.
+    public let fraction: Fraction?
 
-    public init(backend: BackendID, target: String, path: Path = .asUpstream, host: [UInt8]? = nil, withBody: Bool = true) {
+    /// `numerator` of every `denominator` requests, drawn per request.
+    public struct Fraction: Hashable, Sendable {
+        public let numerator: Int
+        public let denominator: Int
+
+        public init(numerator: Int, denominator: Int) {
+            self.numerator = numerator
+            self.denominator = denominator
+        }
+
+        /// Whether the request that drew `roll` (uniform over `UInt64`) is mirrored.
+        @inlinable
+        public func admits(roll: UInt64) -> Bool {
+            self.numerator >= self.denominator || Int(roll % UInt64(self.denominator)) < self.numerator
+        }
+    }
+
+    public init(
+        backend: BackendID, target: String, path: Path = .asUpstream, host: [UInt8]? = nil, withBody: Bool = true, fraction: Fraction? = nil
+    ) {
         self.backend = backend
         self.target = target
         self.path = path
         self.host = host
         self.withBody = withBody
+        self.fraction = fraction
     }
 
     /// Whether the copy's head differs from the upstream's.

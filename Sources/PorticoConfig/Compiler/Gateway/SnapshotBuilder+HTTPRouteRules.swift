@@ -65,7 +65,8 @@ extension SnapshotBuilder {
                     case .failure(let error): report(.error, line: nil, field + ".urlRewrite.hostname", "\(error); the hostname is not rewritten")
                     }
                 }
-            case .requestMirror(let reference):
+            case .requestMirror(let mirror):
+                let reference = mirror.backendRef
                 let refField = field + ".requestMirror.backendRef"
                 if input.kind == .grpc {
                     report(.warning, line: reference.line, field, "RequestMirror on a GRPCRoute is not implemented yet: calls are served without their mirror copy")
@@ -75,7 +76,9 @@ extension SnapshotBuilder {
                     switch Self.serviceRef(reference, of: input, grants: grants) {
                     case .success(let ref):
                         let id = self.register(ref, at: BackendTable.Site(file: route.location.file, line: reference.line, object: object, field: refField))
-                        policy.mirror = MirrorPolicy(backend: id, target: ref.description)
+                        policy.mirror = MirrorPolicy(
+                            backend: id, target: ref.description,
+                            fraction: mirror.fraction.map { MirrorPolicy.Fraction(numerator: $0.numerator, denominator: $0.denominator) })
                     case .failure(let problem):
                         report(.error, line: reference.line, refField + problem.fieldSuffix, "\(problem.message): requests are not mirrored")
                     }

@@ -180,10 +180,13 @@ extension ClientConnection {
         let authorization = access == .granted ? nil : route.policy.externalAuth.map {
             self.authorizationRequest($0, table: generation.snapshot.routes, realClient: realClient?.text)
         }
-        self.mirror = route.policy.mirror.map { policy in
-            MirrorCopy.pending(
+        // Phase: mirror (all requests, or the share a RequestMirror's `percent`/`fraction` asks for).
+        if let policy = route.policy.mirror, policy.fraction?.admits(roll: self.loop.requestIDs.next()) ?? true {
+            self.mirror = .pending(
                 backend: policy.backend, withBody: policy.withBody, head: policy.rewritesHead ? self.mirrorHead(policy, upstreamHead: upstreamHead) : nil)
-        } ?? .none
+        } else {
+            self.mirror = .none
+        }
         let errorPages = route.policy.errorPages.map { self.errorPages($0, backend: generation.backends[$0.backend], realClient: realClient?.text) }
         var omitsSameSiteNone = false
         if let affinity = route.policy.cookieAffinity, affinity.conditionalSameSiteNone, affinity.sameSite == "None" {
