@@ -35,7 +35,7 @@ import Testing
     }
 
     static func mirror(_ output: IngressCompiler.Output) -> MirrorPolicy? {
-        output.snapshot.routes.resolve(host: "m.test", path: "/")?.policy.mirror
+        output.snapshot.routes.resolve(host: "m.test", path: "/")?.policy.mirrors.first
     }
 
     static func said(_ output: IngressCompiler.Output, _ annotation: String, _ text: String) -> Bool {

@@ -39,6 +39,11 @@ import Testing
                   - matches: [{path: {value: /lost}}]
                     filters: [{type: RequestMirror, requestMirror: {backendRef: {name: gone, port: 80}}}]
                     backendRefs: [{name: web, port: 80}]
+                  - matches: [{path: {value: /both}}]
+                    filters:
+                    - {type: RequestMirror, requestMirror: {backendRef: {name: shadow, port: 80}}}
+                    - {type: RequestMirror, requestMirror: {backendRef: {name: shadow, port: 80}}}
+                    backendRefs: [{name: web, port: 80}]
                   - matches: [{path: {value: /never}}]
                     filters: [{type: RequestMirror, requestMirror: {backendRef: {name: shadow, port: 80}, percent: 0}}]
                     backendRefs: [{name: web, port: 80}]
@@ -121,6 +126,10 @@ import Testing
         let halves = (0..<40).filter { copies.contains("END GET /half/\($0) 0") }.count
         #expect(halves > 0 && halves < 40, "\(halves) of 40 mirrored")
         #expect(!copies.contains { $0.hasPrefix("END GET /never/") })
+        // Two mirrors on a rule: each gets its copy, body included.
+        #expect(try curl.get("mirror.test", "/both/p", ["--data-binary", "@\(upload.path)"]).status == 200)
+        #expect(LiveReloadTests.eventually(5) { mirrorBackend.statistics.received.filter { $0 == "END POST /both/p 300000" }.count == 2 },
+                "\(mirrorBackend.statistics.received)")
         let half = try CheckCommandTests.portico(["explain", "--rules", rules.url.path, "http://mirror.test/half"])
         #expect(half.output.contains("for 1 of every 2 requests; its answer is ignored"), "\(half.output)")
         portico.terminate()

@@ -96,9 +96,9 @@ final class ConnectionHarness {
         case .upstreamRelease: return "release"
         case .upstreamClose: return "up close"
         case .switchToHTTP2(let buffer): return "http2 \(buffer.readableBytes) bytes"
-        case .mirrorBegin(let endpoint, let head, _):
+        case .mirrorBegin(let endpoint, let head, _, let streamsBody):
             self.mirrorBytes += String(buffer: head)
-            return "mirror \(endpoint.display): " + text(head)
+            return "mirror \(endpoint.display): " + text(head) + (streamsBody ? "" : " (whole)")
         case .mirrorWrite(let buffer):
             self.mirrorBytes += String(buffer: buffer)
             return "mirror: " + text(buffer)

@@ -407,9 +407,9 @@ struct SnapshotBuilder {
                 })
         }
         if let mirror = entry.annotations.mirror {
-            policy.mirror = MirrorPolicy(
+            policy.mirrors = [MirrorPolicy(
                 backend: self.backendID(for: mirror.host.backendRef, entry, field: "mirror-target"), target: mirror.url, path: mirror.path,
-                host: Array(mirror.hostHeader.utf8), withBody: mirror.withBody)
+                host: Array(mirror.hostHeader.utf8), withBody: mirror.withBody)]
         }
         return policy
     }

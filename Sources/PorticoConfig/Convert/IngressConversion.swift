@@ -178,7 +178,7 @@ public enum IngressConversion {
                 filters.append(["type": "URLRewrite", "urlRewrite": ["hostname": host.description]])
             }
         }
-        if let mirror = route.policy.mirror {
+        for mirror in route.policy.mirrors {
             let ref = snapshot.backends[mirror.backend].ref
             let field = "metadata.annotations[nginx.ingress.kubernetes.io/mirror-target]"
             if ref.isHost || ref.namespace != ingress.metadata.namespace || !mirror.withBody

@@ -110,7 +110,7 @@ public enum Explanation {
         if let auth = matched?.policy.externalAuth {
             text += "\n          external auth: \(auth.url) decides first (2xx proxies, 401/403 answer, anything else 500)"
         }
-        if let mirror = matched?.policy.mirror {
+        for mirror in matched?.policy.mirrors ?? [] {
             let endpoints = snapshot.backends[mirror.backend].endpoints.count
             text += "\n          mirrored to \(mirror.target) (\(snapshot.backends[mirror.backend].ref.description), \(endpoints) ready endpoint(s))"
                 + (mirror.withBody ? "" : " without the body")

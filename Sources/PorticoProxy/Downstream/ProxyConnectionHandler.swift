@@ -32,8 +32,8 @@ final class ProxyConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
     }
     /// The upstream connection of the current attempt, while the machine has one attached.
     private var upstream: UpstreamHandler?
-    /// The current request's mirror copy, while its bytes are still coming.
-    private var mirror: MirrorSender?
+    /// The current request's mirror copies whose body bytes are still coming.
+    private var mirrors: [MirrorSender] = []
     /// Its number on the loop: a wake-up for an earlier connection at the same address is not
     /// this one's.
     let serial: UInt64
@@ -98,9 +98,15 @@ final class ProxyConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
             self.upstream = nil
             upstream.close()
         }
-        self.mirror?.cancel()
-        self.mirror = nil
+        self.cancelMirrors()
         self.context = nil
+    }
+
+    /// Drops the current request's copies whose bodies were still coming.
+    private func cancelMirrors() {
+        guard !self.mirrors.isEmpty else { return }
+        for copy in self.mirrors { copy.cancel() }
+        self.mirrors.removeAll()
     }
 
     /// 4 or 16 network-order bytes of an IP socket address.
@@ -239,8 +245,7 @@ final class ProxyConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
                 self.upstream = nil
                 upstream.close()
             }
-            self.mirror?.cancel()
-            self.mirror = nil
+            self.cancelMirrors()
             return
         }
         switch action {
@@ -271,7 +276,7 @@ final class ProxyConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
             self.upstream?.write(buffer)
         case .upstreamFlush:
             self.upstream?.flush()
-            self.mirror?.flush()  // the copy's bytes go in the upstream's batches
+            for copy in self.mirrors { copy.flush() }  // the copies' bytes go in the upstream's batches
         case .upstreamSetReading(let reading):
             self.upstream?.setReading(reading)
         case .upstreamRelease:
@@ -284,17 +289,16 @@ final class ProxyConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
                 self.upstream = nil
                 upstream.close()
             }
-        case .mirrorBegin(let endpoint, let head, let timeout):
-            self.mirror?.cancel()  // an earlier request's copy whose body never ended
-            self.mirror = MirrorSender(endpoint: endpoint, head: head, timeout: timeout, loop: self.loop, eventLoop: context.eventLoop)
+        case .mirrorBegin(let endpoint, let head, let timeout, let streamsBody):
+            let copy = MirrorSender(endpoint: endpoint, head: head, timeout: timeout, loop: self.loop, eventLoop: context.eventLoop)
+            if streamsBody { self.mirrors.append(copy) } else { copy.finish() }
         case .mirrorWrite(let buffer):
-            self.mirror?.write(buffer)
+            for copy in self.mirrors { copy.write(buffer) }
         case .mirrorEnd:
-            self.mirror?.finish()
-            self.mirror = nil
+            for copy in self.mirrors { copy.finish() }
+            self.mirrors.removeAll()
         case .mirrorCancel:
-            self.mirror?.cancel()
-            self.mirror = nil
+            self.cancelMirrors()
         }
     }
 

@@ -77,8 +77,9 @@ public struct RoutePolicy: Hashable, Sendable {
     public var backendSplit: BackendSplit?
     /// An HTTPRoute's `RequestRedirect` filter: answered in the rewrite phase, never proxied.
     public var requestRedirect: RequestRedirect?
-    /// An HTTPRoute's `RequestMirror` filter: a copy of each proxied request.
-    public var mirror: MirrorPolicy?
+    /// An HTTPRoute's `RequestMirror` filters (`mirror-target`): each a copy of the proxied
+    /// requests, in the order written.
+    public var mirrors: [MirrorPolicy] = []
 
     /// nginx's `client_max_body_size 1m`, ingress-nginx's default `proxy-body-size`.
     public static let defaultBodySize = 1024 * 1024

@@ -70,15 +70,13 @@ extension SnapshotBuilder {
                 let refField = field + ".requestMirror.backendRef"
                 if input.kind == .grpc {
                     report(.warning, line: reference.line, field, "RequestMirror on a GRPCRoute is not implemented yet: calls are served without their mirror copy")
-                } else if policy.mirror != nil {
-                    report(.warning, line: reference.line, field, "one RequestMirror per rule is served: this one is ignored")
                 } else {
                     switch Self.serviceRef(reference, of: input, grants: grants) {
                     case .success(let ref):
                         let id = self.register(ref, at: BackendTable.Site(file: route.location.file, line: reference.line, object: object, field: refField))
-                        policy.mirror = MirrorPolicy(
+                        policy.mirrors.append(MirrorPolicy(
                             backend: id, target: ref.description,
-                            fraction: mirror.fraction.map { MirrorPolicy.Fraction(numerator: $0.numerator, denominator: $0.denominator) })
+                            fraction: mirror.fraction.map { MirrorPolicy.Fraction(numerator: $0.numerator, denominator: $0.denominator) }))
                     case .failure(let problem):
                         report(.error, line: reference.line, refField + problem.fieldSuffix, "\(problem.message): requests are not mirrored")
                     }

@@ -7,13 +7,12 @@ import PorticoRouting
 /// (`forward`). A backend without ready endpoints gets no copy. The copy's answer is ignored,
 /// and the request never waits for it.
 extension ClientConnection {
-    /// The state of a request's mirror copy.
+    /// The state of a request's mirror copies.
     enum MirrorCopy {
         case none
-        /// To be opened when the request goes upstream: the mirror backend, whether the body
-        /// goes too, and the copy's own head when it is not the upstream's.
-        case pending(backend: BackendID, withBody: Bool, head: ByteBuffer?)
-        /// Open: every body byte sent upstream goes to it too.
+        /// To be opened when the request goes upstream.
+        case pending([PendingMirror])
+        /// Open: every body byte sent upstream goes to the copies that carry the body too.
         case streaming
 
         var isStreaming: Bool {
@@ -22,18 +21,39 @@ extension ClientConnection {
         }
     }
 
-    /// `head`: the copy's own, nil for the upstream's.
-    mutating func startMirror(backend id: BackendID, withBody: Bool, head: ByteBuffer?, _ exchange: Exchange, now: NIODeadline) {
-        self.mirror = .none
-        let backend = self.loop.generation.backends[id]
-        guard !backend.endpoints.isEmpty else { return }
-        let endpoint = backend.endpoint(start: backend.nextStart(loop: self.loop.index), attempt: 0, now: now, skipped: &self.loop.counters.endpointsSkipped)
-        self.actions.append(.mirrorBegin(endpoint, head: head ?? exchange.upstreamRequestHead, timeout: exchange.readTimeout))
-        if exchange.body.isComplete || !withBody {
-            self.actions.append(.mirrorEnd)
-        } else {
-            self.mirror = .streaming
+    /// A copy to open: the mirror backend, whether the body goes too, and the copy's own head
+    /// when it is not the upstream's.
+    struct PendingMirror {
+        let backend: BackendID
+        let withBody: Bool
+        let head: ByteBuffer?
+    }
+
+    /// The copies this request gets: every mirror of the route whose share (`percent`,
+    /// `fraction`) draws it, with their heads written while the client's head is at hand.
+    mutating func mirrorPhase(_ policies: [MirrorPolicy], upstreamHead: ByteBuffer) -> MirrorCopy {
+        var copies: [PendingMirror] = []
+        for policy in policies where policy.fraction?.admits(roll: self.loop.requestIDs.next()) ?? true {
+            copies.append(
+                PendingMirror(backend: policy.backend, withBody: policy.withBody, head: policy.rewritesHead ? self.mirrorHead(policy, upstreamHead: upstreamHead) : nil))
         }
+        return copies.isEmpty ? .none : .pending(copies)
+    }
+
+    /// Opens the copies, each to an endpoint of its backend (one without ready endpoints gets
+    /// none).
+    mutating func startMirrors(_ copies: [PendingMirror], _ exchange: Exchange, now: NIODeadline) {
+        self.mirror = .none
+        var streams = false
+        for copy in copies {
+            let backend = self.loop.generation.backends[copy.backend]
+            guard !backend.endpoints.isEmpty else { continue }
+            let endpoint = backend.endpoint(start: backend.nextStart(loop: self.loop.index), attempt: 0, now: now, skipped: &self.loop.counters.endpointsSkipped)
+            let streamsBody = copy.withBody && !exchange.body.isComplete
+            self.actions.append(.mirrorBegin(endpoint, head: copy.head ?? exchange.upstreamRequestHead, timeout: exchange.readTimeout, streamsBody: streamsBody))
+            streams = streams || streamsBody
+        }
+        if streams { self.mirror = .streaming }
     }
 
     /// The copy's own head (`mirror-target`'s path, `mirror-host`, no body), written while the

@@ -180,13 +180,8 @@ extension ClientConnection {
         let authorization = access == .granted ? nil : route.policy.externalAuth.map {
             self.authorizationRequest($0, table: generation.snapshot.routes, realClient: realClient?.text)
         }
-        // Phase: mirror (all requests, or the share a RequestMirror's `percent`/`fraction` asks for).
-        if let policy = route.policy.mirror, policy.fraction?.admits(roll: self.loop.requestIDs.next()) ?? true {
-            self.mirror = .pending(
-                backend: policy.backend, withBody: policy.withBody, head: policy.rewritesHead ? self.mirrorHead(policy, upstreamHead: upstreamHead) : nil)
-        } else {
-            self.mirror = .none
-        }
+        if self.mirror.isStreaming { self.actions.append(.mirrorCancel) }  // an earlier request's copies whose body never ended
+        self.mirror = route.policy.mirrors.isEmpty ? .none : self.mirrorPhase(route.policy.mirrors, upstreamHead: upstreamHead)
         let errorPages = route.policy.errorPages.map { self.errorPages($0, backend: generation.backends[$0.backend], realClient: realClient?.text) }
         var omitsSameSiteNone = false
         if let affinity = route.policy.cookieAffinity, affinity.conditionalSameSiteNone, affinity.sameSite == "None" {
@@ -238,9 +233,7 @@ extension ClientConnection {
     /// `proxy_request_buffering on`): a body that fits the route's buffer is received whole
     /// first, so a slow client never holds an upstream connection; `bodyArrived` connects then.
     mutating func startExchange(_ exchange: inout Exchange, now: NIODeadline) {
-        if case .pending(let backend, let withBody, let head) = self.mirror {
-            self.startMirror(backend: backend, withBody: withBody, head: head, exchange, now: now)
-        }
+        if case .pending(let copies) = self.mirror { self.startMirrors(copies, exchange, now: now) }
         if self.head.expectContinue, !exchange.body.isComplete {
             self.actions.append(.write(ErrorResponses.continueResponse))
             self.actions.append(.flush)

@@ -38,10 +38,11 @@ enum ConnectionAction {
     /// Detach the upstream connection and close it.
     case upstreamClose
 
-    /// Open a request's mirror copy (`RequestMirror`) to `endpoint`, starting with `head`; its
-    /// body follows as `mirrorWrite`s, then `mirrorEnd`, or `mirrorCancel` when the request is
-    /// cut short. The copy's answer is not waited for.
-    case mirrorBegin(ProxyEndpoint, head: ByteBuffer, timeout: TimeAmount)
+    /// Open one of a request's mirror copies (`RequestMirror`) to `endpoint`, starting with
+    /// `head`. With `streamsBody`, the body follows as `mirrorWrite`s to every such copy, then
+    /// `mirrorEnd`, or `mirrorCancel` when the request is cut short; without, the head is the
+    /// whole copy. The copies' answers are not waited for.
+    case mirrorBegin(ProxyEndpoint, head: ByteBuffer, timeout: TimeAmount, streamsBody: Bool)
     case mirrorWrite(ByteBuffer)
     case mirrorEnd
     case mirrorCancel
