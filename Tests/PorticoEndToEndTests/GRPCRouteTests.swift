@@ -7,9 +7,10 @@ import Testing
 /// UNIMPLEMENTED for a call no rule matches, and an HTTPS listener (ALPN h2). The model is
 /// gateway-api's `conformance/tests/grpcroute-*`.
 @Suite(.serialized) struct GRPCRouteTests {
-    static func manifests(a: Int, b: Int) throws -> String {
+    static func manifests(a: Int, b: Int, shadow: Int) throws -> String {
         let route = "apiVersion: gateway.networking.k8s.io/v1\nkind: GRPCRoute\n"
         return RulesDirectory.service("grpc-a", port: a, ready: ["127.0.0.1"]) + RulesDirectory.service("grpc-b", port: b, ready: ["127.0.0.1"])
+            + RulesDirectory.service("grpc-shadow", port: shadow, ready: ["127.0.0.1"])
             + (try GatewayAPITests.certificateAndClass()) + """
             apiVersion: gateway.networking.k8s.io/v1
             kind: Gateway
@@ -34,6 +35,9 @@ import Testing
                 backendRefs: [{name: grpc-b, port: 80}]
               - matches: [{method: {service: gone.v1.Echo}}]
                 backendRefs: [{name: not-a-service, port: 80}]
+              - matches: [{method: {service: shadowed.v1.Echo}}]
+                filters: [{type: RequestMirror, requestMirror: {backendRef: {name: grpc-shadow, port: 80}}}]
+                backendRefs: [{name: grpc-a, port: 80}]
             ---
             \(route)metadata: {name: secure}
             spec:
@@ -47,11 +51,14 @@ import Testing
     static func servedBy(_ result: [String: Any]) -> String? { (result["trailers"] as? [String: String])?["served-by"] }
 
     @Test func callsAreRoutedByServiceMethodAndHeaders() async throws {
-        let a = try GRPCTests.server(name: "a", services: ["portico.test.Echo", "other.v1.Echo", "gone.v1.Echo"])
+        let a = try GRPCTests.server(name: "a", services: ["portico.test.Echo", "other.v1.Echo", "gone.v1.Echo", "shadowed.v1.Echo"])
         defer { a.stop() }
         let b = try GRPCTests.server(name: "b", services: ["portico.test.Echo", "other.v1.Echo"])
         defer { b.stop() }
-        let rules = try RulesDirectory(["rpc.yaml": try Self.manifests(a: a.port, b: b.port)])
+        let shadowLog = try TemporaryDirectory.make().appendingPathComponent("shadow.jsonl")
+        let shadow = try GRPCTests.server(name: "shadow", services: ["shadowed.v1.Echo"], log: shadowLog)
+        defer { shadow.stop() }
+        let rules = try RulesDirectory(["rpc.yaml": try Self.manifests(a: a.port, b: b.port, shadow: shadow.port)])
         let portico = try PorticoProcess(rules: rules.url)
         defer { portico.terminate() }
         let port = portico.port
@@ -81,6 +88,16 @@ import Testing
         let gone = try GRPCTests.call(port, authority: "echo.test", service: "gone.v1.Echo", "Unary", "x")
         #expect(gone["code"] as? String == "UNAVAILABLE", "\(gone)")
         #expect((gone["message"] as? String ?? "").contains("503"), "\(gone)")
+        // A RequestMirror on a GRPCRoute: the mirror gets each call over h2c as the backends
+        // do, a unary and a client stream alike; the answer is the backend's.
+        let mirroredUnary = try GRPCTests.call(port, authority: "echo.test", service: "shadowed.v1.Echo", "Unary", "copied")
+        #expect(GRPCTests.replies(mirroredUnary) == ["copied"] && Self.servedBy(mirroredUnary) == "a", "\(mirroredUnary)")
+        let mirroredStream = try GRPCTests.call(port, authority: "echo.test", service: "shadowed.v1.Echo", "ClientStream", "s,t")
+        #expect(GRPCTests.replies(mirroredStream) == ["got 2: st"] && Self.servedBy(mirroredStream) == "a", "\(mirroredStream)")
+        #expect(LiveReloadTests.eventually(5) {
+            let calls = PythonProcess.jsonLines(shadowLog).map { "\($0["kind"] ?? "") \($0["request"] ?? "")" }
+            return calls.contains("Unary copied") && calls.contains("ClientStream st")
+        }, "\(PythonProcess.jsonLines(shadowLog))\n\(portico.log)")
         // The HTTPS listener: TLS from the client with ALPN h2, h2c to the server.
         let secure = try GRPCTests.call(portico.httpsPort, authority: "grpc.nip.io", tls: true, "Unary", "over-tls")
         #expect(GRPCTests.replies(secure) == ["over-tls"], "\(secure)")

@@ -10,13 +10,13 @@ import Testing
 
     /// A grpcio server on a free port; with `tls`, it serves the development `*.nip.io`
     /// certificate; with `name`, its answers say `served-by: name`; `services` are the service
-    /// names its methods answer under.
-    static func server(tls: Bool = false, name: String? = nil, services: [String] = ["portico.test.Echo"]) throws -> PythonProcess {
+    /// names its methods answer under; with `log`, it records each Unary and ClientStream call there.
+    static func server(tls: Bool = false, name: String? = nil, services: [String] = ["portico.test.Echo"], log: URL? = nil) throws -> PythonProcess {
         let root = PorticoProcess.repositoryRoot
         return try PythonProcess {
             [Self.tool, "serve", "--port", String($0), "--services", services.joined(separator: ",")]
                 + (tls ? ["--tls", root.appendingPathComponent("certs/nip-io.crt").path, root.appendingPathComponent("certs/nip-io.key").path] : [])
-                + (name.map { ["--name", $0] } ?? [])
+                + (name.map { ["--name", $0] } ?? []) + (log.map { ["--log", $0.path] } ?? [])
         }
     }
 

@@ -2,7 +2,7 @@
 """A real gRPC server and client (grpcio) for Portico's end-to-end tests, without generated code:
 the messages are raw bytes (no protobuf), the methods those of `portico.test.Echo`.
 
-  grpc_peer.py serve --port P [--tls CERT KEY] [--name N] [--services S,…]
+  grpc_peer.py serve --port P [--tls CERT KEY] [--name N] [--services S,…] [--log FILE]
       Unary(b)         -> b, or NOT_FOUND "no such thing: <b>" when b starts with "missing"
       ServerStream(b"N")   -> N messages "msg-0" … "msg-(N-1)"
       ClientStream(m…) -> "got N: <first>…<last>"
@@ -10,7 +10,8 @@ the messages are raw bytes (no protobuf), the methods those of `portico.test.Ech
       Slow(b"MS")      -> b"slept" after MS milliseconds
       every answer carries the metadata it saw as trailing metadata "seen-<key>", and
       "served-by: N" with --name; --services serves the methods under these service names
-      (default portico.test.Echo)
+      (default portico.test.Echo); with --log, each call appends {"kind": …, "request": …}
+      to FILE (a line of JSON; the request messages joined)
 
   grpc_peer.py call --target HOST:PORT [--authority A] [--ca CERT] [--timeout S]
                     [--service S] [--header K=V …] KIND [ARG]
@@ -26,6 +27,13 @@ import grpc
 
 SERVICE = "portico.test.Echo"
 SERVED_BY = ()
+LOG = None
+
+
+def record(kind, payload):
+    if LOG:
+        with open(LOG, "a") as log:
+            log.write(json.dumps({"kind": kind, "request": payload.decode(errors="replace")}) + "\n")
 
 
 def seen(context):
@@ -34,6 +42,7 @@ def seen(context):
 
 
 def unary(request, context):
+    record("Unary", request)
     context.set_trailing_metadata(seen(context))
     if request.startswith(b"missing"):
         context.abort(grpc.StatusCode.NOT_FOUND, "no such thing: " + request.decode())
@@ -49,6 +58,7 @@ def server_stream(request, context):
 def client_stream(requests, context):
     context.set_trailing_metadata(seen(context))
     messages = list(requests)
+    record("ClientStream", b"".join(messages))
     return f"got {len(messages)}: {b''.join(messages).decode()}".encode()
 
 
@@ -64,8 +74,9 @@ def slow(request, context):
 
 
 def serve(args):
-    global SERVED_BY
+    global SERVED_BY, LOG
     SERVED_BY = (("served-by", args.name),) if args.name else ()
+    LOG = args.log
     handlers = {
         "Unary": grpc.unary_unary_rpc_method_handler(unary),
         "ServerStream": grpc.unary_stream_rpc_method_handler(server_stream),
@@ -131,6 +142,7 @@ def main():
     server.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
     server.add_argument("--name")
     server.add_argument("--services", default=SERVICE)
+    server.add_argument("--log")
     client = sub.add_parser("call")
     client.add_argument("--target", required=True)
     client.add_argument("--authority")

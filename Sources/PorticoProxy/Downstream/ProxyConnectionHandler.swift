@@ -324,20 +324,7 @@ final class ProxyConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
             .connectTimeout(timeout)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    if let tls = endpoint.tls {
-                        // `backend-protocol: HTTPS`: the request waits in the TLS handler until
-                        // the handshake is done; a refused certificate closes the connection
-                        // before any answer, which the exchange treats as a failed attempt (502).
-                        try channel.pipeline.syncOperations.addHandler(
-                            TLSHandler(
-                                client: tls.context, serverName: tls.serverName, sendsServerName: tls.sendsServerName, session: endpoint.tlsSession,
-                                logger: Self.upstreamTLSLogger))
-                    }
-                    if endpoint.http2 {
-                        // `backend-protocol: GRPC`/`GRPCS`: HTTP/2 under the HTTP/1.1 exchange.
-                        try channel.pipeline.syncOperations.addHandler(NIOHTTP2Handler(mode: .client))
-                        try channel.pipeline.syncOperations.addHandler(HTTP2UpstreamAdapter(tls: endpoint.tls != nil))
-                    }
+                    try endpoint.addWireHandlers(to: channel.pipeline.syncOperations)
                     try channel.pipeline.syncOperations.addHandler(UpstreamHandler(endpoint: endpoint, pool: boundPool.value))
                 }
             }
@@ -388,9 +375,6 @@ final class ProxyConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
         if let first { channel.pipeline.fireChannelRead(NIOAny(first)) }
         try? channel.syncOptions?.setOption(.autoRead, value: true)
     }
-
-    /// Where upstream TLS failures are told (the upstream's name and address with each).
-    static let upstreamTLSLogger = Logger(label: "portico.upstream-tls")
 
     /// How long a closing connection keeps draining what the client still sends.
     static let lingeringTimeout = TimeAmount.seconds(2)

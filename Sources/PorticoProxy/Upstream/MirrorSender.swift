@@ -30,7 +30,11 @@ final class MirrorSender {
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(timeout)
             .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(MirrorAnswerHandler()) }
+                channel.eventLoop.makeCompletedFuture {
+                    // A gRPC mirror (a GRPCRoute's) speaks HTTP/2, as its backends do.
+                    try endpoint.addWireHandlers(to: channel.pipeline.syncOperations)
+                    try channel.pipeline.syncOperations.addHandler(MirrorAnswerHandler())
+                }
             }
             .connect(to: endpoint.address)
             .assumeIsolated()

@@ -68,18 +68,17 @@ extension SnapshotBuilder {
             case .requestMirror(let mirror):
                 let reference = mirror.backendRef
                 let refField = field + ".requestMirror.backendRef"
-                if input.kind == .grpc {
-                    report(.warning, line: reference.line, field, "RequestMirror on a GRPCRoute is not implemented yet: calls are served without their mirror copy")
-                } else {
-                    switch Self.serviceRef(reference, of: input, grants: grants) {
-                    case .success(let ref):
-                        let id = self.register(ref, at: BackendTable.Site(file: route.location.file, line: reference.line, object: object, field: refField))
-                        policy.mirrors.append(MirrorPolicy(
-                            backend: id, target: ref.description,
-                            fraction: mirror.fraction.map { MirrorPolicy.Fraction(numerator: $0.numerator, denominator: $0.denominator) }))
-                    case .failure(let problem):
-                        report(.error, line: reference.line, refField + problem.fieldSuffix, "\(problem.message): requests are not mirrored")
-                    }
+                switch Self.serviceRef(reference, of: input, grants: grants) {
+                case .success(let resolved):
+                    // A GRPCRoute's mirror gets the call as its backends do: over HTTP/2.
+                    let ref = input.kind == .grpc
+                        ? BackendRef(namespace: resolved.namespace, service: resolved.service, port: resolved.port, http2: true) : resolved
+                    let id = self.register(ref, at: BackendTable.Site(file: route.location.file, line: reference.line, object: object, field: refField))
+                    policy.mirrors.append(MirrorPolicy(
+                        backend: id, target: resolved.description,
+                        fraction: mirror.fraction.map { MirrorPolicy.Fraction(numerator: $0.numerator, denominator: $0.denominator) }))
+                case .failure(let problem):
+                    report(.error, line: reference.line, refField + problem.fieldSuffix, "\(problem.message): requests are not mirrored")
                 }
             case .other(let type, let line, let field):
                 report(.error, line: line, field, "filter type \(type) is not supported: requests this rule matches get 500, as the Gateway API asks for a filter that cannot be applied")
