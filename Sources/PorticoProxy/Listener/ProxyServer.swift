@@ -24,10 +24,12 @@ public final class ProxyServer: Sendable {
         let bootstrap = ServerBootstrap(group: self.group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .childChannelOption(.maxMessagesPerRead, value: 16)
+            // No child channel options: NIO applies those through a chain of futures per
+            // accepted connection. TCP_NODELAY is set on the listener (NIO's default there),
+            // which accepted sockets inherit on Linux; the read batch is set in place.
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    try channel.syncOptions?.setOption(.maxMessagesPerRead, value: 16)
                     let context = runtime.loopContext(for: channel.eventLoop)
                     guard context.admitConnection(logger: logger) else {
                         channel.close(promise: nil)
