@@ -157,8 +157,9 @@ import Testing
                 timeouts: {request: 10s, backendRequest: 500ms}
                 backendRefs: [{name: a, port: 80}]
             """)
-        #expect(output.snapshot.routes.resolve(host: "t.test", path: "/slow")?.policy.readTimeoutSeconds == 90)
-        #expect(output.snapshot.routes.resolve(host: "t.test", path: "/fast")?.policy.readTimeoutSeconds == 1)
+        #expect(output.snapshot.routes.resolve(host: "t.test", path: "/slow")?.policy.readTimeoutMilliseconds == 90_000)
+        // backendRequest, the per-try bound, is the one an attempt waits; kept to the millisecond.
+        #expect(output.snapshot.routes.resolve(host: "t.test", path: "/fast")?.policy.readTimeoutMilliseconds == 500)
     }
 
     @Test func whatCannotBeServedIsSaid() {

@@ -190,6 +190,12 @@ import Testing
               hostnames: [foreign.test]
               rules: [{backendRefs: [{name: v1, port: 80}]}]
             ---
+            \(route)metadata: {name: deadline}
+            spec:
+              parentRefs: [{name: web}]
+              hostnames: [timeout.test]
+              rules: [{timeouts: {request: 500ms}, backendRefs: [{name: v1, port: 80}]}]
+            ---
             \(route)metadata: {name: exact-only}
             spec:
               parentRefs: [{name: web}]
@@ -287,6 +293,12 @@ import Testing
         }
         #expect(seen == [Self.v1, Self.v2])
         #expect(try curl.get("split.test", "/backend-rewrite").status == 500)
+        // `timeouts.request: 500ms`, to the millisecond: an answer that takes a second is a
+        // 504 within the bound (HTTPRouteRequestTimeout), a quick one passes.
+        let started = Date()
+        #expect(try curl.get("timeout.test", "/__sleep/1000").status == 504)
+        #expect(Date().timeIntervalSince(started) < 0.95)
+        #expect(try curl.get("timeout.test", "/__sleep/10").status == 200)
         // Another namespace's Service: only where a ReferenceGrant there allows it.
         #expect(try curl.get("split.test", "/crossed").status == 500)
         #expect(try curl.get("team.test", "/").status == 200)

@@ -32,6 +32,9 @@ public struct RoutePolicy: Hashable, Sendable {
     /// `proxy-connect-timeout` / `proxy-read-timeout` in seconds; nil: the server's defaults.
     public var connectTimeoutSeconds: Int?
     public var readTimeoutSeconds: Int?
+    /// An HTTPRoute rule's `timeouts` in milliseconds (Gateway API durations go below a
+    /// second: the spec's own example is `500ms`); over `readTimeoutSeconds`.
+    public var readTimeoutMilliseconds: Int?
     /// `proxy-send-timeout` in seconds: how long an upstream may stop taking the request body.
     public var sendTimeoutSeconds: Int?
     /// `upstream-hash-by`: consistent hashing on this key instead of round-robin.

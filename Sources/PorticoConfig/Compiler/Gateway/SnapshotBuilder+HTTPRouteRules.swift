@@ -87,7 +87,7 @@ extension SnapshotBuilder {
         }
         if headers != HeaderPolicy() { policy.headers = headers.layered(over: self.settings.headers) }
         if let seconds = rule.backendRequestTimeout ?? rule.requestTimeout, seconds > 0 {
-            policy.readTimeoutSeconds = max(1, Int(seconds.rounded(.up)))
+            policy.readTimeoutMilliseconds = max(1, Int((seconds * 1000).rounded(.up)))
         }
 
         // Matches → path, rewrite, conditions.

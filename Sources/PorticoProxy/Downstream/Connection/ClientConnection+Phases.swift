@@ -200,7 +200,10 @@ extension ClientConnection {
             upstream: .none, log: log, backend: backend, upstreamRequestHead: upstreamHead, body: body,
             maxBodySize: route.policy.maxBodySize,
             connectTimeout: Self.within(self.grpcDeadline, route.policy.connectTimeoutSeconds.map { .seconds(Int64($0)) } ?? configuration.connectTimeout),
-            readTimeout: Self.within(self.grpcDeadline, route.policy.readTimeoutSeconds.map { .seconds(Int64($0)) } ?? configuration.readTimeout),
+            readTimeout: Self.within(
+                self.grpcDeadline,
+                route.policy.readTimeoutMilliseconds.map { .milliseconds(Int64($0)) } ?? route.policy.readTimeoutSeconds.map { .seconds(Int64($0)) }
+                    ?? configuration.readTimeout),
             sendTimeout: route.policy.sendTimeoutSeconds.map { .seconds(Int64($0)) } ?? configuration.sendTimeout,
             affinityHash: affinityHash, cookieAffinity: route.policy.cookieAffinity, cookieEndpoint: cookieEndpoint,
             retryPolicy: RetryPolicy(maxTries: tries, next: route.policy.nextUpstream), ewma: route.policy.ewma,
