@@ -328,4 +328,74 @@ import Testing
         portico.terminate()
         await backends.stop()
     }
+    /// A Service port with `appProtocol: kubernetes.io/h2c` gets HTTP/2 with prior knowledge
+    /// (GEP-1911; the conformance suite's HTTPRouteBackendProtocolH2C), here nginx with
+    /// `listen … http2` on a plain port, which says the protocol it was asked in; another
+    /// appProtocol stays HTTP/1.1.
+    @Test func anH2CAppProtocolBackendIsSpokenToInHTTP2() async throws {
+        let directory = try TemporaryDirectory.make()
+        let nginxPort = try FreePort.next()
+        let configuration = """
+            worker_processes 1; daemon off; pid \(directory.path)/nginx.pid; error_log \(directory.path)/error.log;
+            events {}
+            http {
+                access_log off;
+                client_body_temp_path \(directory.path); proxy_temp_path \(directory.path); fastcgi_temp_path \(directory.path);
+                uwsgi_temp_path \(directory.path); scgi_temp_path \(directory.path);
+                server { listen 127.0.0.1:\(nginxPort) http2; location / { return 200 "$server_protocol $host $request_uri\\n"; } }
+            }
+            """
+        let configFile = directory.appendingPathComponent("nginx.conf")
+        try configuration.write(to: configFile, atomically: true, encoding: .utf8)
+        let nginx = Process()
+        nginx.executableURL = URL(fileURLWithPath: "/usr/sbin/nginx")
+        nginx.arguments = ["-c", configFile.path, "-p", directory.path]
+        try nginx.run()
+        defer { nginx.terminate() }
+        func service(_ name: String, appProtocol: String) -> String {
+            """
+            apiVersion: v1
+            kind: Service
+            metadata: {name: \(name)}
+            spec: {ports: [{port: 80, targetPort: \(nginxPort), appProtocol: \(appProtocol)}]}
+            ---
+            apiVersion: v1
+            kind: Endpoints
+            metadata: {name: \(name)}
+            subsets: [{addresses: [{ip: 127.0.0.1}], ports: [{port: \(nginxPort)}]}]
+            ---
+
+            """
+        }
+        let rules = try RulesDirectory([
+            "h2c.yaml": service("cleartext", appProtocol: "kubernetes.io/h2c") + service("plain", appProtocol: "http") + (try Self.certificateAndClass()) + """
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: Gateway
+                metadata: {name: web}
+                spec: {gatewayClassName: portico, listeners: [{name: http, protocol: HTTP, port: 80}]}
+                ---
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: HTTPRoute
+                metadata: {name: h2c}
+                spec:
+                  parentRefs: [{name: web}]
+                  hostnames: [h2c.test]
+                  rules:
+                  - matches: [{path: {value: /plain}}]
+                    backendRefs: [{name: plain, port: 80}]
+                  - backendRefs: [{name: cleartext, port: 80}]
+
+                """,
+        ])
+        let portico = try PorticoProcess(rules: rules.url)
+        defer { portico.terminate() }
+        let curl = Curl(port: portico.port)
+        #expect(LiveReloadTests.eventually(5) { (try? curl.get("h2c.test", "/warm").status) == 200 }, "\(portico.log)")
+        let answer = try curl.get("h2c.test", "/some/path?x=1")
+        #expect(answer.status == 200)
+        #expect(answer.body == "HTTP/2.0 h2c.test /some/path?x=1\n", "\(answer.body)")
+        // nginx's plain-port http2 speaks only HTTP/2: an HTTP/1.1 request is refused.
+        #expect(try curl.get("h2c.test", "/plain").status == 502)
+        portico.terminate()
+    }
 }

@@ -45,7 +45,7 @@ extension Service {
             }
             self.ports.append(
                 ServicePort(name: name, port: port, targetPort: targetPort,
-                            protocol: try portReader.optionalString("protocol") ?? "TCP"))
+                            protocol: try portReader.optionalString("protocol") ?? "TCP", appProtocol: try portReader.optionalString("appProtocol")))
         }
         if self.ports.isEmpty, self.type != .externalName {
             throw spec.error("ports: a Service needs at least one port")

@@ -42,11 +42,15 @@ public struct ServicePort: Hashable, Sendable {
     /// Defaults to `port` when absent, as the API server does.
     public var targetPort: IntOrString
     public var `protocol`: String
+    /// The application protocol (`kubernetes.io/h2c`, `kubernetes.io/ws`, `http`, …): the
+    /// Gateway API reads it for the protocol to speak to the backend (GEP-1911).
+    public var appProtocol: String?
 
-    public init(name: String? = nil, port: Int, targetPort: IntOrString? = nil, protocol: String = "TCP") {
+    public init(name: String? = nil, port: Int, targetPort: IntOrString? = nil, protocol: String = "TCP", appProtocol: String? = nil) {
         self.name = name
         self.port = port
         self.targetPort = targetPort ?? .int(port)
         self.protocol = `protocol`
+        self.appProtocol = appProtocol
     }
 }

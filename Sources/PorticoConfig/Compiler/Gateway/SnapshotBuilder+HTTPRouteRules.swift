@@ -71,7 +71,7 @@ extension SnapshotBuilder {
                 switch Self.serviceRef(reference, of: input, grants: grants) {
                 case .success(let resolved):
                     // A GRPCRoute's mirror gets the call as its backends do: over HTTP/2.
-                    let ref = input.kind == .grpc
+                    let ref = input.kind == .grpc || self.speaksH2C(resolved)
                         ? BackendRef(namespace: resolved.namespace, service: resolved.service, port: resolved.port, http2: true) : resolved
                     let id = self.register(ref, at: BackendTable.Site(file: route.location.file, line: reference.line, object: object, field: refField))
                     policy.mirrors.append(MirrorPolicy(
@@ -164,8 +164,9 @@ extension SnapshotBuilder {
             let ref: BackendRef
             switch Self.serviceRef(reference, of: input, grants: grants) {
             case .success(let resolved):
-                // A GRPCRoute's backends speak HTTP/2 (with prior knowledge, as gRPC servers do).
-                ref = input.kind == .grpc
+                // A GRPCRoute's backends speak HTTP/2 (with prior knowledge, as gRPC servers do),
+                // and so does a Service port whose appProtocol says h2c.
+                ref = input.kind == .grpc || self.speaksH2C(resolved)
                     ? BackendRef(namespace: resolved.namespace, service: resolved.service, port: resolved.port, http2: true) : resolved
             case .failure(let problem):
                 report(.error, line: reference.line, field + problem.fieldSuffix, "\(problem.message): its share of requests gets \(answer)\(problem.reason == "UnsupportedValue" ? "" : " (\(problem.reason))")")
@@ -228,6 +229,15 @@ extension SnapshotBuilder {
             return .failure(ServiceRefProblem(reason: "UnsupportedValue", message: "a Service backendRef needs its port", summary: "no port", fieldSuffix: ".port"))
         }
         return .success(BackendRef(namespace: target, service: reference.name, port: .number(port)))
+    }
+
+    /// The Service port `ref` names has `appProtocol: kubernetes.io/h2c`: HTTP/2 with prior
+    /// knowledge to its endpoints (Gateway API GEP-1911, the conformance suite's
+    /// HTTPRouteBackendProtocolH2C). Other values (`http`, `kubernetes.io/ws`, …) are HTTP/1.1,
+    /// upgrades included.
+    func speaksH2C(_ ref: BackendRef) -> Bool {
+        guard case .number(let number) = ref.port, let service = self.resolver.services[ref.namespace + "/" + ref.service] else { return false }
+        return service.ports.first { $0.port == number }?.appProtocol == "kubernetes.io/h2c"
     }
 
     /// A `RequestHeaderModifier` or `ResponseHeaderModifier` as a header policy layer (`set`
