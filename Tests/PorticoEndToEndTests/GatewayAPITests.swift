@@ -33,7 +33,8 @@ import Testing
 
     static func manifests(port: Int) throws -> String {
         let route = "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n"
-        return RulesDirectory.service("v1", port: port, ready: [Self.v1]) + RulesDirectory.service("v2", port: port, ready: [Self.v2]) + """
+        return RulesDirectory.service("v1", port: port, ready: [Self.v1]) + RulesDirectory.service("v2", port: port, ready: [Self.v2])
+            + RulesDirectory.service("pair", port: port, ready: [Self.v1, Self.v2]) + """
             apiVersion: v1
             kind: Service
             metadata: {name: common, namespace: shared}
@@ -190,6 +191,19 @@ import Testing
               hostnames: [foreign.test]
               rules: [{backendRefs: [{name: v1, port: 80}]}]
             ---
+            \(route)metadata: {name: retrying}
+            spec:
+              parentRefs: [{name: web}]
+              hostnames: [retry.test]
+              rules:
+              - matches: [{path: {value: /again}}]
+                retry: {attempts: 1, codes: [503], backoff: 100ms}
+                backendRefs: [{name: pair, port: 80}]
+              - matches: [{path: {value: /other-code}}]
+                retry: {attempts: 1, codes: [500]}
+                sessionPersistence: {sessionName: s, type: Cookie}
+                backendRefs: [{name: pair, port: 80}]
+            ---
             \(route)metadata: {name: deadline}
             spec:
               parentRefs: [{name: web}]
@@ -293,6 +307,16 @@ import Testing
         }
         #expect(seen == [Self.v1, Self.v2])
         #expect(try curl.get("split.test", "/backend-rewrite").status == 500)
+        // `retry` (GEP-1731): an answer with a listed status is retried on the next endpoint,
+        // one that is not listed is relayed.
+        var retried: [Int: Int] = [:]
+        var relayed: [Int: Int] = [:]
+        for _ in 0..<8 {
+            retried[try curl.get("retry.test", "/again/__fail-on/\(Self.v1)/503").status, default: 0] += 1
+            relayed[try curl.get("retry.test", "/other-code/__fail-on/\(Self.v1)/503").status, default: 0] += 1
+        }
+        #expect(retried == [200: 8], "\(retried)")
+        #expect(relayed[503, default: 0] > 0 && relayed[200, default: 0] > 0, "\(relayed)")
         // `timeouts.request: 500ms`, to the millisecond: an answer that takes a second is a
         // 504 within the bound (HTTPRouteRequestTimeout), a quick one passes.
         let started = Date()
@@ -325,6 +349,8 @@ import Testing
         #expect(log.contains("HTTPRoute default/split") && log.contains("spec.rules[5].backendRefs[0]") && log.contains("RefNotPermitted"))
         #expect(log.contains("spec.rules[4].backendRefs[0]") && log.contains("InvalidKind"))
         #expect(log.contains("spec.rules[7].backendRefs[0].filters[0]") && log.contains("URLRewrite is not supported on a backendRef"))
+        #expect(log.contains("spec.rules[0].retry.backoff") && log.contains("a pause between retries is not implemented"))
+        #expect(log.contains("spec.rules[1].sessionPersistence") && log.contains("not implemented: ignored"))
         portico.terminate()
         await backends.stop()
     }

@@ -147,6 +147,24 @@ extension HTTPRouteRule {
             self.requestTimeout = nil
             self.backendRequestTimeout = nil
         }
+        if let retry = try reader.child("retry") {
+            var value = Retry(line: retry.line)
+            if let attempts = try retry.child("attempts") {
+                let count = try attempts.int()
+                guard count >= 0 else { throw attempts.error("must not be negative") }
+                value.attempts = count
+            }
+            for code in try retry.optionalList("codes") {
+                let status = try code.int()
+                guard (400...599).contains(status) else { throw code.error("must be between 400 and 599, got \(status)") }
+                value.codes.append(status)
+            }
+            value.backoff = try retry.child("backoff")?.duration()
+            self.retry = value
+        } else {
+            self.retry = nil
+        }
+        if let persistence = try reader.child("sessionPersistence") { self.unserved.append((persistence.path, persistence.line)) }
     }
 }
 

@@ -170,20 +170,55 @@ public struct HTTPRouteRule: Hashable, Sendable {
     /// `timeouts.request` and `timeouts.backendRequest`, in seconds.
     public var requestTimeout: Double?
     public var backendRequestTimeout: Double?
+    /// `retry` (GEP-1731): the retries an attempt may get, on which answer statuses, after what pause.
+    public var retry: Retry?
+    /// Fields read only to say they are not served (`sessionPersistence`), with their lines.
+    public var unserved: [(field: String, line: Int?)] = []
     public var line: Int?
     public var field: String
 
+    public struct Retry: Hashable, Sendable {
+        /// nil: the implementation's default.
+        public var attempts: Int?
+        public var codes: [Int]
+        /// Seconds; nil: none asked for.
+        public var backoff: Double?
+        public var line: Int?
+
+        public init(attempts: Int? = nil, codes: [Int] = [], backoff: Double? = nil, line: Int? = nil) {
+            self.attempts = attempts
+            self.codes = codes
+            self.backoff = backoff
+            self.line = line
+        }
+    }
+
     public init(
         matches: [HTTPRouteMatch] = [HTTPRouteMatch()], filters: [HTTPRouteFilter] = [], backendRefs: [HTTPBackendRef] = [],
-        requestTimeout: Double? = nil, backendRequestTimeout: Double? = nil, line: Int? = nil, field: String = ""
+        requestTimeout: Double? = nil, backendRequestTimeout: Double? = nil, retry: Retry? = nil, line: Int? = nil, field: String = ""
     ) {
         self.matches = matches
         self.filters = filters
         self.backendRefs = backendRefs
         self.requestTimeout = requestTimeout
         self.backendRequestTimeout = backendRequestTimeout
+        self.retry = retry
         self.line = line
         self.field = field
+    }
+
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.matches == rhs.matches && lhs.filters == rhs.filters && lhs.backendRefs == rhs.backendRefs
+            && lhs.requestTimeout == rhs.requestTimeout && lhs.backendRequestTimeout == rhs.backendRequestTimeout && lhs.retry == rhs.retry
+            && lhs.unserved.map(\.field) == rhs.unserved.map(\.field) && lhs.line == rhs.line && lhs.field == rhs.field
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(self.matches)
+        hasher.combine(self.filters)
+        hasher.combine(self.backendRefs)
+        hasher.combine(self.retry)
+        hasher.combine(self.field)
     }
 }
 

@@ -89,6 +89,23 @@ extension SnapshotBuilder {
         if let seconds = rule.backendRequestTimeout ?? rule.requestTimeout, seconds > 0 {
             policy.readTimeoutMilliseconds = max(1, Int((seconds * 1000).rounded(.up)))
         }
+        if let retry = rule.retry {
+            // GEP-1731: connection errors and timeouts are retried, and the answers with the
+            // listed statuses; `attempts` retries after the first try (nginx's
+            // proxy_next_upstream and its tries, which also move to the next endpoint).
+            var next = policy.nextUpstream
+            next.onError = true
+            next.onTimeout = true
+            next.statuses = Set(retry.codes)
+            if let attempts = retry.attempts { next.tries = attempts + 1 }
+            policy.nextUpstream = next
+            if let backoff = retry.backoff, backoff > 0 {
+                report(.warning, line: retry.line, rule.field + ".retry.backoff", "a pause between retries is not implemented: retries follow at once, as nginx's proxy_next_upstream")
+            }
+        }
+        for unserved in rule.unserved {
+            report(.warning, line: unserved.line, unserved.field, "not implemented: ignored (requests are balanced as without it)")
+        }
 
         // Matches → path, rewrite, conditions.
         var matches: [CompiledMatch] = []
