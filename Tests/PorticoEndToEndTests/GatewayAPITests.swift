@@ -359,25 +359,11 @@ import Testing
     /// `listen … http2` on a plain port, which says the protocol it was asked in; another
     /// appProtocol stays HTTP/1.1.
     @Test func anH2CAppProtocolBackendIsSpokenToInHTTP2() async throws {
-        let directory = try TemporaryDirectory.make()
-        let nginxPort = try FreePort.next()
-        let configuration = """
-            worker_processes 1; daemon off; pid \(directory.path)/nginx.pid; error_log \(directory.path)/error.log;
-            events {}
-            http {
-                access_log off;
-                client_body_temp_path \(directory.path); proxy_temp_path \(directory.path); fastcgi_temp_path \(directory.path);
-                uwsgi_temp_path \(directory.path); scgi_temp_path \(directory.path);
-                server { listen 127.0.0.1:\(nginxPort) http2; location / { return 200 "$server_protocol $host $request_uri\\n"; } }
-            }
-            """
-        let configFile = directory.appendingPathComponent("nginx.conf")
-        try configuration.write(to: configFile, atomically: true, encoding: .utf8)
-        let nginx = Process()
-        nginx.executableURL = URL(fileURLWithPath: "/usr/sbin/nginx")
-        nginx.arguments = ["-c", configFile.path, "-p", directory.path]
-        try nginx.run()
-        defer { nginx.terminate() }
+        let nginx = try NginxProcess { port in
+            #"server { listen 127.0.0.1:\#(port) http2; location / { return 200 "$server_protocol $host $request_uri\n"; } }"#
+        }
+        defer { nginx.stop() }
+        let nginxPort = nginx.port
         func service(_ name: String, appProtocol: String) -> String {
             """
             apiVersion: v1

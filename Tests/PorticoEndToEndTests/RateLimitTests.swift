@@ -33,28 +33,16 @@ import Testing
 
         // nginx as ingress-nginx configures it: rate=6r/m, burst = 6 × 1, nodelay, status 503, in
         // front of the same backend (a `return` would answer before limit_req's phase).
-        let directory = try TemporaryDirectory.make()
-        let nginxPort = try FreePort.next()
-        let configuration = """
-            worker_processes 1; daemon off; pid \(directory.path)/nginx.pid; error_log \(directory.path)/error.log;
-            events {}
-            http {
-                access_log off;
-                client_body_temp_path \(directory.path); proxy_temp_path \(directory.path); fastcgi_temp_path \(directory.path);
-                uwsgi_temp_path \(directory.path); scgi_temp_path \(directory.path);
-                limit_req_zone $binary_remote_addr zone=limited:1m rate=6r/m;
-                limit_req_status 503;
-                server { listen 127.0.0.1:\(nginxPort); location / { limit_req zone=limited burst=6 nodelay; proxy_pass http://127.0.64.1:\(backends.port); }
-                    location /warm { proxy_pass http://127.0.64.1:\(backends.port); } }
-            }
+        let nginx = try NginxProcess { port in
             """
-        let configFile = directory.appendingPathComponent("nginx.conf")
-        try configuration.write(to: configFile, atomically: true, encoding: .utf8)
-        let nginx = Process()
-        nginx.executableURL = URL(fileURLWithPath: "/usr/sbin/nginx")
-        nginx.arguments = ["-c", configFile.path, "-p", directory.path]
-        try nginx.run()
-        defer { nginx.terminate() }
+            limit_req_zone $binary_remote_addr zone=limited:1m rate=6r/m;
+            limit_req_status 503;
+            server { listen 127.0.0.1:\(port); location / { limit_req zone=limited burst=6 nodelay; proxy_pass http://127.0.64.1:\(backends.port); }
+                location /warm { proxy_pass http://127.0.64.1:\(backends.port); } }
+            """
+        }
+        defer { nginx.stop() }
+        let nginxPort = nginx.port
         #expect(LiveReloadTests.eventually(5) { (try? Self.statuses("http://127.0.0.1:\(nginxPort)/warm", host: "x", count: 1)) == [200] })
         // One request per 10 s: a slow machine cannot drain the bucket between the requests of a
         // burst, so both answer the same however long the burst takes.
