@@ -214,13 +214,12 @@ struct ClientConnection {
                     self.setReading(false)
                 }
                 return
-            case .tunnel(var tunnel):
+            case .tunnel(let tunnel):
                 if self.inbound.readableBytes > 0 {
                     tunnel.lastClientActivity = now
                     self.actions.append(.upstreamWrite(self.inbound))
                     self.actions.append(.upstreamFlush)
                     self.inbound.moveReaderIndex(to: self.inbound.writerIndex)
-                    self.state = .tunnel(tunnel)
                 }
                 return
             case .closing:

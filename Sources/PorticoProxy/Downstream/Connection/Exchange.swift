@@ -279,11 +279,18 @@ final class Exchange {
     }
 }
 
-/// After a 101 answer: the data of `ClientConnection.State.tunnel`.
-struct Tunnel {
-    var log: AnswerLog
+/// After a 101 answer: the data of `ClientConnection.State.tunnel`. A reference, as the
+/// exchange is: inline, its answer log made every connection's state ~150 bytes, idle or not.
+final class Tunnel {
+    let log: AnswerLog
     var lastClientActivity: NIODeadline
     /// A tunnel idle both ways this long is closed (ingress-nginx closes idle WebSockets after
     /// `proxy-read-timeout`).
     let idleTimeout: TimeAmount
+
+    init(log: AnswerLog, lastClientActivity: NIODeadline, idleTimeout: TimeAmount) {
+        self.log = log
+        self.lastClientActivity = lastClientActivity
+        self.idleTimeout = idleTimeout
+    }
 }
