@@ -37,6 +37,8 @@ final class ProxyConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
     /// Its number on the loop: a wake-up for an earlier connection at the same address is not
     /// this one's.
     let serial: UInt64
+    /// An HTTP/2 stream's connection's peer and listener, until `handlerAdded` takes them.
+    private var streamForwarding: ForwardingContext?
     /// While closing lingers: when the socket is closed whatever the client still sends.
     private var lingerUntil: NIODeadline?
     /// Actions being carried out (their storage reused batch after batch).
@@ -48,11 +50,13 @@ final class ProxyConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
     private var now = NIODeadline.uptimeNanoseconds(0)
 
     /// `isHTTP2`: the handler of one HTTP/2 stream (behind an `HTTP2StreamCodec`), whose
-    /// connection's TLS version is `tlsVersion`.
+    /// connection's TLS version is `tlsVersion` and peer and listener `forwarding` (worked out
+    /// once per connection, not per stream: the peer's address text is a String built each time).
     init(
         loop: LoopContext, isTLS: Bool = false, tlsVersion: TLSProtocolVersion? = nil, clientCertificate: ClientCertificate? = nil,
-        isHTTP2: Bool = false
+        isHTTP2: Bool = false, forwarding: ForwardingContext? = nil
     ) {
+        self.streamForwarding = forwarding
         self.loop = loop
         self.isTLS = isTLS
         loop.connectionSerials &+= 1
@@ -65,15 +69,20 @@ final class ProxyConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        let peer = context.channel.remoteAddress?.ipAddress ?? "unknown"
-        let port = context.channel.localAddress?.port ?? 0
-        let forwarding = ForwardingContext(
-            peerAddress: peer, peerBytes: Self.addressBytes(context.channel.remoteAddress), listenerPort: port,
-            listenerFields: self.loop.forwardingFields(port: port, tls: self.isTLS))
+        let forwarding = self.streamForwarding ?? self.forwarding(of: context.channel)
+        self.streamForwarding = nil
         self.loop.connections[ObjectIdentifier(self)] = self
         self.now = .now()
         self.machine.start(forwarding: forwarding, inbound: ClientConnection.noBytes, now: self.now)
         self.perform()
+    }
+
+    /// Who the peer is and which listener it came in on.
+    private func forwarding(of channel: any Channel) -> ForwardingContext {
+        let port = channel.localAddress?.port ?? 0
+        return ForwardingContext(
+            peerAddress: channel.remoteAddress?.ipAddress ?? "unknown", peerBytes: Self.addressBytes(channel.remoteAddress), listenerPort: port,
+            listenerFields: self.loop.forwardingFields(port: port, tls: self.isTLS))
     }
 
     /// The TLS layer's handshake outcome, counted for `portico_tls_handshakes_total`.
@@ -367,7 +376,8 @@ final class ProxyConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
         do {
             context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
             try HTTP2Connection.configure(
-                channel, loop: self.loop, isTLS: self.isTLS, tlsVersion: self.machine.tlsVersion, clientCertificate: self.machine.clientCertificate)
+                channel, loop: self.loop, isTLS: self.isTLS, tlsVersion: self.machine.tlsVersion, clientCertificate: self.machine.clientCertificate,
+                forwarding: self.machine.forwarding)
         } catch {
             channel.close(promise: nil)
             return

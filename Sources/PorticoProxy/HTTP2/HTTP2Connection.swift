@@ -11,7 +11,8 @@ import PorticoTLS
 /// `ProxyConnectionHandler`, so every stream is one request through the same machine.
 enum HTTP2Connection {
     static func configure(
-        _ channel: any Channel, loop: LoopContext, isTLS: Bool, tlsVersion: TLSProtocolVersion?, clientCertificate: ClientCertificate?
+        _ channel: any Channel, loop: LoopContext, isTLS: Bool, tlsVersion: TLSProtocolVersion?, clientCertificate: ClientCertificate?,
+        forwarding: ForwardingContext
     ) throws {
         let configuration = loop.configuration
         var connection = NIOHTTP2Handler.ConnectionConfiguration()
@@ -38,7 +39,8 @@ enum HTTP2Connection {
                 boundTracker.value.streamOpened()
                 try streamChannel.pipeline.syncOperations.addHandler(HTTP2StreamCodec())
                 try streamChannel.pipeline.syncOperations.addHandler(
-                    ProxyConnectionHandler(loop: loop, isTLS: isTLS, tlsVersion: tlsVersion, clientCertificate: clientCertificate, isHTTP2: true))
+                    ProxyConnectionHandler(
+                        loop: loop, isTLS: isTLS, tlsVersion: tlsVersion, clientCertificate: clientCertificate, isHTTP2: true, forwarding: forwarding))
             }
         }
         let sync = channel.pipeline.syncOperations
