@@ -162,6 +162,62 @@ import Testing
         #expect(output.snapshot.routes.resolve(host: "t.test", path: "/fast")?.policy.readTimeoutMilliseconds == 500)
     }
 
+    @Test func retriesBecomeTheRoutesNextUpstream() {
+        let (output, issues) = Self.compile("""
+            \(Self.route)metadata: {name: r}
+            spec:
+              parentRefs: [{name: gw}]
+              hostnames: [r.test]
+              rules:
+              - matches: [{path: {value: /twice}}]
+                retry: {attempts: 2, codes: [502, 503]}
+                backendRefs: [{name: a, port: 80}]
+              - matches: [{path: {value: /never}}]
+                retry: {attempts: 0}
+                backendRefs: [{name: a, port: 80}]
+            ---
+            \(Self.route)metadata: {name: bad-code}
+            spec:
+              parentRefs: [{name: gw}]
+              rules: [{retry: {codes: [302]}, backendRefs: [{name: a, port: 80}]}]
+            ---
+            \(Self.route)metadata: {name: bad-attempts}
+            spec:
+              parentRefs: [{name: gw}]
+              rules: [{retry: {attempts: -1}, backendRefs: [{name: a, port: 80}]}]
+            """)
+        let twice = output.snapshot.routes.resolve(host: "r.test", path: "/twice")?.policy.nextUpstream
+        #expect(twice?.tries == 3 && twice?.statuses == [502, 503] && twice?.onError == true && twice?.onTimeout == true)
+        #expect(output.snapshot.routes.resolve(host: "r.test", path: "/never")?.policy.nextUpstream.tries == 1)
+        func said(_ object: String, _ field: String, _ text: String) -> Bool {
+            (output.diagnostics + issues).contains { $0.object == object && $0.field == field && $0.message.contains(text) }
+        }
+        #expect(said("HTTPRoute default/bad-code", "spec.rules[0].retry.codes[0]", "between 400 and 599"))
+        #expect(said("HTTPRoute default/bad-attempts", "spec.rules[0].retry.attempts", "must not be negative"))
+    }
+
+    @Test func aBackendRefsHeaderFiltersLayerOverTheRulesForItsShareOnly() {
+        let (output, _) = Self.compile("""
+            \(Self.route)metadata: {name: r}
+            spec:
+              parentRefs: [{name: gw}]
+              hostnames: [s.test]
+              rules:
+              - filters: [{type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: X-Rule, value: rule}, {name: X-Both, value: rule}]}}]
+                backendRefs:
+                - name: a
+                  port: 80
+                  filters: [{type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: X-Both, value: backend}]}}]
+                - {name: b, port: 80}
+            """)
+        let shares = output.snapshot.routes.resolve(host: "s.test", path: "/")?.policy.backendSplit?.shares ?? []
+        #expect(shares.count == 2)
+        let own = String(decoding: shares.first?.headers?.requestLines ?? [], as: UTF8.self)
+        #expect(own.contains("X-Rule: rule\r\n") && own.contains("X-Both: backend\r\n") && !own.contains("X-Both: rule"), "\(own)")
+        #expect(shares.last?.headers == nil)  // the rule's, from the route's policy
+        #expect(Self.run(output, "http://s.test/").shares == ["default/a:80 weight 1 (its own header filters)", "default/b:80 weight 1"])
+    }
+
     @Test func whatCannotBeServedIsSaid() {
         let (output, issues) = Self.compile("""
             \(Self.route)metadata: {name: r}

@@ -164,7 +164,7 @@ extension HTTPRouteRule {
         } else {
             self.retry = nil
         }
-        if let persistence = try reader.child("sessionPersistence") { self.unserved.append((persistence.path, persistence.line)) }
+        if let persistence = try reader.child("sessionPersistence") { self.unserved.append(Unserved(field: persistence.path, line: persistence.line)) }
     }
 }
 
@@ -252,11 +252,11 @@ extension HTTPRouteFilter {
             let backendRef = try ObjectReference(reader: try mirror.required("backendRef"), defaultGroup: "", defaultKind: "Service")
             // The CRD's bounds: percent 0–100; fraction numerator ≥ 0, denominator ≥ 1
             // (default 100), numerator ≤ denominator; not both.
-            var fraction: (numerator: Int, denominator: Int)?
+            var fraction: HTTPRouteFilter.RequestMirror.Fraction?
             if let percent = try mirror.child("percent") {
                 let value = try percent.int()
                 guard (0...100).contains(value) else { throw percent.error("must be between 0 and 100") }
-                fraction = (value, 100)
+                fraction = .init(numerator: value, denominator: 100)
             }
             if let share = try mirror.child("fraction") {
                 guard fraction == nil else { throw share.error("only one of percent or fraction may be specified") }
@@ -267,7 +267,7 @@ extension HTTPRouteFilter {
                 let under = try numerator.int()
                 guard under >= 0 else { throw numerator.error("must not be negative") }
                 guard under <= over else { throw numerator.error("must not be greater than the denominator (\(over))") }
-                fraction = (under, over)
+                fraction = .init(numerator: under, denominator: over)
             }
             self = .requestMirror(HTTPRouteFilter.RequestMirror(backendRef: backendRef, fraction: fraction))
         default:

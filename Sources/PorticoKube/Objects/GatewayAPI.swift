@@ -172,10 +172,15 @@ public struct HTTPRouteRule: Hashable, Sendable {
     public var backendRequestTimeout: Double?
     /// `retry` (GEP-1731): the retries an attempt may get, on which answer statuses, after what pause.
     public var retry: Retry?
-    /// Fields read only to say they are not served (`sessionPersistence`), with their lines.
-    public var unserved: [(field: String, line: Int?)] = []
+    /// Fields read only to say they are not served (`sessionPersistence`).
+    public var unserved: [Unserved] = []
     public var line: Int?
     public var field: String
+
+    public struct Unserved: Hashable, Sendable {
+        public var field: String
+        public var line: Int?
+    }
 
     public struct Retry: Hashable, Sendable {
         /// nil: the implementation's default.
@@ -205,20 +210,6 @@ public struct HTTPRouteRule: Hashable, Sendable {
         self.retry = retry
         self.line = line
         self.field = field
-    }
-
-    public static func == (lhs: Self, rhs: Self) -> Bool {
-        lhs.matches == rhs.matches && lhs.filters == rhs.filters && lhs.backendRefs == rhs.backendRefs
-            && lhs.requestTimeout == rhs.requestTimeout && lhs.backendRequestTimeout == rhs.backendRequestTimeout && lhs.retry == rhs.retry
-            && lhs.unserved.map(\.field) == rhs.unserved.map(\.field) && lhs.line == rhs.line && lhs.field == rhs.field
-    }
-
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(self.matches)
-        hasher.combine(self.filters)
-        hasher.combine(self.backendRefs)
-        hasher.combine(self.retry)
-        hasher.combine(self.field)
     }
 }
 
@@ -285,22 +276,17 @@ public enum HTTPRouteFilter: Hashable, Sendable {
     /// (`percent` N as N/100, or `fraction`; nil: every request).
     public struct RequestMirror: Hashable, Sendable {
         public var backendRef: ObjectReference
-        public var fraction: (numerator: Int, denominator: Int)?
+        public var fraction: Fraction?
 
-        public init(backendRef: ObjectReference, fraction: (numerator: Int, denominator: Int)? = nil) {
+        /// `numerator` of every `denominator` requests.
+        public struct Fraction: Hashable, Sendable {
+            public var numerator: Int
+            public var denominator: Int
+        }
+
+        public init(backendRef: ObjectReference, fraction: Fraction? = nil) {
             self.backendRef = backendRef
             self.fraction = fraction
-        }
-
-        public static func == (lhs: Self, rhs: Self) -> Bool {
-            lhs.backendRef == rhs.backendRef && lhs.fraction?.numerator == rhs.fraction?.numerator
-                && lhs.fraction?.denominator == rhs.fraction?.denominator
-        }
-
-        public func hash(into hasher: inout Hasher) {
-            hasher.combine(self.backendRef)
-            hasher.combine(self.fraction?.numerator)
-            hasher.combine(self.fraction?.denominator)
         }
     }
 

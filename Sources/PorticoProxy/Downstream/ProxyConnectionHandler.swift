@@ -37,8 +37,6 @@ final class ProxyConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
     /// Its number on the loop: a wake-up for an earlier connection at the same address is not
     /// this one's.
     let serial: UInt64
-    /// An HTTP/2 stream's connection's peer and listener, until `handlerAdded` takes them.
-    private var streamForwarding: ForwardingContext?
     /// While closing lingers: when the socket is closed whatever the client still sends.
     private var lingerUntil: NIODeadline?
     /// Actions being carried out (their storage reused batch after batch).
@@ -54,14 +52,13 @@ final class ProxyConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
     /// once per connection, not per stream: the peer's address text is a String built each time).
     init(
         loop: LoopContext, isTLS: Bool = false, tlsVersion: TLSProtocolVersion? = nil, clientCertificate: ClientCertificate? = nil,
-        isHTTP2: Bool = false, forwarding: ForwardingContext? = nil
+        isHTTP2: Bool = false, forwarding: ForwardingContext = .unknown
     ) {
-        self.streamForwarding = forwarding
         self.loop = loop
         self.isTLS = isTLS
         loop.connectionSerials &+= 1
         self.serial = loop.connectionSerials
-        self.machine = ClientConnection(loop: loop, isTLS: isTLS)
+        self.machine = ClientConnection(loop: loop, isTLS: isTLS, forwarding: forwarding)
         self.machine.tlsVersion = tlsVersion
         self.machine.clientCertificate = clientCertificate
         self.machine.isHTTP2 = isHTTP2
@@ -69,8 +66,8 @@ final class ProxyConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        let forwarding = self.streamForwarding ?? self.forwarding(of: context.channel)
-        self.streamForwarding = nil
+        // A stream was given its connection's; a connection works its own out.
+        let forwarding = self.machine.isHTTP2 ? self.machine.forwarding : self.forwarding(of: context.channel)
         self.loop.connections[ObjectIdentifier(self)] = self
         self.now = .now()
         self.machine.start(forwarding: forwarding, inbound: ClientConnection.noBytes, now: self.now)

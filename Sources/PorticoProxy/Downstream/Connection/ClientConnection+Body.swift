@@ -7,7 +7,7 @@ extension ClientConnection {
 
     /// Forwards the body bytes received so far, within the request's framing. Returns whether
     /// the exchange goes on (false: it was answered or cut, and the state set).
-    mutating func pumpRequestBody(_ exchange: inout Exchange, now: NIODeadline) -> Bool {
+    mutating func pumpRequestBody(_ exchange: Exchange, now: NIODeadline) -> Bool {
         guard exchange.upstream.isAttached else { return true }
         var wrote = false
         switch exchange.body {
@@ -28,7 +28,7 @@ extension ClientConnection {
             self.relay.requestLength += data
             if let limit = exchange.maxBodySize, exchange.bodyBytesSeen > limit {
                 // Over the limit mid-stream: the upstream has part of the body, so both ends close.
-                self.abandon(&exchange, status: 413, now: now)
+                self.abandon(exchange, status: 413, now: now)
                 return false
             }
             // Trailer fields are validated and dropped, as nginx drops request trailers: only the
@@ -50,7 +50,7 @@ extension ClientConnection {
             case .failure:
                 // A malformed chunked body: the upstream already has part of it, so both ends
                 // close; the client gets 400 if nothing was answered yet.
-                self.abandon(&exchange, status: 400, now: now)
+                self.abandon(exchange, status: 400, now: now)
                 return false
             }
         }
@@ -81,7 +81,7 @@ extension ClientConnection {
     /// Gives up an exchange whose request cannot go on (a body over the limit, malformed, or too
     /// slow): the upstream, which has part of it, is dropped; the client gets `status`, or a
     /// plain close once an answer has begun.
-    mutating func abandon(_ exchange: inout Exchange, status: Int, now: NIODeadline) {
+    mutating func abandon(_ exchange: Exchange, status: Int, now: NIODeadline) {
         if self.mirror.isStreaming {
             self.mirror = .none
             self.actions.append(.mirrorCancel)

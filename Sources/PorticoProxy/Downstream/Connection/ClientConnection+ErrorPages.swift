@@ -24,12 +24,12 @@ extension ClientConnection {
             return
         }
         // A body the client is still sending will not be read: close after the page.
-        var exchange = Exchange.subrequest(
+        let exchange = Exchange.subrequest(
             of: original, backend: pages.backend, head: self.errorPageHead(pages, status: status),
             method: self.head.method == .head ? .head : .get, rotationStart: pages.backend.nextStart(loop: self.loop.index),
             closeAfterResponse: original.closeAfterResponse || !original.body.isComplete, isHTTP11: original.isHTTP11, now: now)
         exchange.addedFields = original.addedFields
-        self.connect(&exchange, fresh: false, now: now)
+        self.connect(exchange, fresh: false, now: now)
         self.state = .exchange(exchange)
         self.armTimer(now: now)
     }

@@ -81,13 +81,13 @@ extension ClientConnection {
             return
         }
         // The waiting request decides how the connection ends, not the sub-request.
-        var exchange = Exchange.subrequest(
+        let exchange = Exchange.subrequest(
             of: main, backend: request.backend, head: request.head, method: request.policy.method == Self.head ? .head : .get,
             rotationStart: request.backend.nextStart(loop: self.loop.index), closeAfterResponse: false, isHTTP11: true, now: now)
         exchange.authorization = Exchange.Authorization(policy: request.policy, signinLocation: request.signinLocation)
         exchange.authorization?.cacheKey = request.cacheKey
         self.pendingExchange = main
-        self.connect(&exchange, fresh: false, now: now)
+        self.connect(exchange, fresh: false, now: now)
         self.state = .exchange(exchange)
         self.armTimer(now: now)
     }
@@ -160,7 +160,7 @@ extension ClientConnection {
         if let key = authorization.cacheKey, let cache = authorization.policy.cache {
             self.loop.authVerdicts.store(authorization, key: key, policy: cache, now: now)
         }
-        guard var main = self.pendingExchange else { return }
+        guard let main = self.pendingExchange else { return }
         self.pendingExchange = nil
         let close = !main.body.isComplete || main.closeAfterResponse
         var log = main.log
@@ -179,7 +179,7 @@ extension ClientConnection {
             if let cookies = authorization.setCookies, !authorization.policy.alwaysSetCookie { main.addedFields = cookies }
             main.log = log
             main.lastClientActivity = now
-            self.startExchange(&main, now: now)
+            self.startExchange(main, now: now)
             self.setReading(true, now: now)
         case 401 where authorization.policy.signin != nil:
             // error_page 401 = the sign-in location: 302 there, with the auth answer's cookies.

@@ -196,7 +196,7 @@ extension ClientConnection {
         case .length(let length): body = .length(remaining: length)
         case .chunked: body = .chunked(ChunkedDecoder())
         }
-        var exchange = Exchange(
+        let exchange = Exchange(
             upstream: .none, log: log, backend: backend, upstreamRequestHead: upstreamHead, body: body,
             maxBodySize: route.policy.maxBodySize,
             connectTimeout: Self.within(self.grpcDeadline, route.policy.connectTimeoutSeconds.map { .seconds(Int64($0)) } ?? configuration.connectTimeout),
@@ -227,7 +227,7 @@ extension ClientConnection {
             self.startAuthorization(authorization, main: exchange, now: now)
             return
         }
-        self.startExchange(&exchange, now: now)
+        self.startExchange(exchange, now: now)
     }
 
     /// Sends the request upstream: `100 Continue` first if the client waits for it, then connect.
@@ -235,30 +235,27 @@ extension ClientConnection {
     /// Phase: request buffering (nginx's content phase reads the body before `proxy_pass` with
     /// `proxy_request_buffering on`): a body that fits the route's buffer is received whole
     /// first, so a slow client never holds an upstream connection; `bodyArrived` connects then.
-    mutating func startExchange(_ exchange: inout Exchange, now: NIODeadline) {
+    mutating func startExchange(_ exchange: Exchange, now: NIODeadline) {
+        self.state = .exchange(exchange)
         if case .pending(let copies) = self.mirror { self.startMirrors(copies, exchange, now: now) }
         if self.head.expectContinue, !exchange.body.isComplete {
             self.actions.append(.write(ErrorResponses.continueResponse))
             self.actions.append(.flush)
         }
         if exchange.bufferedBody > 0, self.inbound.readableBytes < exchange.bufferedBody {
-            self.state = .exchange(exchange)
             self.setReading(true, now: now)
-            self.armTimer(now: now)
-            return
+        } else {
+            exchange.bufferedBody = 0
+            self.connect(exchange, fresh: false, now: now)
         }
-        exchange.bufferedBody = 0
-        self.connect(&exchange, fresh: false, now: now)
-        self.state = .exchange(exchange)
         self.armTimer(now: now)
     }
 
     /// More of a buffered body arrived: once all of it is here, the upstream is connected.
-    mutating func bodyArrived(_ exchange: inout Exchange, now: NIODeadline) {
+    mutating func bodyArrived(_ exchange: Exchange, now: NIODeadline) {
         guard self.inbound.readableBytes >= exchange.bufferedBody else { return }
         exchange.bufferedBody = 0
-        self.connect(&exchange, fresh: false, now: now)
-        self.state = .exchange(exchange)
+        self.connect(exchange, fresh: false, now: now)
         self.armTimer(now: now)
     }
 

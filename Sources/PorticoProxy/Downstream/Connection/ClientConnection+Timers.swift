@@ -67,32 +67,28 @@ extension ClientConnection {
                 self.enterClosing()
                 self.actions.append(.close)
             }
-        case .exchange(var exchange):
+        case .exchange(let exchange):
             if let body = self.bodyDeadline(exchange), now >= body {
                 if now >= exchange.lastClientActivity + self.loop.configuration.bodyTimeout || exchange.bodyRate.isTooSlow(now: now) {
                     // The client stopped sending its body (or dribbles it): 408 as nginx answers
                     // it; the upstream, which got part of the body, is dropped.
-                    self.abandon(&exchange, status: 408, now: now)
+                    self.abandon(exchange, status: 408, now: now)
                     return
                 }
                 // A rate window passed at a good average: only the next one is due.
-                self.state = .exchange(exchange)
                 if let next = self.currentDeadline, now < next {
                     self.armTimer(now: now)
                     return
                 }
             }
             guard exchange.upstream.isAttached else {
-                self.state = .exchange(exchange)
                 self.armTimer(now: now)
                 return
             }
             self.actions.append(.upstreamClose)
             exchange.upstream = .none
             let sendExpired = exchange.sendBlockedSince.map { now >= $0 + exchange.sendTimeout } ?? false
-            if self.attemptFailed(&exchange, sendExpired ? .sendTimeout : .readTimeout, now: now) {
-                self.state = .exchange(exchange)
-            }
+            self.attemptFailed(exchange, sendExpired ? .sendTimeout : .readTimeout, now: now)
             self.armTimer(now: now)
         case .tunnel:
             self.actions.append(.upstreamClose)

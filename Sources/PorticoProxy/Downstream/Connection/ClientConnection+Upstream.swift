@@ -5,7 +5,7 @@ import PorticoRouting
 /// (the filter point), body, end.
 extension ClientConnection {
     /// Starts an attempt: picks its endpoint and asks for a connection. `fresh` skips the pool.
-    mutating func connect(_ exchange: inout Exchange, fresh: Bool, sameEndpoint: Bool = false, now: NIODeadline) {
+    mutating func connect(_ exchange: Exchange, fresh: Bool, sameEndpoint: Bool = false, now: NIODeadline) {
         let backend = exchange.backend
         let endpoint: ProxyEndpoint
         if sameEndpoint, let current = exchange.log.endpoint {
@@ -38,7 +38,7 @@ extension ClientConnection {
     }
 
     /// The attempt that failed goes into the log's list before the next one starts.
-    func rememberAttempt(_ exchange: inout Exchange, _ failure: AttemptFailure, now: NIODeadline) {
+    func rememberAttempt(_ exchange: Exchange, _ failure: AttemptFailure, now: NIODeadline) {
         guard exchange.authorization == nil, let endpoint = exchange.log.endpoint else { return }
         let attempt = UpstreamAttempt(
             address: endpoint.display, status: self.relay.upstreamStatus == 0 ? failure.status : self.relay.upstreamStatus,
@@ -51,7 +51,7 @@ extension ClientConnection {
     /// A connection for attempt `token` is ready. False when that attempt is no longer wanted
     /// (the client left, a timeout answered): the caller parks the connection for others.
     mutating func upstreamConnected(token: Int, reused: Bool, writable: Bool, now: NIODeadline) -> Bool {
-        guard case .exchange(var exchange) = self.state, case .connecting(let expected) = exchange.upstream, expected == token
+        guard case .exchange(let exchange) = self.state, case .connecting(let expected) = exchange.upstream, expected == token
         else { return false }
         exchange.upstream = .attached(reused: reused)
         exchange.upstreamWritable = writable
@@ -67,10 +67,9 @@ extension ClientConnection {
         if exchange.body.isComplete {
             self.actions.append(.upstreamFlush)
         } else {
-            guard self.pumpRequestBody(&exchange, now: now) else { return true }
+            guard self.pumpRequestBody(exchange, now: now) else { return true }
             if !exchange.bodyStreamed { self.actions.append(.upstreamFlush) }
         }
-        self.state = .exchange(exchange)
         if !self.isReading, exchange.upstreamWritable, self.inbound.readableBytes < Self.maxBufferedInbound {
             self.setReading(true, now: now)
         }
@@ -80,20 +79,18 @@ extension ClientConnection {
 
     /// Attempt `token` could not connect (refused, unreachable, or timed out).
     mutating func upstreamConnectFailed(token: Int, timedOut: Bool, now: NIODeadline) {
-        guard case .exchange(var exchange) = self.state, case .connecting(let expected) = exchange.upstream, expected == token
+        guard case .exchange(let exchange) = self.state, case .connecting(let expected) = exchange.upstream, expected == token
         else { return }
         exchange.upstream = .none
         exchange.log.endpoint?.markDown(now: now, for: self.loop.configuration.failedEndpointBackoff)
-        if self.attemptFailed(&exchange, timedOut ? .connectTimeout : .connectRefused, now: now) {
-            self.state = .exchange(exchange)
-        }
+        self.attemptFailed(exchange, timedOut ? .connectTimeout : .connectRefused, now: now)
         self.armTimer(now: now)
     }
 
     /// One attempt failed (its connection already closed or asked to close): retry as the
-    /// policy allows, else answer 502/504, or cut the connection if the answer had begun.
-    /// Returns whether the exchange goes on (a retry).
-    mutating func attemptFailed(_ exchange: inout Exchange, _ failure: AttemptFailure, now: NIODeadline) -> Bool {
+    /// policy allows (the exchange stays the state), else answer 502/504, or cut the connection
+    /// if the answer had begun.
+    mutating func attemptFailed(_ exchange: Exchange, _ failure: AttemptFailure, now: NIODeadline) {
         exchange.recordAttemptEnd(now: now)
         if !exchange.responseStarted {
             switch exchange.retryPolicy.decision(
@@ -101,15 +98,15 @@ extension ClientConnection {
             {
             case .retryOnFreshConnection:
                 self.loop.counters.retried(failure)
-                self.rememberAttempt(&exchange, failure, now: now)
-                self.connect(&exchange, fresh: true, sameEndpoint: true, now: now)
-                return true
+                self.rememberAttempt(exchange, failure, now: now)
+                self.connect(exchange, fresh: true, sameEndpoint: true, now: now)
+                return
             case .retryNextEndpoint:
                 self.loop.counters.retried(failure)
-                self.rememberAttempt(&exchange, failure, now: now)
+                self.rememberAttempt(exchange, failure, now: now)
                 exchange.attempt += 1
-                self.connect(&exchange, fresh: true, now: now)
-                return true
+                self.connect(exchange, fresh: true, now: now)
+                return
             case .answer:
                 break
             }
@@ -121,26 +118,25 @@ extension ClientConnection {
             self.logAnswer(self.relayed(exchange.log), now: now)
             self.enterClosing()
             self.actions.append(.close)
-            return false
+            return
         }
         if self.pendingExchange != nil {
             self.authorizationFailed(now: now)
-            return false
+            return
         }
         if let pages = exchange.errorPages, pages.policy.codes.contains(failure.status) {
             self.startErrorPage(pages, status: failure.status, replacing: exchange, now: now)
-            return false
+            return
         }
         // The client may still be sending a body that will never be forwarded: close after.
         self.respondWithError(
             failure.status, close: !exchange.body.isComplete || exchange.closeAfterResponse, bodyPending: !exchange.body.isComplete,
             log: exchange.log, now: now)
-        return false
     }
 
     /// The attached connection closed or answered something that is not HTTP; it is gone.
     mutating func upstreamFailed(_ failure: UpstreamFailure, now: NIODeadline) {
-        guard case .exchange(var exchange) = self.state, case .attached(let reused) = exchange.upstream else { return }
+        guard case .exchange(let exchange) = self.state, case .attached(let reused) = exchange.upstream else { return }
         exchange.upstream = .none
         let attemptFailure: AttemptFailure
         switch failure {
@@ -148,7 +144,7 @@ extension ClientConnection {
         case .closedDuringResponse: attemptFailure = .closedDuringResponse
         case .invalidResponse: attemptFailure = .invalidResponse
         }
-        if self.attemptFailed(&exchange, attemptFailure, now: now) { self.state = .exchange(exchange) }
+        self.attemptFailed(exchange, attemptFailure, now: now)
         self.armTimer(now: now)
     }
 
@@ -166,12 +162,11 @@ extension ClientConnection {
     /// returns false when `proxy-next-upstream` lists its status and another try is allowed
     /// (the connection is then closed and the next attempt started).
     mutating func upstreamResponseHead(_ headBytes: ByteBuffer, _ response: ResponseHead, now: NIODeadline) -> Bool {
-        guard case .exchange(var exchange) = self.state, exchange.upstream.isAttached else { return false }
+        guard case .exchange(let exchange) = self.state, exchange.upstream.isAttached else { return false }
         self.relay.lastUpstreamActivity = now
         if exchange.authorization != nil {
             // An auth-url sub-request's answer: read for the verdict, never relayed.
             self.readAuthorizationAnswer(headBytes, response, into: &exchange.authorization!)
-            self.state = .exchange(exchange)
             self.armTimer(now: now)
             return true
         }
@@ -182,7 +177,7 @@ extension ClientConnection {
         {
             self.actions.append(.upstreamClose)
             exchange.upstream = .none
-            if self.attemptFailed(&exchange, .retryableStatus(response.status), now: now) { self.state = .exchange(exchange) }
+            self.attemptFailed(exchange, .retryableStatus(response.status), now: now)
             self.armTimer(now: now)
             return false
         }
@@ -248,8 +243,6 @@ extension ClientConnection {
             self.state = .tunnel(
                 Tunnel(log: exchange.log, lastClientActivity: now, idleTimeout: exchange.readTimeout))
             self.processInbound(now: now)  // bytes the client sent after its request
-        } else {
-            self.state = .exchange(exchange)
         }
         self.armTimer(now: now)
         return true
@@ -287,17 +280,15 @@ extension ClientConnection {
     }
 
     mutating func upstreamWritabilityChanged(_ writable: Bool, now: NIODeadline) {
-        guard case .exchange(var exchange) = self.state, exchange.upstream.isAttached else { return }
+        guard case .exchange(let exchange) = self.state, exchange.upstream.isAttached else { return }
         exchange.upstreamWritable = writable
         guard writable else {
             if !exchange.body.isComplete, exchange.sendBlockedSince == nil { exchange.sendBlockedSince = now }
-            self.state = .exchange(exchange)
             self.armTimer(now: now)
             return
         }
         exchange.sendBlockedSince = nil
-        guard self.pumpRequestBody(&exchange, now: now) else { return }
-        self.state = .exchange(exchange)
+        guard self.pumpRequestBody(exchange, now: now) else { return }
         if self.inbound.readableBytes < Self.maxBufferedInbound { self.setReading(true, now: now) }
         self.armTimer(now: now)
     }

@@ -16,9 +16,9 @@ import PorticoTLS
 /// Everything runs on the connection's event loop; nothing here locks, and no event allocates
 /// once the connection's buffers have grown.
 ///
-/// Convention: a helper that takes the exchange (a reference the state owns, changed in place)
-/// returns whether the exchange goes on (the caller then keeps it as the state) or has set the
-/// next state itself (an answer, a close). Every event ends by re-checking the timer.
+/// Convention: the exchange is a reference the state owns, changed in place; a helper given it
+/// either leaves it the state or sets the next state itself (an answer, a close), and one that
+/// returns a Bool says which (true: it goes on). Every event ends by re-checking the timer.
 struct ClientConnection {
     enum State {
         /// Waiting for (the rest of) a request head; `since`: when the connection became idle
@@ -74,9 +74,11 @@ struct ClientConnection {
     /// Body bytes buffered before back-pressure stops reading from the client.
     static let maxBufferedInbound = 64 * 1024
 
-    init(loop: LoopContext, isTLS: Bool) {
+    /// `forwarding`: known up front for an HTTP/2 stream (its connection's), else at `start`.
+    init(loop: LoopContext, isTLS: Bool, forwarding: ForwardingContext = .unknown) {
         self.loop = loop
         self.isTLS = isTLS
+        self.forwarding = forwarding
         self.inbound = ByteBuffer()
         self.state = .idle(since: .uptimeNanoseconds(0))
     }
@@ -201,15 +203,14 @@ struct ClientConnection {
                 case .complete:
                     self.beginRequest(now: now)
                 }
-            case .exchange(var exchange):
+            case .exchange(let exchange):
                 if exchange.upstream.isAttached {
-                    guard self.pumpRequestBody(&exchange, now: now) else { return }
-                    self.state = .exchange(exchange)
+                    guard self.pumpRequestBody(exchange, now: now) else { return }
                     if exchange.body.isComplete, self.inbound.readableBytes > Self.maxBufferedInbound {
                         self.setReading(false)  // a client pipelining faster than we answer
                     }
                 } else if exchange.bufferedBody > 0 {
-                    self.bodyArrived(&exchange, now: now)
+                    self.bodyArrived(exchange, now: now)
                 } else if self.inbound.readableBytes > Self.maxBufferedInbound {
                     self.setReading(false)
                 }
