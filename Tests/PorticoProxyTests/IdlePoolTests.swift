@@ -84,6 +84,23 @@ import Testing
         #expect(pool.checkout("a", now: self.start + .seconds(3)).0 === connection)
     }
 
+    /// A key emptied by checkouts stays until the next generation (so the next release does
+    /// not allocate), and then goes unless something is parked under it.
+    @Test func emptyKeysAreDroppedAtAGenerationChange() {
+        var pool = self.pool()
+        let a = Connection("a")
+        let b = Connection("b")
+        _ = pool.release(a, now: self.start)
+        _ = pool.release(b, now: self.start)
+        #expect(pool.checkout("a", now: self.start).0 === a)
+        #expect(pool.checkout("gone", now: self.start).0 == nil)
+        #expect(pool.keyCount == 2)
+        pool.dropEmptyKeys()
+        #expect(pool.keyCount == 1)
+        #expect(pool.count(for: "b") == 1)
+        #expect(pool.checkout("b", now: self.start).0 === b)
+    }
+
     @Test func aConnectionThatClosedWhileParkedIsForgotten() {
         var pool = self.pool()
         let connection = Connection("a")

@@ -31,6 +31,8 @@ struct HTTP2ResponseTranslator {
 
     init(requestMethod: RequestHead.Method) {
         self.requestMethod = requestMethod
+        // One allocation for a usual head's fields, not one per doubling as they are parsed.
+        self.parsed.fields.reserveCapacity(16)
     }
 
     /// Whether END_STREAM went out (the answer is whole).

@@ -32,9 +32,9 @@ final class HTTP2StreamCodec: ChannelDuplexHandler, RemovableChannelHandler {
         do {
             switch payload {
             case .headers(let headers):
-                out = context.channel.allocator.buffer(capacity: 0)
+                // Sized once: a buffer grown afterwards is allocated twice.
+                out = context.channel.allocator.buffer(capacity: self.response == nil ? 256 + headers.headers.count * 48 : 64)
                 if self.response == nil {
-                    out.reserveCapacity(256 + headers.headers.count * 48)
                     try self.request.head(headers.headers, endStream: headers.endStream, into: &out)
                     self.response = HTTP2ResponseTranslator(requestMethod: self.request.isHEAD ? .head : .get)
                 } else {

@@ -10,6 +10,7 @@ final class LoopContext {
     let index: Int
     var generation: Generation {
         didSet {
+            self.pool.generationChanged()
             guard self.generation.configuration != self.configuration else { return }
             self.configuration = self.generation.configuration
             self.pool.configure(self.configuration)

@@ -36,14 +36,24 @@ struct IdlePool<Connection: PoolableConnection> {
     /// less than that is taken (the others stay for requests that may be retried).
     mutating func checkout(_ key: Connection.Key, now: NIODeadline, maxIdle: TimeAmount? = nil) -> (Connection?, stale: [Connection]) {
         if let maxIdle, let warmest = self.idle[key]?.last, now - warmest.idleSince >= maxIdle { return (nil, []) }
+        // Taken out and put back rather than mutated through the subscript: the dictionary's
+        // nested `_modify` coroutines heap-allocate their frames, three mallocs per request.
+        guard var parked = self.idle.removeValue(forKey: key) else { return (nil, []) }
+        defer { self.idle[key] = parked }  // kept when empty, so the next release does not allocate
         var stale: [Connection] = []
-        // Optional chaining mutates the stored array in place (no copy-on-write copy).
-        while let connection = self.idle[key]?.popLast() {
+        while let connection = parked.popLast() {
             connection.isPooled = false
             if connection.isActive, now - connection.idleSince < self.idleTimeout { return (connection, stale) }
             stale.append(connection)
         }
         return (nil, stale)
+    }
+
+    /// Forgets the keys with nothing parked (endpoints gone since): called once per generation,
+    /// so a key per endpoint that ever was does not pile up.
+    mutating func dropEmptyKeys() {
+        guard self.idle.values.contains(where: \.isEmpty) else { return }
+        self.idle = self.idle.filter { !$0.value.isEmpty }
     }
 
     /// Parks a connection whose exchange ended cleanly. Returns it when it cannot stay (closed,
@@ -65,6 +75,9 @@ struct IdlePool<Connection: PoolableConnection> {
         connection.isPooled = false
         self.idle[connection.poolKey]?.removeAll { $0 === connection }
     }
+
+    /// Keys the pool holds, with connections parked or not.
+    var keyCount: Int { self.idle.count }
 
     /// Idle connections parked for `key`.
     func count(for key: Connection.Key) -> Int { self.idle[key]?.count ?? 0 }

@@ -18,6 +18,11 @@ final class UpstreamPool {
         self.idle.maxUses = configuration.maxRequestsPerUpstreamConnection
     }
 
+    /// A new generation: forget the endpoints with nothing parked (their keys hold them).
+    func generationChanged() {
+        self.idle.dropEmptyKeys()
+    }
+
     func checkout(_ endpoint: ProxyEndpoint, now: NIODeadline, maxIdle: TimeAmount? = nil) -> UpstreamHandler? {
         let (connection, stale) = self.idle.checkout(EndpointKey(endpoint: endpoint), now: now, maxIdle: maxIdle)
         for connection in stale { connection.close() }

@@ -58,6 +58,10 @@ struct ActionQueue {
         self.items.append(action)
     }
 
+    mutating func reserveCapacity(_ count: Int) {
+        self.items.reserveCapacity(count)
+    }
+
     /// Every queued action into `batch` (which must be empty): one access to the machine per
     /// batch instead of one per action.
     mutating func take(into batch: inout [ConnectionAction]) {
