@@ -24,7 +24,8 @@ import Testing
         let (settings, diagnostics) = self.read([
             "hsts-max-age": "600", "hsts-include-subdomains": "false", "hsts-preload": "true", "proxy-body-size": "8m",
             "ssl-redirect": "false", "proxy-read-timeout": "120", "keep-alive": "10", "keep-alive-requests": "50",
-            "client-header-timeout": "7", "large-client-header-buffers": "2 4k", "upstream-keepalive-connections": "16",
+            "client-header-timeout": "7", "large-client-header-buffers": "2 4k", "client-header-buffer-size": "2k",
+            "upstream-keepalive-connections": "16",
             "upstream-keepalive-timeout": "30", "upstream-keepalive-requests": "100", "limit-req-status-code": "429",
             "use-forwarded-headers": "true", "compute-full-forwarded-for": "true", "proxy-real-ip-cidr": "10.0.0.0/8, 192.168.0.0/16",
             "forwarded-for-header": "CF-Connecting-IP", "server-tokens": "true", "ssl-protocols": "TLSv1.3",
@@ -40,6 +41,7 @@ import Testing
         #expect(settings.server.keepAliveRequests == 50)
         #expect(settings.server.clientHeaderTimeoutSeconds == 7)
         #expect(settings.server.headerBuffers == ServerSettings.HeaderBuffers(count: 2, size: 4096))
+        #expect(settings.server.clientHeaderBufferSize == 2048)
         #expect(settings.server.upstreamKeepaliveConnections == 16)
         #expect(settings.server.upstreamKeepaliveTimeoutSeconds == 30)
         #expect(settings.server.upstreamKeepaliveRequests == 100)
@@ -91,7 +93,7 @@ import Testing
     /// mapstructure leaves a field it cannot decode at its default; the others still apply.
     @Test(arguments: [
         ("proxy-body-size", "100mb"), ("keep-alive", "75s"), ("hsts", "yes"), ("limit-req-status-code", "200"),
-        ("proxy-real-ip-cidr", "10.0.0.0/33"), ("large-client-header-buffers", "4"), ("ssl-protocols", "TLSv1.4"),
+        ("proxy-real-ip-cidr", "10.0.0.0/33"), ("large-client-header-buffers", "4"), ("client-header-buffer-size", "8"), ("ssl-protocols", "TLSv1.4"),
         ("forwarded-for-header", "X Forwarded"),
     ])
     func aBadValueFallsBackToTheDefaultNamingItsKey(key: String, value: String) throws {

@@ -74,6 +74,8 @@ import Testing
             "settings.yaml": Self.configMap([
                 "hsts-max-age": "600", "hsts-include-subdomains": "false", "server-tokens": "true", "proxy-body-size": "1k",
                 "large-client-header-buffers": "2 1k", "use-forwarded-headers": "true", "compute-full-forwarded-for": "true",
+                // Heads arrive in 64-byte reads: each below is parsed across many of them.
+                "client-header-buffer-size": "64",
             ]),
         ])
         let portico = try PorticoProcess(rules: rules.url, extraArguments: Self.arguments)

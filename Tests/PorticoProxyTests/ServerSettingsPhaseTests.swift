@@ -53,6 +53,21 @@ import Testing
             == ["connect 10.0.0.1:80 pooled"])
     }
 
+    /// `client-header-buffer-size` sizes a client connection's first reads: ingress-nginx's 1k
+    /// unless set, at most 64 KiB (where reads that fill the buffer stop doubling it).
+    @Test func clientHeaderBufferSizeSizesTheFirstReads() {
+        #expect(ProxyConfiguration().clientReadBuffers.nextBufferSize() == 1024)
+        var settings = ServerSettings()
+        settings.clientHeaderBufferSize = 4096
+        let four = ProxyConfiguration().applying(settings)
+        #expect(four.clientReadBuffers.nextBufferSize() == 4096)
+        #expect(four.clientReadBuffers.maximum == 64 * 1024)
+        settings.clientHeaderBufferSize = 1024 * 1024
+        #expect(ProxyConfiguration().applying(settings).clientReadBuffers.nextBufferSize() == 64 * 1024)
+        let generation = H(settings: settings)
+        #expect(generation.loop.clientReadBuffers.nextBufferSize() == 64 * 1024, "the loop takes it from the generation")
+    }
+
     /// `limit-conn-status-code` reaches the limit phase through the generation.
     @Test func theLimitStatusComesFromTheSettings() {
         var settings = ServerSettings()

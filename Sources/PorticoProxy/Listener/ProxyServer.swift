@@ -29,8 +29,11 @@ public final class ProxyServer: Sendable {
             // which accepted sockets inherit on Linux; the read batch is set in place.
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.syncOptions?.setOption(.maxMessagesPerRead, value: 16)
                     let context = runtime.loopContext(for: channel.eventLoop)
+                    if let options = channel.syncOptions {
+                        try options.setOption(.maxMessagesPerRead, value: 16)
+                        try options.setOption(.recvAllocator, value: context.clientReadBuffers)
+                    }
                     guard context.admitConnection(logger: logger) else {
                         channel.close(promise: nil)
                         return

@@ -13,6 +13,7 @@ final class LoopContext {
             self.pool.generationChanged()
             guard self.generation.configuration != self.configuration else { return }
             self.configuration = self.generation.configuration
+            self.clientReadBuffers = self.configuration.clientReadBuffers
             self.pool.configure(self.configuration)
         }
     }
@@ -20,6 +21,8 @@ final class LoopContext {
     /// The settings in force: the current generation's, kept here so the many reads per request
     /// go to this object's own storage (no generation reference taken and dropped each time).
     private(set) var configuration: ProxyConfiguration
+    /// Each accepted connection's read-buffer sizing (from `configuration`, worked out once).
+    private(set) var clientReadBuffers: AdaptiveRecvByteBufferAllocator
     let accessLog: AccessLogWriter?
     var requestIDs: RequestIDGenerator
     /// Routing scratch (normalised path, captures, rewritten target), reused by every request.
@@ -75,6 +78,7 @@ final class LoopContext {
         self.index = index
         self.generation = generation
         self.configuration = generation.configuration
+        self.clientReadBuffers = generation.configuration.clientReadBuffers
         self.pool = UpstreamPool(configuration: generation.configuration)
         self.accessLog = accessLog
         self.requestIDs = RequestIDGenerator()

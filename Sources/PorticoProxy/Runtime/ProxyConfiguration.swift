@@ -63,6 +63,18 @@ public struct ProxyConfiguration: Sendable, Equatable {
     public var forwarding: ServerSettings.Forwarding?
     /// `large-client-header-buffers` "4 8k".
     var headLimits = RequestHeadParser.Limits.standard
+    /// `client-header-buffer-size` (ingress-nginx's 1k): a client connection's first reads go
+    /// into a buffer this big, which grows (to 64 KiB) only when reads fill it. The channel
+    /// keeps its read buffer while idle, so this is most of an idle connection's memory.
+    var clientHeaderBufferSize = 1024
+
+    /// The read-buffer sizing of a client connection: `client-header-buffer-size` first (NIO
+    /// rounds it down to a power of two), doubling after each read that fills it, halving
+    /// after two that use less than half.
+    var clientReadBuffers: AdaptiveRecvByteBufferAllocator {
+        let maximum = 64 * 1024
+        return AdaptiveRecvByteBufferAllocator(minimum: 64, initial: min(self.clientHeaderBufferSize, maximum), maximum: maximum)
+    }
     /// `--enable-ssl-passthrough`: the HTTPS listener reads each ClientHello's SNI first.
     public var sslPassthrough = false
     /// `use-http2`: `h2` by ALPN on the HTTPS port, prior knowledge on the plain one.
@@ -102,6 +114,7 @@ public struct ProxyConfiguration: Sendable, Equatable {
         if settings.keepAliveSeconds == 0 { result.maxRequestsPerConnection = 1 }  // nginx `keepalive_timeout 0`: no keep-alive
         if let seconds = settings.clientHeaderTimeoutSeconds { result.headerTimeout = .seconds(Int64(seconds)) }
         if let seconds = settings.clientBodyTimeoutSeconds { result.bodyTimeout = .seconds(Int64(seconds)) }
+        if let size = settings.clientHeaderBufferSize { result.clientHeaderBufferSize = size }
         if let buffers = settings.headerBuffers { result.headLimits = RequestHeadParser.Limits(buffers: buffers.count, size: buffers.size) }
         if let count = settings.upstreamKeepaliveConnections { result.maxIdlePerEndpoint = count }
         if let seconds = settings.upstreamKeepaliveTimeoutSeconds { result.upstreamIdleTimeout = .seconds(Int64(seconds)) }

@@ -16,6 +16,9 @@ public struct ServerSettings: Hashable, Sendable {
     /// `client-header-timeout`, `client-body-timeout` in seconds.
     public var clientHeaderTimeoutSeconds: Int?
     public var clientBodyTimeoutSeconds: Int?
+    /// `client-header-buffer-size` ("1k"): the first read buffer of a client connection (nginx
+    /// reads a request head into one such buffer before taking `large-client-header-buffers`).
+    public var clientHeaderBufferSize: Int?
     /// `large-client-header-buffers` ("4 8k"): the longest request line or field line is one
     /// buffer, the whole head at most all of them (nginx answers 414 / 400 past them).
     public var headerBuffers: HeaderBuffers?

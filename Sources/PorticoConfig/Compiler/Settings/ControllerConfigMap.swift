@@ -122,7 +122,7 @@ public enum ControllerConfigMap {
         case customHTTPErrors = "custom-http-errors"
         case keepAlive = "keep-alive", keepAliveRequests = "keep-alive-requests"
         case clientHeaderTimeout = "client-header-timeout", clientBodyTimeout = "client-body-timeout"
-        case largeClientHeaderBuffers = "large-client-header-buffers"
+        case largeClientHeaderBuffers = "large-client-header-buffers", clientHeaderBufferSize = "client-header-buffer-size"
         case upstreamKeepaliveConnections = "upstream-keepalive-connections"
         case upstreamKeepaliveTimeout = "upstream-keepalive-timeout"
         case upstreamKeepaliveRequests = "upstream-keepalive-requests"
@@ -209,6 +209,11 @@ public enum ControllerConfigMap {
                     let size = ProxyAnnotations.parseSize(String(parts[1])), size >= 1024, size <= 1024 * 1024
                 else { return "a count and a size, like \"4 8k\" (a buffer of 1k to 1m)" }
                 settings.server.headerBuffers = ServerSettings.HeaderBuffers(count: count, size: size)
+            case .clientHeaderBufferSize:
+                guard let size = ProxyAnnotations.parseSize(value), size >= 64, size <= 1024 * 1024 else {
+                    return "a size like 1k or 4k (64 bytes to 1m)"
+                }
+                settings.server.clientHeaderBufferSize = size
             case .upstreamKeepaliveConnections:
                 return Self.count(value, from: 0) { settings.server.upstreamKeepaliveConnections = $0 }
             case .upstreamKeepaliveTimeout:
