@@ -245,13 +245,19 @@ final class ProxyConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
                 self.batch = batch
                 return
             }
-            for action in batch { self.carryOut(action) }
+            // Each action is moved out of the batch (a payload-free one swapped in), so its
+            // buffers and references are not retained for the copy and released twice.
+            for index in batch.indices {
+                var action = ConnectionAction.flush
+                swap(&action, &batch[index])
+                self.carryOut(action)
+            }
             batch.removeAll(keepingCapacity: true)
             self.batch = batch
         }
     }
 
-    private func carryOut(_ action: ConnectionAction) {
+    private func carryOut(_ action: consuming ConnectionAction) {
         guard let context = self.context else {
             // Torn down: only the upstream side may still need letting go.
             if case .upstreamClose = action, let upstream = self.upstream {

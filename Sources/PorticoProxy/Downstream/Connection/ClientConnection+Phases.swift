@@ -170,8 +170,7 @@ extension ClientConnection {
                 log.canary = canary.upstreamName
             }
         }
-        let configuration = self.loop.configuration
-        let tries = route.policy.nextUpstream.tries.map { $0 == 0 ? max(backend.endpoints.count, 1) : $0 } ?? configuration.maxTries
+        let tries = route.policy.nextUpstream.tries.map { $0 == 0 ? max(backend.endpoints.count, 1) : $0 } ?? self.loop.configuration.maxTries
         let affinityHash = self.affinityHash(for: route.policy, backend: backend, realClient: realClient)
         let (cookieEndpoint, affinityKey) = route.policy.cookieAffinity.map { self.affinityChoice($0, backend: backend, now: now) } ?? (nil, nil)
 
@@ -199,19 +198,19 @@ extension ClientConnection {
         let exchange = Exchange(
             upstream: .none, log: log, backend: backend, upstreamRequestHead: upstreamHead, body: body,
             maxBodySize: route.policy.maxBodySize,
-            connectTimeout: Self.within(self.grpcDeadline, route.policy.connectTimeoutSeconds.map { .seconds(Int64($0)) } ?? configuration.connectTimeout),
+            connectTimeout: Self.within(self.grpcDeadline, route.policy.connectTimeoutSeconds.map { .seconds(Int64($0)) } ?? self.loop.configuration.connectTimeout),
             readTimeout: Self.within(
                 self.grpcDeadline,
                 route.policy.readTimeoutMilliseconds.map { .milliseconds(Int64($0)) } ?? route.policy.readTimeoutSeconds.map { .seconds(Int64($0)) }
-                    ?? configuration.readTimeout),
-            sendTimeout: route.policy.sendTimeoutSeconds.map { .seconds(Int64($0)) } ?? configuration.sendTimeout,
+                    ?? self.loop.configuration.readTimeout),
+            sendTimeout: route.policy.sendTimeoutSeconds.map { .seconds(Int64($0)) } ?? self.loop.configuration.sendTimeout,
             affinityHash: affinityHash, cookieAffinity: route.policy.cookieAffinity, cookieEndpoint: cookieEndpoint,
             retryPolicy: RetryPolicy(maxTries: tries, next: route.policy.nextUpstream), ewma: route.policy.ewma,
             attemptStart: now, rotationStart: backend.nextStart(loop: self.loop.index), keepAlive: keepAlive,
             closeAfterResponse: !keepAlive, lastClientActivity: now,
             bodyRate: body.isComplete
                 ? .disabled
-                : BodyRateGuard(minimumBytesPerSecond: configuration.minBodyRate, window: configuration.bodyRateWindow, now: now),
+                : BodyRateGuard(minimumBytesPerSecond: self.loop.configuration.minBodyRate, window: self.loop.configuration.bodyRateWindow, now: now),
             isIdempotent: self.head.method.isIdempotent, isHTTP11: self.head.isHTTP11)
         exchange.errorPages = errorPages
         exchange.affinityKey = affinityKey

@@ -9,10 +9,11 @@ import NIOCore
 extension ClientConnection {
     /// The moment the current state times out, or nil when nothing is timed.
     var currentDeadline: NIODeadline? {
-        let configuration = self.loop.configuration
+        // Fields read through `self.loop.configuration`, never a local copy of it: the struct
+        // is large and copying it retains and releases every array and string it holds.
         switch self.state {
         case .idle(let since):
-            return since + (self.inbound.readableBytes > 0 ? configuration.headerTimeout : configuration.keepAliveTimeout)
+            return since + (self.inbound.readableBytes > 0 ? self.loop.configuration.headerTimeout : self.loop.configuration.keepAliveTimeout)
         case .exchange(let exchange):
             // proxy-read-timeout runs once the request is sent (or the answer has begun), as
             // nginx's: a long upload is timed by the send and client-body timeouts instead.

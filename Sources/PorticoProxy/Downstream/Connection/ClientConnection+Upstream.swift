@@ -213,8 +213,8 @@ extension ClientConnection {
         } else if http10Client {
             connection = .keepAlive
         }
-        let configuration = self.loop.configuration
-        let hsts = self.isTLS ? configuration.hstsField : nil
+        let hsts = self.isTLS ? self.loop.configuration.hstsField : nil
+        let serverTokens = self.loop.configuration.serverTokens
         let cookie = exchange.cookieAffinity == nil ? nil : self.affinityCookieField(exchange, now: now)
         let out: ByteBuffer
         var answerFields = exchange.log.answerFields
@@ -223,13 +223,13 @@ extension ClientConnection {
             answerFields = Self.joined(answerFields, added)
         }
         let droppedNames = exchange.headers?.replacedResponseNames ?? []
-        if response.needsRewrite || connection != .none || hsts != nil || configuration.serverTokens || cookie != nil || answerFields != nil || !droppedNames.isEmpty
+        if response.needsRewrite || connection != .none || hsts != nil || serverTokens || cookie != nil || answerFields != nil || !droppedNames.isEmpty
             || exchange.locationRewrite != nil
             || (response.isChunked && (http10Client || response.contentLength != nil))
         {
             out = ResponseHeadWriter.rewrite(
                 headBytes, response, connection: connection, dropChunked: http10Client, hsts: hsts,
-                server: configuration.serverTokens ? ErrorResponses.portico : "", extraFields: cookie,
+                server: serverTokens ? ErrorResponses.portico : "", extraFields: cookie,
                 answerFields: answerFields, dropsCORS: exchange.dropsUpstreamCORS, droppedNames: droppedNames,
                 locationRewrite: exchange.locationRewrite,
                 allocator: ByteBufferAllocator())
