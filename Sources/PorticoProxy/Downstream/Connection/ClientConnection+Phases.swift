@@ -153,7 +153,7 @@ extension ClientConnection {
         }
 
         // Phase: access checks (nginx's access phase: the address lists, basic auth, external auth).
-        let access = self.accessPhase(route.policy, realClient: realClient, now: now)
+        let access = self.accessPhase(route, realClient: realClient, now: now)
         if case .answer(let status) = access {
             self.inbound.moveReaderIndex(forwardBy: self.head.headLength)
             let challenge = status == 401 ? route.policy.basicAuth?.challenge : nil
@@ -171,7 +171,7 @@ extension ClientConnection {
             }
         }
         let tries = route.policy.nextUpstream.tries.map { $0 == 0 ? max(backend.endpoints.count, 1) : $0 } ?? self.loop.configuration.maxTries
-        let affinityHash = self.affinityHash(for: route.policy, backend: backend, realClient: realClient)
+        let affinityHash = self.affinityHash(for: route, backend: backend, realClient: realClient)
         let (cookieEndpoint, affinityKey) = route.policy.cookieAffinity.map { self.affinityChoice($0, backend: backend, now: now) } ?? (nil, nil)
 
         // Phase: upstream request (and the auth-url sub-request, built while the head is here).
@@ -342,20 +342,23 @@ extension ClientConnection {
     /// allow-list or inside the deny-list, then 401 without valid basic credentials, then the
     /// external auth. `satisfy any`: the first check that passes lets the request through; if
     /// none does, basic auth's 401 (or the external auth's verdict, or 403) answers.
-    mutating func accessPhase(_ policy: RoutePolicy, realClient: (text: String, bytes: [UInt8])?, now: NIODeadline) -> AccessVerdict {
-        let addressAllowed = policy.allows(realClient?.bytes ?? self.forwarding.peerBytes)
-        guard policy.satisfyAny else {
+    ///
+    /// Phases take the `Route` and read `route.policy` in place: a `RoutePolicy` passed by
+    /// value is copied out of the route first, every array and string in it retained.
+    mutating func accessPhase(_ route: Route, realClient: (text: String, bytes: [UInt8])?, now: NIODeadline) -> AccessVerdict {
+        let addressAllowed = route.policy.allows(realClient?.bytes ?? self.forwarding.peerBytes)
+        guard route.policy.satisfyAny else {
             if !addressAllowed { return .answer(403) }
-            if let auth = policy.basicAuth, !self.hasValidCredentials(auth, now: now) { return .answer(401) }
+            if let auth = route.policy.basicAuth, !self.hasValidCredentials(auth, now: now) { return .answer(401) }
             return .proceed
         }
-        let hasAddressList = policy.allowedSources != nil || !policy.deniedSources.isEmpty
+        let hasAddressList = route.policy.allowedSources != nil || !route.policy.deniedSources.isEmpty
         if hasAddressList, addressAllowed { return .granted }
-        if let auth = policy.basicAuth {
+        if let auth = route.policy.basicAuth {
             if self.hasValidCredentials(auth, now: now) { return .granted }
-            return policy.externalAuth == nil ? .answer(401) : .proceed
+            return route.policy.externalAuth == nil ? .answer(401) : .proceed
         }
-        if policy.externalAuth != nil { return .proceed }
+        if route.policy.externalAuth != nil { return .proceed }
         return addressAllowed ? .proceed : .answer(403)
     }
 
@@ -416,7 +419,7 @@ extension ClientConnection {
                         self.head, from: bytes, rewrittenTarget: target, forwardedPrefix: route.policy.forwardedPrefix,
                         upstreamHost: route.policy.upstreamHost, realClient: realClient, forwarded: self.forwardedFields(in: bytes),
                         dropAuthorization: route.policy.basicAuth != nil,
-                        replacedFields: Self.replacedRequestFields(route.policy, headers: headers), extraFields: self.extraRequestFields(route.policy, headers: headers),
+                        replacedFields: Self.replacedRequestFields(route, headers: headers), extraFields: self.extraRequestFields(route, headers: headers),
                         forwarding: self.forwarding,
                         requestID: self.relay.requestID, trace: self.relay.trace, into: &out)
                 }
@@ -424,7 +427,7 @@ extension ClientConnection {
                 UpstreamRequestWriter.write(
                     self.head, from: bytes, upstreamHost: route.policy.upstreamHost, realClient: realClient,
                     forwarded: self.forwardedFields(in: bytes), dropAuthorization: route.policy.basicAuth != nil,
-                    replacedFields: Self.replacedRequestFields(route.policy, headers: headers), extraFields: self.extraRequestFields(route.policy, headers: headers),
+                    replacedFields: Self.replacedRequestFields(route, headers: headers), extraFields: self.extraRequestFields(route, headers: headers),
                     forwarding: self.forwarding,
                     requestID: self.relay.requestID, trace: self.relay.trace, into: &out)
             }
@@ -441,22 +444,22 @@ extension ClientConnection {
 
     /// Fields the proxy adds to the upstream request: the snippet's `proxy_set_header` lines,
     /// the `ssl-client-*` fields of an `auth-tls` host.
-    func extraRequestFields(_ policy: RoutePolicy, headers: HeaderPolicy?) -> [UInt8] {
+    func extraRequestFields(_ route: Route, headers: HeaderPolicy?) -> [UInt8] {
         let snippet = headers?.requestLines ?? []
-        guard let certificates = policy.clientCertificate else { return snippet }
+        guard let certificates = route.policy.clientCertificate else { return snippet }
         return snippet + self.clientCertificateFields(certificates)
     }
 
     /// Client fields the route sets itself: `auth-response-headers`, `proxy_set_header`, an
     /// `auth-tls` host's `ssl-client-*`.
-    static func replacedRequestFields(_ policy: RoutePolicy, headers: HeaderPolicy?) -> [[UInt8]] {
-        let replaced = Self.replacedByAuthOrSnippet(policy, headers: headers)
-        guard policy.clientCertificate != nil else { return replaced }
+    static func replacedRequestFields(_ route: Route, headers: HeaderPolicy?) -> [[UInt8]] {
+        let replaced = Self.replacedByAuthOrSnippet(route, headers: headers)
+        guard route.policy.clientCertificate != nil else { return replaced }
         return replaced + Self.clientCertificateFieldNames
     }
 
-    static func replacedByAuthOrSnippet(_ policy: RoutePolicy, headers: HeaderPolicy?) -> [[UInt8]] {
-        switch (policy.externalAuth?.responseHeadersLowercased, headers?.replacedRequestNames) {
+    static func replacedByAuthOrSnippet(_ route: Route, headers: HeaderPolicy?) -> [[UInt8]] {
+        switch (route.policy.externalAuth?.responseHeadersLowercased, headers?.replacedRequestNames) {
         case (nil, nil): return []
         case (let auth?, nil): return auth
         case (nil, let headers?): return headers
@@ -466,9 +469,9 @@ extension ClientConnection {
 
     /// The consistent-hashing key of this request: the route's `upstream-hash-by`, else the
     /// client IP when the Service has `sessionAffinity: ClientIP`, else none (round-robin).
-    func affinityHash(for policy: RoutePolicy, backend: ProxyBackend, realClient: (text: String, bytes: [UInt8])?) -> UInt64? {
+    func affinityHash(for route: Route, backend: ProxyBackend, realClient: (text: String, bytes: [UInt8])?) -> UInt64? {
         let clientHash = realClient.map { ProxyBackend.fnv1a(Array($0.text.utf8)) } ?? self.forwarding.peerHash
-        guard let key = policy.hashKey else { return backend.clientIPAffinity ? clientHash : nil }
+        guard let key = route.policy.hashKey else { return backend.clientIPAffinity ? clientHash : nil }
         return self.inbound.withUnsafeReadableBytes { bytes -> UInt64 in
             switch key {
             case .clientAddress:
