@@ -14,6 +14,7 @@ final class LoopContext {
             guard self.generation.configuration != self.configuration else { return }
             self.configuration = self.generation.configuration
             self.clientReadBuffers = self.configuration.clientReadBuffers
+            self.shortestTimeout = self.configuration.shortestTimeout
             self.pool.configure(self.configuration)
         }
     }
@@ -23,6 +24,9 @@ final class LoopContext {
     private(set) var configuration: ProxyConfiguration
     /// Each accepted connection's read-buffer sizing (from `configuration`, worked out once).
     private(set) var clientReadBuffers: AdaptiveRecvByteBufferAllocator
+    /// The configuration's shortest timeout, read at every timer check: a computed property of
+    /// the configuration would copy the whole struct each time.
+    private(set) var shortestTimeout: TimeAmount
     let accessLog: AccessLogWriter?
     var requestIDs: RequestIDGenerator
     /// Routing scratch (normalised path, captures, rewritten target), reused by every request.
@@ -79,6 +83,7 @@ final class LoopContext {
         self.generation = generation
         self.configuration = generation.configuration
         self.clientReadBuffers = generation.configuration.clientReadBuffers
+        self.shortestTimeout = generation.configuration.shortestTimeout
         self.pool = UpstreamPool(configuration: generation.configuration)
         self.accessLog = accessLog
         self.requestIDs = RequestIDGenerator()

@@ -91,9 +91,6 @@ public struct ProxyConfiguration: Sendable, Equatable {
 
     public init() {}
 
-    /// Whether HTTPS answers carry HSTS.
-    var hsts: Bool { self.hstsField != nil }
-
     /// `--trusted-proxies`: these peers' `X-Forwarded-For` chain is believed and extended
     /// (ingress-nginx's `use-forwarded-headers` + `compute-full-forwarded-for` +
     /// `proxy-real-ip-cidr`).

@@ -4,7 +4,7 @@ import PorticoRouting
 /// The proxy's own answers (404, 502, redirects, …) and the log phase.
 extension ClientConnection {
     /// The proxy's own answers carry the generation's HSTS field on HTTPS.
-    var ownAnswersCarryHSTS: Bool { self.isTLS && self.loop.configuration.hsts }
+    var ownAnswersCarryHSTS: Bool { self.isTLS && self.loop.configuration.hstsField != nil }
 
     /// Answers with the proxy's own error page and logs it. `extraField`: one more field line
     /// (a 401's `WWW-Authenticate`).

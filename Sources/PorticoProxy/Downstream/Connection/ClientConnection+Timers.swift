@@ -41,7 +41,7 @@ extension ClientConnection {
     /// Makes sure a wake-up comes no later than the current state needs.
     mutating func armTimer(now: NIODeadline) {
         guard let deadline = self.currentDeadline else { return }
-        var longest = self.loop.configuration.shortestTimeout
+        var longest = self.loop.shortestTimeout
         if case .exchange(let exchange) = self.state { longest = min(longest, exchange.readTimeout, exchange.sendTimeout) }
         let wake = min(deadline, now + longest)
         if let pending = self.timerDeadline, pending <= wake { return }
