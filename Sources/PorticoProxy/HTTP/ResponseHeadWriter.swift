@@ -25,9 +25,11 @@ enum ResponseHeadWriter {
         dropsCORS: Bool = false,
         droppedNames: [[UInt8]] = [],
         locationRewrite: LocationRewrite? = nil,
-        allocator: ByteBufferAllocator
+        into out: consuming ByteBuffer
     ) -> ByteBuffer {
-        var out = allocator.buffer(capacity: headBytes.readableBytes + 32 + (answerFields?.readableBytes ?? 0))
+        // `consuming`: the caller's buffer is this one, not a second reference that would make
+        // the first write copy it.
+        out.reserveCapacity(headBytes.readableBytes + 32 + (answerFields?.readableBytes ?? 0))
         let replacesCORS = dropsCORS
         headBytes.withUnsafeReadableBytes { bytes in
             let statusLineEnd = head.fields.first?.lineStart ?? (head.headLength - 2)

@@ -60,14 +60,14 @@ final class HTTP2StreamCodec: ChannelDuplexHandler, RemovableChannelHandler {
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let bytes = Self.unwrapOutboundIn(data)
-        guard var response = self.response, !self.failed else {
+        guard self.response != nil, !self.failed else {
             promise?.fail(ChannelError.ioOnClosedChannel)
             return
         }
-        self.response = nil  // the local copy is the only one while it changes
-        response.write(bytes) { self.send($0, context: context) }
-        self.response = response
-        if response.state == .failed {
+        // In place: a copy taken out and put back retains and releases the translator's buffers
+        // and fields per write. `send` touches only `endWritten`, never `response`.
+        self.response!.write(bytes) { self.send($0, context: context) }
+        if self.response?.state == .failed {
             self.failed = true
             context.writeAndFlush(Self.wrapOutboundOut(.rstStream(.internalError)), promise: nil)
             context.close(promise: nil)

@@ -30,6 +30,8 @@ final class LoopContext {
     let accessLog: AccessLogWriter?
     var requestIDs: RequestIDGenerator
     /// Routing scratch (normalised path, captures, rewritten target), reused by every request.
+    /// Head buffers of finished exchanges, reused for the next heads.
+    var spareHeads = SpareHeadBuffers()
     let routing = RoutingScratch()
     /// Recent basic-authentication verdicts, so a bcrypt hash is not computed per request.
     var credentials = CredentialCache()

@@ -411,7 +411,7 @@ extension ClientConnection {
 
     /// Phase: upstream request. The head sent upstream, written from the client's head bytes.
     mutating func upstreamRequestPhase(route: Route, headers: HeaderPolicy?, rewritten: Bool, realClient: String?) -> ByteBuffer {
-        var out = ByteBufferAllocator().buffer(capacity: self.head.headLength + 384)
+        var out = self.loop.spareHeads.take(capacity: self.head.headLength + 384)
         self.inbound.withUnsafeReadableBytes { bytes in
             if rewritten {
                 self.loop.routing.rewrittenTarget.withUnsafeBytes { target in

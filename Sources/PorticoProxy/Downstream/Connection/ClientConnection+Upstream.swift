@@ -232,7 +232,8 @@ extension ClientConnection {
                 server: serverTokens ? ErrorResponses.portico : "", extraFields: cookie,
                 answerFields: answerFields, dropsCORS: exchange.dropsUpstreamCORS, droppedNames: droppedNames,
                 locationRewrite: exchange.locationRewrite,
-                allocator: ByteBufferAllocator())
+                into: self.loop.spareHeads.take(capacity: headBytes.readableBytes + 32 + (answerFields?.readableBytes ?? 0)))
+            exchange.answerHead = out
         } else {
             out = headBytes
         }

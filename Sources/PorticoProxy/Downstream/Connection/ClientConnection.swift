@@ -242,6 +242,10 @@ struct ClientConnection {
 
     /// Back to waiting for the next request on a kept-alive connection.
     mutating func finishExchange(now: NIODeadline) {
+        if case .exchange(let exchange) = self.state {
+            self.loop.spareHeads.give(exchange.upstreamRequestHead)
+            if let answerHead = exchange.answerHead { self.loop.spareHeads.give(answerHead) }
+        }
         self.relay = RelayCounters()
         self.releaseConnectionSlot()
         self.state = .idle(since: now)

@@ -138,6 +138,9 @@ final class Exchange {
     /// The request head as sent upstream (rewritten target, forwarding fields); the auth
     /// answer's `auth-response-headers` are added to it before it goes.
     var upstreamRequestHead: ByteBuffer
+    /// The answer head Portico rewrote for the client, handed back with the request head to
+    /// the loop's spare buffers when the exchange ends.
+    var answerHead: ByteBuffer?
     var body: RequestBody
     /// The route's `proxy-body-size` (nil: unlimited), and the chunked body bytes seen so far.
     let maxBodySize: Int?
