@@ -39,8 +39,6 @@ final class ProxyConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
     let serial: UInt64
     /// While closing lingers: when the socket is closed whatever the client still sends.
     private var lingerUntil: NIODeadline?
-    /// Actions being carried out (their storage reused batch after batch).
-    private var batch: [ConnectionAction] = []
     private var performing = false
     /// The clock, read once per NIO callback (not once per step of it): events and the
     /// actions they produce share it, so a keep-alive request reads the clock twice (its
@@ -67,7 +65,6 @@ final class ProxyConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
             // per array instead of one per doubling (a connection's grow once, then stay).
             self.machine.head.fields.reserveCapacity(16)
             self.machine.actions.reserveCapacity(8)
-            self.batch.reserveCapacity(8)
         }
     }
 
@@ -238,11 +235,13 @@ final class ProxyConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
         self.performing = true
         defer { self.performing = false }
         while true {
-            var batch = self.batch
-            self.batch = []
+            // The loop's spare array, not one per connection: an idle connection then keeps only
+            // the machine's queue. A handler that runs while another one's batch is out (a
+            // callback into a second connection) gets an empty array and allocates.
+            var batch = self.loop.takeActionBatch()
             self.machine.takeActions(into: &batch)
             if batch.isEmpty {
-                self.batch = batch
+                self.loop.returnActionBatch(batch)
                 return
             }
             // Each action is moved out of the batch (a payload-free one swapped in), so its
@@ -253,7 +252,7 @@ final class ProxyConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
                 self.carryOut(action)
             }
             batch.removeAll(keepingCapacity: true)
-            self.batch = batch
+            self.loop.returnActionBatch(batch)
         }
     }
 

@@ -32,6 +32,19 @@ final class LoopContext {
     /// Routing scratch (normalised path, captures, rewritten target), reused by every request.
     /// Head buffers of finished exchanges, reused for the next heads.
     var spareHeads = SpareHeadBuffers()
+    /// The emptied array connection handlers carry their machines' actions out of, lent to one
+    /// handler at a time (`takeActionBatch`), so connections do not each keep one.
+    private var spareActionBatch: [ConnectionAction] = []
+
+    func takeActionBatch() -> [ConnectionAction] {
+        var batch: [ConnectionAction] = []
+        swap(&batch, &self.spareActionBatch)
+        return batch
+    }
+
+    func returnActionBatch(_ batch: [ConnectionAction]) {
+        if batch.capacity > self.spareActionBatch.capacity { self.spareActionBatch = batch }
+    }
     let routing = RoutingScratch()
     /// Recent basic-authentication verdicts, so a bcrypt hash is not computed per request.
     var credentials = CredentialCache()
