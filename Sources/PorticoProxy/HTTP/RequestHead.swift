@@ -8,10 +8,7 @@ struct HeaderField {
     let kind: HeaderKind
 
     init(lineStart: Int, nameEnd: Int, valueStart: Int, valueEnd: Int, kind: HeaderKind) {
-        self.offsets = (
-            UInt32(truncatingIfNeeded: lineStart), UInt32(truncatingIfNeeded: nameEnd), UInt32(truncatingIfNeeded: valueStart),
-            UInt32(truncatingIfNeeded: valueEnd)
-        )
+        self.offsets = (UInt32(lineStart), UInt32(nameEnd), UInt32(valueStart), UInt32(valueEnd))
         self.kind = kind
     }
 
@@ -21,28 +18,29 @@ struct HeaderField {
     var valueEnd: Int { Int(self.offsets.valueEnd) }
 }
 
-/// An optional range of head bytes in 8 bytes instead of a `Range<Int>?`'s 24 (with padding):
-/// the request head keeps ten of them, and lives in its connection while idle.
+/// An optional range of head bytes stored in 8 bytes instead of a `Range<Int>?`'s 24 (with
+/// padding): the request head keeps ten of them, and lives in its connection while idle.
+/// Offsets convert with a trapping `UInt32(_:)`: a head is bounded by
+/// `large-client-header-buffers`, so an offset past 4 GiB is a broken invariant, not input.
+@propertyWrapper
 struct HeadRange {
-    private var lower: UInt32
-    private var upper: UInt32
+    private var lower = UInt32.max
+    private var upper = UInt32.max
 
-    static let none = HeadRange(lower: .max, upper: .max)
+    init() {}
 
-    private init(lower: UInt32, upper: UInt32) {
-        self.lower = lower
-        self.upper = upper
-    }
-
-    init(_ range: Range<Int>?) {
-        guard let range else {
-            self = .none
-            return
+    var wrappedValue: Range<Int>? {
+        get { self.lower == .max ? nil : Int(self.lower)..<Int(self.upper) }
+        set {
+            guard let range = newValue else {
+                self.lower = .max
+                self.upper = .max
+                return
+            }
+            self.lower = UInt32(range.lowerBound)
+            self.upper = UInt32(range.upperBound)
         }
-        self.init(lower: UInt32(truncatingIfNeeded: range.lowerBound), upper: UInt32(truncatingIfNeeded: range.upperBound))
     }
-
-    var range: Range<Int>? { self.lower == .max ? nil : Int(self.lower)..<Int(self.upper) }
 }
 
 /// How a message body is delimited (RFC 9112 §6).
@@ -68,68 +66,28 @@ struct RequestHead {
     var isHTTP11 = true
     var method: Method = .other
     var fields: [HeaderField] = []
-    var hostValue: Range<Int>? {
-        get { self._hostValue.range }
-        set { self._hostValue = HeadRange(newValue) }
-    }
-    private var _hostValue = HeadRange.none
+    @HeadRange var hostValue: Range<Int>?
     /// For absolute-form targets (`GET http://host/path`), the authority; it replaces Host
     /// (RFC 9112 §3.2.2).
-    var authority: Range<Int>? {
-        get { self._authority.range }
-        set { self._authority = HeadRange(newValue) }
-    }
-    private var _authority = HeadRange.none
+    @HeadRange var authority: Range<Int>?
     var framing: BodyFraming = .none
     var connectionClose = false
     var connectionKeepAlive = false
     var connectionUpgrade = false
     /// The Connection value, when it names other fields to drop.
-    var connectionValue: Range<Int>? {
-        get { self._connectionValue.range }
-        set { self._connectionValue = HeadRange(newValue) }
-    }
-    private var _connectionValue = HeadRange.none
+    @HeadRange var connectionValue: Range<Int>?
     var connectionHasExtraTokens = false
-    var upgradeValue: Range<Int>? {
-        get { self._upgradeValue.range }
-        set { self._upgradeValue = HeadRange(newValue) }
-    }
-    private var _upgradeValue = HeadRange.none
-    var forwardedFor: Range<Int>? {
-        get { self._forwardedFor.range }
-        set { self._forwardedFor = HeadRange(newValue) }
-    }
-    private var _forwardedFor = HeadRange.none
-    var requestID: Range<Int>? {
-        get { self._requestID.range }
-        set { self._requestID = HeadRange(newValue) }
-    }
-    private var _requestID = HeadRange.none
+    @HeadRange var upgradeValue: Range<Int>?
+    @HeadRange var forwardedFor: Range<Int>?
+    @HeadRange var requestID: Range<Int>?
     /// The first `traceparent` value, for tracing.
-    var traceparent: Range<Int>? {
-        get { self._traceparent.range }
-        set { self._traceparent = HeadRange(newValue) }
-    }
-    private var _traceparent = HeadRange.none
+    @HeadRange var traceparent: Range<Int>?
     /// The first Cookie field's value, for cookie affinity.
-    var cookie: Range<Int>? {
-        get { self._cookie.range }
-        set { self._cookie = HeadRange(newValue) }
-    }
-    private var _cookie = HeadRange.none
+    @HeadRange var cookie: Range<Int>?
     /// The first Origin field's value, for CORS.
-    var origin: Range<Int>? {
-        get { self._origin.range }
-        set { self._origin = HeadRange(newValue) }
-    }
-    private var _origin = HeadRange.none
+    @HeadRange var origin: Range<Int>?
     /// The first Authorization field's value, for basic authentication.
-    var authorization: Range<Int>? {
-        get { self._authorization.range }
-        set { self._authorization = HeadRange(newValue) }
-    }
-    private var _authorization = HeadRange.none
+    @HeadRange var authorization: Range<Int>?
     /// `Expect: 100-continue`: the proxy answers `100 Continue` itself when it is ready for the
     /// body, and does not forward the field (nginx's proxy module clears `Expect` too).
     var expectContinue = false
